@@ -1,0 +1,10 @@
+//! Who is asking: passwords, tokens, the per-request viewer and the guards that use it.
+
+pub mod guard;
+pub mod jwt;
+pub mod password;
+pub mod viewer;
+
+pub use guard::{RoleGuard, SignedIn};
+pub use jwt::JwtKeys;
+pub use viewer::Viewer;

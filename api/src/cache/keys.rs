@@ -1,0 +1,61 @@
+//! Every key the app caches under, with its lifetime, in one place.
+
+use std::time::Duration;
+
+pub enum CacheKey {
+    /// Bumped by every mutation that changes a dashboard figure.
+    DashboardVersion,
+    /// One dashboard answer: the arguments, the viewer's scope and the version it was
+    /// computed at.
+    Dashboard {
+        version: u64,
+        scope: String,
+        args: String,
+    },
+    /// Bumped by every mutation that changes what anonymous visitors see of activities.
+    PublicVersion,
+    /// An anonymous response of a public query, keyed by its document and variables.
+    PublicResponse { version: u64, hash: String },
+    /// Automatic persisted query text by its sha256.
+    PersistedQuery { sha256: String },
+    /// Failed logins for one phone in the current 15-minute window.
+    LoginFailures { phone: String },
+}
+
+impl CacheKey {
+    pub fn name(&self) -> String {
+        match self {
+            CacheKey::DashboardVersion => "v:dashboard".to_owned(),
+            CacheKey::Dashboard {
+                version,
+                scope,
+                args,
+            } => format!("dash:{version}:{scope}:{args}"),
+            CacheKey::PublicVersion => "v:public".to_owned(),
+            CacheKey::PublicResponse { version, hash } => format!("pub:{version}:{hash}"),
+            CacheKey::PersistedQuery { sha256 } => format!("apq:{sha256}"),
+            CacheKey::LoginFailures { phone } => format!("login-fail:{phone}"),
+        }
+    }
+
+    /// A label for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CacheKey::DashboardVersion | CacheKey::PublicVersion => "version",
+            CacheKey::Dashboard { .. } => "dashboard",
+            CacheKey::PublicResponse { .. } => "public",
+            CacheKey::PersistedQuery { .. } => "apq",
+            CacheKey::LoginFailures { .. } => "login",
+        }
+    }
+
+    pub fn ttl(&self) -> Duration {
+        match self {
+            CacheKey::DashboardVersion | CacheKey::PublicVersion => Duration::from_secs(86_400 * 30),
+            CacheKey::Dashboard { .. } => Duration::from_secs(600),
+            CacheKey::PublicResponse { .. } => Duration::from_secs(60),
+            CacheKey::PersistedQuery { .. } => Duration::from_secs(86_400 * 7),
+            CacheKey::LoginFailures { .. } => Duration::from_secs(15 * 60),
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! One cache handle for the whole app: Redis when configured (shared by every instance),
+//! in-process otherwise. Redis failures never fail a request: reads miss, writes are
+//! dropped, and a warning and a metric say so.
+
+mod keys;
+
+pub use keys::CacheKey;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use redis::AsyncCommands;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+#[derive(Clone)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    redis: Option<ConnectionManager>,
+    prefix: String,
+    local: moka::future::Cache<String, (Arc<str>, Instant)>,
+    /// Version counters of the in-process fallback (one instance only, by definition).
+    local_versions: moka::sync::Cache<String, Arc<AtomicU64>>,
+    /// Fixed-window counters of the in-process fallback: (count, window end).
+    local_counters: moka::sync::Cache<String, Arc<std::sync::Mutex<(u64, Instant)>>>,
+    /// Set while Redis fails, so the warning is logged once per outage, not per request.
+    redis_down: AtomicBool,
+}
+
+/// What a version lookup found: the current value, or that the shared store is unreachable
+/// and nothing cached may be trusted.
+pub type Version = Option<u64>;
+
+impl Cache {
+    pub fn in_process() -> Self {
+        Self::with_redis(None, String::new())
+    }
+
+    pub fn redis(url: &str, prefix: &str) -> anyhow::Result<Self> {
+        let client = redis::Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_millis(500)))
+            .set_response_timeout(Some(Duration::from_millis(500)))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(2));
+        let manager = ConnectionManager::new_lazy_with_config(client, config)?;
+        Ok(Self::with_redis(Some(manager), prefix.to_owned()))
+    }
+
+    fn with_redis(redis: Option<ConnectionManager>, prefix: String) -> Self {
+        Cache {
+            inner: Arc::new(Inner {
+                redis,
+                prefix,
+                local: moka::future::Cache::builder()
+                    .max_capacity(20_000)
+                    .time_to_live(Duration::from_secs(3600))
+                    .build(),
+                local_versions: moka::sync::Cache::builder().max_capacity(10_000).build(),
+                local_counters: moka::sync::Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(Duration::from_secs(3600))
+                    .build(),
+                redis_down: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    pub fn uses_redis(&self) -> bool {
+        self.inner.redis.is_some()
+    }
+
+    fn key(&self, key: &CacheKey) -> String {
+        format!("{}{}", self.inner.prefix, key.name())
+    }
+
+    fn redis_ok(&self) {
+        if self.inner.redis_down.swap(false, Ordering::Relaxed) {
+            tracing::info!("redis is reachable again");
+        }
+    }
+
+    fn redis_failed(&self, op: &'static str, err: &redis::RedisError) {
+        metrics::counter!("tongxin_cache_errors_total", "op" => op).increment(1);
+        if !self.inner.redis_down.swap(true, Ordering::Relaxed) {
+            tracing::warn!(error = %err, op, "redis unavailable; answering without it");
+        }
+    }
+
+    /// Redis `PING`; true without Redis.
+    pub async fn ping(&self) -> bool {
+        let Some(mut conn) = self.inner.redis.clone() else {
+            return true;
+        };
+        match redis::cmd("PING").query_async::<String>(&mut conn).await {
+            Ok(_) => {
+                self.redis_ok();
+                true
+            }
+            Err(err) => {
+                self.redis_failed("ping", &err);
+                false
+            }
+        }
+    }
+
+    pub async fn get(&self, key: &CacheKey) -> Option<String> {
+        let name = self.key(key);
+        let hit = match self.inner.redis.clone() {
+            Some(mut conn) => match conn.get::<_, Option<String>>(&name).await {
+                Ok(value) => {
+                    self.redis_ok();
+                    value
+                }
+                Err(err) => {
+                    self.redis_failed("get", &err);
+                    None
+                }
+            },
+            None => match self.inner.local.get(&name).await {
+                Some((value, expires)) if expires > Instant::now() => Some(value.to_string()),
+                _ => None,
+            },
+        };
+        metrics::counter!("tongxin_cache_requests_total", "kind" => key.kind(), "result" => if hit.is_some() { "hit" } else { "miss" })
+            .increment(1);
+        hit
+    }
+
+    pub async fn set(&self, key: &CacheKey, value: &str) {
+        let name = self.key(key);
+        let ttl = key.ttl();
+        match self.inner.redis.clone() {
+            Some(mut conn) => {
+                match conn
+                    .set_ex::<_, _, ()>(&name, value, ttl.as_secs().max(1))
+                    .await
+                {
+                    Ok(()) => self.redis_ok(),
+                    Err(err) => self.redis_failed("set", &err),
+                }
+            }
+            None => {
+                self.inner
+                    .local
+                    .insert(name, (Arc::from(value), Instant::now() + ttl))
+                    .await
+            }
+        }
+    }
+
+    /// The current value of a version counter. `None` when Redis is configured but
+    /// unreachable: another instance may have bumped it, so no cached value is safe.
+    pub async fn version(&self, key: &CacheKey) -> Version {
+        let name = self.key(key);
+        match self.inner.redis.clone() {
+            Some(mut conn) => match conn.get::<_, Option<u64>>(&name).await {
+                Ok(value) => {
+                    self.redis_ok();
+                    Some(value.unwrap_or(0))
+                }
+                Err(err) => {
+                    self.redis_failed("version", &err);
+                    None
+                }
+            },
+            None => Some(self.local_version(&name).load(Ordering::SeqCst)),
+        }
+    }
+
+    /// Makes everything cached under the old version unreachable, on every instance.
+    pub async fn bump(&self, key: &CacheKey) {
+        let name = self.key(key);
+        match self.inner.redis.clone() {
+            Some(mut conn) => match conn.incr::<_, _, u64>(&name, 1).await {
+                Ok(_) => self.redis_ok(),
+                Err(err) => self.redis_failed("bump", &err),
+            },
+            None => {
+                self.local_version(&name).fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    fn local_version(&self, name: &str) -> Arc<AtomicU64> {
+        self.inner
+            .local_versions
+            .get_with(name.to_owned(), || Arc::new(AtomicU64::new(0)))
+    }
+
+    /// Counts one event in a fixed window and returns the count so far and the seconds until
+    /// the window ends. Falls back to this instance's counter when Redis is unreachable.
+    pub async fn hit(&self, key: &CacheKey) -> (u64, u64) {
+        let name = self.key(key);
+        let window = key.ttl();
+        if let Some(mut conn) = self.inner.redis.clone() {
+            let result: redis::RedisResult<(u64, i64)> = redis::pipe()
+                .atomic()
+                .incr(&name, 1u64)
+                .cmd("EXPIRE")
+                .arg(&name)
+                .arg(window.as_secs())
+                .arg("NX")
+                .ignore()
+                .ttl(&name)
+                .query_async(&mut conn)
+                .await;
+            match result {
+                Ok((count, ttl)) => {
+                    self.redis_ok();
+                    return (count, ttl.max(1) as u64);
+                }
+                Err(err) => self.redis_failed("hit", &err),
+            }
+        }
+        let counter = self.inner.local_counters.get_with(name, || {
+            Arc::new(std::sync::Mutex::new((0, Instant::now() + window)))
+        });
+        let mut state = counter.lock().unwrap_or_else(|poison| poison.into_inner());
+        let now = Instant::now();
+        if state.1 <= now {
+            *state = (0, now + window);
+        }
+        state.0 += 1;
+        (state.0, state.1.duration_since(now).as_secs().max(1))
+    }
+
+    /// The count of the current window without adding to it.
+    pub async fn count(&self, key: &CacheKey) -> (u64, u64) {
+        let name = self.key(key);
+        if let Some(mut conn) = self.inner.redis.clone() {
+            let result: redis::RedisResult<(Option<u64>, i64)> = redis::pipe()
+                .get(&name)
+                .ttl(&name)
+                .query_async(&mut conn)
+                .await;
+            match result {
+                Ok((count, ttl)) => {
+                    self.redis_ok();
+                    return (count.unwrap_or(0), ttl.max(1) as u64);
+                }
+                Err(err) => self.redis_failed("count", &err),
+            }
+        }
+        match self.inner.local_counters.get(&name) {
+            Some(counter) => {
+                let state = counter.lock().unwrap_or_else(|poison| poison.into_inner());
+                let now = Instant::now();
+                if state.1 <= now {
+                    (0, 0)
+                } else {
+                    (state.0, state.1.duration_since(now).as_secs().max(1))
+                }
+            }
+            None => (0, 0),
+        }
+    }
+
+    pub async fn delete(&self, key: &CacheKey) {
+        let name = self.key(key);
+        if let Some(mut conn) = self.inner.redis.clone() {
+            match conn.del::<_, ()>(&name).await {
+                Ok(()) => self.redis_ok(),
+                Err(err) => self.redis_failed("delete", &err),
+            }
+        }
+        self.inner.local_counters.invalidate(&name);
+        self.inner.local.invalidate(&name).await;
+    }
+}

@@ -1,0 +1,206 @@
+//! Typed configuration from flags and environment variables.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Default embedded database: a SQLite file in the working directory.
+pub const EMBEDDED_DATABASE_URL: &str = "sqlite://tongxin.db?mode=rwc";
+
+#[derive(Debug, Parser)]
+#[command(name = "tongxin", version, about = "同心: civilization-creation activities, volunteer hours, feedback and pairing")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API (the default); applies migrations first.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) to standard output.
+    ExportSchema,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Import an annual plan table (CSV) as a plan with its activities.
+    ImportPlan(ImportPlanArgs),
+    /// Fill the database with the demo data set.
+    SeedDemo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Create {
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Department (created if it does not exist yet); required for ORGANIZER.
+        #[arg(long)]
+        department: Option<String>,
+    },
+    /// Add a role to an existing account.
+    Grant {
+        #[arg(long)]
+        phone: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long)]
+        department: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RoleArg {
+    Volunteer,
+    Resident,
+    Organizer,
+    Viewer,
+    Admin,
+}
+
+impl From<RoleArg> for entity::enums::Role {
+    fn from(role: RoleArg) -> Self {
+        use entity::enums::Role;
+        match role {
+            RoleArg::Volunteer => Role::Volunteer,
+            RoleArg::Resident => Role::Resident,
+            RoleArg::Organizer => Role::Organizer,
+            RoleArg::Viewer => Role::Viewer,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ImportPlanArgs {
+    #[arg(long)]
+    pub title: String,
+    #[arg(long)]
+    pub year: i32,
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// Publish the imported activities at once (default: DRAFT).
+    #[arg(long)]
+    pub publish: bool,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// A value that must not appear in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "TONGXIN_LISTEN", default_value = "127.0.0.1:8000", global = true)]
+    pub listen: SocketAddr,
+    /// Database URL (postgres://… or sqlite://…). Unset: the embedded SQLite file tongxin.db,
+    /// filled with demo data when new.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Redis URL for cache, rate limits and cross-instance freshness. Unset: in-process.
+    #[arg(long, env = "REDIS_URL", global = true)]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so that several deployments can share one Redis.
+    #[arg(long, env = "TONGXIN_REDIS_PREFIX", default_value = "tongxin:", global = true)]
+    pub redis_prefix: String,
+    /// HMAC secret for access tokens (at least 32 characters). Required with PostgreSQL;
+    /// on SQLite one is generated and kept in the database.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<Secret>,
+    /// Allowed CORS origins, comma-separated; `*` allows any. Empty: no cross-origin access.
+    #[arg(long, env = "TONGXIN_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
+    /// Serve introspection and field suggestions. Default: on for the embedded SQLite
+    /// default, off otherwise.
+    #[arg(long, env = "TONGXIN_INTROSPECTION", global = true)]
+    pub introspection: Option<bool>,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "TONGXIN_BODY_LIMIT", default_value_t = 1 << 20, global = true)]
+    pub body_limit: usize,
+    /// Requests taking longer are answered with 408/503 and dropped.
+    #[arg(long, env = "TONGXIN_REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    pub request_timeout_secs: u64,
+    /// Largest database connection pool.
+    #[arg(long, env = "TONGXIN_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    pub db_max_connections: u32,
+    /// Base URL of the WeChat API (jscode2session lives below it).
+    #[arg(long, env = "WECHAT_API_BASE", default_value = "https://api.weixin.qq.com", global = true)]
+    pub wechat_api_base: String,
+    #[arg(long, env = "WECHAT_APPID", global = true)]
+    pub wechat_appid: Option<String>,
+    #[arg(long, env = "WECHAT_SECRET", hide_env_values = true, global = true)]
+    pub wechat_secret: Option<Secret>,
+    /// Log line format.
+    #[arg(long, env = "TONGXIN_LOG_FORMAT", value_enum, default_value_t, global = true)]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The configuration used by tests and the embedded default: everything at its default.
+    pub fn for_database(database_url: Option<String>) -> Self {
+        let mut config = Cli::parse_from(["tongxin"]).config;
+        config.database_url = database_url;
+        config
+    }
+
+    /// No DATABASE_URL: the embedded SQLite file, demo data on first start.
+    pub fn is_embedded_default(&self) -> bool {
+        self.database_url.is_none()
+    }
+
+    pub fn database_url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or(EMBEDDED_DATABASE_URL)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url().starts_with("sqlite:")
+    }
+
+    pub fn introspection_enabled(&self) -> bool {
+        self.introspection.unwrap_or(self.is_embedded_default())
+    }
+}

@@ -1,0 +1,91 @@
+//! What every resolver can reach: the shared app state and the per-request viewer.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use async_graphql::{Context, ID};
+use hmac::{Hmac, Mac};
+use sea_orm::DatabaseConnection;
+use sha2::Sha256;
+
+use crate::auth::{JwtKeys, Viewer};
+use crate::cache::{Cache, CacheKey};
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+
+/// Shared by all requests of one server instance.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub cache: Cache,
+    pub jwt: JwtKeys,
+    pub secrets: Arc<Secrets>,
+    pub config: Arc<Config>,
+    pub http: reqwest::Client,
+    /// SQL statements run since start: tests and the benchmark read it per request.
+    pub statements: Arc<AtomicU64>,
+}
+
+/// Keys derived from the one server secret, each for one purpose.
+pub struct Secrets {
+    master: Vec<u8>,
+}
+
+impl Secrets {
+    pub fn new(master: &[u8]) -> Self {
+        Secrets {
+            master: master.to_vec(),
+        }
+    }
+
+    /// HMAC-SHA256 of `message` under the purpose-specific key, hex-encoded.
+    pub fn keyed_hash(&self, purpose: &str, message: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.master).expect("any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(message.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+impl AppState {
+    /// After a write that changes dashboard figures: every instance recomputes.
+    pub async fn dashboards_changed(&self) {
+        self.cache.bump(&CacheKey::DashboardVersion).await;
+    }
+
+    /// After a write that changes what anonymous visitors see of activities.
+    pub async fn public_changed(&self) {
+        self.cache.bump(&CacheKey::PublicVersion).await;
+    }
+}
+
+pub trait ContextExt {
+    fn state(&self) -> &AppState;
+    fn viewer(&self) -> &Viewer;
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> &AppState {
+        self.data_unchecked::<AppState>()
+    }
+    fn viewer(&self) -> &Viewer {
+        self.data_unchecked::<Viewer>()
+    }
+}
+
+/// IDs are opaque strings to clients; here they are row numbers.
+pub fn parse_id(id: &ID, field: &str) -> AppResult<i32> {
+    id.parse::<i32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| AppError::bad_input(field, format!("{field} is not a valid id")))
+}
+
+pub fn parse_opt_id(id: Option<&ID>, field: &str) -> AppResult<Option<i32>> {
+    id.map(|id| parse_id(id, field)).transpose()
+}
+
+pub fn to_id(id: i32) -> ID {
+    ID(id.to_string())
+}

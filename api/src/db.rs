@@ -1,0 +1,91 @@
+//! Connecting, migrating, and the server secret of the embedded default.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use migration::{Migrator, MigratorTrait};
+use rand::RngCore;
+use sea_orm::sqlx::sqlite::SqliteJournalMode;
+use sea_orm::{ActiveModelTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, Set};
+
+use entity::setting;
+
+use crate::config::{Config, Secret};
+
+/// Opens the pool. SQLite gets WAL (readers never wait for the writer) and a busy timeout
+/// so that concurrent writers queue instead of failing.
+pub async fn connect(config: &Config, statements: Arc<AtomicU64>) -> anyhow::Result<DatabaseConnection> {
+    let url = config.database_url();
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(config.db_max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+        });
+    let mut db = Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database at {}", redact(url)))?;
+    db.set_metric_callback(move |_info| {
+        statements.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok(db)
+}
+
+/// Hides a password in a database URL for logs and errors.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..scheme], &url[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await.context("applying migrations")
+}
+
+const JWT_SECRET_KEY: &str = "jwt_secret";
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// The signing secret: the configured one; on SQLite without one, a generated secret kept
+/// in the database so tokens survive restarts. PostgreSQL deployments must configure it.
+pub async fn server_secret(db: &DatabaseConnection, config: &Config) -> anyhow::Result<Secret> {
+    if let Some(secret) = &config.jwt_secret {
+        if secret.expose().len() < MIN_SECRET_LEN {
+            anyhow::bail!("JWT_SECRET must be at least {MIN_SECRET_LEN} characters");
+        }
+        return Ok(secret.clone());
+    }
+    if !config.is_sqlite() {
+        anyhow::bail!(
+            "JWT_SECRET is not set: a server on PostgreSQL needs a secret of at least {MIN_SECRET_LEN} characters shared by all instances"
+        );
+    }
+    if let Some(found) = setting::Entity::find_by_id(JWT_SECRET_KEY.to_owned()).one(db).await? {
+        return Ok(Secret::new(found.value));
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let generated = hex::encode(bytes);
+    setting::ActiveModel {
+        key: Set(JWT_SECRET_KEY.to_owned()),
+        value: Set(generated.clone()),
+    }
+    .insert(db)
+    .await?;
+    tracing::info!("generated a signing secret and kept it in the database");
+    Ok(Secret::new(generated))
+}

@@ -1,0 +1,6 @@
+//! Plans, activities and their lifecycle.
+
+pub mod loaders;
+pub mod resolver;
+pub mod service;
+pub mod types;

@@ -1,0 +1,574 @@
+//! Every query and rule about plans and activities.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::Value as Json;
+
+use entity::enums::{ActivityStatus, Role};
+use entity::{activity, activity_department, activity_location, category, department, pairing, plan};
+
+use crate::auth::Viewer;
+use crate::context::{AppState, parse_id, parse_opt_id};
+use crate::domain::audit;
+use crate::domain::registrations::service as registrations;
+use crate::error::{AppError, AppResult};
+use crate::graphql::pagination::Page;
+use crate::graphql::scalars::local_date;
+
+use super::types::{ActivityConnection, ActivityInput, ActivityPatch, LocationInput, Activity};
+
+/// A JSON array of strings as stored in list columns.
+pub fn string_list(value: &Json) -> Vec<String> {
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn json_list(items: &[String]) -> Json {
+    Json::Array(items.iter().cloned().map(Json::String).collect())
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ActivityQuery {
+    pub plan_id: Option<i32>,
+    pub category_id: Option<i32>,
+    pub department_id: Option<i32>,
+    pub community_id: Option<i32>,
+    pub pairing_id: Option<i32>,
+    pub status: Option<ActivityStatus>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub search: Option<String>,
+    pub open_for_registration: Option<bool>,
+}
+
+const PUBLIC_STATUSES: [ActivityStatus; 2] = [ActivityStatus::Published, ActivityStatus::Completed];
+
+/// What the viewer may see: published and completed activities for everyone; also drafts
+/// and cancelled ones of an organizer's own department; everything for admins.
+pub fn visibility(viewer: &Viewer) -> Condition {
+    let public = Condition::all().add(activity::Column::Status.is_in(PUBLIC_STATUSES));
+    match viewer.user() {
+        Some(user) if user.is_admin() => Condition::all(),
+        Some(user) if user.has(Role::Organizer) && user.department_id.is_some() => {
+            Condition::any().add(public).add(
+                activity::Column::Id.in_subquery(
+                    Query::select()
+                        .column(activity_department::Column::ActivityId)
+                        .from(activity_department::Entity)
+                        .and_where(
+                            activity_department::Column::DepartmentId.eq(user.department_id),
+                        )
+                        .to_owned(),
+                ),
+            )
+        }
+        _ => public,
+    }
+}
+
+fn like_pattern(search: &str) -> String {
+    let escaped = search
+        .trim()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn filter_condition(q: &ActivityQuery) -> Condition {
+    let mut cond = Condition::all();
+    if let Some(id) = q.plan_id {
+        cond = cond.add(activity::Column::PlanId.eq(id));
+    }
+    if let Some(id) = q.category_id {
+        cond = cond.add(activity::Column::CategoryId.eq(id));
+    }
+    if let Some(id) = q.pairing_id {
+        cond = cond.add(activity::Column::PairingId.eq(id));
+    }
+    if let Some(status) = q.status {
+        cond = cond.add(activity::Column::Status.eq(status));
+    }
+    if let Some(id) = q.department_id {
+        cond = cond.add(
+            activity::Column::Id.in_subquery(
+                Query::select()
+                    .column(activity_department::Column::ActivityId)
+                    .from(activity_department::Entity)
+                    .and_where(activity_department::Column::DepartmentId.eq(id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(id) = q.community_id {
+        cond = cond.add(
+            activity::Column::Id.in_subquery(
+                Query::select()
+                    .column(activity_location::Column::ActivityId)
+                    .from(activity_location::Entity)
+                    .and_where(activity_location::Column::CommunityId.eq(id))
+                    .to_owned(),
+            ),
+        );
+    }
+    // Overlap with [from, to]: an activity without an end lasts its start instant.
+    if let Some(from) = q.from {
+        cond = cond.add(
+            Condition::any()
+                .add(activity::Column::EndsAt.gte(from))
+                .add(
+                    Condition::all()
+                        .add(activity::Column::EndsAt.is_null())
+                        .add(activity::Column::StartsAt.gte(from)),
+                ),
+        );
+    }
+    if let Some(to) = q.to {
+        cond = cond.add(activity::Column::StartsAt.lte(to));
+    }
+    if let Some(search) = &q.search {
+        let pattern = like_pattern(search);
+        cond = cond.add(
+            Condition::any()
+                .add(Expr::cust_with_values("title LIKE ? ESCAPE '\\'", [pattern.clone()]))
+                .add(Expr::cust_with_values(
+                    "CAST(content_items AS TEXT) LIKE ? ESCAPE '\\'",
+                    [pattern],
+                )),
+        );
+    }
+    if let Some(open) = q.open_for_registration {
+        let now = Utc::now();
+        let open_now = Condition::all()
+            .add(activity::Column::Status.eq(ActivityStatus::Published))
+            .add(
+                Condition::any()
+                    .add(activity::Column::RegistrationOpensAt.is_null())
+                    .add(activity::Column::RegistrationOpensAt.lte(now)),
+            )
+            .add(
+                Condition::any()
+                    .add(activity::Column::RegistrationClosesAt.gt(now))
+                    .add(
+                        Condition::all()
+                            .add(activity::Column::RegistrationClosesAt.is_null())
+                            .add(
+                                Condition::any()
+                                    .add(activity::Column::StartsAt.is_null())
+                                    .add(activity::Column::StartsAt.gt(now)),
+                            ),
+                    ),
+            );
+        cond = cond.add(if open { open_now } else { open_now.not() });
+    }
+    cond
+}
+
+#[tracing::instrument(skip(state, viewer), err(Debug))]
+pub async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+    q: &ActivityQuery,
+    page: Page,
+) -> AppResult<ActivityConnection> {
+    let query = activity::Entity::find()
+        .filter(visibility(viewer))
+        .filter(filter_condition(q));
+    let total = query.clone().count(&state.db).await?;
+    let rows = query
+        // Dated activities first, by date then plan order; undated ones last.
+        .order_by_asc(Expr::cust("CASE WHEN starts_at IS NULL THEN 1 ELSE 0 END"))
+        .order_by_asc(activity::Column::StartsAt)
+        .order_by_asc(activity::Column::SeqNo)
+        .order_by_asc(activity::Column::Id)
+        .offset(page.offset)
+        .limit(page.fetch_limit())
+        .all(&state.db)
+        .await?;
+    Ok(ActivityConnection::new(
+        rows.into_iter().map(Activity).collect(),
+        page,
+        total,
+    ))
+}
+
+/// One activity, if the viewer may see it.
+pub async fn get(state: &AppState, viewer: &Viewer, id: i32) -> AppResult<Option<activity::Model>> {
+    Ok(activity::Entity::find_by_id(id)
+        .filter(visibility(viewer))
+        .one(&state.db)
+        .await?)
+}
+
+pub async fn plan_categories(db: &DatabaseConnection, plan_id: i32) -> AppResult<Vec<category::Model>> {
+    Ok(category::Entity::find()
+        .filter(category::Column::PlanId.eq(plan_id))
+        .order_by_asc(category::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn plans(db: &DatabaseConnection) -> AppResult<Vec<plan::Model>> {
+    Ok(plan::Entity::find()
+        .order_by_desc(plan::Column::Year)
+        .order_by_asc(plan::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn departments(db: &DatabaseConnection) -> AppResult<Vec<department::Model>> {
+    Ok(department::Entity::find()
+        .order_by_asc(department::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn lead_department_ids<C: ConnectionTrait>(db: &C, activity_id: i32) -> AppResult<Vec<i32>> {
+    Ok(activity_department::Entity::find()
+        .filter(activity_department::Column::ActivityId.eq(activity_id))
+        .order_by_asc(activity_department::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| link.department_id)
+        .collect())
+}
+
+/// The activity, if the viewer organizes it (a lead department's organizer, or an admin).
+pub async fn managed<C: ConnectionTrait>(db: &C, viewer: &Viewer, id: i32) -> AppResult<activity::Model> {
+    let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
+    let activity = activity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("activity"))?;
+    if !user.may_manage_any(&lead_department_ids(db, id).await?) {
+        return Err(AppError::forbidden(
+            "only organizers of a lead department may manage this activity",
+        ));
+    }
+    Ok(activity)
+}
+
+fn hours_to_minutes(hours: f64, field: &str) -> AppResult<i32> {
+    if !hours.is_finite() || !(0.0..=24.0 * 30.0).contains(&hours) {
+        return Err(AppError::bad_input(field, "hours must be between 0 and 720"));
+    }
+    Ok((hours * 60.0).round() as i32)
+}
+
+fn check_title(title: &str) -> AppResult<String> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::bad_input("title", "title must be 1 to 200 characters"));
+    }
+    Ok(title.to_owned())
+}
+
+fn check_times(starts: Option<DateTime<Utc>>, ends: Option<DateTime<Utc>>) -> AppResult<()> {
+    match (starts, ends) {
+        (Some(s), Some(e)) if e < s => Err(AppError::bad_input("endsAt", "endsAt is before startsAt")),
+        (None, Some(_)) => Err(AppError::bad_input("startsAt", "an end needs a start")),
+        _ => Ok(()),
+    }
+}
+
+fn check_capacity(capacity: Option<i32>) -> AppResult<()> {
+    match capacity {
+        Some(n) if n < 0 => Err(AppError::bad_input("capacity", "capacity must not be negative")),
+        _ => Ok(()),
+    }
+}
+
+/// Lead departments: existing, without repeats; an organizer's own must be among them.
+async fn check_departments<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    ids: &[async_graphql::ID],
+) -> AppResult<Vec<i32>> {
+    let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
+    let mut parsed = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id = parse_id(id, "leadDepartmentIds")?;
+        if !parsed.contains(&id) {
+            parsed.push(id);
+        }
+    }
+    if parsed.is_empty() {
+        return Err(AppError::bad_input("leadDepartmentIds", "name at least one lead department"));
+    }
+    let found = department::Entity::find()
+        .filter(department::Column::Id.is_in(parsed.clone()))
+        .count(db)
+        .await?;
+    if found != parsed.len() as u64 {
+        return Err(AppError::bad_input("leadDepartmentIds", "a department does not exist"));
+    }
+    if !user.may_manage_any(&parsed) {
+        return Err(AppError::forbidden("organizers create activities of their own department"));
+    }
+    Ok(parsed)
+}
+
+/// Only a pairing of one of the lead departments may be linked.
+async fn check_pairing<C: ConnectionTrait>(db: &C, pairing_id: Option<i32>, departments: &[i32]) -> AppResult<()> {
+    let Some(id) = pairing_id else {
+        return Ok(());
+    };
+    let pairing = pairing::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("pairingId", "the pairing does not exist"))?;
+    if !departments.contains(&pairing.department_id) {
+        return Err(AppError::bad_input(
+            "pairingId",
+            "only a pairing of one of the activity's lead departments may be linked",
+        ));
+    }
+    Ok(())
+}
+
+async fn write_locations<C: ConnectionTrait>(db: &C, activity_id: i32, locations: &[LocationInput]) -> AppResult<()> {
+    activity_location::Entity::delete_many()
+        .filter(activity_location::Column::ActivityId.eq(activity_id))
+        .exec(db)
+        .await?;
+    for (position, location) in locations.iter().enumerate() {
+        let name = location.name.trim();
+        if name.is_empty() {
+            return Err(AppError::bad_input("locations", "a location needs a name"));
+        }
+        activity_location::ActiveModel {
+            activity_id: Set(activity_id),
+            position: Set(position as i32),
+            name: Set(name.to_owned()),
+            address: Set(location.address.clone()),
+            online: Set(location.online.unwrap_or(false)),
+            tbd: Set(location.tbd.unwrap_or(false)),
+            community_id: Set(parse_opt_id(location.community_id.as_ref(), "locations.communityId")?),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn write_departments<C: ConnectionTrait>(db: &C, activity_id: i32, departments: &[i32]) -> AppResult<()> {
+    activity_department::Entity::delete_many()
+        .filter(activity_department::Column::ActivityId.eq(activity_id))
+        .exec(db)
+        .await?;
+    for (position, department_id) in departments.iter().enumerate() {
+        activity_department::ActiveModel {
+            activity_id: Set(activity_id),
+            department_id: Set(*department_id),
+            position: Set(position as i32),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+#[tracing::instrument(skip(state, viewer, input), err(Debug))]
+pub async fn create(state: &AppState, viewer: &Viewer, input: ActivityInput) -> AppResult<activity::Model> {
+    let title = check_title(&input.title)?;
+    let starts_at = input.starts_at.map(|at| at.to_utc());
+    let ends_at = input.ends_at.map(|at| at.to_utc());
+    check_times(starts_at, ends_at)?;
+    check_capacity(input.capacity)?;
+    let service_minutes = input
+        .service_hours
+        .map(|hours| hours_to_minutes(hours, "serviceHours"))
+        .transpose()?;
+    let txn = state.db.begin().await?;
+    let departments = check_departments(&txn, viewer, &input.lead_department_ids).await?;
+    let pairing_id = parse_opt_id(input.pairing_id.as_ref(), "pairingId")?;
+    check_pairing(&txn, pairing_id, &departments).await?;
+    let now = Utc::now();
+    let model = activity::ActiveModel {
+        plan_id: Set(parse_opt_id(input.plan_id.as_ref(), "planId")?),
+        seq_no: Set(input.seq_no),
+        title: Set(title),
+        category_id: Set(parse_opt_id(input.category_id.as_ref(), "categoryId")?),
+        time_label: Set(input.time_label.clone()),
+        starts_at: Set(starts_at),
+        ends_at: Set(ends_at),
+        start_date: Set(starts_at.map(local_date)),
+        status: Set(ActivityStatus::Draft),
+        content_items: Set(json_list(&input.content_items.clone().unwrap_or_default())),
+        primary_department_id: Set(departments.first().copied()),
+        capacity: Set(input.capacity),
+        registered_count: Set(0),
+        waitlist_count: Set(0),
+        registration_opens_at: Set(input.registration_opens_at.map(|at| at.to_utc())),
+        registration_closes_at: Set(input.registration_closes_at.map(|at| at.to_utc())),
+        service_minutes: Set(service_minutes),
+        pairing_id: Set(pairing_id),
+        published_at: Set(None),
+        cancel_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    write_departments(&txn, model.id, &departments).await?;
+    write_locations(&txn, model.id, &input.locations.unwrap_or_default()).await?;
+    audit::record(&txn, viewer, "activity.create", "Activity", Some(model.id)).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+#[tracing::instrument(skip(state, viewer, patch), err(Debug))]
+pub async fn update(state: &AppState, viewer: &Viewer, id: i32, patch: ActivityPatch) -> AppResult<activity::Model> {
+    let txn = registrations::begin_write(&state.db).await?;
+    let current = managed(&txn, viewer, id).await?;
+    let current = registrations::lock_activity(&txn, current.id).await?;
+    if matches!(current.status, ActivityStatus::Completed | ActivityStatus::Cancelled) {
+        return Err(AppError::conflict("a completed or cancelled activity cannot be changed"));
+    }
+    let mut model: activity::ActiveModel = current.clone().into();
+    if let Some(title) = &patch.title {
+        model.title = Set(check_title(title)?);
+    }
+    if !patch.category_id.is_undefined() {
+        model.category_id = Set(parse_opt_id(patch.category_id.value(), "categoryId")?);
+    }
+    if !patch.time_label.is_undefined() {
+        model.time_label = Set(patch.time_label.clone().take());
+    }
+    let starts_at = match &patch.starts_at {
+        async_graphql::MaybeUndefined::Undefined => current.starts_at,
+        other => other.value().map(|at| at.to_utc()),
+    };
+    let ends_at = match &patch.ends_at {
+        async_graphql::MaybeUndefined::Undefined => current.ends_at,
+        other => other.value().map(|at| at.to_utc()),
+    };
+    check_times(starts_at, ends_at)?;
+    model.starts_at = Set(starts_at);
+    model.ends_at = Set(ends_at);
+    model.start_date = Set(starts_at.map(local_date));
+    if let Some(items) = &patch.content_items {
+        model.content_items = Set(json_list(items));
+    }
+    if !patch.registration_opens_at.is_undefined() {
+        model.registration_opens_at = Set(patch.registration_opens_at.value().map(|at| at.to_utc()));
+    }
+    if !patch.registration_closes_at.is_undefined() {
+        model.registration_closes_at = Set(patch.registration_closes_at.value().map(|at| at.to_utc()));
+    }
+    if !patch.service_hours.is_undefined() {
+        model.service_minutes = Set(patch
+            .service_hours
+            .value()
+            .map(|hours| hours_to_minutes(*hours, "serviceHours"))
+            .transpose()?);
+    }
+    let departments = match &patch.lead_department_ids {
+        Some(ids) => {
+            let departments = check_departments(&txn, viewer, ids).await?;
+            write_departments(&txn, id, &departments).await?;
+            model.primary_department_id = Set(departments.first().copied());
+            departments
+        }
+        None => lead_department_ids(&txn, id).await?,
+    };
+    let pairing_id = match &patch.pairing_id {
+        async_graphql::MaybeUndefined::Undefined => current.pairing_id,
+        other => parse_opt_id(other.value(), "pairingId")?,
+    };
+    check_pairing(&txn, pairing_id, &departments).await?;
+    model.pairing_id = Set(pairing_id);
+    if let Some(locations) = &patch.locations {
+        write_locations(&txn, id, locations).await?;
+    }
+    let new_capacity = match patch.capacity {
+        async_graphql::MaybeUndefined::Undefined => current.capacity,
+        async_graphql::MaybeUndefined::Null => None,
+        async_graphql::MaybeUndefined::Value(n) => Some(n),
+    };
+    check_capacity(new_capacity)?;
+    model.capacity = Set(new_capacity);
+    model.updated_at = Set(Utc::now());
+    model.update(&txn).await?;
+    // Raising the capacity promotes as many waitlisted volunteers as now fit.
+    registrations::promote_waitlisted(&txn, id).await?;
+    audit::record(&txn, viewer, "activity.update", "Activity", Some(id)).await?;
+    let updated = activity::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("activity"))?;
+    txn.commit().await?;
+    state.dashboards_changed().await;
+    state.public_changed().await;
+    Ok(updated)
+}
+
+/// DRAFT → PUBLISHED → COMPLETED; any state but COMPLETED → CANCELLED.
+#[tracing::instrument(skip(state, viewer), err(Debug))]
+pub async fn transition(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    to: ActivityStatus,
+    reason: Option<String>,
+) -> AppResult<activity::Model> {
+    let txn = state.db.begin().await?;
+    let current = managed(&txn, viewer, id).await?;
+    let allowed = match to {
+        ActivityStatus::Published => current.status == ActivityStatus::Draft,
+        ActivityStatus::Completed => current.status == ActivityStatus::Published,
+        ActivityStatus::Cancelled => !matches!(
+            current.status,
+            ActivityStatus::Completed | ActivityStatus::Cancelled
+        ),
+        ActivityStatus::Draft => false,
+    };
+    if !allowed {
+        return Err(AppError::conflict(format!(
+            "an activity that is {} cannot become {}",
+            current.status.to_value(),
+            to.to_value()
+        )));
+    }
+    let now = Utc::now();
+    let mut model: activity::ActiveModel = current.into();
+    model.status = Set(to);
+    model.updated_at = Set(now);
+    if to == ActivityStatus::Published {
+        model.published_at = Set(Some(now));
+    }
+    if to == ActivityStatus::Cancelled {
+        let reason = reason.unwrap_or_default();
+        if reason.trim().is_empty() {
+            return Err(AppError::bad_input("reason", "say why the activity is cancelled"));
+        }
+        model.cancel_reason = Set(Some(reason.trim().to_owned()));
+    }
+    let updated = model.update(&txn).await?;
+    let action = match to {
+        ActivityStatus::Published => "activity.publish",
+        ActivityStatus::Completed => "activity.complete",
+        _ => "activity.cancel",
+    };
+    audit::record(&txn, viewer, action, "Activity", Some(id)).await?;
+    txn.commit().await?;
+    state.dashboards_changed().await;
+    state.public_changed().await;
+    Ok(updated)
+}
+
+use sea_orm::ActiveEnum as _;

@@ -1,0 +1,422 @@
+//! GraphQL objects of plans and activities, wrapping their models.
+
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use chrono::{DateTime, FixedOffset};
+
+use entity::enums::{ActivityStatus as DbActivityStatus, RegistrationStatus as DbRegistrationStatus};
+use entity::{activity, activity_location, category, community, department, plan};
+
+use crate::context::{ContextExt, parse_id, to_id};
+use crate::domain::pairings::types::{Community, Pairing};
+use crate::domain::registrations::types::{Registration, RegistrationConnection, RegistrationStatus};
+use crate::domain::hours::types::{ServiceRecordConnection, ServiceRecordStatus};
+use crate::domain::surveys::types::Survey;
+use crate::error::GqlResult;
+use crate::graphql::loaders::{Loaders, by_id};
+use crate::graphql::pagination::{Page, connection};
+use crate::graphql::scalars::local;
+
+use super::loaders::{ActivityDepartments, ActivityLocations};
+use super::service;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "DbActivityStatus")]
+pub enum ActivityStatus {
+    Draft,
+    Published,
+    Completed,
+    Cancelled,
+}
+
+/// A department (科室) of the bureau.
+pub struct Department(pub department::Model);
+
+#[Object]
+impl Department {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    /// e.g. 养老科.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+}
+
+/// An annual plan (活动方案).
+pub struct Plan(pub plan::Model);
+
+#[Object]
+impl Plan {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    /// The issuing body, e.g. 泉州市民政局.
+    async fn issuer(&self) -> Option<&str> {
+        self.0.issuer.as_deref()
+    }
+    /// Its special actions (专项行动), in the order the plan names them.
+    async fn categories(&self, ctx: &Context<'_>) -> GqlResult<Vec<Category>> {
+        Ok(service::plan_categories(&ctx.state().db, self.0.id)
+            .await?
+            .into_iter()
+            .map(Category)
+            .collect())
+    }
+    /// The plan's activities that the viewer may see, in plan order.
+    async fn activities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<ActivityConnection> {
+        let filter = service::ActivityQuery {
+            plan_id: Some(self.0.id),
+            ..Default::default()
+        };
+        let page = Page::new(first, after.as_deref())?;
+        Ok(service::list(ctx.state(), ctx.viewer(), &filter, page).await?)
+    }
+}
+
+/// A special action (专项行动) of a plan, e.g. 绿色环保.
+pub struct Category(pub category::Model);
+
+#[Object]
+impl Category {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+}
+
+/// Where an activity takes place.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Location {
+    pub name: String,
+    pub address: Option<String>,
+    /// Held online (线上).
+    pub online: bool,
+    /// The plan says 待定 (to be decided).
+    pub tbd: bool,
+    #[graphql(skip)]
+    pub community_id: Option<i32>,
+}
+
+#[ComplexObject]
+impl Location {
+    /// The community or village, when the place is one the bureau knows.
+    async fn community(&self, ctx: &Context<'_>) -> GqlResult<Option<Community>> {
+        let Some(id) = self.community_id else {
+            return Ok(None);
+        };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(by_id::<community::Entity>(loaders, id).await?.map(Community))
+    }
+}
+
+impl From<activity_location::Model> for Location {
+    fn from(model: activity_location::Model) -> Self {
+        Location {
+            name: model.name,
+            address: model.address,
+            online: model.online,
+            tbd: model.tbd,
+            community_id: model.community_id,
+        }
+    }
+}
+
+/// One activity of the plan (one row of the plan table), or one an organizer created.
+pub struct Activity(pub activity::Model);
+
+connection!(ActivityConnection, ActivityEdge, Activity);
+
+pub fn minutes_to_hours(minutes: i32) -> f64 {
+    (minutes as f64 / 60.0 * 100.0).round() / 100.0
+}
+
+#[Object]
+impl Activity {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn plan(&self, ctx: &Context<'_>) -> GqlResult<Option<Plan>> {
+        let Some(id) = self.0.plan_id else {
+            return Ok(None);
+        };
+        Ok(by_id::<plan::Entity>(ctx.data_unchecked::<Loaders>(), id)
+            .await?
+            .map(Plan))
+    }
+    /// 序号: the row number in the plan table.
+    async fn seq_no(&self) -> Option<i32> {
+        self.0.seq_no
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn category(&self, ctx: &Context<'_>) -> GqlResult<Option<Category>> {
+        let Some(id) = self.0.category_id else {
+            return Ok(None);
+        };
+        Ok(by_id::<category::Entity>(ctx.data_unchecked::<Loaders>(), id)
+            .await?
+            .map(Category))
+    }
+    /// The time as the plan writes it, e.g. “3·5学雷锋日”前后.
+    async fn time_label(&self) -> Option<&str> {
+        self.0.time_label.as_deref()
+    }
+    /// Null while the plan leaves the date open.
+    async fn starts_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.0.starts_at.map(local)
+    }
+    async fn ends_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.0.ends_at.map(local)
+    }
+    async fn status(&self) -> ActivityStatus {
+        self.0.status.into()
+    }
+    /// What happens, item by item, in the plan's order.
+    async fn content_items(&self) -> Vec<String> {
+        service::string_list(&self.0.content_items)
+    }
+    async fn locations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Location>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .load_one(ActivityLocations(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Location::from)
+            .collect())
+    }
+    /// 牵头科室 in order: the first is the primary (主办) department.
+    async fn lead_departments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Department>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .load_one(ActivityDepartments(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Department)
+            .collect())
+    }
+    /// Null: no limit.
+    async fn capacity(&self) -> Option<i32> {
+        self.0.capacity
+    }
+    /// Places taken (REGISTERED).
+    async fn registered_count(&self) -> i32 {
+        self.0.registered_count
+    }
+    /// Volunteers waiting for a place (WAITLISTED).
+    async fn waitlist_count(&self) -> i32 {
+        self.0.waitlist_count
+    }
+    /// Opens at publication unless set.
+    async fn registration_opens_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.0.registration_opens_at.map(local)
+    }
+    /// Closes at startsAt unless set.
+    async fn registration_closes_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.0.registration_closes_at.map(local)
+    }
+    /// Hours planned for each volunteer.
+    async fn service_hours(&self) -> Option<f64> {
+        self.0.service_minutes.map(minutes_to_hours)
+    }
+    /// Why it was cancelled.
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.0.cancel_reason.as_deref()
+    }
+    /// The pairing arrangement (结对共建) this activity is done under.
+    async fn pairing(&self, ctx: &Context<'_>) -> GqlResult<Option<Pairing>> {
+        let Some(id) = self.0.pairing_id else {
+            return Ok(None);
+        };
+        Ok(by_id::<entity::pairing::Entity>(ctx.data_unchecked::<Loaders>(), id)
+            .await?
+            .map(Pairing))
+    }
+    /// The satisfaction survey about this activity, if one was made.
+    async fn survey(&self, ctx: &Context<'_>) -> GqlResult<Option<Survey>> {
+        crate::domain::surveys::service::survey_of_activity(ctx, self.0.id).await
+    }
+    /// The signed-in volunteer's registration, if any.
+    async fn viewer_registration(&self, ctx: &Context<'_>) -> GqlResult<Option<Registration>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        if loaders.loader().user_id.is_none() {
+            return Ok(None);
+        }
+        Ok(loaders
+            .load_one(super::loaders::ViewerRegistration(self.0.id))
+            .await?
+            .map(Registration))
+    }
+    /// Organizers of a lead department and admins: the roster, in arrival order.
+    async fn registrations(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<RegistrationStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<RegistrationConnection> {
+        let page = Page::new(first, after.as_deref())?;
+        Ok(crate::domain::registrations::service::roster(
+            ctx.state(),
+            ctx.viewer(),
+            &self.0,
+            status.map(DbRegistrationStatus::from),
+            page,
+        )
+        .await?)
+    }
+    /// Organizers of a lead department and admins.
+    async fn service_records(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<ServiceRecordStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<ServiceRecordConnection> {
+        let page = Page::new(first, after.as_deref())?;
+        Ok(crate::domain::hours::service::of_activity(
+            ctx.state(),
+            ctx.viewer(),
+            &self.0,
+            status.map(Into::into),
+            page,
+        )
+        .await?)
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct ActivityFilter {
+    pub plan_id: Option<ID>,
+    pub category_id: Option<ID>,
+    /// A lead department (any position).
+    pub department_id: Option<ID>,
+    /// A community among the locations.
+    pub community_id: Option<ID>,
+    pub pairing_id: Option<ID>,
+    pub status: Option<ActivityStatus>,
+    /// Activities overlapping [from, to].
+    pub from: Option<DateTime<FixedOffset>>,
+    pub to: Option<DateTime<FixedOffset>>,
+    /// Substring of title or content.
+    pub search: Option<String>,
+    pub open_for_registration: Option<bool>,
+}
+
+impl ActivityFilter {
+    pub fn to_query(&self) -> crate::error::AppResult<service::ActivityQuery> {
+        Ok(service::ActivityQuery {
+            plan_id: self.plan_id.as_ref().map(|id| parse_id(id, "filter.planId")).transpose()?,
+            category_id: self
+                .category_id
+                .as_ref()
+                .map(|id| parse_id(id, "filter.categoryId"))
+                .transpose()?,
+            department_id: self
+                .department_id
+                .as_ref()
+                .map(|id| parse_id(id, "filter.departmentId"))
+                .transpose()?,
+            community_id: self
+                .community_id
+                .as_ref()
+                .map(|id| parse_id(id, "filter.communityId"))
+                .transpose()?,
+            pairing_id: self
+                .pairing_id
+                .as_ref()
+                .map(|id| parse_id(id, "filter.pairingId"))
+                .transpose()?,
+            status: self.status.map(Into::into),
+            from: self.from.map(|at| at.to_utc()),
+            to: self.to.map(|at| at.to_utc()),
+            search: self.search.clone().filter(|s| !s.trim().is_empty()),
+            open_for_registration: self.open_for_registration,
+        })
+    }
+}
+
+#[derive(InputObject, Clone)]
+pub struct LocationInput {
+    pub name: String,
+    pub address: Option<String>,
+    pub online: Option<bool>,
+    pub tbd: Option<bool>,
+    pub community_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct ActivityInput {
+    pub plan_id: Option<ID>,
+    pub seq_no: Option<i32>,
+    pub title: String,
+    pub category_id: Option<ID>,
+    pub time_label: Option<String>,
+    pub starts_at: Option<DateTime<FixedOffset>>,
+    pub ends_at: Option<DateTime<FixedOffset>>,
+    pub content_items: Option<Vec<String>>,
+    pub locations: Option<Vec<LocationInput>>,
+    pub lead_department_ids: Vec<ID>,
+    pub capacity: Option<i32>,
+    pub registration_opens_at: Option<DateTime<FixedOffset>>,
+    pub registration_closes_at: Option<DateTime<FixedOffset>>,
+    pub service_hours: Option<f64>,
+    pub pairing_id: Option<ID>,
+}
+
+/// Fields left out stay as they are; an explicit null clears a field.
+#[derive(InputObject)]
+pub struct ActivityPatch {
+    pub title: Option<String>,
+    pub category_id: MaybeUndefined<ID>,
+    pub time_label: MaybeUndefined<String>,
+    pub starts_at: MaybeUndefined<DateTime<FixedOffset>>,
+    pub ends_at: MaybeUndefined<DateTime<FixedOffset>>,
+    pub content_items: Option<Vec<String>>,
+    pub locations: Option<Vec<LocationInput>>,
+    pub lead_department_ids: Option<Vec<ID>>,
+    /// Null: no limit. Raising it promotes waitlisted volunteers; lowering it bumps nobody.
+    pub capacity: MaybeUndefined<i32>,
+    pub registration_opens_at: MaybeUndefined<DateTime<FixedOffset>>,
+    pub registration_closes_at: MaybeUndefined<DateTime<FixedOffset>>,
+    pub service_hours: MaybeUndefined<f64>,
+    pub pairing_id: MaybeUndefined<ID>,
+}
+
+#[derive(InputObject)]
+pub struct ImportPlanInput {
+    pub title: String,
+    pub year: i32,
+    pub issuer: Option<String>,
+    pub csv: String,
+    /// Publish the imported activities at once (default: leave them DRAFT).
+    pub publish: Option<bool>,
+}
+
+#[derive(SimpleObject)]
+pub struct ImportPlanResult {
+    pub plan: Plan,
+    pub created_count: i32,
+    /// One line per cell that could not be fully understood (e.g. a time label left undated).
+    pub warnings: Vec<String>,
+}
+

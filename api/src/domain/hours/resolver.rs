@@ -1,0 +1,105 @@
+//! Check-in codes, check-in/out, recorded hours and reviews.
+
+use async_graphql::{Context, ID, Object};
+
+use crate::auth::guard::ORGANIZERS;
+use crate::auth::{RoleGuard, SignedIn};
+use crate::context::{ContextExt, parse_id, parse_opt_id};
+use crate::error::GqlResult;
+use crate::graphql::pagination::Page;
+use crate::graphql::scalars::local;
+
+use super::service::{self, RecordQuery};
+use super::types::{
+    CheckInCode, RecordServiceHoursInput, ReviewDecision, ServiceRecord, ServiceRecordConnection,
+    ServiceRecordFilter,
+};
+
+#[derive(Default)]
+pub struct HoursQuery;
+
+#[Object]
+impl HoursQuery {
+    /// Organizers and admins: the code that volunteers enter (or scan) to check in and out.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn activity_check_in_code(&self, ctx: &Context<'_>, activity_id: ID) -> GqlResult<CheckInCode> {
+        let id = parse_id(&activity_id, "activityId")?;
+        let (code, expires) = service::check_in_code(ctx.state(), ctx.viewer(), id).await?;
+        Ok(CheckInCode {
+            code,
+            expires_at: local(expires),
+        })
+    }
+
+    /// Organizers (own department) and admins: the review queue and the record of hours.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn service_records(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ServiceRecordFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<ServiceRecordConnection> {
+        let filter = filter.unwrap_or_default();
+        let query = RecordQuery {
+            activity_id: parse_opt_id(filter.activity_id.as_ref(), "filter.activityId")?,
+            department_id: parse_opt_id(filter.department_id.as_ref(), "filter.departmentId")?,
+            volunteer_id: parse_opt_id(filter.volunteer_id.as_ref(), "filter.volunteerId")?,
+            status: filter.status.map(Into::into),
+        };
+        let page = Page::new(first, after.as_deref())?;
+        Ok(service::list(ctx.state(), ctx.viewer(), query, page).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct HoursMutation;
+
+#[Object]
+impl HoursMutation {
+    /// A registered volunteer enters the organizer's code to check in.
+    #[graphql(guard = "SignedIn")]
+    async fn check_in(&self, ctx: &Context<'_>, activity_id: ID, code: String) -> GqlResult<ServiceRecord> {
+        let id = parse_id(&activity_id, "activityId")?;
+        Ok(ServiceRecord(service::check_in(ctx.state(), ctx.viewer(), id, &code).await?))
+    }
+
+    /// And again to check out: the hours are computed from the two times.
+    #[graphql(guard = "SignedIn")]
+    async fn check_out(&self, ctx: &Context<'_>, activity_id: ID, code: String) -> GqlResult<ServiceRecord> {
+        let id = parse_id(&activity_id, "activityId")?;
+        Ok(ServiceRecord(service::check_out(ctx.state(), ctx.viewer(), id, &code).await?))
+    }
+
+    /// Organizers record hours directly (offline activities); pending review.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn record_service_hours(&self, ctx: &Context<'_>, input: RecordServiceHoursInput) -> GqlResult<ServiceRecord> {
+        let activity_id = parse_id(&input.activity_id, "activityId")?;
+        let volunteer_id = parse_id(&input.volunteer_id, "volunteerId")?;
+        Ok(ServiceRecord(
+            service::record(ctx.state(), ctx.viewer(), activity_id, volunteer_id, input.hours, input.note).await?,
+        ))
+    }
+
+    /// Approve (optionally correcting the hours) or reject (with a note) pending records.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn review_service_records(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+        decision: ReviewDecision,
+        hours: Option<f64>,
+        note: Option<String>,
+    ) -> GqlResult<Vec<ServiceRecord>> {
+        let ids = ids
+            .iter()
+            .map(|id| parse_id(id, "ids"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let approve = decision == ReviewDecision::Approve;
+        Ok(service::review(ctx.state(), ctx.viewer(), &ids, approve, hours, note)
+            .await?
+            .into_iter()
+            .map(ServiceRecord)
+            .collect())
+    }
+}

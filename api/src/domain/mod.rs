@@ -1,0 +1,12 @@
+//! The product's capabilities, one module each: service (queries and rules), types
+//! (GraphQL objects wrapping models), resolver (guard → service → convert).
+
+pub mod activities;
+pub mod audit;
+pub mod dashboard;
+pub mod hours;
+pub mod pairings;
+pub mod plans;
+pub mod registrations;
+pub mod surveys;
+pub mod users;

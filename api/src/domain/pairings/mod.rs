@@ -1,0 +1,5 @@
+//! Communities and pairing arrangements (结对共建 / 挂点帮扶).
+
+pub mod resolver;
+pub mod service;
+pub mod types;

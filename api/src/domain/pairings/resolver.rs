@@ -1,0 +1,83 @@
+//! Communities and pairings.
+
+use async_graphql::{Context, ID, Object};
+
+use crate::auth::RoleGuard;
+use crate::auth::guard::ORGANIZERS;
+use crate::context::{ContextExt, parse_id, parse_opt_id};
+use crate::error::GqlResult;
+use crate::graphql::scalars::Date;
+
+use super::service::{self, NewPairing, PairingQuery};
+use super::types::{Community, CommunityInput, Pairing, PairingFilter, PairingInput};
+
+#[derive(Default)]
+pub struct PairingsQuery;
+
+#[Object]
+impl PairingsQuery {
+    /// Communities and villages, optionally those whose name or district contains `search`.
+    async fn communities(&self, ctx: &Context<'_>, search: Option<String>) -> GqlResult<Vec<Community>> {
+        Ok(service::communities(&ctx.state().db, search.as_deref())
+            .await?
+            .into_iter()
+            .map(Community)
+            .collect())
+    }
+
+    /// Pairing arrangements, by department.
+    async fn pairings(&self, ctx: &Context<'_>, filter: Option<PairingFilter>) -> GqlResult<Vec<Pairing>> {
+        let filter = filter.unwrap_or_default();
+        let query = PairingQuery {
+            department_id: parse_opt_id(filter.department_id.as_ref(), "filter.departmentId")?,
+            community_id: parse_opt_id(filter.community_id.as_ref(), "filter.communityId")?,
+            active_on: filter.active_on.map(|d| d.0),
+        };
+        Ok(service::pairings(&ctx.state().db, query)
+            .await?
+            .into_iter()
+            .map(Pairing)
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct PairingsMutation;
+
+#[Object]
+impl PairingsMutation {
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn create_community(&self, ctx: &Context<'_>, input: CommunityInput) -> GqlResult<Community> {
+        Ok(Community(
+            service::create_community(
+                ctx.state(),
+                ctx.viewer(),
+                &input.name,
+                input.district.as_deref(),
+                input.kind.into(),
+            )
+            .await?,
+        ))
+    }
+
+    /// Organizers for their own department; admins for any.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn create_pairing(&self, ctx: &Context<'_>, input: PairingInput) -> GqlResult<Pairing> {
+        let new = NewPairing {
+            kind: input.kind.into(),
+            department_id: parse_id(&input.department_id, "departmentId")?,
+            community_id: parse_id(&input.community_id, "communityId")?,
+            starts_on: input.starts_on.0,
+            ends_on: input.ends_on.map(|d| d.0),
+            commitments: input.commitments.unwrap_or_default(),
+            target_activity_count: input.target_activity_count,
+        };
+        Ok(Pairing(service::create_pairing(ctx.state(), ctx.viewer(), new).await?))
+    }
+
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn end_pairing(&self, ctx: &Context<'_>, id: ID, ends_on: Date) -> GqlResult<Pairing> {
+        let id = parse_id(&id, "id")?;
+        Ok(Pairing(service::end_pairing(ctx.state(), ctx.viewer(), id, ends_on.0).await?))
+    }
+}

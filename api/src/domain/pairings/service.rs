@@ -1,0 +1,191 @@
+//! Communities and pairing rules.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+use entity::enums::{CommunityKind, PairingKind};
+use entity::{community, department, pairing};
+
+use crate::auth::Viewer;
+use crate::context::AppState;
+use crate::domain::activities::service::json_list;
+use crate::domain::audit;
+use crate::domain::registrations::service::begin_write;
+use crate::error::{AppError, AppResult};
+
+pub async fn communities(db: &DatabaseConnection, search: Option<&str>) -> AppResult<Vec<community::Model>> {
+    let mut query = community::Entity::find();
+    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        query = query.filter(
+            Condition::any()
+                .add(community::Column::Name.contains(search))
+                .add(community::Column::District.contains(search)),
+        );
+    }
+    Ok(query.order_by_asc(community::Column::Id).all(db).await?)
+}
+
+#[tracing::instrument(skip(state, viewer), err(Debug))]
+pub async fn create_community(
+    state: &AppState,
+    viewer: &Viewer,
+    name: &str,
+    district: Option<&str>,
+    kind: CommunityKind,
+) -> AppResult<community::Model> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(AppError::bad_input("name", "the name must be 1 to 64 characters"));
+    }
+    let txn = begin_write(&state.db).await?;
+    let created = community::ActiveModel {
+        name: Set(name.to_owned()),
+        district: Set(district.map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned)),
+        kind: Set(kind),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, viewer, "community.create", "Community", Some(created.id)).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub struct NewPairing {
+    pub kind: PairingKind,
+    pub department_id: i32,
+    pub community_id: i32,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub commitments: Vec<String>,
+    pub target_activity_count: i32,
+}
+
+/// One pairing of a kind per department and community at a time.
+#[tracing::instrument(skip(state, viewer, new), err(Debug))]
+pub async fn create_pairing(state: &AppState, viewer: &Viewer, new: NewPairing) -> AppResult<pairing::Model> {
+    let user = viewer.require()?;
+    if !user.may_manage_department(Some(new.department_id)) {
+        return Err(AppError::forbidden("organizers manage their own department's pairings"));
+    }
+    if let Some(ends) = new.ends_on
+        && ends < new.starts_on
+    {
+        return Err(AppError::bad_input("endsOn", "the end date is before the start date"));
+    }
+    if new.target_activity_count < 0 {
+        return Err(AppError::bad_input("targetActivityCount", "the target must not be negative"));
+    }
+    let txn = begin_write(&state.db).await?;
+    // Serializes pairings of one department on PostgreSQL (SQLite holds the write lock).
+    department::Entity::find_by_id(new.department_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::bad_input("departmentId", "the department does not exist"))?;
+    community::Entity::find_by_id(new.community_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::bad_input("communityId", "the community does not exist"))?;
+    // Periods overlap unless one ends before the other starts.
+    let mut overlap = Condition::any().add(pairing::Column::EndsOn.is_null()).add(pairing::Column::EndsOn.gte(new.starts_on));
+    if let Some(ends) = new.ends_on {
+        overlap = Condition::all().add(overlap).add(pairing::Column::StartsOn.lte(ends));
+    }
+    let clash = pairing::Entity::find()
+        .select_only()
+        .column(pairing::Column::Id)
+        .filter(pairing::Column::DepartmentId.eq(new.department_id))
+        .filter(pairing::Column::CommunityId.eq(new.community_id))
+        .filter(pairing::Column::Kind.eq(new.kind))
+        .filter(overlap)
+        .into_tuple::<i32>()
+        .one(&txn)
+        .await?;
+    if clash.is_some() {
+        return Err(AppError::conflict(
+            "this department already has an active pairing of this kind with this community",
+        ));
+    }
+    let created = pairing::ActiveModel {
+        kind: Set(new.kind),
+        department_id: Set(new.department_id),
+        community_id: Set(new.community_id),
+        starts_on: Set(new.starts_on),
+        ends_on: Set(new.ends_on),
+        commitments: Set(json_list(
+            &new.commitments
+                .iter()
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>(),
+        )),
+        target_activity_count: Set(new.target_activity_count),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, viewer, "pairing.create", "Pairing", Some(created.id)).await?;
+    txn.commit().await?;
+    state.dashboards_changed().await;
+    Ok(created)
+}
+
+#[tracing::instrument(skip(state, viewer), err(Debug))]
+pub async fn end_pairing(state: &AppState, viewer: &Viewer, id: i32, ends_on: NaiveDate) -> AppResult<pairing::Model> {
+    let user = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let found = pairing::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("pairing"))?;
+    if !user.may_manage_department(Some(found.department_id)) {
+        return Err(AppError::forbidden("organizers manage their own department's pairings"));
+    }
+    if ends_on < found.starts_on {
+        return Err(AppError::bad_input("endsOn", "the end date is before the start date"));
+    }
+    let mut model: pairing::ActiveModel = found.into();
+    model.ends_on = Set(Some(ends_on));
+    let updated = model.update(&txn).await?;
+    audit::record(&txn, viewer, "pairing.end", "Pairing", Some(id)).await?;
+    txn.commit().await?;
+    state.dashboards_changed().await;
+    Ok(updated)
+}
+
+pub struct PairingQuery {
+    pub department_id: Option<i32>,
+    pub community_id: Option<i32>,
+    pub active_on: Option<NaiveDate>,
+}
+
+pub async fn pairings(db: &DatabaseConnection, q: PairingQuery) -> AppResult<Vec<pairing::Model>> {
+    let mut query = pairing::Entity::find();
+    if let Some(id) = q.department_id {
+        query = query.filter(pairing::Column::DepartmentId.eq(id));
+    }
+    if let Some(id) = q.community_id {
+        query = query.filter(pairing::Column::CommunityId.eq(id));
+    }
+    if let Some(day) = q.active_on {
+        query = query
+            .filter(pairing::Column::StartsOn.lte(day))
+            .filter(
+                Condition::any()
+                    .add(pairing::Column::EndsOn.is_null())
+                    .add(Expr::col(pairing::Column::EndsOn).gte(day)),
+            );
+    }
+    Ok(query
+        .order_by_asc(pairing::Column::DepartmentId)
+        .order_by_asc(pairing::Column::Id)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,210 @@
+//! GraphQL objects of communities and pairings.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use entity::enums::{ActivityStatus, CommunityKind as DbCommunityKind, PairingKind as DbPairingKind};
+use entity::{activity, community, department, pairing};
+
+use crate::context::{ContextExt, to_id};
+use crate::domain::activities::service::{ActivityQuery, list, string_list};
+use crate::domain::activities::types::{ActivityConnection, Department};
+use crate::error::{AppError, GqlResult};
+use crate::graphql::loaders::{DbLoader, Loaders, by_id};
+use crate::graphql::pagination::Page;
+use crate::graphql::scalars::{Date, today};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "DbCommunityKind")]
+pub enum CommunityKind {
+    Community,
+    Village,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "DbPairingKind")]
+pub enum PairingKind {
+    /// 结对共建
+    CoBuilding,
+    /// 挂点帮扶
+    Assistance,
+}
+
+/// A community (社区) or village (村).
+pub struct Community(pub community::Model);
+
+#[Object]
+impl Community {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn district(&self) -> Option<&str> {
+        self.0.district.as_deref()
+    }
+    async fn kind(&self) -> CommunityKind {
+        self.0.kind.into()
+    }
+    /// The departments paired with it, newest first.
+    async fn pairings(&self, ctx: &Context<'_>) -> GqlResult<Vec<Pairing>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(PairingsOfCommunity(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Pairing)
+            .collect())
+    }
+}
+
+/// A standing arrangement between a department and a community.
+pub struct Pairing(pub pairing::Model);
+
+impl Pairing {
+    pub fn active_on(&self, day: chrono::NaiveDate) -> bool {
+        self.0.starts_on <= day && self.0.ends_on.is_none_or(|ends| day <= ends)
+    }
+}
+
+#[Object]
+impl Pairing {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn kind(&self) -> PairingKind {
+        self.0.kind.into()
+    }
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Department> {
+        by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), self.0.department_id)
+            .await?
+            .map(Department)
+            .ok_or_else(|| AppError::NotFound("department").into())
+    }
+    async fn community(&self, ctx: &Context<'_>) -> GqlResult<Community> {
+        by_id::<community::Entity>(ctx.data_unchecked::<Loaders>(), self.0.community_id)
+            .await?
+            .map(Community)
+            .ok_or_else(|| AppError::NotFound("community").into())
+    }
+    async fn starts_on(&self) -> Date {
+        Date(self.0.starts_on)
+    }
+    async fn ends_on(&self) -> Option<Date> {
+        self.0.ends_on.map(Date)
+    }
+    /// startsOn ≤ today and (no endsOn or today ≤ endsOn), today in +08:00.
+    async fn active(&self) -> bool {
+        self.active_on(today())
+    }
+    /// What the department promised, e.g. 每季度开展一次志愿服务.
+    async fn commitments(&self) -> Vec<String> {
+        string_list(&self.0.commitments)
+    }
+    /// The number of activities aimed at (the “十个一” action: 10).
+    async fn target_activity_count(&self) -> i32 {
+        self.0.target_activity_count
+    }
+    /// Activities linked to this pairing that are COMPLETED.
+    async fn completed_activity_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(CompletedUnderPairing(self.0.id))
+            .await?
+            .unwrap_or(0))
+    }
+    /// The activities done under it that the viewer may see.
+    async fn activities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<ActivityConnection> {
+        let query = ActivityQuery {
+            pairing_id: Some(self.0.id),
+            ..Default::default()
+        };
+        let page = Page::new(first, after.as_deref())?;
+        Ok(list(ctx.state(), ctx.viewer(), &query, page).await?)
+    }
+}
+
+#[derive(InputObject)]
+pub struct CommunityInput {
+    pub name: String,
+    pub district: Option<String>,
+    pub kind: CommunityKind,
+}
+
+#[derive(InputObject)]
+pub struct PairingInput {
+    pub kind: PairingKind,
+    pub department_id: ID,
+    pub community_id: ID,
+    pub starts_on: Date,
+    pub ends_on: Option<Date>,
+    pub commitments: Option<Vec<String>>,
+    pub target_activity_count: i32,
+}
+
+#[derive(InputObject, Default)]
+pub struct PairingFilter {
+    pub department_id: Option<ID>,
+    pub community_id: Option<ID>,
+    /// Pairings active on this day.
+    pub active_on: Option<Date>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CompletedUnderPairing(pub i32);
+
+impl Loader<CompletedUnderPairing> for DbLoader {
+    type Value = i32;
+    type Error = crate::error::LoadError;
+
+    async fn load(&self, keys: &[CompletedUnderPairing]) -> Result<HashMap<CompletedUnderPairing, i32>, Self::Error> {
+        let rows: Vec<(Option<i32>, i64)> = activity::Entity::find()
+            .select_only()
+            .column(activity::Column::PairingId)
+            .column_as(activity::Column::Id.count(), "n")
+            .filter(activity::Column::PairingId.is_in(keys.iter().map(|k| k.0)))
+            .filter(activity::Column::Status.eq(ActivityStatus::Completed))
+            .group_by(activity::Column::PairingId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, n)| id.map(|id| (CompletedUnderPairing(id), n as i32)))
+            .collect())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PairingsOfCommunity(pub i32);
+
+impl Loader<PairingsOfCommunity> for DbLoader {
+    type Value = Vec<pairing::Model>;
+    type Error = crate::error::LoadError;
+
+    async fn load(&self, keys: &[PairingsOfCommunity]) -> Result<HashMap<PairingsOfCommunity, Self::Value>, Self::Error> {
+        let rows = pairing::Entity::find()
+            .filter(pairing::Column::CommunityId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_desc(pairing::Column::StartsOn)
+            .order_by_desc(pairing::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut map: HashMap<PairingsOfCommunity, Self::Value> = HashMap::new();
+        for row in rows {
+            map.entry(PairingsOfCommunity(row.community_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(map)
+    }
+}

@@ -1,0 +1,5 @@
+//! Registration with capacity and a first-come waitlist.
+
+pub mod resolver;
+pub mod service;
+pub mod types;

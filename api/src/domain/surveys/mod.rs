@@ -1,0 +1,5 @@
+//! Satisfaction surveys, responses and rectifications.
+
+pub mod resolver;
+pub mod service;
+pub mod types;

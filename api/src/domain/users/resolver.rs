@@ -1,0 +1,76 @@
+//! Accounts and sessions.
+
+use async_graphql::{Context, Object};
+
+use crate::auth::SignedIn;
+use crate::context::ContextExt;
+use crate::error::GqlResult;
+
+use super::service::{self, IssuedSession};
+use super::types::{EnrollVolunteerInput, Session, SignUpInput, User, Volunteer};
+use super::wechat;
+
+impl From<IssuedSession> for Session {
+    fn from(issued: IssuedSession) -> Self {
+        Session {
+            access_token: issued.access_token,
+            refresh_token: issued.refresh_token,
+            expires_in: issued.expires_in,
+            user: User(issued.user),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct UsersQuery;
+
+#[Object]
+impl UsersQuery {
+    /// The signed-in user; null without a valid token.
+    async fn me(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
+        Ok(service::current_user(&ctx.state().db, ctx.viewer())
+            .await?
+            .map(User))
+    }
+}
+
+#[derive(Default)]
+pub struct UsersMutation;
+
+#[Object]
+impl UsersMutation {
+    /// A new resident account; signs in at once.
+    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> GqlResult<Session> {
+        Ok(service::sign_up(ctx.state(), &input.phone, &input.password, &input.display_name)
+            .await?
+            .into())
+    }
+
+    async fn login(&self, ctx: &Context<'_>, phone: String, password: String) -> GqlResult<Session> {
+        Ok(service::login(ctx.state(), &phone, &password).await?.into())
+    }
+
+    /// Mini-program login: the code from wx.login(), exchanged server-side for the openid.
+    async fn wechat_login(&self, ctx: &Context<'_>, code: String) -> GqlResult<Session> {
+        Ok(wechat::login(ctx.state(), &code).await?.into())
+    }
+
+    /// Rotates: the old refresh token stops working; reusing it revokes the whole session.
+    async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> GqlResult<Session> {
+        Ok(service::refresh(ctx.state(), &refresh_token).await?.into())
+    }
+
+    /// Ends the session of this refresh token.
+    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> GqlResult<bool> {
+        Ok(service::logout(ctx.state(), &refresh_token).await?)
+    }
+
+    /// Adds the VOLUNTEER role; sign in again (or refresh) for a token that carries it.
+    #[graphql(guard = "SignedIn")]
+    async fn enroll_as_volunteer(&self, ctx: &Context<'_>, input: EnrollVolunteerInput) -> GqlResult<Volunteer> {
+        let skills = input.skills.unwrap_or_default();
+        Ok(Volunteer(
+            service::enroll(ctx.state(), ctx.viewer(), &input.real_name, &skills).await?,
+        ))
+    }
+}

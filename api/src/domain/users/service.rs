@@ -1,0 +1,349 @@
+//! Accounts and sessions: sign-up, login with brute-force protection, refresh-token
+//! rotation with reuse detection, logout, volunteer enrollment.
+
+use std::sync::LazyLock;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Duration, Utc};
+use rand::RngCore;
+use regex::Regex;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+use sha2::{Digest, Sha256};
+
+use entity::enums::Role;
+use entity::{refresh_session, user, volunteer};
+
+use crate::auth::jwt::ACCESS_TOKEN_TTL_SECS;
+use crate::auth::{Viewer, password};
+use crate::cache::CacheKey;
+use crate::context::AppState;
+use crate::domain::activities::service::json_list;
+use crate::domain::plans::department_by_name;
+use crate::error::{AppError, AppResult};
+
+/// Refresh tokens live 30 days and are rotated on every use.
+pub const REFRESH_TTL_DAYS: i64 = 30;
+/// More than this many failed logins for one phone in 15 minutes: RATE_LIMITED.
+pub const MAX_LOGIN_FAILURES: u64 = 5;
+
+static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^1[3-9]\d{9}$").expect("valid regex"));
+
+pub fn check_phone(phone: &str) -> AppResult<String> {
+    let phone = phone.trim();
+    if !PHONE.is_match(phone) {
+        return Err(AppError::bad_input("phone", "enter an 11-digit mainland mobile number"));
+    }
+    Ok(phone.to_owned())
+}
+
+pub fn check_password(password: &str) -> AppResult<()> {
+    let len = password.chars().count();
+    if !(8..=128).contains(&len) {
+        return Err(AppError::bad_input("password", "the password needs at least 8 characters"));
+    }
+    Ok(())
+}
+
+pub fn check_display_name(name: &str, field: &str) -> AppResult<String> {
+    let name = name.trim();
+    let len = name.chars().count();
+    if !(1..=32).contains(&len) {
+        return Err(AppError::bad_input(field, "the name must be 1 to 32 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+pub struct IssuedSession {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i32,
+    pub user: user::Model,
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn access_token(state: &AppState, user: &user::Model, session_id: &str) -> AppResult<String> {
+    Ok(state.jwt.issue(
+        user.id,
+        session_id,
+        Role::parse_list(&user.roles),
+        user.department_id,
+    )?)
+}
+
+/// A new login: a refresh session and the first pair of tokens.
+pub async fn open_session(state: &AppState, user: user::Model) -> AppResult<IssuedSession> {
+    let mut id_bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut id_bytes);
+    let session_id = hex::encode(id_bytes);
+    let refresh_token = format!("{session_id}.{}", random_secret());
+    let now = Utc::now();
+    refresh_session::ActiveModel {
+        id: Set(session_id.clone()),
+        user_id: Set(user.id),
+        token_hash: Set(token_hash(&refresh_token)),
+        expires_at: Set(now + Duration::days(REFRESH_TTL_DAYS)),
+        revoked_at: Set(None),
+        created_at: Set(now),
+        last_used_at: Set(None),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(IssuedSession {
+        access_token: access_token(state, &user, &session_id)?,
+        refresh_token,
+        expires_in: ACCESS_TOKEN_TTL_SECS as i32,
+        user,
+    })
+}
+
+#[tracing::instrument(skip(state, password, display_name), err(Debug))]
+pub async fn sign_up(state: &AppState, phone: &str, password: &str, display_name: &str) -> AppResult<IssuedSession> {
+    let phone = check_phone(phone)?;
+    check_password(password)?;
+    let display_name = check_display_name(display_name, "displayName")?;
+    let user = create_user(&state.db, &phone, password, &display_name, &[Role::Resident], None).await?;
+    open_session(state, user).await
+}
+
+pub async fn create_user<C: ConnectionTrait>(
+    db: &C,
+    phone: &str,
+    password: &str,
+    display_name: &str,
+    roles: &[Role],
+    department_id: Option<i32>,
+) -> AppResult<user::Model> {
+    let password_hash = password::hash(password).await?;
+    Ok(user::ActiveModel {
+        phone: Set(Some(phone.to_owned())),
+        password_hash: Set(Some(password_hash)),
+        display_name: Set(display_name.to_owned()),
+        wechat_openid: Set(None),
+        roles: Set(Role::join(roles)),
+        department_id: Set(department_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+#[tracing::instrument(skip(state, password), err(Debug))]
+pub async fn login(state: &AppState, phone: &str, password: &str) -> AppResult<IssuedSession> {
+    let phone = phone.trim().to_owned();
+    let key = CacheKey::LoginFailures { phone: phone.clone() };
+    let (failures, retry_after) = state.cache.count(&key).await;
+    if failures >= MAX_LOGIN_FAILURES {
+        return Err(AppError::RateLimited {
+            retry_after_secs: retry_after,
+        });
+    }
+    let found = user::Entity::find()
+        .filter(user::Column::Phone.eq(phone.as_str()))
+        .one(&state.db)
+        .await?;
+    let stored = found
+        .as_ref()
+        .and_then(|user| user.password_hash.clone())
+        .unwrap_or_else(|| password::DUMMY_HASH.clone());
+    let verified = password::verify(password, &stored).await;
+    match found {
+        Some(user) if verified => {
+            state.cache.delete(&key).await;
+            open_session(state, user).await
+        }
+        _ => {
+            state.cache.hit(&key).await;
+            Err(AppError::Unauthenticated)
+        }
+    }
+}
+
+fn session_id_of(token: &str) -> Option<&str> {
+    token.split_once('.').map(|(id, _)| id)
+}
+
+/// Rotates the refresh token. Presenting one that was already used revokes the session:
+/// whoever holds the stolen copy and the rightful owner both have to log in again.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn refresh(state: &AppState, token: &str) -> AppResult<IssuedSession> {
+    let session_id = session_id_of(token).ok_or(AppError::Unauthenticated)?;
+    let session = refresh_session::Entity::find_by_id(session_id.to_owned())
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let now = Utc::now();
+    if session.revoked_at.is_some() || session.expires_at <= now {
+        return Err(AppError::Unauthenticated);
+    }
+    let presented = token_hash(token);
+    let next_token = format!("{session_id}.{}", random_secret());
+    // Compare-and-swap on the current hash: of two concurrent uses of one token, one wins.
+    let rotated = refresh_session::Entity::update_many()
+        .col_expr(refresh_session::Column::TokenHash, Expr::value(token_hash(&next_token)))
+        .col_expr(refresh_session::Column::LastUsedAt, Expr::value(now))
+        .col_expr(
+            refresh_session::Column::ExpiresAt,
+            Expr::value(now + Duration::days(REFRESH_TTL_DAYS)),
+        )
+        .filter(refresh_session::Column::Id.eq(session_id))
+        .filter(refresh_session::Column::TokenHash.eq(presented))
+        .filter(refresh_session::Column::RevokedAt.is_null())
+        .exec(&state.db)
+        .await?;
+    if rotated.rows_affected == 0 {
+        tracing::warn!(session_id, user_id = session.user_id, "refresh token reused; session revoked");
+        revoke(&state.db, session_id).await?;
+        return Err(AppError::Unauthenticated);
+    }
+    let user = user::Entity::find_by_id(session.user_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(IssuedSession {
+        access_token: access_token(state, &user, session_id)?,
+        refresh_token: next_token,
+        expires_in: ACCESS_TOKEN_TTL_SECS as i32,
+        user,
+    })
+}
+
+async fn revoke(db: &DatabaseConnection, session_id: &str) -> AppResult<()> {
+    refresh_session::Entity::update_many()
+        .col_expr(refresh_session::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_session::Column::Id.eq(session_id))
+        .filter(refresh_session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends the session of the refresh token; true when one was ended.
+pub async fn logout(state: &AppState, token: &str) -> AppResult<bool> {
+    let Some(session_id) = session_id_of(token) else {
+        return Ok(false);
+    };
+    let result = refresh_session::Entity::update_many()
+        .col_expr(refresh_session::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_session::Column::Id.eq(session_id))
+        .filter(refresh_session::Column::TokenHash.eq(token_hash(token)))
+        .filter(refresh_session::Column::RevokedAt.is_null())
+        .exec(&state.db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+pub async fn current_user(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Option<user::Model>> {
+    let Some(viewer) = viewer.user() else {
+        return Ok(None);
+    };
+    Ok(user::Entity::find_by_id(viewer.id).one(db).await?)
+}
+
+/// Adds the VOLUNTEER role and the volunteer profile.
+#[tracing::instrument(skip(state, viewer, real_name, skills), err(Debug))]
+pub async fn enroll(
+    state: &AppState,
+    viewer: &Viewer,
+    real_name: &str,
+    skills: &[String],
+) -> AppResult<volunteer::Model> {
+    let viewer = viewer.require()?;
+    let real_name = check_display_name(real_name, "realName")?;
+    let user = user::Entity::find_by_id(viewer.id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let created = volunteer::ActiveModel {
+        user_id: Set(user.id),
+        real_name: Set(real_name),
+        skills: Set(json_list(skills)),
+        enrolled_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    add_role(&state.db, user, Role::Volunteer, None).await?;
+    state.dashboards_changed().await;
+    Ok(created)
+}
+
+pub async fn add_role<C: ConnectionTrait>(
+    db: &C,
+    user: user::Model,
+    role: Role,
+    department_id: Option<i32>,
+) -> AppResult<user::Model> {
+    let mut roles = Role::parse_list(&user.roles);
+    if !roles.contains(&role) {
+        roles.push(role);
+    }
+    let mut model: user::ActiveModel = user.into();
+    model.roles = Set(Role::join(&roles));
+    if department_id.is_some() {
+        model.department_id = Set(department_id);
+    }
+    Ok(model.update(db).await?)
+}
+
+/// `tongxin user create`: the department is created when it does not exist yet.
+pub async fn create_from_cli(
+    db: &DatabaseConnection,
+    phone: &str,
+    password: &str,
+    name: &str,
+    role: Role,
+    department: Option<&str>,
+) -> AppResult<user::Model> {
+    let phone = check_phone(phone)?;
+    check_password(password)?;
+    let name = check_display_name(name, "name")?;
+    let department_id = match department {
+        Some(name) => Some(department_by_name(db, name.trim()).await?.id),
+        None if role == Role::Organizer => {
+            return Err(AppError::bad_input("department", "an organizer needs a department"));
+        }
+        None => None,
+    };
+    let mut roles = vec![Role::Resident];
+    if role != Role::Resident {
+        roles.push(role);
+    }
+    create_user(db, &phone, password, &name, &roles, department_id).await
+}
+
+/// `tongxin user grant`.
+pub async fn grant_from_cli(
+    db: &DatabaseConnection,
+    phone: &str,
+    role: Role,
+    department: Option<&str>,
+) -> AppResult<user::Model> {
+    let user = user::Entity::find()
+        .filter(user::Column::Phone.eq(phone.trim()))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    let department_id = match department {
+        Some(name) => Some(department_by_name(db, name.trim()).await?.id),
+        None if role == Role::Organizer && user.department_id.is_none() => {
+            return Err(AppError::bad_input("department", "an organizer needs a department"));
+        }
+        None => None,
+    };
+    add_role(db, user, role, department_id).await
+}

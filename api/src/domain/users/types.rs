@@ -1,0 +1,327 @@
+//! GraphQL objects of users and volunteers.
+
+use std::collections::{HashMap, HashSet};
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+
+use entity::enums::{Role, ServiceRecordStatus};
+use entity::{activity_department, department, registration, service_record, user, volunteer};
+
+use crate::context::{ContextExt, to_id};
+use crate::domain::activities::types::Department;
+use crate::domain::hours::types::{ServiceRecordConnection, ServiceRecordStatus as GqlRecordStatus};
+use crate::domain::registrations::types::{RegistrationConnection, RegistrationStatus};
+use crate::domain::surveys::types::SurveyResponseConnection;
+use crate::error::{AppError, GqlResult};
+use crate::graphql::loaders::{DbLoader, Loaders, by_id};
+use crate::graphql::pagination::Page;
+
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "Role")]
+pub enum GqlRole {
+    Volunteer,
+    Resident,
+    Organizer,
+    Viewer,
+    Admin,
+}
+
+/// 138****5678: the first three and last four digits.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+/// Cumulative approved hours of 100, 300, 600, 1000 and 1500 make one to five stars.
+pub fn star_level(minutes: i64) -> i32 {
+    const THRESHOLDS_HOURS: [i64; 5] = [100, 300, 600, 1000, 1500];
+    THRESHOLDS_HOURS
+        .iter()
+        .filter(|hours| minutes >= **hours * 60)
+        .count() as i32
+}
+
+pub fn round_hours(minutes: i64) -> f64 {
+    (minutes as f64 / 60.0 * 100.0).round() / 100.0
+}
+
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    /// Masked (138****5678) unless the viewer is this user or an admin.
+    async fn phone(&self, ctx: &Context<'_>) -> String {
+        let phone = self.0.phone.clone().unwrap_or_default();
+        match ctx.viewer().user() {
+            Some(viewer) if viewer.id == self.0.id || viewer.is_admin() => phone,
+            _ => mask_phone(&phone),
+        }
+    }
+    async fn roles(&self) -> Vec<GqlRole> {
+        Role::parse_list(&self.0.roles)
+            .into_iter()
+            .map(GqlRole::from)
+            .collect()
+    }
+    /// The organizer's department.
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
+        let Some(id) = self.0.department_id else {
+            return Ok(None);
+        };
+        Ok(by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
+            .await?
+            .map(Department))
+    }
+    /// The volunteer profile, once enrolled.
+    async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .load_one(VolunteerOfUser(self.0.id))
+            .await?
+            .map(Volunteer))
+    }
+    /// The signed-in resident's own survey responses, with the handling of any complaint.
+    async fn feedback(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<SurveyResponseConnection> {
+        let viewer = ctx.viewer().require()?;
+        if viewer.id != self.0.id {
+            return Err(AppError::forbidden("feedback is private to its author").into());
+        }
+        let page = Page::new(first, after.as_deref())?;
+        Ok(crate::domain::surveys::service::feedback_of(&ctx.state().db, self.0.id, page).await?)
+    }
+}
+
+/// A user who enrolled to volunteer (志愿者).
+pub struct Volunteer(pub volunteer::Model);
+
+impl Volunteer {
+    pub async fn load(ctx: &Context<'_>, id: i32) -> GqlResult<Volunteer> {
+        by_id::<volunteer::Entity>(ctx.data_unchecked::<Loaders>(), id)
+            .await?
+            .map(Volunteer)
+            .ok_or_else(|| AppError::NotFound("volunteer").into())
+    }
+}
+
+#[Object]
+impl Volunteer {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn display_name(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        Ok(by_id::<user::Entity>(ctx.data_unchecked::<Loaders>(), self.0.user_id)
+            .await?
+            .map(|user| user.display_name)
+            .unwrap_or_default())
+    }
+    /// Visible to the volunteer, to organizers of activities they registered for, and to admins; null otherwise.
+    async fn real_name(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        let Some(viewer) = ctx.viewer().user() else {
+            return Ok(None);
+        };
+        if viewer.id == self.0.user_id || viewer.is_admin() {
+            return Ok(Some(self.0.real_name.clone()));
+        }
+        if !viewer.has(Role::Organizer) || viewer.department_id.is_none() {
+            return Ok(None);
+        }
+        let visible = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(RealNameVisible(self.0.id))
+            .await?
+            .unwrap_or(false);
+        Ok(visible.then(|| self.0.real_name.clone()))
+    }
+    async fn skills(&self) -> Vec<String> {
+        crate::domain::activities::service::string_list(&self.0.skills)
+    }
+    /// Approved hours only.
+    async fn total_hours(&self, ctx: &Context<'_>) -> GqlResult<f64> {
+        Ok(round_hours(self.approved_minutes(ctx).await?))
+    }
+    /// 0 to 5, from approved hours.
+    async fn star_level(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        Ok(star_level(self.approved_minutes(ctx).await?))
+    }
+    async fn registrations(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<RegistrationStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<RegistrationConnection> {
+        self.check_private(ctx)?;
+        let page = Page::new(first, after.as_deref())?;
+        Ok(crate::domain::registrations::service::of_volunteer(
+            &ctx.state().db,
+            self.0.id,
+            status.map(Into::into),
+            page,
+        )
+        .await?)
+    }
+    async fn service_records(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<GqlRecordStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<ServiceRecordConnection> {
+        self.check_private(ctx)?;
+        let page = Page::new(first, after.as_deref())?;
+        Ok(crate::domain::hours::service::of_volunteer(
+            &ctx.state().db,
+            self.0.id,
+            status.map(Into::into),
+            page,
+        )
+        .await?)
+    }
+}
+
+impl Volunteer {
+    async fn approved_minutes(&self, ctx: &Context<'_>) -> GqlResult<i64> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(ApprovedMinutes(self.0.id))
+            .await?
+            .unwrap_or(0))
+    }
+
+    /// A volunteer's registrations and records: the volunteer, organizers and admins.
+    fn check_private(&self, ctx: &Context<'_>) -> Result<(), AppError> {
+        let viewer = ctx.viewer().require()?;
+        if viewer.id == self.0.user_id || viewer.has(Role::Organizer) || viewer.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::forbidden("these records are private to the volunteer"))
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i32,
+    pub user: User,
+}
+
+#[derive(InputObject)]
+pub struct SignUpInput {
+    pub phone: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+#[derive(InputObject)]
+pub struct EnrollVolunteerInput {
+    pub real_name: String,
+    pub skills: Option<Vec<String>>,
+}
+
+/// Sum of approved minutes per volunteer.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ApprovedMinutes(pub i32);
+
+impl Loader<ApprovedMinutes> for DbLoader {
+    type Value = i64;
+    type Error = crate::error::LoadError;
+
+    async fn load(&self, keys: &[ApprovedMinutes]) -> Result<HashMap<ApprovedMinutes, i64>, Self::Error> {
+        let rows: Vec<(i32, Option<i64>)> = service_record::Entity::find()
+            .select_only()
+            .column(service_record::Column::VolunteerId)
+            .column_as(
+                Expr::col(service_record::Column::Minutes).sum().cast_as("BIGINT"),
+                "minutes",
+            )
+            .filter(service_record::Column::VolunteerId.is_in(keys.iter().map(|k| k.0)))
+            .filter(service_record::Column::Status.eq(ServiceRecordStatus::Approved))
+            .group_by(service_record::Column::VolunteerId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, minutes)| (ApprovedMinutes(id), minutes.unwrap_or(0)))
+            .collect())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VolunteerOfUser(pub i32);
+
+impl Loader<VolunteerOfUser> for DbLoader {
+    type Value = volunteer::Model;
+    type Error = crate::error::LoadError;
+
+    async fn load(&self, keys: &[VolunteerOfUser]) -> Result<HashMap<VolunteerOfUser, Self::Value>, Self::Error> {
+        let rows = volunteer::Entity::find()
+            .filter(volunteer::Column::UserId.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (VolunteerOfUser(row.user_id), row))
+            .collect())
+    }
+}
+
+/// Whether the viewing organizer's department leads an activity the volunteer registered for.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RealNameVisible(pub i32);
+
+impl Loader<RealNameVisible> for DbLoader {
+    type Value = bool;
+    type Error = crate::error::LoadError;
+
+    async fn load(&self, keys: &[RealNameVisible]) -> Result<HashMap<RealNameVisible, bool>, Self::Error> {
+        let Some(department_id) = self.department_id else {
+            return Ok(HashMap::new());
+        };
+        let ids: HashSet<i32> = registration::Entity::find()
+            .select_only()
+            .column(registration::Column::VolunteerId)
+            .distinct()
+            .filter(registration::Column::VolunteerId.is_in(keys.iter().map(|k| k.0)))
+            .filter(
+                registration::Column::ActivityId.in_subquery(
+                    Query::select()
+                        .column(activity_department::Column::ActivityId)
+                        .from(activity_department::Entity)
+                        .and_where(activity_department::Column::DepartmentId.eq(department_id))
+                        .to_owned(),
+                ),
+            )
+            .into_tuple::<i32>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(keys
+            .iter()
+            .map(|key| (*key, ids.contains(&key.0)))
+            .collect())
+    }
+}

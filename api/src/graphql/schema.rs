@@ -1,0 +1,70 @@
+//! The merged schema and its limits (OWASP GraphQL cheat sheet): depth, complexity (every
+//! field and alias counts), directives and parser recursion are bounded, so abusive
+//! documents are refused before they touch the database.
+
+use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
+
+use crate::domain::activities::resolver::{ActivitiesMutation, ActivitiesQuery};
+use crate::domain::audit::AuditQuery;
+use crate::domain::dashboard::resolver::DashboardQuery;
+use crate::domain::hours::resolver::{HoursMutation, HoursQuery};
+use crate::domain::pairings::resolver::{PairingsMutation, PairingsQuery};
+use crate::domain::registrations::resolver::RegistrationsMutation;
+use crate::domain::surveys::resolver::{SurveysMutation, SurveysQuery};
+use crate::domain::users::resolver::{UsersMutation, UsersQuery};
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    UsersQuery,
+    ActivitiesQuery,
+    PairingsQuery,
+    HoursQuery,
+    SurveysQuery,
+    DashboardQuery,
+    AuditQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    UsersMutation,
+    ActivitiesMutation,
+    RegistrationsMutation,
+    HoursMutation,
+    PairingsMutation,
+    SurveysMutation,
+);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+pub const MAX_DEPTH: usize = 12;
+pub const MAX_COMPLEXITY: usize = 400;
+pub const MAX_DIRECTIVES: usize = 8;
+pub const MAX_RECURSIVE_DEPTH: usize = 32;
+
+/// The schema without any data: enough to export the SDL and validate documents.
+pub fn build_schema_bare() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_directives(MAX_DIRECTIVES)
+        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+}
+
+pub fn build_schema(state: crate::context::AppState, suggestions: bool) -> AppSchema {
+    let builder = build_schema_bare().data(state);
+    if suggestions {
+        builder.finish()
+    } else {
+        builder.disable_suggestions().finish()
+    }
+}
+
+/// The SDL as committed in schema.graphql: sorted, so that diffs show real changes only.
+pub fn export_sdl() -> String {
+    build_schema_bare().finish().sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}

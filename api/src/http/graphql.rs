@@ -1,0 +1,411 @@
+//! The GraphQL-over-HTTP handler, written by hand because the stock integration accepts
+//! unbounded batches, runs mutations over GET and ignores `operationName` on GET.
+//!
+//! - POST: one request object, or a JSON array of at most [`MAX_BATCH`] (never with a login).
+//! - GET: queries only (`query`, `operationName`, `variables`, `extensions` parameters);
+//!   a mutation is refused with 405. A browser GET without a query gets GraphiQL.
+//! - `Accept: application/graphql-response+json` gets that media type and the spec's status
+//!   codes (400 when the request fails before execution); `application/json` always gets 200.
+//! - Automatic persisted queries (Apollo's `persistedQuery` extension with `sha256Hash`),
+//!   stored in the shared cache so any instance can answer a hash another one learned.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use async_graphql::{BatchResponse, Response, ServerError, Variables};
+use axum::body::Bytes;
+use axum::extract::{Query as UrlQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::Viewer;
+use crate::auth::viewer::SignedInUser;
+use crate::cache::CacheKey;
+use crate::error::Code;
+use crate::graphql::loaders::loaders;
+use crate::http::AppContext;
+
+pub const MAX_BATCH: usize = 5;
+pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+pub const JSON: &str = "application/json";
+/// Mutations that must never ride in a batch: a batch would multiply password guesses.
+const UNBATCHABLE: &[&str] = &["login", "signUp", "wechatLogin", "refreshSession"];
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct WireRequest {
+    query: Option<String>,
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<serde_json::Value>,
+    #[serde(default)]
+    extensions: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+/// How the client wants the answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Media {
+    GraphqlResponse,
+    Json,
+}
+
+fn media(headers: &HeaderMap) -> Media {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains(GRAPHQL_RESPONSE) {
+        Media::GraphqlResponse
+    } else {
+        Media::Json
+    }
+}
+
+/// A request-level failure: nothing was executed.
+fn request_error(media: Media, status: StatusCode, code: Code, message: &str) -> axum::response::Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
+    });
+    let status = if media == Media::GraphqlResponse || status == StatusCode::METHOD_NOT_ALLOWED {
+        status
+    } else if status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        status
+    } else {
+        StatusCode::OK
+    };
+    metrics::counter!("tongxin_graphql_errors_total", "code" => code.as_str()).increment(1);
+    respond(media, status, body.to_string())
+}
+
+fn respond(media: Media, status: StatusCode, body: String) -> axum::response::Response {
+    let content_type = match media {
+        Media::GraphqlResponse => GRAPHQL_RESPONSE,
+        Media::Json => JSON,
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
+}
+
+fn viewer_of(ctx: &AppContext, headers: &HeaderMap) -> Viewer {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Viewer::Anonymous;
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let Some(token) = token else {
+        return Viewer::InvalidToken;
+    };
+    match ctx.state.jwt.verify(token.trim()) {
+        Ok(claims) => match claims.sub.parse() {
+            Ok(id) => Viewer::User(SignedInUser {
+                id,
+                session_id: claims.sid,
+                roles: claims.roles,
+                department_id: claims.dept,
+            }),
+            Err(_) => Viewer::InvalidToken,
+        },
+        Err(err) => {
+            tracing::debug!(error = %err, "access token refused");
+            Viewer::InvalidToken
+        }
+    }
+}
+
+/// Resolves the APQ extension: returns the query text to run, or an error message.
+async fn persisted_query(ctx: &AppContext, wire: &mut WireRequest) -> Result<(), (Code, &'static str)> {
+    let hash = wire
+        .extensions
+        .as_ref()
+        .and_then(|ext| ext.get("persistedQuery"))
+        .and_then(|pq| pq.get("sha256Hash"))
+        .and_then(|h| h.as_str())
+        .map(str::to_ascii_lowercase);
+    let Some(hash) = hash else {
+        return Ok(());
+    };
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err((Code::BadUserInput, "persistedQuery.sha256Hash is not a SHA-256 hex digest"));
+    }
+    let key = CacheKey::PersistedQuery { sha256: hash.clone() };
+    match &wire.query {
+        Some(query) => {
+            if hex::encode(Sha256::digest(query.as_bytes())) != hash {
+                return Err((Code::BadUserInput, "provided sha does not match query"));
+            }
+            ctx.state.cache.set(&key, query).await;
+            Ok(())
+        }
+        None => match ctx.state.cache.get(&key).await {
+            Some(query) => {
+                wire.query = Some(query);
+                Ok(())
+            }
+            None => Err((Code::BadUserInput, "PersistedQueryNotFound")),
+        },
+    }
+}
+
+/// What the named (or only) operation of a document is, and its root field names.
+fn operation_of(query: &str, operation_name: Option<&str>) -> Option<(OperationType, Vec<String>)> {
+    let doc = async_graphql::parser::parse_query(query).ok()?;
+    let op = match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => &op.node,
+        (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => &ops.values().next()?.node,
+        _ => return None,
+    };
+    let fields = op
+        .selection_set
+        .node
+        .items
+        .iter()
+        .filter_map(|item| match &item.node {
+            Selection::Field(field) => Some(field.node.name.node.to_string()),
+            _ => None,
+        })
+        .collect();
+    Some((op.ty, fields))
+}
+
+async fn execute(ctx: &AppContext, headers: &HeaderMap, wire: WireRequest) -> Response {
+    let viewer = viewer_of(ctx, headers);
+    let user_id = viewer.user().map(|user| user.id);
+    let department_id = viewer.user().and_then(|user| user.department_id);
+    let mut request = async_graphql::Request::new(wire.query.unwrap_or_default())
+        .variables(Variables::from_json(wire.variables.unwrap_or(serde_json::Value::Null)))
+        .data(viewer)
+        .data(loaders(ctx.state.db.clone(), user_id, department_id));
+    if let Some(name) = wire.operation_name {
+        request = request.operation_name(name);
+    }
+    if !ctx.introspection {
+        request = request.disable_introspection();
+    }
+    let mut response = ctx.schema.execute(request).await;
+    for error in &mut response.errors {
+        ensure_code(error);
+    }
+    response
+}
+
+/// Errors raised by the executor itself (parse, validation, limits, coercion) carry no
+/// code; the contract promises one on every error.
+fn ensure_code(error: &mut ServerError) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|ext| ext.get("code").is_some());
+    if !has_code {
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", Code::BadUserInput.as_str());
+    }
+    let code = error
+        .extensions
+        .as_ref()
+        .and_then(|ext| ext.get("code"))
+        .map(|v| v.to_string().trim_matches('"').to_owned())
+        .unwrap_or_default();
+    metrics::counter!("tongxin_graphql_errors_total", "code" => code).increment(1);
+}
+
+fn finish(media: Media, batch: BatchResponse) -> axum::response::Response {
+    let failed_before_execution = match &batch {
+        BatchResponse::Single(resp) => resp.data == async_graphql::Value::Null && resp.is_err(),
+        BatchResponse::Batch(_) => false,
+    };
+    let status = if media == Media::GraphqlResponse && failed_before_execution {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    match serde_json::to_string(&batch) {
+        Ok(body) => respond(media, status, body),
+        Err(err) => {
+            tracing::error!(error = %err, "response serialization failed");
+            request_error(media, StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, "internal error")
+        }
+    }
+}
+
+pub async fn post(State(ctx): State<AppContext>, headers: HeaderMap, body: Bytes) -> axum::response::Response {
+    let started = Instant::now();
+    let media = media(&headers);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(JSON);
+    if !content_type.starts_with(JSON) && !content_type.starts_with(GRAPHQL_RESPONSE) {
+        return request_error(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::BadUserInput,
+            "send the request as application/json",
+        );
+    }
+    let parsed: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(_) => {
+            return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, "the body is not valid JSON");
+        }
+    };
+    let (wires, is_batch) = match parsed {
+        serde_json::Value::Array(items) => {
+            if items.is_empty() || items.len() > MAX_BATCH {
+                return request_error(
+                    media,
+                    StatusCode::BAD_REQUEST,
+                    Code::BadUserInput,
+                    "a batch holds 1 to 5 operations",
+                );
+            }
+            let mut wires = Vec::with_capacity(items.len());
+            for item in items {
+                match serde_json::from_value::<WireRequest>(item) {
+                    Ok(wire) => wires.push(wire),
+                    Err(_) => {
+                        return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, "not a GraphQL request");
+                    }
+                }
+            }
+            (wires, true)
+        }
+        other => match serde_json::from_value::<WireRequest>(other) {
+            Ok(wire) => (vec![wire], false),
+            Err(_) => {
+                return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, "not a GraphQL request");
+            }
+        },
+    };
+    let mut responses = Vec::with_capacity(wires.len());
+    for mut wire in wires {
+        if let Err((code, message)) = persisted_query(&ctx, &mut wire).await {
+            if !is_batch {
+                return request_error(media, StatusCode::BAD_REQUEST, code, message);
+            }
+            responses.push(Response::from_errors(vec![coded_error(code, message)]));
+            continue;
+        }
+        if is_batch
+            && let Some(query) = &wire.query
+            && let Some((_, fields)) = operation_of(query, wire.operation_name.as_deref())
+            && fields.iter().any(|f| UNBATCHABLE.contains(&f.as_str()))
+        {
+            return request_error(
+                media,
+                StatusCode::BAD_REQUEST,
+                Code::BadUserInput,
+                "sign-in operations cannot be batched",
+            );
+        }
+        responses.push(execute(&ctx, &headers, wire).await);
+    }
+    metrics::histogram!("tongxin_graphql_duration_seconds", "method" => "POST")
+        .record(started.elapsed().as_secs_f64());
+    let batch = if is_batch {
+        BatchResponse::Batch(responses)
+    } else {
+        BatchResponse::Single(responses.pop().expect("one response"))
+    };
+    finish(media, batch)
+}
+
+fn coded_error(code: Code, message: &str) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+    error
+}
+
+pub async fn get(
+    State(ctx): State<AppContext>,
+    method: Method,
+    headers: HeaderMap,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+) -> axum::response::Response {
+    let media = media(&headers);
+    let params = GetParams {
+        query: params.get("query").cloned(),
+        operation_name: params.get("operationName").cloned(),
+        variables: params.get("variables").cloned(),
+        extensions: params.get("extensions").cloned(),
+    };
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if params.query.is_none() && params.extensions.is_none() {
+        if wants_html && method == Method::GET {
+            return Html(
+                async_graphql::http::GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .title("同心 Tongxin")
+                    .finish(),
+            )
+            .into_response();
+        }
+        return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, "no query given");
+    }
+    let parse_json = |text: Option<String>, what: &'static str| -> Result<Option<serde_json::Value>, &'static str> {
+        text.map(|t| serde_json::from_str(&t).map_err(|_| what)).transpose()
+    };
+    let variables = match parse_json(params.variables, "variables is not valid JSON") {
+        Ok(v) => v,
+        Err(message) => return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, message),
+    };
+    let extensions = match parse_json(params.extensions, "extensions is not valid JSON") {
+        Ok(v) => v,
+        Err(message) => return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, message),
+    };
+    let mut wire = WireRequest {
+        query: params.query,
+        operation_name: params.operation_name,
+        variables,
+        extensions,
+    };
+    if let Err((code, message)) = persisted_query(&ctx, &mut wire).await {
+        return request_error(media, StatusCode::BAD_REQUEST, code, message);
+    }
+    if let Some(query) = &wire.query
+        && let Some((OperationType::Mutation | OperationType::Subscription, _)) =
+            operation_of(query, wire.operation_name.as_deref())
+    {
+        let mut response = request_error(
+            media,
+            StatusCode::METHOD_NOT_ALLOWED,
+            Code::BadUserInput,
+            "mutations must be sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        return response;
+    }
+    let started = Instant::now();
+    let response = execute(&ctx, &headers, wire).await;
+    metrics::histogram!("tongxin_graphql_duration_seconds", "method" => "GET")
+        .record(started.elapsed().as_secs_f64());
+    finish(media, BatchResponse::Single(response))
+}

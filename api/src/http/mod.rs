@@ -1,0 +1,162 @@
+//! The HTTP surface: GraphQL, probes and metrics, with the middleware every request passes.
+
+pub mod graphql;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::context::AppState;
+use crate::graphql::AppSchema;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppContext {
+    pub state: AppState,
+    pub schema: AppSchema,
+    pub metrics: PrometheusHandle,
+    pub introspection: bool,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request ids: a per-process random prefix and a counter; unique enough to grep logs.
+#[derive(Clone)]
+struct MakeId {
+    prefix: u32,
+    counter: std::sync::Arc<AtomicU64>,
+}
+
+impl MakeRequestId for MakeId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:08x}-{n:x}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+pub fn router(ctx: AppContext) -> Router {
+    let config = ctx.state.config.clone();
+    let cors = if config.cors_origins.is_empty() {
+        None
+    } else if config.cors_origins.iter().any(|o| o == "*") {
+        Some(CorsLayer::new().allow_origin(Any).allow_headers(Any).allow_methods(Any))
+    } else {
+        let origins: Vec<HeaderValue> = config
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+            .collect();
+        Some(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_headers(Any)
+                .allow_methods(Any),
+        )
+    };
+    let make_id = MakeId {
+        prefix: rand::random(),
+        counter: Default::default(),
+    };
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+        let request_id = request
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!("request", request_id, method = %request.method(), path = %request.uri().path())
+    });
+    let router = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .layer(middleware::from_fn(record_metrics))
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, make_id))
+                .layer(trace)
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(config.request_timeout_secs),
+                ))
+                .layer(CompressionLayer::new()),
+        )
+        .with_state(ctx);
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
+}
+
+async fn record_metrics(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let path = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().to_string();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("tongxin_http_requests_total", "method" => method, "path" => path.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("tongxin_http_request_duration_seconds", "path" => path)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// The process is up.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The database, and Redis when configured, answer.
+async fn readyz(State(ctx): State<AppContext>) -> Response {
+    let database = ctx.state.db.ping().await.is_ok();
+    let redis = if ctx.state.cache.uses_redis() {
+        Some(ctx.state.cache.ping().await)
+    } else {
+        None
+    };
+    let ready = database && redis.unwrap_or(true);
+    let body = serde_json::json!({
+        "ready": ready,
+        "database": database,
+        "redis": redis,
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+async fn metrics_text(State(ctx): State<AppContext>) -> Response {
+    metrics::gauge!("tongxin_sql_statements").set(ctx.state.statements.load(Ordering::Relaxed) as f64);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        ctx.metrics.render(),
+    )
+        .into_response()
+}

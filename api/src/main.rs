@@ -1,0 +1,102 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use api::config::{Cli, Command, UserCommand};
+use api::startup::{App, build_state};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    api::telemetry::init(cli.config.log_format);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => App::build(config).await?.run_until_stopped().await,
+        Command::Migrate => {
+            build_state(config).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::ExportSchema => {
+            print!("{}", api::graphql::export_sdl());
+            Ok(())
+        }
+        Command::User(command) => {
+            let state = build_state(config).await?;
+            let user = match command {
+                UserCommand::Create {
+                    phone,
+                    password,
+                    name,
+                    role,
+                    department,
+                } => {
+                    api::domain::users::service::create_from_cli(
+                        &state.db,
+                        &phone,
+                        &password,
+                        &name,
+                        role.into(),
+                        department.as_deref(),
+                    )
+                    .await?
+                }
+                UserCommand::Grant {
+                    phone,
+                    role,
+                    department,
+                } => {
+                    api::domain::users::service::grant_from_cli(&state.db, &phone, role.into(), department.as_deref())
+                        .await?
+                }
+            };
+            println!("user {} ({}): roles {}", user.id, user.display_name, user.roles);
+            Ok(())
+        }
+        Command::ImportPlan(args) => {
+            let state = build_state(config).await?;
+            let csv = std::fs::read_to_string(&args.file)
+                .map_err(|err| anyhow::anyhow!("reading {}: {err}", args.file.display()))?;
+            let outcome = api::domain::plans::import(
+                &state.db,
+                None,
+                &api::domain::plans::ImportRequest {
+                    title: args.title,
+                    year: args.year,
+                    issuer: args.issuer,
+                    csv,
+                    publish: args.publish,
+                },
+            )
+            .await?;
+            state.dashboards_changed().await;
+            state.public_changed().await;
+            for warning in &outcome.warnings {
+                eprintln!("warning: {warning}");
+            }
+            println!(
+                "plan {} imported: {} activities, {} warnings",
+                outcome.plan.id,
+                outcome.created_count,
+                outcome.warnings.len()
+            );
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let state = build_state(config).await?;
+            api::seed::seed_demo(&state).await?;
+            println!("demo data loaded");
+            Ok(())
+        }
+    }
+}

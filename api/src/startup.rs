@@ -1,0 +1,115 @@
+//! Building the app from its configuration, the same way for the binary and the tests.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use anyhow::Context as _;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use tokio::net::TcpListener;
+
+use crate::auth::JwtKeys;
+use crate::cache::Cache;
+use crate::config::Config;
+use crate::context::{AppState, Secrets};
+use crate::graphql::build_schema;
+use crate::http::{AppContext, router};
+
+/// Connects, migrates and assembles the shared state (no listener): for the server and for
+/// the command-line tools.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let statements = Arc::new(AtomicU64::new(0));
+    let db = crate::db::connect(&config, statements.clone()).await?;
+    crate::db::migrate(&db).await?;
+    let secret = crate::db::server_secret(&db, &config).await?;
+    let cache = match &config.redis_url {
+        Some(url) => Cache::redis(url, &config.redis_prefix).context("REDIS_URL is not a Redis URL")?,
+        None => Cache::in_process(),
+    };
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .context("building the HTTP client")?;
+    Ok(AppState {
+        db,
+        cache,
+        jwt: JwtKeys::new(secret.expose().as_bytes()),
+        secrets: Arc::new(Secrets::new(secret.expose().as_bytes())),
+        config: Arc::new(config),
+        http,
+        statements,
+    })
+}
+
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    pub state: AppState,
+}
+
+impl App {
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        let listen = config.listen;
+        let state = build_state(config).await?;
+        if state.config.is_embedded_default() && is_empty(&state).await? {
+            tracing::info!("new embedded database: loading the demo data");
+            crate::seed::seed_demo(&state).await?;
+        }
+        let introspection = state.config.introspection_enabled();
+        let ctx = AppContext {
+            schema: build_schema(state.clone(), introspection),
+            state: state.clone(),
+            metrics: crate::telemetry::metrics_handle(),
+            introspection,
+        };
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        Ok(App {
+            listener,
+            router: router(ctx),
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let addr = self.listener.local_addr()?;
+        tracing::info!(%addr, graphiql = %format!("http://{addr}/graphql"), "serving");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn is_empty(state: &AppState) -> anyhow::Result<bool> {
+    Ok(entity::user::Entity::find().count(&state.db).await? == 0
+        && entity::plan::Entity::find().count(&state.db).await? == 0)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,297 @@
+//! The test harness: each test gets the real app on a free port with its own fresh
+//! database (SQLite always; PostgreSQL when TEST_DATABASE_URL is set) and its own Redis key
+//! prefix (when TEST_REDIS_URL is set).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use api::config::{Config, Secret};
+use api::context::AppState;
+use api::startup::App;
+use entity::enums::Role;
+use rand::RngCore;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// SQLite always; PostgreSQL too when TEST_DATABASE_URL is set.
+    pub fn all() -> Vec<Backend> {
+        let mut backends = vec![Backend::Sqlite];
+        if postgres_url().is_some() {
+            backends.push(Backend::Postgres);
+        }
+        backends
+    }
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+}
+
+pub fn redis_url() -> Option<String> {
+    std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty())
+}
+
+fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut bytes = [0u8; 4];
+    rand::rng().fill_bytes(&mut bytes);
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        hex::encode(bytes)
+    )
+}
+
+/// Where a test's database lives, removed when the test ends.
+enum Scratch {
+    File(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        match self {
+            Scratch::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Scratch::Postgres { admin_url, name } => {
+                let admin_url = admin_url.clone();
+                let name = name.clone();
+                // Drop runs inside the test's runtime: do the async cleanup on a thread of its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    if let Ok(rt) = rt {
+                        rt.block_on(async {
+                            if let Ok(db) = Database::connect(&admin_url).await {
+                                let _ = db
+                                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                                    .await;
+                                let _ = db.close().await;
+                            }
+                        });
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// A fresh, empty database URL for one test.
+async fn scratch_database(backend: Backend) -> (String, Scratch) {
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{}.db", unique_name("tongxin_test")));
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            (url, Scratch::File(path))
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_url().expect("TEST_DATABASE_URL");
+            let name = unique_name("tongxin_test");
+            let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            let _ = admin.close().await;
+            let url = replace_database(&admin_url, &name);
+            (url, Scratch::Postgres { admin_url, name })
+        }
+    }
+}
+
+/// The same server URL with another database name.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    let host = match path_start {
+        Some(i) => &base[..i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host}/{name}?{q}"),
+        None => format!("{host}/{name}"),
+    }
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub address: String,
+    pub http: reqwest::Client,
+    pub state: AppState,
+    _scratch: Scratch,
+}
+
+pub struct Options {
+    pub redis: bool,
+    pub configure: Box<dyn FnOnce(&mut Config) + Send>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            redis: true,
+            configure: Box::new(|_| {}),
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Options::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
+    let (url, scratch) = scratch_database(backend).await;
+    let mut config = Config::for_database(Some(url));
+    config.listen = "127.0.0.1:0".parse().expect("address");
+    config.jwt_secret = Some(Secret::new("test-secret-test-secret-test-secret-0123"));
+    config.redis_url = if options.redis { redis_url() } else { None };
+    config.redis_prefix = format!("{}:", unique_name("tongxin_test"));
+    config.introspection = Some(true);
+    (options.configure)(&mut config);
+    let app = App::build(config).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        backend,
+        address,
+        http: reqwest::Client::new(),
+        state,
+        _scratch: scratch,
+    }
+}
+
+/// A second server instance on the same database and Redis prefix.
+pub async fn spawn_sibling(first: &TestApp) -> TestApp {
+    let mut config = (*first.state.config).clone();
+    config.listen = "127.0.0.1:0".parse().expect("address");
+    let app = App::build(config).await.expect("sibling builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        backend: first.backend,
+        address,
+        http: reqwest::Client::new(),
+        state,
+        _scratch: Scratch::File(std::env::temp_dir().join(unique_name("none"))),
+    }
+}
+
+pub struct User {
+    pub id: i32,
+    pub phone: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn post_json(&self, body: &Value, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.post(format!("{}/graphql", self.address)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Runs one operation; returns the whole response body (data and errors).
+    pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let response = self
+            .post_json(&json!({ "query": query, "variables": variables }), token)
+            .await;
+        response.json().await.expect("JSON body")
+    }
+
+    /// Runs one operation that must succeed; returns its data.
+    pub async fn ok(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let body = self.gql(query, variables, token).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// A user with these roles, signed in through the real login.
+    pub async fn user(&self, roles: &[Role], department: Option<&str>) -> User {
+        let phone = format!("139{:08}", rand::random::<u32>() % 100_000_000);
+        let department_id = match department {
+            Some(name) => Some(
+                api::domain::plans::department_by_name(&self.state.db, name)
+                    .await
+                    .expect("department")
+                    .id,
+            ),
+            None => None,
+        };
+        let mut all = vec![Role::Resident];
+        all.extend(roles.iter().copied().filter(|r| *r != Role::Resident));
+        let user = api::domain::users::service::create_user(
+            &self.state.db,
+            &phone,
+            PASSWORD,
+            "测试用户",
+            &all,
+            department_id,
+        )
+        .await
+        .expect("user created");
+        if roles.contains(&Role::Volunteer) {
+            use sea_orm::{ActiveModelTrait, Set};
+            entity::volunteer::ActiveModel {
+                user_id: Set(user.id),
+                real_name: Set("王小明".to_owned()),
+                skills: Set(json!([])),
+                enrolled_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            }
+            .insert(&self.state.db)
+            .await
+            .expect("volunteer created");
+        }
+        let token = self.login(&phone, PASSWORD).await;
+        User {
+            id: user.id,
+            phone,
+            token,
+        }
+    }
+
+    pub async fn login(&self, phone: &str, password: &str) -> String {
+        let data = self
+            .ok(
+                "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken } }",
+                json!({ "p": phone, "w": password }),
+                None,
+            )
+            .await;
+        data["login"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// SQL statements the server has run so far.
+    pub fn statements(&self) -> u64 {
+        self.state.statements.load(Ordering::Relaxed)
+    }
+}
+
+/// The error code of the first error.
+pub fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+}

@@ -1,0 +1,197 @@
+//! HTTP and GraphQL hygiene: probes, GraphiQL, GET rules, batches, limits, media types,
+//! persisted queries, error codes, metrics.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{Backend, code, spawn_app};
+
+const DEPARTMENTS: &str = "query Departments { departments { id name } }";
+
+#[tokio::test]
+async fn probes_answer_and_readiness_checks_the_database() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let health = app.http.get(format!("{}/healthz", app.address)).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let ready = app.http.get(format!("{}/readyz", app.address)).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["database"], true);
+}
+
+#[tokio::test]
+async fn a_browser_gets_graphiql_and_every_response_has_a_request_id() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let page = app
+        .http
+        .get(format!("{}/graphql", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers().contains_key("x-request-id"));
+    assert!(page.text().await.unwrap().to_lowercase().contains("graphiql"));
+}
+
+#[tokio::test]
+async fn queries_run_over_get_and_mutations_over_get_are_refused_with_405() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let two_ops = format!("{DEPARTMENTS}\nquery Plans {{ plans {{ id }} }}");
+    let response = app
+        .http
+        .get(format!("{}/graphql", app.address))
+        .query(&[("query", two_ops.as_str()), ("operationName", "Plans")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["data"]["plans"].is_array(), "{body}");
+    assert!(body["data"].get("departments").is_none(), "operationName was ignored: {body}");
+
+    let mutation = "mutation { logout(refreshToken: \"x.y\") }";
+    let response = app
+        .http
+        .get(format!("{}/graphql", app.address))
+        .query(&[("query", mutation)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn batches_are_capped_at_five_and_never_carry_a_login() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let one = json!({ "query": DEPARTMENTS });
+    let two: Value = app.post_json(&json!([one, one]), None).await.json().await.unwrap();
+    assert_eq!(two.as_array().map(Vec::len), Some(2), "{two}");
+    let six: Value = app
+        .post_json(&json!([one, one, one, one, one, one]), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(code(&six), "BAD_USER_INPUT", "{six}");
+    let login = json!({ "query": "mutation { login(phone: \"13800000000\", password: \"xxxxxxxx\") { accessToken } }" });
+    let with_login: Value = app.post_json(&json!([one, login]), None).await.json().await.unwrap();
+    assert_eq!(code(&with_login), "BAD_USER_INPUT", "{with_login}");
+}
+
+#[tokio::test]
+async fn deep_and_wide_documents_are_refused_before_execution() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut deep = "id".to_owned();
+    for _ in 0..15 {
+        deep = format!("plan {{ activities {{ edges {{ node {{ {deep} }} }} }} }}");
+    }
+    let deep = format!("{{ activities {{ edges {{ node {{ {deep} }} }} }} }}");
+    let before = app.statements();
+    let body = app.gql(&deep, json!({}), None).await;
+    assert!(body["data"].is_null(), "{body}");
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+    assert_eq!(app.statements(), before, "a refused document touched the database");
+
+    let aliases: String = (0..500).map(|i| format!("a{i}: departments {{ id }} ")).collect();
+    let body = app.gql(&format!("{{ {aliases} }}"), json!({}), None).await;
+    assert!(body["data"].is_null(), "{body}");
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn the_graphql_response_media_type_gets_spec_status_codes() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let invalid = json!({ "query": "{ noSuchField }" });
+    let response = app
+        .http
+        .post(format!("{}/graphql", app.address))
+        .header("accept", "application/graphql-response+json")
+        .json(&invalid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/graphql-response+json"
+    );
+    let response = app
+        .http
+        .post(format!("{}/graphql", app.address))
+        .header("accept", "application/json")
+        .json(&invalid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn persisted_queries_are_learned_once_and_served_by_hash_over_post_and_get() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let hash = hex::encode(Sha256::digest(DEPARTMENTS.as_bytes()));
+    let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let unknown: Value = app
+        .post_json(&json!({ "extensions": extensions }), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
+    let learned: Value = app
+        .post_json(&json!({ "query": DEPARTMENTS, "extensions": extensions }), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(learned["data"]["departments"].is_array(), "{learned}");
+    let by_get: Value = app
+        .http
+        .get(format!("{}/graphql", app.address))
+        .query(&[("extensions", extensions.to_string())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(by_get["data"]["departments"].is_array(), "{by_get}");
+    let wrong = json!({ "persistedQuery": { "version": 1, "sha256Hash": "0".repeat(64) } });
+    let mismatch: Value = app
+        .post_json(&json!({ "query": DEPARTMENTS, "extensions": wrong }), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(code(&mismatch), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn bad_ids_name_the_field_and_unknown_tokens_are_refused() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let body = app.gql("{ activity(id: \"abc\") { id } }", json!({}), None).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "id");
+    let body = app.gql("{ auditEntries { totalCount } }", json!({}), Some("not-a-token")).await;
+    assert_eq!(code(&body), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn metrics_are_exposed_in_prometheus_text() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.gql(DEPARTMENTS, json!({}), None).await;
+    let text = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("tongxin_http_requests_total"), "{text}");
+    assert!(text.contains("tongxin_http_request_duration_seconds"), "{text}");
+}

@@ -1,0 +1,6 @@
+//! One integration test binary: the real app, real databases, real Redis.
+
+mod contract;
+mod helpers;
+mod http;
+mod services;

@@ -1,0 +1,265 @@
+//! Enumerations, stored as `varchar(24)` strings. The database value of every
+//! variant is its SCREAMING_CASE name, which is also its serde representation.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A user's role; `users.roles` holds a comma-separated list of them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    #[sea_orm(string_value = "VOLUNTEER")]
+    Volunteer,
+    #[sea_orm(string_value = "RESIDENT")]
+    Resident,
+    #[sea_orm(string_value = "ORGANIZER")]
+    Organizer,
+    #[sea_orm(string_value = "VIEWER")]
+    Viewer,
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+}
+
+impl Role {
+    /// Parses the comma-separated `users.roles` column. Whitespace around items
+    /// is ignored; empty, unknown and repeated items are skipped.
+    pub fn parse_list(s: &str) -> Vec<Role> {
+        let mut roles = Vec::new();
+        for item in s.split(',') {
+            let item = item.trim();
+            if item.is_empty() {
+                continue;
+            }
+            if let Ok(role) = Role::try_from_value(&item.to_owned())
+                && !roles.contains(&role)
+            {
+                roles.push(role);
+            }
+        }
+        roles
+    }
+
+    /// Serializes roles for the `users.roles` column, e.g. `"RESIDENT,VOLUNTEER"`.
+    pub fn join(roles: &[Role]) -> String {
+        roles
+            .iter()
+            .map(|role| role.to_value())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// Lifecycle of an activity.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ActivityStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// State of a volunteer's registration for an activity.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RegistrationStatus {
+    #[sea_orm(string_value = "REGISTERED")]
+    Registered,
+    #[sea_orm(string_value = "WAITLISTED")]
+    Waitlisted,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// Review state of a service record.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServiceRecordStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+}
+
+/// How a service record came about: volunteer check-in/out or hours recorded by an organizer.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServiceRecordSource {
+    #[sea_orm(string_value = "CHECK_IN")]
+    CheckIn,
+    #[sea_orm(string_value = "RECORDED")]
+    Recorded,
+}
+
+/// Urban community or rural village.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CommunityKind {
+    #[sea_orm(string_value = "COMMUNITY")]
+    Community,
+    #[sea_orm(string_value = "VILLAGE")]
+    Village,
+}
+
+/// Kind of department-community pairing.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PairingKind {
+    #[sea_orm(string_value = "CO_BUILDING")]
+    CoBuilding,
+    #[sea_orm(string_value = "ASSISTANCE")]
+    Assistance,
+}
+
+/// Five-level satisfaction scale.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SatisfactionLevel {
+    #[sea_orm(string_value = "VERY_SATISFIED")]
+    VerySatisfied,
+    #[sea_orm(string_value = "SATISFIED")]
+    Satisfied,
+    #[sea_orm(string_value = "BASICALLY_SATISFIED")]
+    BasicallySatisfied,
+    #[sea_orm(string_value = "DISSATISFIED")]
+    Dissatisfied,
+    #[sea_orm(string_value = "VERY_DISSATISFIED")]
+    VeryDissatisfied,
+}
+
+/// Kind of survey question.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum QuestionKind {
+    #[sea_orm(string_value = "SATISFACTION")]
+    Satisfaction,
+    #[sea_orm(string_value = "SINGLE_CHOICE")]
+    SingleChoice,
+    #[sea_orm(string_value = "MULTIPLE_CHOICE")]
+    MultipleChoice,
+    #[sea_orm(string_value = "RATING")]
+    Rating,
+    #[sea_orm(string_value = "TEXT")]
+    Text,
+}
+
+/// Lifecycle of a survey.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SurveyStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+/// Channel through which a survey response was submitted.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FeedbackChannel {
+    #[sea_orm(string_value = "MINI_PROGRAM")]
+    MiniProgram,
+    #[sea_orm(string_value = "MOBILE_APP")]
+    MobileApp,
+    #[sea_orm(string_value = "WEB")]
+    Web,
+    #[sea_orm(string_value = "HOTLINE")]
+    Hotline,
+    #[sea_orm(string_value = "OFFLINE")]
+    Offline,
+}
+
+/// Lifecycle of a rectification.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RectificationStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "IN_PROGRESS")]
+    InProgress,
+    #[sea_orm(string_value = "RESOLVED")]
+    Resolved,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_list_round_trip() {
+        let roles = Role::parse_list(" RESIDENT, VOLUNTEER,,BOGUS,RESIDENT");
+        assert_eq!(roles, vec![Role::Resident, Role::Volunteer]);
+        assert_eq!(Role::join(&roles), "RESIDENT,VOLUNTEER");
+        assert_eq!(Role::join(&[]), "");
+        assert!(Role::parse_list("").is_empty());
+    }
+
+    #[test]
+    fn db_and_serde_values_agree() {
+        fn check<E: ActiveEnum<Value = String> + sea_orm::Iterable + Serialize>() {
+            use sea_orm::sea_query::value::prelude::serde_json;
+            for v in E::iter() {
+                let json = serde_json::to_value(&v).unwrap();
+                assert_eq!(json.as_str(), Some(v.to_value().as_str()));
+            }
+        }
+        check::<Role>();
+        check::<ActivityStatus>();
+        check::<RegistrationStatus>();
+        check::<ServiceRecordStatus>();
+        check::<ServiceRecordSource>();
+        check::<CommunityKind>();
+        check::<PairingKind>();
+        check::<SatisfactionLevel>();
+        check::<QuestionKind>();
+        check::<SurveyStatus>();
+        check::<FeedbackChannel>();
+        check::<RectificationStatus>();
+    }
+}

@@ -1,0 +1,47 @@
+//! Sea-ORM entities of the Tongxin database (one module per table).
+
+pub mod enums;
+pub mod prelude;
+
+/// A volunteer activity (optionally an item of a plan) with its schedule, registration window and counters.
+pub mod activity;
+/// A lead department of an activity (many-to-many link), ordered by position.
+pub mod activity_department;
+/// A place (or online/TBD slot) where an activity takes place, ordered by position.
+pub mod activity_location;
+/// The answer to one question within a response (one row per chosen option for multiple choice).
+pub mod answer;
+/// An audit-log entry: who did what to which target, when.
+pub mod audit_entry;
+/// A category of activities within a plan.
+pub mod category;
+/// An urban community or a rural village served by activities.
+pub mod community;
+/// A government department (unit) that leads activities and is paired with communities.
+pub mod department;
+/// A pairing between a department and a community, with its commitments and target activity count.
+pub mod pairing;
+/// An annual activity plan (e.g. a yearly civilisation-practice plan) issued by some authority.
+pub mod plan;
+/// A question of a survey, ordered by position.
+pub mod question;
+/// A choice of a single/multiple-choice question, ordered by position.
+pub mod question_option;
+/// A rectification task opened for a dissatisfied survey response, tracked until resolved.
+pub mod rectification;
+/// A refresh-token session of a user (stores only the hash of the current refresh token).
+pub mod refresh_session;
+/// A volunteer's registration (or waitlist place) for an activity.
+pub mod registration;
+/// Service hours of a volunteer for an activity (check-in/out or recorded), subject to review.
+pub mod service_record;
+/// A key/value application setting (e.g. the generated JWT secret of the embedded default).
+pub mod setting;
+/// A satisfaction/feedback survey, optionally about an activity or a department.
+pub mod survey;
+/// One submitted response to a survey, through some channel (self-service or entered by staff).
+pub mod survey_response;
+/// A login account (phone/password and/or WeChat) with its comma-separated roles and optional department.
+pub mod user;
+/// A user's volunteer enrolment (real name and skills); at most one per user.
+pub mod volunteer;

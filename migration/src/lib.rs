@@ -1,0 +1,57 @@
+//! Database migrations of Tongxin, one per table in dependency order.
+//! They run on both SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20260101_000001_create_settings;
+mod m20260101_000002_create_departments;
+mod m20260101_000003_create_users;
+mod m20260101_000004_create_volunteers;
+mod m20260101_000005_create_plans;
+mod m20260101_000006_create_categories;
+mod m20260101_000007_create_communities;
+mod m20260101_000008_create_pairings;
+mod m20260101_000009_create_activities;
+mod m20260101_000010_create_activity_locations;
+mod m20260101_000011_create_activity_departments;
+mod m20260101_000012_create_registrations;
+mod m20260101_000013_create_service_records;
+mod m20260101_000014_create_surveys;
+mod m20260101_000015_create_questions;
+mod m20260101_000016_create_question_options;
+mod m20260101_000017_create_survey_responses;
+mod m20260101_000018_create_answers;
+mod m20260101_000019_create_rectifications;
+mod m20260101_000020_create_refresh_sessions;
+mod m20260101_000021_create_audit_entries;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20260101_000001_create_settings::Migration),
+            Box::new(m20260101_000002_create_departments::Migration),
+            Box::new(m20260101_000003_create_users::Migration),
+            Box::new(m20260101_000004_create_volunteers::Migration),
+            Box::new(m20260101_000005_create_plans::Migration),
+            Box::new(m20260101_000006_create_categories::Migration),
+            Box::new(m20260101_000007_create_communities::Migration),
+            Box::new(m20260101_000008_create_pairings::Migration),
+            Box::new(m20260101_000009_create_activities::Migration),
+            Box::new(m20260101_000010_create_activity_locations::Migration),
+            Box::new(m20260101_000011_create_activity_departments::Migration),
+            Box::new(m20260101_000012_create_registrations::Migration),
+            Box::new(m20260101_000013_create_service_records::Migration),
+            Box::new(m20260101_000014_create_surveys::Migration),
+            Box::new(m20260101_000015_create_questions::Migration),
+            Box::new(m20260101_000016_create_question_options::Migration),
+            Box::new(m20260101_000017_create_survey_responses::Migration),
+            Box::new(m20260101_000018_create_answers::Migration),
+            Box::new(m20260101_000019_create_rectifications::Migration),
+            Box::new(m20260101_000020_create_refresh_sessions::Migration),
+            Box::new(m20260101_000021_create_audit_entries::Migration),
+        ]
+    }
+}
