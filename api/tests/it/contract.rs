@@ -18,14 +18,60 @@ pub const OPERATION_FILES: &[(&str, &str)] = &[
     ("volunteer-app", include_str!("../contract/operations/volunteer-app.graphql")),
 ];
 
-/// Every named operation, with the text of its file (so its fragments come along).
+/// The top-level definitions of a file: (keyword, name, text). Each starts at a line that
+/// begins with `query`, `mutation` or `fragment` and runs to the next one.
+fn definitions(text: &str) -> Vec<(String, String, String)> {
+    let mut defs: Vec<(String, String, String)> = Vec::new();
+    for line in text.lines() {
+        let keyword = ["query ", "mutation ", "fragment "]
+            .into_iter()
+            .find(|k| line.starts_with(k));
+        match keyword {
+            Some(keyword) => {
+                let name: String = line[keyword.len()..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                defs.push((keyword.trim().to_owned(), name, format!("{line}\n")));
+            }
+            None => {
+                if let Some(last) = defs.last_mut()
+                    && !line.starts_with('#')
+                {
+                    last.2.push_str(line);
+                    last.2.push('\n');
+                }
+            }
+        }
+    }
+    defs
+}
+
+/// An operation as an app sends it: its text and the fragments it spreads.
+pub fn operation(name: &str) -> String {
+    for (_, text) in OPERATION_FILES {
+        let defs = definitions(text);
+        if let Some((_, _, body)) = defs.iter().find(|(k, n, _)| k != "fragment" && n == name) {
+            let mut document = body.clone();
+            for (_, fragment, fragment_text) in defs.iter().filter(|(k, _, _)| k == "fragment") {
+                if body.contains(&format!("...{fragment}")) {
+                    document.push_str(fragment_text);
+                }
+            }
+            return document;
+        }
+    }
+    panic!("no contract operation {name}")
+}
+
+/// Every named operation of the contract, as an app sends it.
 pub fn operations() -> Vec<(String, String)> {
     let mut found = Vec::new();
     for (_, text) in OPERATION_FILES {
         let doc = async_graphql::parser::parse_query(text).expect("contract operations parse");
         for (name, _) in doc.operations.iter() {
             let name = name.expect("contract operations are named").to_string();
-            found.push((name, (*text).to_owned()));
+            found.push((name.clone(), operation(&name)));
         }
     }
     found

@@ -269,6 +269,50 @@ impl TestApp {
         }
     }
 
+    /// Many volunteers at once: rows written directly, tokens issued by the app's own keys
+    /// (the login path is covered elsewhere; argon2 would dominate the test's time).
+    pub async fn volunteers(&self, count: usize) -> Vec<User> {
+        use sea_orm::{ActiveModelTrait, Set};
+        let mut users = Vec::with_capacity(count);
+        for i in 0..count {
+            let phone = format!("137{:08}", rand::random::<u32>() % 100_000_000);
+            let user = entity::user::ActiveModel {
+                phone: Set(Some(phone.clone())),
+                password_hash: Set(None),
+                display_name: Set(format!("志愿者{i}")),
+                wechat_openid: Set(None),
+                roles: Set(Role::join(&[Role::Resident, Role::Volunteer])),
+                department_id: Set(None),
+                created_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            }
+            .insert(&self.state.db)
+            .await
+            .expect("user");
+            entity::volunteer::ActiveModel {
+                user_id: Set(user.id),
+                real_name: Set(format!("志愿者{i}")),
+                skills: Set(json!([])),
+                enrolled_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            }
+            .insert(&self.state.db)
+            .await
+            .expect("volunteer");
+            let token = self
+                .state
+                .jwt
+                .issue(user.id, "test", vec![Role::Resident, Role::Volunteer], None)
+                .expect("token");
+            users.push(User {
+                id: user.id,
+                phone,
+                token,
+            });
+        }
+        users
+    }
+
     pub async fn login(&self, phone: &str, password: &str) -> String {
         let data = self
             .ok(

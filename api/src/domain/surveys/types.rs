@@ -1,26 +1,506 @@
-//! PLACEHOLDER (being replaced by the surveys work).
+//! GraphQL objects of surveys, responses, results and rectifications, wrapping their models.
 
-use async_graphql::{ID, Object};
+use std::collections::HashMap;
 
-use crate::context::to_id;
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::Iterable;
+
+use entity::enums::{
+    ActivityStatus, FeedbackChannel as DbChannel, QuestionKind as DbKind,
+    RectificationStatus as DbRectificationStatus, Role, SatisfactionLevel as DbLevel,
+    SurveyStatus as DbSurveyStatus,
+};
+use entity::{activity, department, question, question_option, rectification, survey, survey_response};
+
+use crate::context::{ContextExt, to_id};
+use crate::domain::activities::loaders::ActivityDepartments;
+use crate::domain::activities::types::{Activity, Department};
+use crate::error::{AppError, GqlResult};
+use crate::graphql::loaders::{Loaders, by_id};
 use crate::graphql::pagination::connection;
+use crate::graphql::scalars::local;
 
-pub struct Survey(pub entity::survey::Model);
+use super::loaders::{
+    OptionsOfQuestion, QuestionsOfSurvey, RectificationOfResponse, SurveyTally, ViewerResponse,
+};
+use super::service;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "DbLevel")]
+pub enum SatisfactionLevel {
+    /// 非常满意
+    VerySatisfied,
+    /// 满意
+    Satisfied,
+    /// 基本满意
+    BasicallySatisfied,
+    /// 不满意
+    Dissatisfied,
+    /// 非常不满意
+    VeryDissatisfied,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "DbKind")]
+pub enum QuestionKind {
+    /// One of the five SatisfactionLevel values.
+    Satisfaction,
+    SingleChoice,
+    MultipleChoice,
+    /// An integer from 1 to 5.
+    Rating,
+    Text,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "DbSurveyStatus")]
+pub enum SurveyStatus {
+    Draft,
+    Open,
+    Closed,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "DbChannel")]
+pub enum FeedbackChannel {
+    MiniProgram,
+    MobileApp,
+    Web,
+    /// Entered by an organizer from a phone call.
+    Hotline,
+    /// Entered by an organizer from a paper form or a visit.
+    Offline,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "DbRectificationStatus")]
+pub enum RectificationStatus {
+    Open,
+    InProgress,
+    Resolved,
+    Closed,
+}
+
+/// A satisfaction survey (满意度调查), about an activity or a department's work.
+pub struct Survey(pub survey::Model);
+
+connection!(SurveyConnection, SurveyEdge, Survey);
+
+impl Survey {
+    /// The department answerable for the survey: its own, else its activity's primary one.
+    pub async fn owning_department(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
+        if self.0.department_id.is_some() {
+            return Ok(self.0.department_id);
+        }
+        let Some(activity_id) = self.0.activity_id else {
+            return Ok(None);
+        };
+        Ok(by_id::<activity::Entity>(ctx.data_unchecked::<Loaders>(), activity_id)
+            .await?
+            .and_then(|activity| activity.primary_department_id))
+    }
+}
 
 #[Object]
 impl Survey {
     async fn id(&self) -> ID {
         to_id(self.0.id)
     }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn status(&self) -> SurveyStatus {
+        self.0.status.into()
+    }
+    /// Organizers never see who answered.
+    async fn anonymous(&self) -> bool {
+        self.0.anonymous
+    }
+    /// The activity the survey is about, when the viewer may see it.
+    async fn activity(&self, ctx: &Context<'_>) -> GqlResult<Option<Activity>> {
+        visible_activity(ctx, self.0.activity_id).await
+    }
+    /// The department answerable for it: the one named at creation, else the activity's primary department.
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
+        let Some(id) = self.owning_department(ctx).await? else {
+            return Ok(None);
+        };
+        Ok(by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
+            .await?
+            .map(Department))
+    }
+    /// Answers are accepted from this time on (null: as soon as it is OPEN).
+    async fn opens_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.0.opens_at.map(local)
+    }
+    /// Answers are accepted until this time (null: until it is CLOSED).
+    async fn closes_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.0.closes_at.map(local)
+    }
+    /// The questions, in order.
+    async fn questions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Question>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(QuestionsOfSurvey(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Question)
+            .collect())
+    }
+    /// Whether the signed-in user has answered it through a self-service channel; false when signed out.
+    async fn viewer_has_responded(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        let Some(user) = ctx.viewer().user() else {
+            return Ok(false);
+        };
+        let key = service::respondent_key(&ctx.state().secrets, self.0.id, user.id);
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(ViewerResponse {
+                survey_id: self.0.id,
+                respondent_key: key,
+            })
+            .await?
+            .unwrap_or(false))
+    }
+    /// Organizers of the survey's department, viewers and admins.
+    async fn results(&self, ctx: &Context<'_>) -> GqlResult<Option<SurveyResults>> {
+        let Some(user) = ctx.viewer().user() else {
+            return Ok(None);
+        };
+        if !user.reads_everything() && !user.may_manage_department(self.owning_department(ctx).await?) {
+            return Ok(None);
+        }
+        Ok(Some(
+            ctx.data_unchecked::<Loaders>()
+                .load_one(SurveyTally(self.0.id))
+                .await?
+                .unwrap_or_default(),
+        ))
+    }
+    async fn created_at(&self) -> DateTime<FixedOffset> {
+        local(self.0.created_at)
+    }
 }
 
-pub struct SurveyResponse(pub entity::survey_response::Model);
+/// One question of a survey.
+#[derive(Clone)]
+pub struct Question(pub question::Model);
+
+#[Object]
+impl Question {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn kind(&self) -> QuestionKind {
+        self.0.kind.into()
+    }
+    async fn prompt(&self) -> &str {
+        &self.0.prompt
+    }
+    async fn required(&self) -> bool {
+        self.0.required
+    }
+    /// The choices of SINGLE_CHOICE and MULTIPLE_CHOICE questions, in order; empty for other kinds.
+    async fn options(&self, ctx: &Context<'_>) -> GqlResult<Vec<QuestionOption>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(OptionsOfQuestion(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(QuestionOption)
+            .collect())
+    }
+}
+
+/// A choice of a choice question.
+#[derive(Clone)]
+pub struct QuestionOption(pub question_option::Model);
+
+#[Object]
+impl QuestionOption {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn label(&self) -> &str {
+        &self.0.label
+    }
+}
+
+/// One submitted response. Only its author (and the organizer who entered it) ever reads it.
+pub struct SurveyResponse(pub survey_response::Model);
+
+connection!(SurveyResponseConnection, SurveyResponseEdge, SurveyResponse);
 
 #[Object]
 impl SurveyResponse {
     async fn id(&self) -> ID {
         to_id(self.0.id)
     }
+    async fn survey(&self, ctx: &Context<'_>) -> GqlResult<Survey> {
+        by_id::<survey::Entity>(ctx.data_unchecked::<Loaders>(), self.0.survey_id)
+            .await?
+            .map(Survey)
+            .ok_or_else(|| AppError::NotFound("survey").into())
+    }
+    async fn submitted_at(&self) -> DateTime<FixedOffset> {
+        local(self.0.submitted_at)
+    }
+    async fn channel(&self) -> FeedbackChannel {
+        self.0.channel.into()
+    }
+    /// The answer to the survey's first SATISFACTION question, if any.
+    async fn satisfaction(&self) -> Option<SatisfactionLevel> {
+        self.0.satisfaction.map(Into::into)
+    }
+    /// Opened for DISSATISFIED and VERY_DISSATISFIED answers.
+    async fn rectification(&self, ctx: &Context<'_>) -> GqlResult<Option<Rectification>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(RectificationOfResponse(self.0.id))
+            .await?
+            .map(Rectification))
+    }
 }
 
-connection!(SurveyResponseConnection, SurveyResponseEdge, SurveyResponse);
+/// 整改: the handling of a dissatisfied answer, owned by a department, with a deadline.
+pub struct Rectification(pub rectification::Model);
+
+connection!(RectificationConnection, RectificationEdge, Rectification);
+
+#[Object]
+impl Rectification {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn status(&self) -> RectificationStatus {
+        self.0.status.into()
+    }
+    /// The satisfaction level that opened it.
+    async fn level(&self) -> SatisfactionLevel {
+        self.0.level.into()
+    }
+    /// The department that handles it.
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
+        let Some(id) = self.0.department_id else {
+            return Ok(None);
+        };
+        Ok(by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
+            .await?
+            .map(Department))
+    }
+    async fn survey(&self, ctx: &Context<'_>) -> GqlResult<Survey> {
+        by_id::<survey::Entity>(ctx.data_unchecked::<Loaders>(), self.0.survey_id)
+            .await?
+            .map(Survey)
+            .ok_or_else(|| AppError::NotFound("survey").into())
+    }
+    /// The activity the survey was about, when the viewer may see it.
+    async fn activity(&self, ctx: &Context<'_>) -> GqlResult<Option<Activity>> {
+        visible_activity(ctx, self.0.activity_id).await
+    }
+    /// The respondent's text answers (never their identity on anonymous surveys).
+    async fn complaint(&self) -> Option<&str> {
+        self.0.complaint.as_deref()
+    }
+    /// 15 days after the response.
+    async fn due_at(&self) -> DateTime<FixedOffset> {
+        local(self.0.due_at)
+    }
+    /// Still OPEN or IN_PROGRESS after dueAt.
+    async fn overdue(&self) -> bool {
+        service::is_overdue(&self.0, Utc::now())
+    }
+    /// What was done, readable by the respondent.
+    async fn resolution(&self) -> Option<&str> {
+        self.0.resolution.as_deref()
+    }
+    async fn resolved_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.0.resolved_at.map(local)
+    }
+    async fn created_at(&self) -> DateTime<FixedOffset> {
+        local(self.0.created_at)
+    }
+}
+
+/// How many answers chose one satisfaction level.
+#[derive(SimpleObject, Clone, Copy, Debug, PartialEq)]
+pub struct LevelCount {
+    pub level: SatisfactionLevel,
+    pub count: i32,
+}
+
+/// All five levels in scale order, zeros included; dashboards use the same shape.
+pub fn level_counts(counts: &HashMap<DbLevel, i64>) -> Vec<LevelCount> {
+    DbLevel::iter()
+        .map(|level| LevelCount {
+            level: level.into(),
+            count: counts.get(&level).copied().unwrap_or(0) as i32,
+        })
+        .collect()
+}
+
+/// (VERY_SATISFIED + SATISFIED + BASICALLY_SATISFIED) / all answers; null without answers.
+pub fn satisfaction_rate(counts: &[LevelCount]) -> Option<f64> {
+    let all: i64 = counts.iter().map(|c| c.count as i64).sum();
+    if all == 0 {
+        return None;
+    }
+    let satisfied: i64 = counts
+        .iter()
+        .filter(|c| service::is_satisfied(c.level.into()))
+        .map(|c| c.count as i64)
+        .sum();
+    Some(satisfied as f64 / all as f64)
+}
+
+/// How many answers chose one option.
+#[derive(SimpleObject, Clone)]
+pub struct OptionCount {
+    pub option: QuestionOption,
+    pub count: i32,
+}
+
+/// The figures of one question.
+#[derive(SimpleObject, Clone)]
+pub struct QuestionResult {
+    pub question: Question,
+    /// Responses that answered it.
+    pub answer_count: i32,
+    /// SATISFACTION questions: all five levels, zeros included; empty for other kinds.
+    pub level_counts: Vec<LevelCount>,
+    /// Choice questions: every option in order, zeros included; empty for other kinds.
+    pub option_counts: Vec<OptionCount>,
+    /// RATING questions with answers; null otherwise.
+    pub average_rating: Option<f64>,
+}
+
+/// The figures of a survey, counted by the database.
+#[derive(SimpleObject, Clone)]
+pub struct SurveyResults {
+    pub response_count: i32,
+    /// Share of SATISFACTION answers that are VERY_SATISFIED, SATISFIED or BASICALLY_SATISFIED; null with no answers.
+    pub satisfaction_rate: Option<f64>,
+    /// Answers to all SATISFACTION questions, by level.
+    pub level_counts: Vec<LevelCount>,
+    pub questions: Vec<QuestionResult>,
+}
+
+impl Default for SurveyResults {
+    fn default() -> Self {
+        SurveyResults {
+            response_count: 0,
+            satisfaction_rate: None,
+            level_counts: level_counts(&HashMap::new()),
+            questions: Vec::new(),
+        }
+    }
+}
+
+/// The activity, unless it is a draft or cancelled one that the viewer does not organize.
+async fn visible_activity(ctx: &Context<'_>, id: Option<i32>) -> GqlResult<Option<Activity>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let Some(activity) = by_id::<activity::Entity>(loaders, id).await? else {
+        return Ok(None);
+    };
+    if matches!(activity.status, ActivityStatus::Published | ActivityStatus::Completed) {
+        return Ok(Some(Activity(activity)));
+    }
+    let visible = match ctx.viewer().user() {
+        Some(user) if user.is_admin() => true,
+        Some(user) if user.has(Role::Organizer) => {
+            let leads: Vec<i32> = loaders
+                .load_one(ActivityDepartments(id))
+                .await?
+                .unwrap_or_default()
+                .iter()
+                .map(|department| department.id)
+                .collect();
+            user.may_manage_any(&leads)
+        }
+        _ => false,
+    };
+    Ok(visible.then_some(Activity(activity)))
+}
+
+#[derive(InputObject)]
+pub struct SurveyInput {
+    pub title: String,
+    pub description: Option<String>,
+    /// The activity the survey is about; organizers only for activities their department leads.
+    pub activity_id: Option<ID>,
+    /// Organizers: their own department (the default for them). Admins: any, or none.
+    pub department_id: Option<ID>,
+    /// Keep respondents only as a keyed hash (default false).
+    pub anonymous: Option<bool>,
+    pub opens_at: Option<DateTime<FixedOffset>>,
+    pub closes_at: Option<DateTime<FixedOffset>>,
+    /// At least one.
+    pub questions: Vec<QuestionInput>,
+}
+
+#[derive(InputObject)]
+pub struct QuestionInput {
+    pub kind: QuestionKind,
+    pub prompt: String,
+    /// Default true, except for TEXT questions (default false).
+    pub required: Option<bool>,
+    /// Choice questions: at least two distinct labels, in order.
+    pub options: Option<Vec<String>>,
+}
+
+#[derive(InputObject, Default)]
+pub struct SurveyFilter {
+    pub activity_id: Option<ID>,
+    /// The department answerable for the survey.
+    pub department_id: Option<ID>,
+    pub status: Option<SurveyStatus>,
+}
+
+/// The value matching the question's kind, and nothing else.
+#[derive(InputObject)]
+pub struct AnswerInput {
+    pub question_id: ID,
+    /// SATISFACTION
+    pub level: Option<SatisfactionLevel>,
+    /// SINGLE_CHOICE (exactly one) and MULTIPLE_CHOICE (one or more)
+    pub option_ids: Option<Vec<ID>>,
+    /// RATING, 1 to 5
+    pub rating: Option<i32>,
+    /// TEXT, at most 2,000 characters
+    pub text: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct SurveyResponseInput {
+    pub survey_id: ID,
+    /// MINI_PROGRAM, MOBILE_APP and WEB: once per respondent. HOTLINE and OFFLINE: organizers, any number.
+    pub channel: FeedbackChannel,
+    pub answers: Vec<AnswerInput>,
+    /// Idempotency key: the same key from the same respondent returns the first response.
+    pub request_id: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct RectificationFilter {
+    pub department_id: Option<ID>,
+    pub status: Option<RectificationStatus>,
+    /// Still OPEN or IN_PROGRESS after dueAt.
+    pub overdue: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct RectificationUpdate {
+    /// Forward only: OPEN → IN_PROGRESS → RESOLVED → CLOSED.
+    pub status: RectificationStatus,
+    /// Required on becoming RESOLVED (or CLOSED without having been resolved).
+    pub resolution: Option<String>,
+}

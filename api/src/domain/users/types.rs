@@ -20,7 +20,7 @@ use crate::graphql::loaders::{DbLoader, Loaders, by_id};
 use crate::graphql::pagination::Page;
 
 #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "Role")]
+#[graphql(remote = "Role", name = "Role")]
 pub enum GqlRole {
     Volunteer,
     Resident,

@@ -1,0 +1,198 @@
+//! Plans and activities: the demo plan imports as the bureau wrote it, the feed lists
+//! what each viewer may see, and the lifecycle rules hold.
+
+use serde_json::{Value, json};
+
+use entity::enums::Role;
+
+use crate::contract::OPERATION_FILES;
+use crate::helpers::{Backend, code, spawn_app};
+
+/// A contract operation as an app sends it: the operation and the fragments it spreads.
+pub fn op(name: &str) -> String {
+    crate::contract::operation(name)
+}
+
+/// Runs a contract operation by name.
+pub async fn run(app: &crate::helpers::TestApp, name: &str, variables: Value, token: Option<&str>) -> Value {
+    app.post_json(
+        &json!({ "query": op(name), "operationName": name, "variables": variables }),
+        token,
+    )
+    .await
+    .json()
+    .await
+    .expect("JSON")
+}
+
+const DEMO_CSV: &str = include_str!("../../data/plan-2022.csv");
+
+#[tokio::test]
+async fn the_demo_plan_imports_into_17_activities_as_the_table_says() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let admin = app.user(&[Role::Admin], None).await;
+        let body = run(
+            &app,
+            "ImportPlan",
+            json!({ "input": { "title": "2022年方案", "year": 2022, "issuer": "泉州市民政局", "csv": DEMO_CSV, "publish": true } }),
+            Some(&admin.token),
+        )
+        .await;
+        assert!(body.get("errors").is_none(), "{backend:?}: {body:#}");
+        let result = &body["data"]["importPlan"];
+        assert_eq!(result["createdCount"], 17);
+        assert_eq!(result["warnings"].as_array().map(Vec::len), Some(1), "{result:#}");
+        let activities = result["plan"]["activities"]["edges"].as_array().unwrap();
+        assert_eq!(activities.len(), 17);
+        // Undated activities come last.
+        let last = &activities[16]["node"];
+        assert_eq!(last["seqNo"], 1);
+        assert!(last["startsAt"].is_null());
+        assert_eq!(last["timeLabel"], "2022年元旦春节期间");
+        let second = activities
+            .iter()
+            .map(|e| &e["node"])
+            .find(|n| n["seqNo"] == 2)
+            .unwrap();
+        assert_eq!(second["startsAt"], "2022-03-02T00:00:00+08:00");
+        assert_eq!(second["endsAt"], "2022-03-08T23:59:59+08:00");
+        assert_eq!(second["title"], "“弘扬雷锋精神 深化文明实践”主题活动");
+        assert_eq!(second["contentItems"].as_array().unwrap().len(), 3);
+        assert_eq!(second["category"]["name"], "便民暖心");
+        let departments: Vec<&str> = second["leadDepartments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(departments, ["养老科", "社管科", "机关党委"]);
+        let locations: Vec<&str> = second["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(locations, ["府文庙广场", "感德镇龙通村"]);
+        let online = activities.iter().map(|e| &e["node"]).find(|n| n["seqNo"] == 5).unwrap();
+        assert_eq!(online["locations"][0]["online"], true);
+
+        let departments = app.ok("{ departments { name } }", json!({}), None).await;
+        assert_eq!(departments["departments"].as_array().unwrap().len(), 8);
+        let plans = run(&app, "Plans", json!({}), None).await;
+        assert_eq!(plans["data"]["plans"][0]["categories"].as_array().unwrap().len(), 5);
+    }
+}
+
+#[tokio::test]
+async fn a_table_without_the_required_columns_fails_and_writes_nothing() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.user(&[Role::Admin], None).await;
+    let body = run(
+        &app,
+        "ImportPlan",
+        json!({ "input": { "title": "坏表", "year": 2022, "csv": "序号,活动主题\n1,植树\n" } }),
+        Some(&admin.token),
+    )
+    .await;
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "csv", "{body:#}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    for column in ["活动时间", "活动地点", "活动内容", "牵头科室"] {
+        assert!(message.contains(column), "{message}");
+    }
+    let plans = app.ok("{ plans { id } }", json!({}), None).await;
+    assert_eq!(plans["plans"], json!([]));
+}
+
+#[tokio::test]
+async fn the_demo_data_shows_the_plan_to_anonymous_visitors() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        api::seed::seed_demo(&app.state).await.expect("demo seeds");
+        let body = run(&app, "ActivityFeed", json!({ "first": 50 }), None).await;
+        assert!(body.get("errors").is_none(), "{backend:?}: {body:#}");
+        let feed = &body["data"]["activities"];
+        assert_eq!(feed["totalCount"], 17);
+        assert_eq!(feed["edges"].as_array().unwrap().len(), 17);
+        // The demo accounts sign in with the published password.
+        let token = app.login(api::seed::ADMIN_PHONE, api::seed::DEMO_PASSWORD).await;
+        let me = run(&app, "Me", json!({}), Some(&token)).await;
+        assert!(me["data"]["me"]["roles"].as_array().unwrap().contains(&json!("ADMIN")));
+        // Seeding twice changes nothing.
+        api::seed::seed_demo(&app.state).await.expect("second seed is a no-op");
+        let again = run(&app, "ActivityFeed", json!({}), None).await;
+        assert_eq!(again["data"]["activities"]["totalCount"], 17);
+    }
+}
+
+#[tokio::test]
+async fn drafts_are_visible_to_their_organizers_only_and_the_lifecycle_is_enforced() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
+        let other = app.user(&[Role::Organizer], Some("办公室")).await;
+        let volunteer = app.user(&[Role::Volunteer], None).await;
+        let departments = app.ok("{ departments { id name } }", json!({}), None).await;
+        let elderly = departments["departments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "养老科")
+            .unwrap()["id"]
+            .clone();
+        let office = departments["departments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "办公室")
+            .unwrap()["id"]
+            .clone();
+
+        let forbidden = run(
+            &app,
+            "CreateActivity",
+            json!({ "input": { "title": "不是我的", "leadDepartmentIds": [office] } }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(code(&forbidden), "FORBIDDEN");
+        let created = run(
+            &app,
+            "CreateActivity",
+            json!({ "input": { "title": "重阳敬老", "leadDepartmentIds": [elderly], "capacity": 2,
+                    "startsAt": "2030-10-04T09:00:00+08:00", "endsAt": "2030-10-04T11:00:00+08:00" } }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert!(created.get("errors").is_none(), "{created:#}");
+        let id = created["data"]["createActivity"]["id"].clone();
+        assert_eq!(created["data"]["createActivity"]["status"], "DRAFT");
+        assert_eq!(created["data"]["createActivity"]["startsAt"], "2030-10-04T09:00:00+08:00");
+
+        let feed = |token: Option<String>| {
+            let app = &app;
+            async move {
+                run(app, "ActivityFeed", json!({}), token.as_deref()).await["data"]["activities"]["totalCount"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+        assert_eq!(feed(None).await, 0);
+        assert_eq!(feed(Some(volunteer.token.clone())).await, 0);
+        assert_eq!(feed(Some(other.token.clone())).await, 0);
+        assert_eq!(feed(Some(organizer.token.clone())).await, 1);
+
+        let by_other = run(&app, "PublishActivity", json!({ "id": id }), Some(&other.token)).await;
+        assert_eq!(code(&by_other), "FORBIDDEN");
+        let complete_draft = run(&app, "CompleteActivity", json!({ "id": id }), Some(&organizer.token)).await;
+        assert_eq!(code(&complete_draft), "CONFLICT");
+        let published = run(&app, "PublishActivity", json!({ "id": id }), Some(&organizer.token)).await;
+        assert_eq!(published["data"]["publishActivity"]["status"], "PUBLISHED");
+        assert_eq!(feed(None).await, 1);
+        let completed = run(&app, "CompleteActivity", json!({ "id": id }), Some(&organizer.token)).await;
+        assert_eq!(completed["data"]["completeActivity"]["status"], "COMPLETED");
+        let cancel = run(&app, "CancelActivity", json!({ "id": id, "reason": "下雨" }), Some(&organizer.token)).await;
+        assert_eq!(code(&cancel), "CONFLICT");
+    }
+}
