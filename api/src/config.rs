@@ -10,7 +10,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub const EMBEDDED_DATABASE_URL: &str = "sqlite://tongxin.db?mode=rwc";
 
 #[derive(Debug, Parser)]
-#[command(name = "tongxin", version, about = "同心: civilization-creation activities, volunteer hours, feedback and pairing")]
+#[command(
+    name = "tongxin",
+    version,
+    about = "同心: civilization-creation activities, volunteer hours, feedback and pairing"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -135,7 +139,12 @@ impl std::str::FromStr for Secret {
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on.
-    #[arg(long, env = "TONGXIN_LISTEN", default_value = "127.0.0.1:8000", global = true)]
+    #[arg(
+        long,
+        env = "TONGXIN_LISTEN",
+        default_value = "127.0.0.1:8000",
+        global = true
+    )]
     pub listen: SocketAddr,
     /// Database URL (postgres://… or sqlite://…). Unset: the embedded SQLite file tongxin.db,
     /// filled with demo data when new.
@@ -145,14 +154,24 @@ pub struct Config {
     #[arg(long, env = "REDIS_URL", global = true)]
     pub redis_url: Option<String>,
     /// Prefix of every Redis key, so that several deployments can share one Redis.
-    #[arg(long, env = "TONGXIN_REDIS_PREFIX", default_value = "tongxin:", global = true)]
+    #[arg(
+        long,
+        env = "TONGXIN_REDIS_PREFIX",
+        default_value = "tongxin:",
+        global = true
+    )]
     pub redis_prefix: String,
     /// HMAC secret for access tokens (at least 32 characters). Required with PostgreSQL;
     /// on SQLite one is generated and kept in the database.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<Secret>,
     /// Allowed CORS origins, comma-separated; `*` allows any. Empty: no cross-origin access.
-    #[arg(long, env = "TONGXIN_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    #[arg(
+        long,
+        env = "TONGXIN_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
     pub cors_origins: Vec<String>,
     /// Serve introspection and field suggestions. Default: on for the embedded SQLite
     /// default, off otherwise.
@@ -162,20 +181,41 @@ pub struct Config {
     #[arg(long, env = "TONGXIN_BODY_LIMIT", default_value_t = 1 << 20, global = true)]
     pub body_limit: usize,
     /// Requests taking longer are answered with 408/503 and dropped.
-    #[arg(long, env = "TONGXIN_REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "TONGXIN_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
     pub request_timeout_secs: u64,
     /// Largest database connection pool.
-    #[arg(long, env = "TONGXIN_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    #[arg(
+        long,
+        env = "TONGXIN_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
     pub db_max_connections: u32,
     /// Base URL of the WeChat API (jscode2session lives below it).
-    #[arg(long, env = "WECHAT_API_BASE", default_value = "https://api.weixin.qq.com", global = true)]
+    #[arg(
+        long,
+        env = "WECHAT_API_BASE",
+        default_value = "https://api.weixin.qq.com",
+        global = true
+    )]
     pub wechat_api_base: String,
     #[arg(long, env = "WECHAT_APPID", global = true)]
     pub wechat_appid: Option<String>,
     #[arg(long, env = "WECHAT_SECRET", hide_env_values = true, global = true)]
     pub wechat_secret: Option<Secret>,
     /// Log line format.
-    #[arg(long, env = "TONGXIN_LOG_FORMAT", value_enum, default_value_t, global = true)]
+    #[arg(
+        long,
+        env = "TONGXIN_LOG_FORMAT",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
     pub log_format: LogFormat,
 }
 
@@ -193,7 +233,9 @@ impl Config {
     }
 
     pub fn database_url(&self) -> &str {
-        self.database_url.as_deref().unwrap_or(EMBEDDED_DATABASE_URL)
+        self.database_url
+            .as_deref()
+            .unwrap_or(EMBEDDED_DATABASE_URL)
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -16,7 +16,10 @@ use crate::config::{Config, Secret};
 
 /// Opens the pool. SQLite gets WAL (readers never wait for the writer) and a busy timeout
 /// so that concurrent writers queue instead of failing.
-pub async fn connect(config: &Config, statements: Arc<AtomicU64>) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(
+    config: &Config,
+    statements: Arc<AtomicU64>,
+) -> anyhow::Result<DatabaseConnection> {
     let url = config.database_url();
     let mut options = ConnectOptions::new(url);
     options
@@ -74,7 +77,10 @@ pub async fn server_secret(db: &DatabaseConnection, config: &Config) -> anyhow::
             "JWT_SECRET is not set: a server on PostgreSQL needs a secret of at least {MIN_SECRET_LEN} characters shared by all instances"
         );
     }
-    if let Some(found) = setting::Entity::find_by_id(JWT_SECRET_KEY.to_owned()).one(db).await? {
+    if let Some(found) = setting::Entity::find_by_id(JWT_SECRET_KEY.to_owned())
+        .one(db)
+        .await?
+    {
         return Ok(Secret::new(found.value));
     }
     let mut bytes = [0u8; 32];

@@ -117,10 +117,26 @@ const CONSTRAINTS: &[(&str, &str, &str)] = &[
         "survey_responses.survey_id, survey_responses.respondent_key",
         "you have already answered this survey",
     ),
-    ("users_phone", "users.phone", "an account with this phone number exists"),
-    ("departments_name", "departments.name", "a department with this name exists"),
-    ("communities_name", "communities.name", "a community with this name exists"),
-    ("volunteers_user_id", "volunteers.user_id", "you are already enrolled as a volunteer"),
+    (
+        "users_phone",
+        "users.phone",
+        "an account with this phone number exists",
+    ),
+    (
+        "departments_name",
+        "departments.name",
+        "a department with this name exists",
+    ),
+    (
+        "communities_name",
+        "communities.name",
+        "a community with this name exists",
+    ),
+    (
+        "volunteers_user_id",
+        "volunteers.user_id",
+        "you are already enrolled as a volunteer",
+    ),
 ];
 
 impl From<DbErr> for AppError {

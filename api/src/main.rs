@@ -56,11 +56,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     role,
                     department,
                 } => {
-                    api::domain::users::service::grant_from_cli(&state.db, &phone, role.into(), department.as_deref())
-                        .await?
+                    api::domain::users::service::grant_from_cli(
+                        &state.db,
+                        &phone,
+                        role.into(),
+                        department.as_deref(),
+                    )
+                    .await?
                 }
             };
-            println!("user {} ({}): roles {}", user.id, user.display_name, user.roles);
+            println!(
+                "user {} ({}): roles {}",
+                user.id, user.display_name, user.roles
+            );
             Ok(())
         }
         Command::ImportPlan(args) => {

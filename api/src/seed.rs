@@ -3,7 +3,9 @@
 //! survey responses and a rectification, so that every dashboard figure shows something.
 
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 
 use entity::enums::{
     ActivityStatus, CommunityKind, PairingKind, RegistrationStatus, Role, ServiceRecordSource,
@@ -37,8 +39,26 @@ const COMMUNITIES: &[(&str, CommunityKind)] = &[
 ];
 
 const VOLUNTEER_NAMES: &[&str] = &[
-    "陈志明", "林秀英", "黄建国", "张丽华", "王伟", "李娜", "吴海燕", "刘洋", "蔡文杰", "杨静",
-    "许国强", "郑雅婷", "谢东升", "洪美玲", "曾宇航", "苏晓燕", "庄明辉", "何佳怡", "周俊杰", "傅丽君",
+    "陈志明",
+    "林秀英",
+    "黄建国",
+    "张丽华",
+    "王伟",
+    "李娜",
+    "吴海燕",
+    "刘洋",
+    "蔡文杰",
+    "杨静",
+    "许国强",
+    "郑雅婷",
+    "谢东升",
+    "洪美玲",
+    "曾宇航",
+    "苏晓燕",
+    "庄明辉",
+    "何佳怡",
+    "周俊杰",
+    "傅丽君",
 ];
 
 fn admin_viewer(user: &user::Model) -> Viewer {
@@ -101,19 +121,25 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     let elderly = department_by_name(db, "养老科").await?;
     let party = department_by_name(db, "机关党委").await?;
     let txn = db.begin().await?;
-    let account = |phone: &str, name: &str, roles: &[Role], department_id: Option<i32>| user::ActiveModel {
-        phone: Set(Some(phone.to_owned())),
-        password_hash: Set(Some(hash.clone())),
-        display_name: Set(name.to_owned()),
-        wechat_openid: Set(None),
-        roles: Set(Role::join(roles)),
-        department_id: Set(department_id),
-        created_at: Set(now),
-        ..Default::default()
-    };
-    let admin = account(ADMIN_PHONE, "系统管理员", &[Role::Resident, Role::Admin], None)
-        .insert(&txn)
-        .await?;
+    let account =
+        |phone: &str, name: &str, roles: &[Role], department_id: Option<i32>| user::ActiveModel {
+            phone: Set(Some(phone.to_owned())),
+            password_hash: Set(Some(hash.clone())),
+            display_name: Set(name.to_owned()),
+            wechat_openid: Set(None),
+            roles: Set(Role::join(roles)),
+            department_id: Set(department_id),
+            created_at: Set(now),
+            ..Default::default()
+        };
+    let admin = account(
+        ADMIN_PHONE,
+        "系统管理员",
+        &[Role::Resident, Role::Admin],
+        None,
+    )
+    .insert(&txn)
+    .await?;
     account(
         ORGANIZER_PHONE,
         "养老科 组织员",
@@ -122,22 +148,34 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     )
     .insert(&txn)
     .await?;
-    account(VIEWER_PHONE, "文明办 观察员", &[Role::Resident, Role::Viewer], None)
-        .insert(&txn)
-        .await?;
+    account(
+        VIEWER_PHONE,
+        "文明办 观察员",
+        &[Role::Resident, Role::Viewer],
+        None,
+    )
+    .insert(&txn)
+    .await?;
     account(RESIDENT_PHONE, "居民 小陈", &[Role::Resident], None)
         .insert(&txn)
         .await?;
     let mut volunteers = Vec::new();
     for (i, name) in VOLUNTEER_NAMES.iter().enumerate() {
         let phone = format!("138000000{:02}", 10 + i);
-        let user = account(&phone, &format!("{}志愿者", name.chars().next().unwrap_or('张')), &[Role::Resident, Role::Volunteer], None)
-            .insert(&txn)
-            .await?;
+        let user = account(
+            &phone,
+            &format!("{}志愿者", name.chars().next().unwrap_or('张')),
+            &[Role::Resident, Role::Volunteer],
+            None,
+        )
+        .insert(&txn)
+        .await?;
         let volunteer = volunteer::ActiveModel {
             user_id: Set(user.id),
             real_name: Set((*name).to_owned()),
-            skills: Set(json_list(&[["助老", "宣传", "义剪", "法律咨询"][i % 4].to_owned()])),
+            skills: Set(json_list(&[
+                ["助老", "宣传", "义剪", "法律咨询"][i % 4].to_owned()
+            ])),
             enrolled_at: Set(now - Duration::days(400)),
             ..Default::default()
         }
@@ -225,7 +263,13 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
             .map(|at| at - Duration::days(7))
             .unwrap_or(now - Duration::days(3));
         let total = registered + if seq == 1 { 3 } else { 0 };
-        for (i, volunteer) in volunteers.iter().cycle().skip(seq as usize).take(total).enumerate() {
+        for (i, volunteer) in volunteers
+            .iter()
+            .cycle()
+            .skip(seq as usize)
+            .take(total)
+            .enumerate()
+        {
             let status = if i < registered {
                 RegistrationStatus::Registered
             } else {
@@ -242,7 +286,8 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
             .insert(&txn)
             .await?;
             if (2..=10).contains(&seq) && status == RegistrationStatus::Registered {
-                let start = activity.starts_at.unwrap_or(now) + Duration::days(3) + Duration::hours(1);
+                let start =
+                    activity.starts_at.unwrap_or(now) + Duration::days(3) + Duration::hours(1);
                 let minutes = 120 + 30 * ((i as i32 + seq) % 4);
                 let review = match (i + seq as usize) % 11 {
                     0 => ServiceRecordStatus::Pending,
@@ -258,9 +303,11 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
                     minutes: Set(minutes),
                     status: Set(review),
                     service_date: Set(Some(crate::graphql::scalars::local_date(start))),
-                    review_note: Set((review == ServiceRecordStatus::Rejected).then(|| "未按时签到，时长不予认定".to_owned())),
+                    review_note: Set((review == ServiceRecordStatus::Rejected)
+                        .then(|| "未按时签到，时长不予认定".to_owned())),
                     reviewed_by: Set((review != ServiceRecordStatus::Pending).then_some(admin.id)),
-                    reviewed_at: Set((review != ServiceRecordStatus::Pending).then_some(start + Duration::days(1))),
+                    reviewed_at: Set((review != ServiceRecordStatus::Pending)
+                        .then_some(start + Duration::days(1))),
                     created_at: Set(start),
                     updated_at: Set(start),
                     ..Default::default()

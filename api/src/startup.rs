@@ -22,7 +22,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     crate::db::migrate(&db).await?;
     let secret = crate::db::server_secret(&db, &config).await?;
     let cache = match &config.redis_url {
-        Some(url) => Cache::redis(url, &config.redis_prefix).context("REDIS_URL is not a Redis URL")?,
+        Some(url) => {
+            Cache::redis(url, &config.redis_prefix).context("REDIS_URL is not a Redis URL")?
+        }
         None => Cache::in_process(),
     };
     let http = reqwest::Client::builder()

@@ -51,7 +51,9 @@ impl CacheKey {
 
     pub fn ttl(&self) -> Duration {
         match self {
-            CacheKey::DashboardVersion | CacheKey::PublicVersion => Duration::from_secs(86_400 * 30),
+            CacheKey::DashboardVersion | CacheKey::PublicVersion => {
+                Duration::from_secs(86_400 * 30)
+            }
             CacheKey::Dashboard { .. } => Duration::from_secs(600),
             CacheKey::PublicResponse { .. } => Duration::from_secs(60),
             CacheKey::PersistedQuery { .. } => Duration::from_secs(86_400 * 7),

@@ -2,7 +2,9 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, FixedOffset, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Set,
+};
 
 use entity::{audit_entry, user};
 
@@ -53,7 +55,7 @@ impl AuditEntry {
         };
         Ok(by_id::<user::Entity>(ctx.data_unchecked::<Loaders>(), id)
             .await?
-            .map(User))
+            .map(User::new))
     }
     /// e.g. activity.publish, serviceRecord.review, rectification.update
     async fn action(&self) -> &str {

@@ -13,7 +13,11 @@ use sea_orm::{
 
 pub type Loaders = DataLoader<DbLoader>;
 
-pub fn loaders(db: DatabaseConnection, user_id: Option<i32>, department_id: Option<i32>) -> Loaders {
+pub fn loaders(
+    db: DatabaseConnection,
+    user_id: Option<i32>,
+    department_id: Option<i32>,
+) -> Loaders {
     DataLoader::new(
         DbLoader {
             db,
@@ -92,7 +96,10 @@ where
 }
 
 /// Loads one row by id through the request's loader; `None` when it does not exist.
-pub async fn by_id<E>(loaders: &Loaders, id: i32) -> Result<Option<E::Model>, crate::error::LoadError>
+pub async fn by_id<E>(
+    loaders: &Loaders,
+    id: i32,
+) -> Result<Option<E::Model>, crate::error::LoadError>
 where
     E: EntityTrait + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + 'static,

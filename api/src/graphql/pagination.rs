@@ -19,7 +19,9 @@ impl Page {
     pub fn new(first: Option<i32>, after: Option<&str>) -> AppResult<Self> {
         let limit = match first {
             None => DEFAULT_PAGE,
-            Some(n) if n < 0 => return Err(AppError::bad_input("first", "first must not be negative")),
+            Some(n) if n < 0 => {
+                return Err(AppError::bad_input("first", "first must not be negative"));
+            }
             Some(n) => (n as u64).min(MAX_PAGE),
         };
         let offset = match after {

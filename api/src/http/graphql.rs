@@ -74,13 +74,20 @@ fn media(headers: &HeaderMap) -> Media {
 }
 
 /// A request-level failure: nothing was executed.
-fn request_error(media: Media, status: StatusCode, code: Code, message: &str) -> axum::response::Response {
+fn request_error(
+    media: Media,
+    status: StatusCode,
+    code: Code,
+    message: &str,
+) -> axum::response::Response {
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     });
     let status = if media == Media::GraphqlResponse || status == StatusCode::METHOD_NOT_ALLOWED {
         status
-    } else if status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+    } else if status == StatusCode::PAYLOAD_TOO_LARGE
+        || status == StatusCode::UNSUPPORTED_MEDIA_TYPE
+    {
         status
     } else {
         StatusCode::OK
@@ -106,10 +113,10 @@ fn viewer_of(ctx: &AppContext, headers: &HeaderMap) -> Viewer {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Viewer::Anonymous;
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let token = value.to_str().ok().and_then(|v| {
+        v.strip_prefix("Bearer ")
+            .or_else(|| v.strip_prefix("bearer "))
+    });
     let Some(token) = token else {
         return Viewer::InvalidToken;
     };
@@ -131,7 +138,10 @@ fn viewer_of(ctx: &AppContext, headers: &HeaderMap) -> Viewer {
 }
 
 /// Resolves the APQ extension: returns the query text to run, or an error message.
-async fn persisted_query(ctx: &AppContext, wire: &mut WireRequest) -> Result<(), (Code, &'static str)> {
+async fn persisted_query(
+    ctx: &AppContext,
+    wire: &mut WireRequest,
+) -> Result<(), (Code, &'static str)> {
     let hash = wire
         .extensions
         .as_ref()
@@ -143,9 +153,14 @@ async fn persisted_query(ctx: &AppContext, wire: &mut WireRequest) -> Result<(),
         return Ok(());
     };
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err((Code::BadUserInput, "persistedQuery.sha256Hash is not a SHA-256 hex digest"));
+        return Err((
+            Code::BadUserInput,
+            "persistedQuery.sha256Hash is not a SHA-256 hex digest",
+        ));
     }
-    let key = CacheKey::PersistedQuery { sha256: hash.clone() };
+    let key = CacheKey::PersistedQuery {
+        sha256: hash.clone(),
+    };
     match &wire.query {
         Some(query) => {
             if hex::encode(Sha256::digest(query.as_bytes())) != hash {
@@ -191,7 +206,9 @@ async fn execute(ctx: &AppContext, headers: &HeaderMap, wire: WireRequest) -> Re
     let user_id = viewer.user().map(|user| user.id);
     let department_id = viewer.user().and_then(|user| user.department_id);
     let mut request = async_graphql::Request::new(wire.query.unwrap_or_default())
-        .variables(Variables::from_json(wire.variables.unwrap_or(serde_json::Value::Null)))
+        .variables(Variables::from_json(
+            wire.variables.unwrap_or(serde_json::Value::Null),
+        ))
         .data(viewer)
         .data(loaders(ctx.state.db.clone(), user_id, department_id));
     if let Some(name) = wire.operation_name {
@@ -243,12 +260,21 @@ fn finish(media: Media, batch: BatchResponse) -> axum::response::Response {
         Ok(body) => respond(media, status, body),
         Err(err) => {
             tracing::error!(error = %err, "response serialization failed");
-            request_error(media, StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, "internal error")
+            request_error(
+                media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Code::Internal,
+                "internal error",
+            )
         }
     }
 }
 
-pub async fn post(State(ctx): State<AppContext>, headers: HeaderMap, body: Bytes) -> axum::response::Response {
+pub async fn post(
+    State(ctx): State<AppContext>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
     let started = Instant::now();
     let media = media(&headers);
     let content_type = headers
@@ -266,7 +292,12 @@ pub async fn post(State(ctx): State<AppContext>, headers: HeaderMap, body: Bytes
     let parsed: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
         Err(_) => {
-            return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, "the body is not valid JSON");
+            return request_error(
+                media,
+                StatusCode::BAD_REQUEST,
+                Code::BadUserInput,
+                "the body is not valid JSON",
+            );
         }
     };
     let (wires, is_batch) = match parsed {
@@ -284,7 +315,12 @@ pub async fn post(State(ctx): State<AppContext>, headers: HeaderMap, body: Bytes
                 match serde_json::from_value::<WireRequest>(item) {
                     Ok(wire) => wires.push(wire),
                     Err(_) => {
-                        return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, "not a GraphQL request");
+                        return request_error(
+                            media,
+                            StatusCode::BAD_REQUEST,
+                            Code::BadUserInput,
+                            "not a GraphQL request",
+                        );
                     }
                 }
             }
@@ -293,7 +329,12 @@ pub async fn post(State(ctx): State<AppContext>, headers: HeaderMap, body: Bytes
         other => match serde_json::from_value::<WireRequest>(other) {
             Ok(wire) => (vec![wire], false),
             Err(_) => {
-                return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, "not a GraphQL request");
+                return request_error(
+                    media,
+                    StatusCode::BAD_REQUEST,
+                    Code::BadUserInput,
+                    "not a GraphQL request",
+                );
             }
         },
     };
@@ -366,18 +407,30 @@ pub async fn get(
             )
             .into_response();
         }
-        return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, "no query given");
+        return request_error(
+            media,
+            StatusCode::BAD_REQUEST,
+            Code::BadUserInput,
+            "no query given",
+        );
     }
-    let parse_json = |text: Option<String>, what: &'static str| -> Result<Option<serde_json::Value>, &'static str> {
-        text.map(|t| serde_json::from_str(&t).map_err(|_| what)).transpose()
+    let parse_json = |text: Option<String>,
+                      what: &'static str|
+     -> Result<Option<serde_json::Value>, &'static str> {
+        text.map(|t| serde_json::from_str(&t).map_err(|_| what))
+            .transpose()
     };
     let variables = match parse_json(params.variables, "variables is not valid JSON") {
         Ok(v) => v,
-        Err(message) => return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, message),
+        Err(message) => {
+            return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, message);
+        }
     };
     let extensions = match parse_json(params.extensions, "extensions is not valid JSON") {
         Ok(v) => v,
-        Err(message) => return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, message),
+        Err(message) => {
+            return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, message);
+        }
     };
     let mut wire = WireRequest {
         query: params.query,

@@ -15,7 +15,9 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -54,7 +56,12 @@ pub fn router(ctx: AppContext) -> Router {
     let cors = if config.cors_origins.is_empty() {
         None
     } else if config.cors_origins.iter().any(|o| o == "*") {
-        Some(CorsLayer::new().allow_origin(Any).allow_headers(Any).allow_methods(Any))
+        Some(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_headers(Any)
+                .allow_methods(Any),
+        )
     } else {
         let origins: Vec<HeaderValue> = config
             .cors_origins
@@ -150,7 +157,8 @@ async fn readyz(State(ctx): State<AppContext>) -> Response {
 }
 
 async fn metrics_text(State(ctx): State<AppContext>) -> Response {
-    metrics::gauge!("tongxin_sql_statements").set(ctx.state.statements.load(Ordering::Relaxed) as f64);
+    metrics::gauge!("tongxin_sql_statements")
+        .set(ctx.state.statements.load(Ordering::Relaxed) as f64);
     (
         [(
             axum::http::header::CONTENT_TYPE,

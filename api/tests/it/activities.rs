@@ -14,7 +14,12 @@ pub fn op(name: &str) -> String {
 }
 
 /// Runs a contract operation by name.
-pub async fn run(app: &crate::helpers::TestApp, name: &str, variables: Value, token: Option<&str>) -> Value {
+pub async fn run(
+    app: &crate::helpers::TestApp,
+    name: &str,
+    variables: Value,
+    token: Option<&str>,
+) -> Value {
     app.post_json(
         &json!({ "query": op(name), "operationName": name, "variables": variables }),
         token,
@@ -42,7 +47,11 @@ async fn the_demo_plan_imports_into_17_activities_as_the_table_says() {
         assert!(body.get("errors").is_none(), "{backend:?}: {body:#}");
         let result = &body["data"]["importPlan"];
         assert_eq!(result["createdCount"], 17);
-        assert_eq!(result["warnings"].as_array().map(Vec::len), Some(1), "{result:#}");
+        assert_eq!(
+            result["warnings"].as_array().map(Vec::len),
+            Some(1),
+            "{result:#}"
+        );
         let activities = result["plan"]["activities"]["edges"].as_array().unwrap();
         assert_eq!(activities.len(), 17);
         // Undated activities come last.
@@ -74,13 +83,23 @@ async fn the_demo_plan_imports_into_17_activities_as_the_table_says() {
             .map(|l| l["name"].as_str().unwrap())
             .collect();
         assert_eq!(locations, ["府文庙广场", "感德镇龙通村"]);
-        let online = activities.iter().map(|e| &e["node"]).find(|n| n["seqNo"] == 5).unwrap();
+        let online = activities
+            .iter()
+            .map(|e| &e["node"])
+            .find(|n| n["seqNo"] == 5)
+            .unwrap();
         assert_eq!(online["locations"][0]["online"], true);
 
         let departments = app.ok("{ departments { name } }", json!({}), None).await;
         assert_eq!(departments["departments"].as_array().unwrap().len(), 8);
         let plans = run(&app, "Plans", json!({}), None).await;
-        assert_eq!(plans["data"]["plans"][0]["categories"].as_array().unwrap().len(), 5);
+        assert_eq!(
+            plans["data"]["plans"][0]["categories"]
+                .as_array()
+                .unwrap()
+                .len(),
+            5
+        );
     }
 }
 
@@ -116,11 +135,20 @@ async fn the_demo_data_shows_the_plan_to_anonymous_visitors() {
         assert_eq!(feed["totalCount"], 17);
         assert_eq!(feed["edges"].as_array().unwrap().len(), 17);
         // The demo accounts sign in with the published password.
-        let token = app.login(api::seed::ADMIN_PHONE, api::seed::DEMO_PASSWORD).await;
+        let token = app
+            .login(api::seed::ADMIN_PHONE, api::seed::DEMO_PASSWORD)
+            .await;
         let me = run(&app, "Me", json!({}), Some(&token)).await;
-        assert!(me["data"]["me"]["roles"].as_array().unwrap().contains(&json!("ADMIN")));
+        assert!(
+            me["data"]["me"]["roles"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("ADMIN"))
+        );
         // Seeding twice changes nothing.
-        api::seed::seed_demo(&app.state).await.expect("second seed is a no-op");
+        api::seed::seed_demo(&app.state)
+            .await
+            .expect("second seed is a no-op");
         let again = run(&app, "ActivityFeed", json!({}), None).await;
         assert_eq!(again["data"]["activities"]["totalCount"], 17);
     }
@@ -168,7 +196,10 @@ async fn drafts_are_visible_to_their_organizers_only_and_the_lifecycle_is_enforc
         assert!(created.get("errors").is_none(), "{created:#}");
         let id = created["data"]["createActivity"]["id"].clone();
         assert_eq!(created["data"]["createActivity"]["status"], "DRAFT");
-        assert_eq!(created["data"]["createActivity"]["startsAt"], "2030-10-04T09:00:00+08:00");
+        assert_eq!(
+            created["data"]["createActivity"]["startsAt"],
+            "2030-10-04T09:00:00+08:00"
+        );
 
         let feed = |token: Option<String>| {
             let app = &app;
@@ -183,16 +214,98 @@ async fn drafts_are_visible_to_their_organizers_only_and_the_lifecycle_is_enforc
         assert_eq!(feed(Some(other.token.clone())).await, 0);
         assert_eq!(feed(Some(organizer.token.clone())).await, 1);
 
-        let by_other = run(&app, "PublishActivity", json!({ "id": id }), Some(&other.token)).await;
+        let by_other = run(
+            &app,
+            "PublishActivity",
+            json!({ "id": id }),
+            Some(&other.token),
+        )
+        .await;
         assert_eq!(code(&by_other), "FORBIDDEN");
-        let complete_draft = run(&app, "CompleteActivity", json!({ "id": id }), Some(&organizer.token)).await;
+        let complete_draft = run(
+            &app,
+            "CompleteActivity",
+            json!({ "id": id }),
+            Some(&organizer.token),
+        )
+        .await;
         assert_eq!(code(&complete_draft), "CONFLICT");
-        let published = run(&app, "PublishActivity", json!({ "id": id }), Some(&organizer.token)).await;
+        let published = run(
+            &app,
+            "PublishActivity",
+            json!({ "id": id }),
+            Some(&organizer.token),
+        )
+        .await;
         assert_eq!(published["data"]["publishActivity"]["status"], "PUBLISHED");
         assert_eq!(feed(None).await, 1);
-        let completed = run(&app, "CompleteActivity", json!({ "id": id }), Some(&organizer.token)).await;
+        let completed = run(
+            &app,
+            "CompleteActivity",
+            json!({ "id": id }),
+            Some(&organizer.token),
+        )
+        .await;
         assert_eq!(completed["data"]["completeActivity"]["status"], "COMPLETED");
-        let cancel = run(&app, "CancelActivity", json!({ "id": id, "reason": "下雨" }), Some(&organizer.token)).await;
+        let cancel = run(
+            &app,
+            "CancelActivity",
+            json!({ "id": id, "reason": "下雨" }),
+            Some(&organizer.token),
+        )
+        .await;
         assert_eq!(code(&cancel), "CONFLICT");
+    }
+}
+
+#[tokio::test]
+async fn the_feed_runs_the_same_number_of_statements_for_5_and_100_activities() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        api::seed::seed_demo(&app.state).await.expect("demo seeds");
+        let admin = app.user(&[Role::Admin], None).await;
+        // More activities than one page, linked to communities and departments.
+        let csv: String = std::iter::once("序号,活动时间,活动主题,活动地点,活动内容,牵头科室,专项行动".to_owned())
+            .chain((1..=120).map(|i| format!("{i},3月{}日,活动{i},\"1.源淮社区；\n2.金山社区\",内容,\"养老科\n机关党委\",便民暖心", i % 28 + 1)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let imported = run(
+            &app,
+            "ImportPlan",
+            json!({ "input": { "title": "大计划", "year": 2023, "csv": csv, "publish": true } }),
+            Some(&admin.token),
+        )
+        .await;
+        assert_eq!(
+            imported["data"]["importPlan"]["createdCount"], 120,
+            "{imported:#}"
+        );
+        let volunteer = app.login("13800000010", api::seed::DEMO_PASSWORD).await;
+
+        let mut counts = Vec::new();
+        for first in [5, 100] {
+            let before = app.statements();
+            let body = run(
+                &app,
+                "ActivityFeed",
+                json!({ "first": first }),
+                Some(&volunteer),
+            )
+            .await;
+            assert!(body.get("errors").is_none(), "{body:#}");
+            assert_eq!(
+                body["data"]["activities"]["edges"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                first
+            );
+            counts.push(app.statements() - before);
+        }
+        assert_eq!(
+            counts[0], counts[1],
+            "{backend:?}: statements for 5 vs 100: {counts:?}"
+        );
+        assert!(counts[1] <= 10, "{backend:?}: {counts:?}");
     }
 }

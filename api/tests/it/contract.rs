@@ -12,10 +12,22 @@ use crate::helpers::{Backend, spawn_app};
 pub const CONTRACT: &str = include_str!("../contract/contract.graphql");
 pub const OPERATION_FILES: &[(&str, &str)] = &[
     ("auth", include_str!("../contract/operations/auth.graphql")),
-    ("dashboard", include_str!("../contract/operations/dashboard.graphql")),
-    ("organizer", include_str!("../contract/operations/organizer.graphql")),
-    ("resident-feedback", include_str!("../contract/operations/resident-feedback.graphql")),
-    ("volunteer-app", include_str!("../contract/operations/volunteer-app.graphql")),
+    (
+        "dashboard",
+        include_str!("../contract/operations/dashboard.graphql"),
+    ),
+    (
+        "organizer",
+        include_str!("../contract/operations/organizer.graphql"),
+    ),
+    (
+        "resident-feedback",
+        include_str!("../contract/operations/resident-feedback.graphql"),
+    ),
+    (
+        "volunteer-app",
+        include_str!("../contract/operations/volunteer-app.graphql"),
+    ),
 ];
 
 /// The top-level definitions of a file: (keyword, name, text). Each starts at a line that
@@ -78,12 +90,18 @@ pub fn operations() -> Vec<(String, String)> {
 }
 
 /// (kind, fields: name -> (type, args: name -> type), enum values)
-type Shape = (String, Vec<(String, String, Vec<(String, String)>)>, Vec<String>);
+type Shape = (
+    String,
+    Vec<(String, String, Vec<(String, String)>)>,
+    Vec<String>,
+);
 
 fn shapes(doc: &ServiceDocument) -> std::collections::HashMap<String, Shape> {
     let mut map = std::collections::HashMap::new();
     for def in &doc.definitions {
-        let TypeSystemDefinition::Type(ty) = def else { continue };
+        let TypeSystemDefinition::Type(ty) = def else {
+            continue;
+        };
         let ty = &ty.node;
         let name = ty.name.node.to_string();
         let shape = match &ty.kind {
@@ -109,14 +127,23 @@ fn shapes(doc: &ServiceDocument) -> std::collections::HashMap<String, Shape> {
                 "input".to_owned(),
                 o.fields
                     .iter()
-                    .map(|f| (f.node.name.node.to_string(), f.node.ty.node.to_string(), vec![]))
+                    .map(|f| {
+                        (
+                            f.node.name.node.to_string(),
+                            f.node.ty.node.to_string(),
+                            vec![],
+                        )
+                    })
                     .collect(),
                 vec![],
             ),
             TypeKind::Enum(e) => (
                 "enum".to_owned(),
                 vec![],
-                e.values.iter().map(|v| v.node.value.node.to_string()).collect(),
+                e.values
+                    .iter()
+                    .map(|v| v.node.value.node.to_string())
+                    .collect(),
             ),
             TypeKind::Scalar => ("scalar".to_owned(), vec![], vec![]),
             TypeKind::Interface(_) => ("interface".to_owned(), vec![], vec![]),
@@ -165,7 +192,11 @@ fn the_schema_is_a_superset_of_the_client_contract() {
             }
         }
     }
-    assert!(missing.is_empty(), "the schema breaks the contract:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "the schema breaks the contract:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -180,28 +211,42 @@ fn the_committed_schema_graphql_is_current() {
 
 /// Variables of the right types for every contract operation; values point at nothing in
 /// particular, so the run proves validation and execution, not business outcomes.
-fn variables_for(name: &str) -> Value {
+pub fn variables_for(name: &str) -> Value {
     match name {
-        "SignUp" => json!({ "input": { "phone": "13912345678", "password": "long enough", "displayName": "测试" } }),
+        "SignUp" => {
+            json!({ "input": { "phone": "13912345678", "password": "long enough", "displayName": "测试" } })
+        }
         "Login" => json!({ "phone": "13912345678", "password": "wrong password" }),
         "WechatLogin" => json!({ "code": "abc" }),
         "RefreshSession" | "Logout" => json!({ "refreshToken": "nope.nope" }),
-        "ImportPlan" => json!({ "input": { "title": "计划", "year": 2022, "csv": "序号,活动时间,活动主题,活动地点,活动内容,牵头科室\n1,3月5日,学雷锋,源淮社区,宣传,养老科\n" } }),
+        "ImportPlan" => {
+            json!({ "input": { "title": "计划", "year": 2022, "csv": "序号,活动时间,活动主题,活动地点,活动内容,牵头科室\n1,3月5日,学雷锋,源淮社区,宣传,养老科\n" } })
+        }
         "CreateActivity" => json!({ "input": { "title": "新活动", "leadDepartmentIds": ["1"] } }),
         "UpdateActivity" => json!({ "id": "1", "input": { "capacity": 10 } }),
         "PublishActivity" | "CompleteActivity" | "OpenSurvey" | "CloseSurvey" | "SurveyResults"
-        | "Survey" | "ActivityDetail" | "ActivityRoster" | "CancelRegistration" => json!({ "id": "1" }),
+        | "Survey" | "ActivityDetail" | "ActivityRoster" | "CancelRegistration" => {
+            json!({ "id": "1" })
+        }
         "CancelActivity" => json!({ "id": "1", "reason": "天气" }),
         "ActivityCheckInCode" | "RegisterForActivity" => json!({ "activityId": "1" }),
         "CheckIn" | "CheckOut" => json!({ "activityId": "1", "code": "000000" }),
-        "RecordServiceHours" => json!({ "input": { "activityId": "1", "volunteerId": "1", "hours": 2.5 } }),
+        "RecordServiceHours" => {
+            json!({ "input": { "activityId": "1", "volunteerId": "1", "hours": 2.5 } })
+        }
         "ReviewServiceRecords" => json!({ "ids": ["1"], "decision": "APPROVE" }),
         "CreateCommunity" => json!({ "input": { "name": "新社区", "kind": "COMMUNITY" } }),
-        "CreatePairing" => json!({ "input": { "kind": "CO_BUILDING", "departmentId": "1", "communityId": "1", "startsOn": "2026-01-01", "targetActivityCount": 10 } }),
+        "CreatePairing" => {
+            json!({ "input": { "kind": "CO_BUILDING", "departmentId": "1", "communityId": "1", "startsOn": "2026-01-01", "targetActivityCount": 10 } })
+        }
         "EndPairing" => json!({ "id": "1", "endsOn": "2026-12-31" }),
-        "CreateSurvey" => json!({ "input": { "title": "满意度", "questions": [{ "kind": "SATISFACTION", "prompt": "满意吗" }] } }),
+        "CreateSurvey" => {
+            json!({ "input": { "title": "满意度", "questions": [{ "kind": "SATISFACTION", "prompt": "满意吗" }] } })
+        }
         "UpdateRectification" => json!({ "id": "1", "input": { "status": "IN_PROGRESS" } }),
-        "SubmitSurveyResponse" => json!({ "input": { "surveyId": "1", "channel": "MINI_PROGRAM", "answers": [] } }),
+        "SubmitSurveyResponse" => {
+            json!({ "input": { "surveyId": "1", "channel": "MINI_PROGRAM", "answers": [] } })
+        }
         "EnrollAsVolunteer" => json!({ "input": { "realName": "王小明" } }),
         "DashboardOverview" | "DashboardHours" | "DashboardSatisfaction" | "DashboardPairings" => {
             json!({ "range": { "from": "2022-01-01", "to": "2022-12-31" } })
@@ -214,7 +259,13 @@ fn variables_for(name: &str) -> Value {
 fn validation_errors(body: &Value) -> Vec<Value> {
     body["errors"]
         .as_array()
-        .map(|errors| errors.iter().filter(|e| e.get("path").is_none()).cloned().collect())
+        .map(|errors| {
+            errors
+                .iter()
+                .filter(|e| e.get("path").is_none())
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -236,7 +287,10 @@ async fn every_contract_operation_validates_and_runs_against_the_server() {
                 .await
                 .expect("JSON");
             let invalid = validation_errors(&body);
-            assert!(invalid.is_empty(), "{backend:?} {name} did not validate: {invalid:#?}");
+            assert!(
+                invalid.is_empty(),
+                "{backend:?} {name} did not validate: {invalid:#?}"
+            );
             if let Some(errors) = body["errors"].as_array() {
                 for error in errors {
                     let code = error["extensions"]["code"].as_str().unwrap_or("<none>");

@@ -32,11 +32,15 @@ impl Backend {
 }
 
 pub fn postgres_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 pub fn redis_url() -> Option<String> {
-    std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty())
+    std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 fn unique_name(prefix: &str) -> String {
@@ -70,12 +74,16 @@ impl Drop for Scratch {
                 let name = name.clone();
                 // Drop runs inside the test's runtime: do the async cleanup on a thread of its own.
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
                     if let Ok(rt) = rt {
                         rt.block_on(async {
                             if let Ok(db) = Database::connect(&admin_url).await {
                                 let _ = db
-                                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                                    .execute_unprepared(&format!(
+                                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                    ))
                                     .await;
                                 let _ = db.close().await;
                             }
@@ -99,7 +107,9 @@ async fn scratch_database(backend: Backend) -> (String, Scratch) {
         Backend::Postgres => {
             let admin_url = postgres_url().expect("TEST_DATABASE_URL");
             let name = unique_name("tongxin_test");
-            let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
             admin
                 .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                 .await
@@ -202,7 +212,10 @@ pub struct User {
 
 impl TestApp {
     pub async fn post_json(&self, body: &Value, token: Option<&str>) -> reqwest::Response {
-        let mut request = self.http.post(format!("{}/graphql", self.address)).json(body);
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.address))
+            .json(body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -12,9 +12,19 @@ const DEPARTMENTS: &str = "query Departments { departments { id name } }";
 #[tokio::test]
 async fn probes_answer_and_readiness_checks_the_database() {
     let app = spawn_app(Backend::Sqlite).await;
-    let health = app.http.get(format!("{}/healthz", app.address)).send().await.unwrap();
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), StatusCode::OK);
-    let ready = app.http.get(format!("{}/readyz", app.address)).send().await.unwrap();
+    let ready = app
+        .http
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
     let body: Value = ready.json().await.unwrap();
     assert_eq!(body["database"], true);
@@ -32,7 +42,13 @@ async fn a_browser_gets_graphiql_and_every_response_has_a_request_id() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers().contains_key("x-request-id"));
-    assert!(page.text().await.unwrap().to_lowercase().contains("graphiql"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .to_lowercase()
+            .contains("graphiql")
+    );
 }
 
 #[tokio::test]
@@ -49,7 +65,10 @@ async fn queries_run_over_get_and_mutations_over_get_are_refused_with_405() {
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert!(body["data"]["plans"].is_array(), "{body}");
-    assert!(body["data"].get("departments").is_none(), "operationName was ignored: {body}");
+    assert!(
+        body["data"].get("departments").is_none(),
+        "operationName was ignored: {body}"
+    );
 
     let mutation = "mutation { logout(refreshToken: \"x.y\") }";
     let response = app
@@ -66,7 +85,12 @@ async fn queries_run_over_get_and_mutations_over_get_are_refused_with_405() {
 async fn batches_are_capped_at_five_and_never_carry_a_login() {
     let app = spawn_app(Backend::Sqlite).await;
     let one = json!({ "query": DEPARTMENTS });
-    let two: Value = app.post_json(&json!([one, one]), None).await.json().await.unwrap();
+    let two: Value = app
+        .post_json(&json!([one, one]), None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(two.as_array().map(Vec::len), Some(2), "{two}");
     let six: Value = app
         .post_json(&json!([one, one, one, one, one, one]), None)
@@ -76,7 +100,12 @@ async fn batches_are_capped_at_five_and_never_carry_a_login() {
         .unwrap();
     assert_eq!(code(&six), "BAD_USER_INPUT", "{six}");
     let login = json!({ "query": "mutation { login(phone: \"13800000000\", password: \"xxxxxxxx\") { accessToken } }" });
-    let with_login: Value = app.post_json(&json!([one, login]), None).await.json().await.unwrap();
+    let with_login: Value = app
+        .post_json(&json!([one, login]), None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(code(&with_login), "BAD_USER_INPUT", "{with_login}");
 }
 
@@ -92,9 +121,15 @@ async fn deep_and_wide_documents_are_refused_before_execution() {
     let body = app.gql(&deep, json!({}), None).await;
     assert!(body["data"].is_null(), "{body}");
     assert_eq!(code(&body), "BAD_USER_INPUT");
-    assert_eq!(app.statements(), before, "a refused document touched the database");
+    assert_eq!(
+        app.statements(),
+        before,
+        "a refused document touched the database"
+    );
 
-    let aliases: String = (0..500).map(|i| format!("a{i}: departments {{ id }} ")).collect();
+    let aliases: String = (0..500)
+        .map(|i| format!("a{i}: departments {{ id }} "))
+        .collect();
     let body = app.gql(&format!("{{ {aliases} }}"), json!({}), None).await;
     assert!(body["data"].is_null(), "{body}");
     assert_eq!(code(&body), "BAD_USER_INPUT");
@@ -142,7 +177,10 @@ async fn persisted_queries_are_learned_once_and_served_by_hash_over_post_and_get
         .unwrap();
     assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
     let learned: Value = app
-        .post_json(&json!({ "query": DEPARTMENTS, "extensions": extensions }), None)
+        .post_json(
+            &json!({ "query": DEPARTMENTS, "extensions": extensions }),
+            None,
+        )
         .await
         .json()
         .await
@@ -172,10 +210,18 @@ async fn persisted_queries_are_learned_once_and_served_by_hash_over_post_and_get
 #[tokio::test]
 async fn bad_ids_name_the_field_and_unknown_tokens_are_refused() {
     let app = spawn_app(Backend::Sqlite).await;
-    let body = app.gql("{ activity(id: \"abc\") { id } }", json!({}), None).await;
+    let body = app
+        .gql("{ activity(id: \"abc\") { id } }", json!({}), None)
+        .await;
     assert_eq!(code(&body), "BAD_USER_INPUT");
     assert_eq!(body["errors"][0]["extensions"]["field"], "id");
-    let body = app.gql("{ auditEntries { totalCount } }", json!({}), Some("not-a-token")).await;
+    let body = app
+        .gql(
+            "{ auditEntries { totalCount } }",
+            json!({}),
+            Some("not-a-token"),
+        )
+        .await;
     assert_eq!(code(&body), "UNAUTHENTICATED");
 }
 
@@ -193,5 +239,8 @@ async fn metrics_are_exposed_in_prometheus_text() {
         .await
         .unwrap();
     assert!(text.contains("tongxin_http_requests_total"), "{text}");
-    assert!(text.contains("tongxin_http_request_duration_seconds"), "{text}");
+    assert!(
+        text.contains("tongxin_http_request_duration_seconds"),
+        "{text}"
+    );
 }

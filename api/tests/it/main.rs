@@ -1,8 +1,11 @@
 //! One integration test binary: the real app, real databases, real Redis.
 
 mod activities;
+mod auth;
 mod contract;
 mod helpers;
+mod hours;
 mod http;
+mod pairings;
 mod registrations;
 mod services;

@@ -29,14 +29,32 @@ pub async fn open_activity(app: &TestApp, capacity: Option<i32>) -> (String, cra
         Some(&organizer.token),
     )
     .await;
-    let id = created["data"]["createActivity"]["id"].as_str().expect("created").to_owned();
-    let published = run(app, "PublishActivity", json!({ "id": id }), Some(&organizer.token)).await;
-    assert_eq!(published["data"]["publishActivity"]["status"], "PUBLISHED", "{published}");
+    let id = created["data"]["createActivity"]["id"]
+        .as_str()
+        .expect("created")
+        .to_owned();
+    let published = run(
+        app,
+        "PublishActivity",
+        json!({ "id": id }),
+        Some(&organizer.token),
+    )
+    .await;
+    assert_eq!(
+        published["data"]["publishActivity"]["status"], "PUBLISHED",
+        "{published}"
+    );
     (id, organizer)
 }
 
 async fn roster(app: &TestApp, id: &str, token: &str) -> Vec<Value> {
-    let body = run(app, "ActivityRoster", json!({ "id": id, "first": 100 }), Some(token)).await;
+    let body = run(
+        app,
+        "ActivityRoster",
+        json!({ "id": id, "first": 100 }),
+        Some(token),
+    )
+    .await;
     assert!(body.get("errors").is_none(), "{body:#}");
     body["data"]["activity"]["registrations"]["edges"]
         .as_array()
@@ -47,24 +65,61 @@ async fn roster(app: &TestApp, id: &str, token: &str) -> Vec<Value> {
 }
 
 /// REGISTERED within capacity, waitlist positions 1..n in arrival order, counters agreeing.
-async fn assert_invariants(app: &TestApp, id: &str, token: &str, capacity: usize, expect_live: usize) {
+async fn assert_invariants(
+    app: &TestApp,
+    id: &str,
+    token: &str,
+    capacity: usize,
+    expect_live: usize,
+) {
     let nodes = roster(app, id, token).await;
     let registered = nodes.iter().filter(|n| n["status"] == "REGISTERED").count();
-    let waitlisted: Vec<&Value> = nodes.iter().filter(|n| n["status"] == "WAITLISTED").collect();
-    assert!(registered <= capacity, "{registered} registered over capacity {capacity}");
-    assert_eq!(registered + waitlisted.len(), expect_live, "live registrations lost or doubled");
-    assert_eq!(registered, capacity.min(expect_live), "a free place was left while people wait");
-    let positions: Vec<i64> = waitlisted.iter().map(|n| n["waitlistPosition"].as_i64().unwrap()).collect();
-    assert_eq!(positions, (1..=waitlisted.len() as i64).collect::<Vec<_>>(), "positions have gaps");
+    let waitlisted: Vec<&Value> = nodes
+        .iter()
+        .filter(|n| n["status"] == "WAITLISTED")
+        .collect();
+    assert!(
+        registered <= capacity,
+        "{registered} registered over capacity {capacity}"
+    );
+    assert_eq!(
+        registered + waitlisted.len(),
+        expect_live,
+        "live registrations lost or doubled"
+    );
+    assert_eq!(
+        registered,
+        capacity.min(expect_live),
+        "a free place was left while people wait"
+    );
+    let positions: Vec<i64> = waitlisted
+        .iter()
+        .map(|n| n["waitlistPosition"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        positions,
+        (1..=waitlisted.len() as i64).collect::<Vec<_>>(),
+        "positions have gaps"
+    );
     let volunteers: HashSet<&Value> = nodes
         .iter()
         .filter(|n| n["status"] != "CANCELLED")
         .map(|n| &n["volunteer"]["id"])
         .collect();
-    assert_eq!(volunteers.len(), expect_live, "a volunteer holds two live registrations");
+    assert_eq!(
+        volunteers.len(),
+        expect_live,
+        "a volunteer holds two live registrations"
+    );
     let counts = run(app, "ActivityDetail", json!({ "id": id }), None).await;
-    assert_eq!(counts["data"]["activity"]["registeredCount"], registered as i64);
-    assert_eq!(counts["data"]["activity"]["waitlistCount"], waitlisted.len() as i64);
+    assert_eq!(
+        counts["data"]["activity"]["registeredCount"],
+        registered as i64
+    );
+    assert_eq!(
+        counts["data"]["activity"]["waitlistCount"],
+        waitlisted.len() as i64
+    );
 }
 
 #[tokio::test]
@@ -75,7 +130,12 @@ async fn fifty_concurrent_registrations_fill_capacity_and_queue_the_rest_in_orde
         let volunteers = app.volunteers(60).await;
 
         let results = join_all(volunteers.iter().map(|v| {
-            run(&app, "RegisterForActivity", json!({ "activityId": id }), Some(&v.token))
+            run(
+                &app,
+                "RegisterForActivity",
+                json!({ "activityId": id }),
+                Some(&v.token),
+            )
         }))
         .await;
         for body in &results {
@@ -85,7 +145,12 @@ async fn fifty_concurrent_registrations_fill_capacity_and_queue_the_rest_in_orde
 
         // Registering twice is refused, concurrently too.
         let twice = join_all((0..5).map(|_| {
-            run(&app, "RegisterForActivity", json!({ "activityId": id }), Some(&volunteers[0].token))
+            run(
+                &app,
+                "RegisterForActivity",
+                json!({ "activityId": id }),
+                Some(&volunteers[0].token),
+            )
         }))
         .await;
         assert!(twice.iter().all(|b| code(b) == "CONFLICT"), "{twice:#?}");
@@ -96,57 +161,114 @@ async fn fifty_concurrent_registrations_fill_capacity_and_queue_the_rest_in_orde
             .enumerate()
             .map(|(i, b)| {
                 let r = &b["data"]["registerForActivity"];
-                (r["id"].as_str().unwrap().to_owned(), r["status"].as_str().unwrap().to_owned(), i)
+                (
+                    r["id"].as_str().unwrap().to_owned(),
+                    r["status"].as_str().unwrap().to_owned(),
+                    i,
+                )
             })
             .collect();
         let to_cancel: Vec<&(String, String, usize)> = registrations
             .iter()
             .filter(|(_, status, _)| status == "REGISTERED")
             .take(3)
-            .chain(registrations.iter().filter(|(_, status, _)| status == "WAITLISTED").take(7))
+            .chain(
+                registrations
+                    .iter()
+                    .filter(|(_, status, _)| status == "WAITLISTED")
+                    .take(7),
+            )
             .collect();
         let cancelled = join_all(to_cancel.iter().map(|(rid, _, i)| {
-            run(&app, "CancelRegistration", json!({ "id": rid }), Some(&volunteers[*i].token))
+            run(
+                &app,
+                "CancelRegistration",
+                json!({ "id": rid }),
+                Some(&volunteers[*i].token),
+            )
         }))
         .await;
         for body in &cancelled {
-            assert_eq!(body["data"]["cancelRegistration"]["status"], "CANCELLED", "{body:#}");
+            assert_eq!(
+                body["data"]["cancelRegistration"]["status"], "CANCELLED",
+                "{body:#}"
+            );
         }
         assert_invariants(&app, &id, &organizer.token, 5, 50).await;
     }
 }
 
 #[tokio::test]
-async fn cancelling_a_place_promotes_the_earliest_waitlisted_and_raising_capacity_promotes_as_many_as_fit() {
+async fn cancelling_a_place_promotes_the_earliest_waitlisted_and_raising_capacity_promotes_as_many_as_fit()
+ {
     for backend in Backend::all() {
         let app = spawn_app(backend).await;
         let (id, organizer) = open_activity(&app, Some(1)).await;
         let v = app.volunteers(4).await;
         let mut ids = Vec::new();
         for volunteer in &v {
-            let body = run(&app, "RegisterForActivity", json!({ "activityId": id }), Some(&volunteer.token)).await;
+            let body = run(
+                &app,
+                "RegisterForActivity",
+                json!({ "activityId": id }),
+                Some(&volunteer.token),
+            )
+            .await;
             ids.push(body["data"]["registerForActivity"].clone());
         }
         assert_eq!(ids[0]["status"], "REGISTERED");
         assert_eq!(ids[1]["waitlistPosition"], 1);
         assert_eq!(ids[3]["waitlistPosition"], 3);
 
-        let cancel = run(&app, "CancelRegistration", json!({ "id": ids[0]["id"] }), Some(&v[0].token)).await;
-        assert_eq!(cancel["data"]["cancelRegistration"]["activity"]["registeredCount"], 1);
+        let cancel = run(
+            &app,
+            "CancelRegistration",
+            json!({ "id": ids[0]["id"] }),
+            Some(&v[0].token),
+        )
+        .await;
+        assert_eq!(
+            cancel["data"]["cancelRegistration"]["activity"]["registeredCount"],
+            1
+        );
         let mine = run(&app, "MyRegistrations", json!({}), Some(&v[1].token)).await;
         assert_eq!(
             mine["data"]["me"]["volunteer"]["registrations"]["edges"][0]["node"]["status"],
             "REGISTERED",
             "{mine:#}"
         );
-        let someone_else = run(&app, "CancelRegistration", json!({ "id": ids[2]["id"] }), Some(&v[1].token)).await;
+        let someone_else = run(
+            &app,
+            "CancelRegistration",
+            json!({ "id": ids[2]["id"] }),
+            Some(&v[1].token),
+        )
+        .await;
         assert_eq!(code(&someone_else), "NOT_FOUND");
 
-        let raised = run(&app, "UpdateActivity", json!({ "id": id, "input": { "capacity": 5 } }), Some(&organizer.token)).await;
-        assert_eq!(raised["data"]["updateActivity"]["registeredCount"], 3, "{raised:#}");
+        let raised = run(
+            &app,
+            "UpdateActivity",
+            json!({ "id": id, "input": { "capacity": 5 } }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(
+            raised["data"]["updateActivity"]["registeredCount"], 3,
+            "{raised:#}"
+        );
         assert_eq!(raised["data"]["updateActivity"]["waitlistCount"], 0);
-        let lowered = run(&app, "UpdateActivity", json!({ "id": id, "input": { "capacity": 1 } }), Some(&organizer.token)).await;
-        assert_eq!(lowered["data"]["updateActivity"]["registeredCount"], 3, "lowering bumps nobody");
+        let lowered = run(
+            &app,
+            "UpdateActivity",
+            json!({ "id": id, "input": { "capacity": 1 } }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(
+            lowered["data"]["updateActivity"]["registeredCount"], 3,
+            "lowering bumps nobody"
+        );
     }
 }
 
@@ -155,9 +277,21 @@ async fn registration_outside_the_window_or_without_a_volunteer_profile_is_refus
     let app = spawn_app(Backend::Sqlite).await;
     let (id, organizer) = open_activity(&app, None).await;
     let resident = app.user(&[], None).await;
-    let body = run(&app, "RegisterForActivity", json!({ "activityId": id }), Some(&resident.token)).await;
+    let body = run(
+        &app,
+        "RegisterForActivity",
+        json!({ "activityId": id }),
+        Some(&resident.token),
+    )
+    .await;
     assert_eq!(code(&body), "FORBIDDEN");
-    let anonymous = run(&app, "RegisterForActivity", json!({ "activityId": id }), None).await;
+    let anonymous = run(
+        &app,
+        "RegisterForActivity",
+        json!({ "activityId": id }),
+        None,
+    )
+    .await;
     assert_eq!(code(&anonymous), "UNAUTHENTICATED");
     let closed = run(
         &app,
@@ -168,6 +302,12 @@ async fn registration_outside_the_window_or_without_a_volunteer_profile_is_refus
     .await;
     assert!(closed.get("errors").is_none(), "{closed:#}");
     let volunteer = &app.volunteers(1).await[0];
-    let body = run(&app, "RegisterForActivity", json!({ "activityId": id }), Some(&volunteer.token)).await;
+    let body = run(
+        &app,
+        "RegisterForActivity",
+        json!({ "activityId": id }),
+        Some(&volunteer.token),
+    )
+    .await;
     assert_eq!(code(&body), "REGISTRATION_CLOSED");
 }

@@ -10,15 +10,23 @@ use crate::helpers::{postgres_url, redis_url};
 async fn postgres_and_redis_are_under_test() {
     let required = std::env::var("TONGXIN_REQUIRE_SERVICES").is_ok_and(|v| v == "1");
     let (Some(pg), Some(redis_url)) = (postgres_url(), redis_url()) else {
-        assert!(!required, "TEST_DATABASE_URL and TEST_REDIS_URL must be set in CI");
+        assert!(
+            !required,
+            "TEST_DATABASE_URL and TEST_REDIS_URL must be set in CI"
+        );
         return;
     };
     let db = Database::connect(&pg).await.expect("PostgreSQL reachable");
-    db.execute_unprepared("SELECT 1").await.expect("PostgreSQL answers");
+    db.execute_unprepared("SELECT 1")
+        .await
+        .expect("PostgreSQL answers");
     let client = redis::Client::open(redis_url).expect("Redis URL");
     let mut conn = client
         .get_multiplexed_async_connection()
         .await
         .expect("Redis reachable");
-    let _: () = conn.set("tongxin:ci-probe", 1).await.expect("Redis answers");
+    let _: () = conn
+        .set("tongxin:ci-probe", 1)
+        .await
+        .expect("Redis answers");
 }

@@ -7,7 +7,9 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::enums::RegistrationStatus;
-use entity::{activity_department, activity_location, department, registration, volunteer};
+use entity::{
+    activity_department, activity_location, community, department, registration, volunteer,
+};
 
 use crate::graphql::loaders::DbLoader;
 
@@ -15,7 +17,8 @@ use crate::graphql::loaders::DbLoader;
 pub struct ActivityLocations(pub i32);
 
 impl Loader<ActivityLocations> for DbLoader {
-    type Value = Vec<activity_location::Model>;
+    /// Each location with its community, joined: one query however deep the page.
+    type Value = Vec<(activity_location::Model, Option<community::Model>)>;
     type Error = crate::error::LoadError;
 
     async fn load(
@@ -23,16 +26,17 @@ impl Loader<ActivityLocations> for DbLoader {
         keys: &[ActivityLocations],
     ) -> Result<HashMap<ActivityLocations, Self::Value>, Self::Error> {
         let rows = activity_location::Entity::find()
+            .find_also_related(community::Entity)
             .filter(activity_location::Column::ActivityId.is_in(keys.iter().map(|k| k.0)))
             .order_by_asc(activity_location::Column::ActivityId)
             .order_by_asc(activity_location::Column::Position)
             .all(&self.db)
             .await?;
         let mut map: HashMap<ActivityLocations, Self::Value> = HashMap::new();
-        for row in rows {
-            map.entry(ActivityLocations(row.activity_id))
+        for (location, community) in rows {
+            map.entry(ActivityLocations(location.activity_id))
                 .or_default()
-                .push(row);
+                .push((location, community));
         }
         Ok(map)
     }

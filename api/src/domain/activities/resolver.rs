@@ -35,7 +35,11 @@ impl ActivitiesQuery {
 
     /// Annual plans, newest year first.
     async fn plans(&self, ctx: &Context<'_>) -> GqlResult<Vec<Plan>> {
-        Ok(service::plans(&ctx.state().db).await?.into_iter().map(Plan).collect())
+        Ok(service::plans(&ctx.state().db)
+            .await?
+            .into_iter()
+            .map(Plan)
+            .collect())
     }
 
     async fn plan(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Plan>> {
@@ -60,7 +64,9 @@ impl ActivitiesQuery {
 
     async fn activity(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Activity>> {
         let id = parse_id(&id, "id")?;
-        Ok(service::get(ctx.state(), ctx.viewer(), id).await?.map(Activity))
+        Ok(service::get(ctx.state(), ctx.viewer(), id)
+            .await?
+            .map(Activity))
     }
 }
 
@@ -71,14 +77,27 @@ pub struct ActivitiesMutation;
 impl ActivitiesMutation {
     /// Creates a DRAFT activity; organizers only with their own department among the leads.
     #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
-    async fn create_activity(&self, ctx: &Context<'_>, input: ActivityInput) -> GqlResult<Activity> {
-        Ok(Activity(service::create(ctx.state(), ctx.viewer(), input).await?))
+    async fn create_activity(
+        &self,
+        ctx: &Context<'_>,
+        input: ActivityInput,
+    ) -> GqlResult<Activity> {
+        Ok(Activity(
+            service::create(ctx.state(), ctx.viewer(), input).await?,
+        ))
     }
 
     #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
-    async fn update_activity(&self, ctx: &Context<'_>, id: ID, input: ActivityPatch) -> GqlResult<Activity> {
+    async fn update_activity(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ActivityPatch,
+    ) -> GqlResult<Activity> {
         let id = parse_id(&id, "id")?;
-        Ok(Activity(service::update(ctx.state(), ctx.viewer(), id, input).await?))
+        Ok(Activity(
+            service::update(ctx.state(), ctx.viewer(), id, input).await?,
+        ))
     }
 
     /// DRAFT → PUBLISHED: volunteers can see it and register.
@@ -92,10 +111,22 @@ impl ActivitiesMutation {
 
     /// Any state but COMPLETED → CANCELLED, with the reason.
     #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
-    async fn cancel_activity(&self, ctx: &Context<'_>, id: ID, reason: String) -> GqlResult<Activity> {
+    async fn cancel_activity(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> GqlResult<Activity> {
         let id = parse_id(&id, "id")?;
         Ok(Activity(
-            service::transition(ctx.state(), ctx.viewer(), id, DbStatus::Cancelled, Some(reason)).await?,
+            service::transition(
+                ctx.state(),
+                ctx.viewer(),
+                id,
+                DbStatus::Cancelled,
+                Some(reason),
+            )
+            .await?,
         ))
     }
 
@@ -110,7 +141,11 @@ impl ActivitiesMutation {
 
     /// Imports an annual plan table (序号,活动时间,活动主题,活动地点,活动内容,牵头科室[,专项行动]) as CSV text.
     #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
-    async fn import_plan(&self, ctx: &Context<'_>, input: ImportPlanInput) -> GqlResult<ImportPlanResult> {
+    async fn import_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportPlanInput,
+    ) -> GqlResult<ImportPlanResult> {
         let state = ctx.state();
         let viewer = ctx.viewer();
         let imported = plans::import(

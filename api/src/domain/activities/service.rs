@@ -9,7 +9,9 @@ use sea_orm::{
 use serde_json::Value as Json;
 
 use entity::enums::{ActivityStatus, Role};
-use entity::{activity, activity_department, activity_location, category, department, pairing, plan};
+use entity::{
+    activity, activity_department, activity_location, category, department, pairing, plan,
+};
 
 use crate::auth::Viewer;
 use crate::context::{AppState, parse_id, parse_opt_id};
@@ -19,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::pagination::Page;
 use crate::graphql::scalars::local_date;
 
-use super::types::{ActivityConnection, ActivityInput, ActivityPatch, LocationInput, Activity};
+use super::types::{Activity, ActivityConnection, ActivityInput, ActivityPatch, LocationInput};
 
 /// A JSON array of strings as stored in list columns.
 pub fn string_list(value: &Json) -> Vec<String> {
@@ -66,9 +68,7 @@ pub fn visibility(viewer: &Viewer) -> Condition {
                     Query::select()
                         .column(activity_department::Column::ActivityId)
                         .from(activity_department::Entity)
-                        .and_where(
-                            activity_department::Column::DepartmentId.eq(user.department_id),
-                        )
+                        .and_where(activity_department::Column::DepartmentId.eq(user.department_id))
                         .to_owned(),
                 ),
             )
@@ -141,7 +141,10 @@ fn filter_condition(q: &ActivityQuery) -> Condition {
         let pattern = like_pattern(search);
         cond = cond.add(
             Condition::any()
-                .add(Expr::cust_with_values("title LIKE ? ESCAPE '\\'", [pattern.clone()]))
+                .add(Expr::cust_with_values(
+                    "title LIKE ? ESCAPE '\\'",
+                    [pattern.clone()],
+                ))
                 .add(Expr::cust_with_values(
                     "CAST(content_items AS TEXT) LIKE ? ESCAPE '\\'",
                     [pattern],
@@ -211,7 +214,10 @@ pub async fn get(state: &AppState, viewer: &Viewer, id: i32) -> AppResult<Option
         .await?)
 }
 
-pub async fn plan_categories(db: &DatabaseConnection, plan_id: i32) -> AppResult<Vec<category::Model>> {
+pub async fn plan_categories(
+    db: &DatabaseConnection,
+    plan_id: i32,
+) -> AppResult<Vec<category::Model>> {
     Ok(category::Entity::find()
         .filter(category::Column::PlanId.eq(plan_id))
         .order_by_asc(category::Column::Id)
@@ -234,7 +240,10 @@ pub async fn departments(db: &DatabaseConnection) -> AppResult<Vec<department::M
         .await?)
 }
 
-pub async fn lead_department_ids<C: ConnectionTrait>(db: &C, activity_id: i32) -> AppResult<Vec<i32>> {
+pub async fn lead_department_ids<C: ConnectionTrait>(
+    db: &C,
+    activity_id: i32,
+) -> AppResult<Vec<i32>> {
     Ok(activity_department::Entity::find()
         .filter(activity_department::Column::ActivityId.eq(activity_id))
         .order_by_asc(activity_department::Column::Position)
@@ -246,7 +255,11 @@ pub async fn lead_department_ids<C: ConnectionTrait>(db: &C, activity_id: i32) -
 }
 
 /// The activity, if the viewer organizes it (a lead department's organizer, or an admin).
-pub async fn managed<C: ConnectionTrait>(db: &C, viewer: &Viewer, id: i32) -> AppResult<activity::Model> {
+pub async fn managed<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    id: i32,
+) -> AppResult<activity::Model> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let activity = activity::Entity::find_by_id(id)
         .one(db)
@@ -262,7 +275,10 @@ pub async fn managed<C: ConnectionTrait>(db: &C, viewer: &Viewer, id: i32) -> Ap
 
 fn hours_to_minutes(hours: f64, field: &str) -> AppResult<i32> {
     if !hours.is_finite() || !(0.0..=24.0 * 30.0).contains(&hours) {
-        return Err(AppError::bad_input(field, "hours must be between 0 and 720"));
+        return Err(AppError::bad_input(
+            field,
+            "hours must be between 0 and 720",
+        ));
     }
     Ok((hours * 60.0).round() as i32)
 }
@@ -270,14 +286,19 @@ fn hours_to_minutes(hours: f64, field: &str) -> AppResult<i32> {
 fn check_title(title: &str) -> AppResult<String> {
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::bad_input("title", "title must be 1 to 200 characters"));
+        return Err(AppError::bad_input(
+            "title",
+            "title must be 1 to 200 characters",
+        ));
     }
     Ok(title.to_owned())
 }
 
 fn check_times(starts: Option<DateTime<Utc>>, ends: Option<DateTime<Utc>>) -> AppResult<()> {
     match (starts, ends) {
-        (Some(s), Some(e)) if e < s => Err(AppError::bad_input("endsAt", "endsAt is before startsAt")),
+        (Some(s), Some(e)) if e < s => {
+            Err(AppError::bad_input("endsAt", "endsAt is before startsAt"))
+        }
         (None, Some(_)) => Err(AppError::bad_input("startsAt", "an end needs a start")),
         _ => Ok(()),
     }
@@ -285,7 +306,10 @@ fn check_times(starts: Option<DateTime<Utc>>, ends: Option<DateTime<Utc>>) -> Ap
 
 fn check_capacity(capacity: Option<i32>) -> AppResult<()> {
     match capacity {
-        Some(n) if n < 0 => Err(AppError::bad_input("capacity", "capacity must not be negative")),
+        Some(n) if n < 0 => Err(AppError::bad_input(
+            "capacity",
+            "capacity must not be negative",
+        )),
         _ => Ok(()),
     }
 }
@@ -305,23 +329,35 @@ async fn check_departments<C: ConnectionTrait>(
         }
     }
     if parsed.is_empty() {
-        return Err(AppError::bad_input("leadDepartmentIds", "name at least one lead department"));
+        return Err(AppError::bad_input(
+            "leadDepartmentIds",
+            "name at least one lead department",
+        ));
     }
     let found = department::Entity::find()
         .filter(department::Column::Id.is_in(parsed.clone()))
         .count(db)
         .await?;
     if found != parsed.len() as u64 {
-        return Err(AppError::bad_input("leadDepartmentIds", "a department does not exist"));
+        return Err(AppError::bad_input(
+            "leadDepartmentIds",
+            "a department does not exist",
+        ));
     }
     if !user.may_manage_any(&parsed) {
-        return Err(AppError::forbidden("organizers create activities of their own department"));
+        return Err(AppError::forbidden(
+            "organizers create activities of their own department",
+        ));
     }
     Ok(parsed)
 }
 
 /// Only a pairing of one of the lead departments may be linked.
-async fn check_pairing<C: ConnectionTrait>(db: &C, pairing_id: Option<i32>, departments: &[i32]) -> AppResult<()> {
+async fn check_pairing<C: ConnectionTrait>(
+    db: &C,
+    pairing_id: Option<i32>,
+    departments: &[i32],
+) -> AppResult<()> {
     let Some(id) = pairing_id else {
         return Ok(());
     };
@@ -338,7 +374,11 @@ async fn check_pairing<C: ConnectionTrait>(db: &C, pairing_id: Option<i32>, depa
     Ok(())
 }
 
-async fn write_locations<C: ConnectionTrait>(db: &C, activity_id: i32, locations: &[LocationInput]) -> AppResult<()> {
+async fn write_locations<C: ConnectionTrait>(
+    db: &C,
+    activity_id: i32,
+    locations: &[LocationInput],
+) -> AppResult<()> {
     activity_location::Entity::delete_many()
         .filter(activity_location::Column::ActivityId.eq(activity_id))
         .exec(db)
@@ -355,7 +395,10 @@ async fn write_locations<C: ConnectionTrait>(db: &C, activity_id: i32, locations
             address: Set(location.address.clone()),
             online: Set(location.online.unwrap_or(false)),
             tbd: Set(location.tbd.unwrap_or(false)),
-            community_id: Set(parse_opt_id(location.community_id.as_ref(), "locations.communityId")?),
+            community_id: Set(parse_opt_id(
+                location.community_id.as_ref(),
+                "locations.communityId",
+            )?),
             ..Default::default()
         }
         .insert(db)
@@ -364,7 +407,11 @@ async fn write_locations<C: ConnectionTrait>(db: &C, activity_id: i32, locations
     Ok(())
 }
 
-pub async fn write_departments<C: ConnectionTrait>(db: &C, activity_id: i32, departments: &[i32]) -> AppResult<()> {
+pub async fn write_departments<C: ConnectionTrait>(
+    db: &C,
+    activity_id: i32,
+    departments: &[i32],
+) -> AppResult<()> {
     activity_department::Entity::delete_many()
         .filter(activity_department::Column::ActivityId.eq(activity_id))
         .exec(db)
@@ -382,7 +429,11 @@ pub async fn write_departments<C: ConnectionTrait>(db: &C, activity_id: i32, dep
 }
 
 #[tracing::instrument(skip(state, viewer, input), err(Debug))]
-pub async fn create(state: &AppState, viewer: &Viewer, input: ActivityInput) -> AppResult<activity::Model> {
+pub async fn create(
+    state: &AppState,
+    viewer: &Viewer,
+    input: ActivityInput,
+) -> AppResult<activity::Model> {
     let title = check_title(&input.title)?;
     let starts_at = input.starts_at.map(|at| at.to_utc());
     let ends_at = input.ends_at.map(|at| at.to_utc());
@@ -432,12 +483,22 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: ActivityInput) -> 
 }
 
 #[tracing::instrument(skip(state, viewer, patch), err(Debug))]
-pub async fn update(state: &AppState, viewer: &Viewer, id: i32, patch: ActivityPatch) -> AppResult<activity::Model> {
+pub async fn update(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    patch: ActivityPatch,
+) -> AppResult<activity::Model> {
     let txn = registrations::begin_write(&state.db).await?;
     let current = managed(&txn, viewer, id).await?;
     let current = registrations::lock_activity(&txn, current.id).await?;
-    if matches!(current.status, ActivityStatus::Completed | ActivityStatus::Cancelled) {
-        return Err(AppError::conflict("a completed or cancelled activity cannot be changed"));
+    if matches!(
+        current.status,
+        ActivityStatus::Completed | ActivityStatus::Cancelled
+    ) {
+        return Err(AppError::conflict(
+            "a completed or cancelled activity cannot be changed",
+        ));
     }
     let mut model: activity::ActiveModel = current.clone().into();
     if let Some(title) = &patch.title {
@@ -465,10 +526,12 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: i32, patch: ActivityP
         model.content_items = Set(json_list(items));
     }
     if !patch.registration_opens_at.is_undefined() {
-        model.registration_opens_at = Set(patch.registration_opens_at.value().map(|at| at.to_utc()));
+        model.registration_opens_at =
+            Set(patch.registration_opens_at.value().map(|at| at.to_utc()));
     }
     if !patch.registration_closes_at.is_undefined() {
-        model.registration_closes_at = Set(patch.registration_closes_at.value().map(|at| at.to_utc()));
+        model.registration_closes_at =
+            Set(patch.registration_closes_at.value().map(|at| at.to_utc()));
     }
     if !patch.service_hours.is_undefined() {
         model.service_minutes = Set(patch
@@ -554,7 +617,10 @@ pub async fn transition(
     if to == ActivityStatus::Cancelled {
         let reason = reason.unwrap_or_default();
         if reason.trim().is_empty() {
-            return Err(AppError::bad_input("reason", "say why the activity is cancelled"));
+            return Err(AppError::bad_input(
+                "reason",
+                "say why the activity is cancelled",
+            ));
         }
         model.cancel_reason = Set(Some(reason.trim().to_owned()));
     }

@@ -1,15 +1,21 @@
 //! GraphQL objects of plans and activities, wrapping their models.
 
-use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject,
+};
 use chrono::{DateTime, FixedOffset};
 
-use entity::enums::{ActivityStatus as DbActivityStatus, RegistrationStatus as DbRegistrationStatus};
+use entity::enums::{
+    ActivityStatus as DbActivityStatus, RegistrationStatus as DbRegistrationStatus,
+};
 use entity::{activity, activity_location, category, community, department, plan};
 
 use crate::context::{ContextExt, parse_id, to_id};
-use crate::domain::pairings::types::{Community, Pairing};
-use crate::domain::registrations::types::{Registration, RegistrationConnection, RegistrationStatus};
 use crate::domain::hours::types::{ServiceRecordConnection, ServiceRecordStatus};
+use crate::domain::pairings::types::{Community, Pairing};
+use crate::domain::registrations::types::{
+    Registration, RegistrationConnection, RegistrationStatus,
+};
 use crate::domain::surveys::types::Survey;
 use crate::error::GqlResult;
 use crate::graphql::loaders::{Loaders, by_id};
@@ -111,29 +117,25 @@ pub struct Location {
     /// The plan says 待定 (to be decided).
     pub tbd: bool,
     #[graphql(skip)]
-    pub community_id: Option<i32>,
+    pub community: Option<community::Model>,
 }
 
 #[ComplexObject]
 impl Location {
     /// The community or village, when the place is one the bureau knows.
-    async fn community(&self, ctx: &Context<'_>) -> GqlResult<Option<Community>> {
-        let Some(id) = self.community_id else {
-            return Ok(None);
-        };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(by_id::<community::Entity>(loaders, id).await?.map(Community))
+    async fn community(&self) -> Option<Community> {
+        self.community.clone().map(Community)
     }
 }
 
-impl From<activity_location::Model> for Location {
-    fn from(model: activity_location::Model) -> Self {
+impl From<(activity_location::Model, Option<community::Model>)> for Location {
+    fn from((model, community): (activity_location::Model, Option<community::Model>)) -> Self {
         Location {
             name: model.name,
             address: model.address,
             online: model.online,
             tbd: model.tbd,
-            community_id: model.community_id,
+            community,
         }
     }
 }
@@ -171,9 +173,11 @@ impl Activity {
         let Some(id) = self.0.category_id else {
             return Ok(None);
         };
-        Ok(by_id::<category::Entity>(ctx.data_unchecked::<Loaders>(), id)
-            .await?
-            .map(Category))
+        Ok(
+            by_id::<category::Entity>(ctx.data_unchecked::<Loaders>(), id)
+                .await?
+                .map(Category),
+        )
     }
     /// The time as the plan writes it, e.g. “3·5学雷锋日”前后.
     async fn time_label(&self) -> Option<&str> {
@@ -247,9 +251,11 @@ impl Activity {
         let Some(id) = self.0.pairing_id else {
             return Ok(None);
         };
-        Ok(by_id::<entity::pairing::Entity>(ctx.data_unchecked::<Loaders>(), id)
-            .await?
-            .map(Pairing))
+        Ok(
+            by_id::<entity::pairing::Entity>(ctx.data_unchecked::<Loaders>(), id)
+                .await?
+                .map(Pairing),
+        )
     }
     /// The satisfaction survey about this activity, if one was made.
     async fn survey(&self, ctx: &Context<'_>) -> GqlResult<Option<Survey>> {
@@ -325,7 +331,11 @@ pub struct ActivityFilter {
 impl ActivityFilter {
     pub fn to_query(&self) -> crate::error::AppResult<service::ActivityQuery> {
         Ok(service::ActivityQuery {
-            plan_id: self.plan_id.as_ref().map(|id| parse_id(id, "filter.planId")).transpose()?,
+            plan_id: self
+                .plan_id
+                .as_ref()
+                .map(|id| parse_id(id, "filter.planId"))
+                .transpose()?,
             category_id: self
                 .category_id
                 .as_ref()
@@ -419,4 +429,3 @@ pub struct ImportPlanResult {
     /// One line per cell that could not be fully understood (e.g. a time label left undated).
     pub warnings: Vec<String>,
 }
-

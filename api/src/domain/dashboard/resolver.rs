@@ -1,11 +1,38 @@
-//! PLACEHOLDER (being replaced by the dashboard work).
+//! Dashboards: guard, check the arguments against the viewer, hand over the figures.
+
+use async_graphql::{Context, ID, Object};
+
+use crate::auth::RoleGuard;
+use crate::auth::guard::READERS;
+use crate::context::{ContextExt, parse_opt_id};
+use crate::error::GqlResult;
+
+use super::service;
+use super::types::{Dashboard, DateRangeInput};
 
 #[derive(Default)]
 pub struct DashboardQuery;
 
-#[async_graphql::Object]
+#[Object]
 impl DashboardQuery {
-    async fn dashboard_placeholder(&self) -> bool {
-        false
+    /// Organizers (own department), viewers and admins.
+    #[graphql(guard = "RoleGuard::any(READERS)")]
+    async fn dashboard(
+        &self,
+        ctx: &Context<'_>,
+        range: Option<DateRangeInput>,
+        department_id: Option<ID>,
+    ) -> GqlResult<Dashboard> {
+        let range = range.unwrap_or_default();
+        let department_id = parse_opt_id(department_id.as_ref(), "departmentId")?;
+        let scope = service::open(
+            ctx.state(),
+            ctx.viewer(),
+            range.from.map(|day| day.0),
+            range.to.map(|day| day.0),
+            department_id,
+        )
+        .await?;
+        Ok(Dashboard(scope))
     }
 }

@@ -22,7 +22,11 @@ pub struct HoursQuery;
 impl HoursQuery {
     /// Organizers and admins: the code that volunteers enter (or scan) to check in and out.
     #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
-    async fn activity_check_in_code(&self, ctx: &Context<'_>, activity_id: ID) -> GqlResult<CheckInCode> {
+    async fn activity_check_in_code(
+        &self,
+        ctx: &Context<'_>,
+        activity_id: ID,
+    ) -> GqlResult<CheckInCode> {
         let id = parse_id(&activity_id, "activityId")?;
         let (code, expires) = service::check_in_code(ctx.state(), ctx.viewer(), id).await?;
         Ok(CheckInCode {
@@ -59,25 +63,51 @@ pub struct HoursMutation;
 impl HoursMutation {
     /// A registered volunteer enters the organizer's code to check in.
     #[graphql(guard = "SignedIn")]
-    async fn check_in(&self, ctx: &Context<'_>, activity_id: ID, code: String) -> GqlResult<ServiceRecord> {
+    async fn check_in(
+        &self,
+        ctx: &Context<'_>,
+        activity_id: ID,
+        code: String,
+    ) -> GqlResult<ServiceRecord> {
         let id = parse_id(&activity_id, "activityId")?;
-        Ok(ServiceRecord(service::check_in(ctx.state(), ctx.viewer(), id, &code).await?))
+        Ok(ServiceRecord(
+            service::check_in(ctx.state(), ctx.viewer(), id, &code).await?,
+        ))
     }
 
     /// And again to check out: the hours are computed from the two times.
     #[graphql(guard = "SignedIn")]
-    async fn check_out(&self, ctx: &Context<'_>, activity_id: ID, code: String) -> GqlResult<ServiceRecord> {
+    async fn check_out(
+        &self,
+        ctx: &Context<'_>,
+        activity_id: ID,
+        code: String,
+    ) -> GqlResult<ServiceRecord> {
         let id = parse_id(&activity_id, "activityId")?;
-        Ok(ServiceRecord(service::check_out(ctx.state(), ctx.viewer(), id, &code).await?))
+        Ok(ServiceRecord(
+            service::check_out(ctx.state(), ctx.viewer(), id, &code).await?,
+        ))
     }
 
     /// Organizers record hours directly (offline activities); pending review.
     #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
-    async fn record_service_hours(&self, ctx: &Context<'_>, input: RecordServiceHoursInput) -> GqlResult<ServiceRecord> {
+    async fn record_service_hours(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordServiceHoursInput,
+    ) -> GqlResult<ServiceRecord> {
         let activity_id = parse_id(&input.activity_id, "activityId")?;
         let volunteer_id = parse_id(&input.volunteer_id, "volunteerId")?;
         Ok(ServiceRecord(
-            service::record(ctx.state(), ctx.viewer(), activity_id, volunteer_id, input.hours, input.note).await?,
+            service::record(
+                ctx.state(),
+                ctx.viewer(),
+                activity_id,
+                volunteer_id,
+                input.hours,
+                input.note,
+            )
+            .await?,
         ))
     }
 
@@ -96,10 +126,12 @@ impl HoursMutation {
             .map(|id| parse_id(id, "ids"))
             .collect::<Result<Vec<_>, _>>()?;
         let approve = decision == ReviewDecision::Approve;
-        Ok(service::review(ctx.state(), ctx.viewer(), &ids, approve, hours, note)
-            .await?
-            .into_iter()
-            .map(ServiceRecord)
-            .collect())
+        Ok(
+            service::review(ctx.state(), ctx.viewer(), &ids, approve, hours, note)
+                .await?
+                .into_iter()
+                .map(ServiceRecord)
+                .collect(),
+        )
     }
 }

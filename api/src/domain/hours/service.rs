@@ -26,7 +26,7 @@ use super::types::{ServiceRecord, ServiceRecordConnection};
 /// How long one check-in code is shown before the next replaces it.
 pub const CODE_PERIOD_SECS: i64 = 120;
 
-fn code_for(state: &AppState, activity_id: i32, period: i64) -> String {
+pub fn code_for(state: &AppState, activity_id: i32, period: i64) -> String {
     let digest = state
         .secrets
         .keyed_hash("check-in", &format!("{activity_id}:{period}"));
@@ -34,15 +34,21 @@ fn code_for(state: &AppState, activity_id: i32, period: i64) -> String {
     format!("{number:06}")
 }
 
-fn period_of(at: DateTime<Utc>) -> i64 {
+pub fn period_of(at: DateTime<Utc>) -> i64 {
     at.timestamp().div_euclid(CODE_PERIOD_SECS)
 }
 
 /// The code to show now and when it stops being the current one.
-pub async fn check_in_code(state: &AppState, viewer: &Viewer, activity_id: i32) -> AppResult<(String, DateTime<Utc>)> {
+pub async fn check_in_code(
+    state: &AppState,
+    viewer: &Viewer,
+    activity_id: i32,
+) -> AppResult<(String, DateTime<Utc>)> {
     let activity = managed(&state.db, viewer, activity_id).await?;
     if activity.status != ActivityStatus::Published {
-        return Err(AppError::conflict("check-in is only for published activities"));
+        return Err(AppError::conflict(
+            "check-in is only for published activities",
+        ));
     }
     let period = period_of(Utc::now());
     let expires = Utc
@@ -90,12 +96,17 @@ async fn checking_volunteer(
         .filter(|a| a.status != ActivityStatus::Draft)
         .ok_or(AppError::NotFound("activity"))?;
     if activity.status != ActivityStatus::Published {
-        return Err(AppError::conflict("check-in is only for published activities"));
+        return Err(AppError::conflict(
+            "check-in is only for published activities",
+        ));
     }
     let now = Utc::now();
     check_window(&activity, now)?;
     if !code_is_valid(state, activity_id, code, now) {
-        return Err(AppError::bad_input("code", "the check-in code is wrong or has expired"));
+        return Err(AppError::bad_input(
+            "code",
+            "the check-in code is wrong or has expired",
+        ));
     }
     let registered = registration::Entity::find()
         .filter(registration::Column::ActivityId.eq(activity_id))
@@ -110,7 +121,12 @@ async fn checking_volunteer(
 }
 
 #[tracing::instrument(skip(state, viewer, code), err(Debug))]
-pub async fn check_in(state: &AppState, viewer: &Viewer, activity_id: i32, code: &str) -> AppResult<service_record::Model> {
+pub async fn check_in(
+    state: &AppState,
+    viewer: &Viewer,
+    activity_id: i32,
+    code: &str,
+) -> AppResult<service_record::Model> {
     let (volunteer, _) = checking_volunteer(state, viewer, activity_id, code).await?;
     let now = Utc::now();
     Ok(service_record::ActiveModel {
@@ -134,7 +150,12 @@ pub async fn check_in(state: &AppState, viewer: &Viewer, activity_id: i32, code:
 }
 
 #[tracing::instrument(skip(state, viewer, code), err(Debug))]
-pub async fn check_out(state: &AppState, viewer: &Viewer, activity_id: i32, code: &str) -> AppResult<service_record::Model> {
+pub async fn check_out(
+    state: &AppState,
+    viewer: &Viewer,
+    activity_id: i32,
+    code: &str,
+) -> AppResult<service_record::Model> {
     let (volunteer, _) = checking_volunteer(state, viewer, activity_id, code).await?;
     let record = service_record::Entity::find()
         .filter(service_record::Column::ActivityId.eq(activity_id))
@@ -143,7 +164,9 @@ pub async fn check_out(state: &AppState, viewer: &Viewer, activity_id: i32, code
         .await?
         .ok_or_else(|| AppError::conflict("check in first"))?;
     let Some(checked_in) = record.checked_in_at else {
-        return Err(AppError::conflict("your hours were recorded by the organizer"));
+        return Err(AppError::conflict(
+            "your hours were recorded by the organizer",
+        ));
     };
     if record.checked_out_at.is_some() {
         return Err(AppError::conflict("you have already checked out"));
@@ -159,7 +182,10 @@ pub async fn check_out(state: &AppState, viewer: &Viewer, activity_id: i32, code
 
 fn minutes_of(hours: f64, field: &str) -> AppResult<i32> {
     if !hours.is_finite() || hours <= 0.0 || hours > 24.0 {
-        return Err(AppError::bad_input(field, "hours must be more than 0 and at most 24"));
+        return Err(AppError::bad_input(
+            field,
+            "hours must be more than 0 and at most 24",
+        ));
     }
     Ok((hours * 60.0).round() as i32)
 }
@@ -200,7 +226,14 @@ pub async fn record(
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, viewer, "serviceRecord.record", "ServiceRecord", Some(created.id)).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "serviceRecord.record",
+        "ServiceRecord",
+        Some(created.id),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -221,7 +254,10 @@ pub async fn review(
     let corrected = hours.map(|h| minutes_of(h, "hours")).transpose()?;
     let note = note.filter(|n| !n.trim().is_empty());
     if !approve && note.is_none() {
-        return Err(AppError::bad_input("note", "say why the hours are rejected"));
+        return Err(AppError::bad_input(
+            "note",
+            "say why the hours are rejected",
+        ));
     }
     let txn = state.db.begin().await?;
     let mut reviewed = Vec::with_capacity(ids.len());
@@ -234,9 +270,15 @@ pub async fn review(
             .ok_or(AppError::NotFound("service record"))?;
         managed(&txn, viewer, record.activity_id).await?;
         if record.status != ServiceRecordStatus::Pending {
-            return Err(AppError::conflict(format!("record {id} was already reviewed")));
+            return Err(AppError::conflict(format!(
+                "record {id} was already reviewed"
+            )));
         }
-        if record.checked_in_at.is_some() && record.checked_out_at.is_none() && corrected.is_none() && approve {
+        if record.checked_in_at.is_some()
+            && record.checked_out_at.is_none()
+            && corrected.is_none()
+            && approve
+        {
             return Err(AppError::bad_input(
                 "hours",
                 format!("record {id} has no check-out: give the hours to approve"),
@@ -258,7 +300,14 @@ pub async fn review(
         model.reviewed_at = Set(Some(now));
         model.updated_at = Set(now);
         reviewed.push(model.update(&txn).await?);
-        audit::record(&txn, viewer, "serviceRecord.review", "ServiceRecord", Some(*id)).await?;
+        audit::record(
+            &txn,
+            viewer,
+            "serviceRecord.review",
+            "ServiceRecord",
+            Some(*id),
+        )
+        .await?;
     }
     txn.commit().await?;
     state.dashboards_changed().await;
@@ -273,20 +322,29 @@ pub struct RecordQuery {
 }
 
 /// Organizers see their own department's activities' records; admins all.
-pub async fn list(state: &AppState, viewer: &Viewer, q: RecordQuery, page: Page) -> AppResult<ServiceRecordConnection> {
+pub async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+    q: RecordQuery,
+    page: Page,
+) -> AppResult<ServiceRecordConnection> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let department_id = if user.is_admin() {
         q.department_id
     } else {
         match q.department_id {
             Some(id) if Some(id) != user.department_id => {
-                return Err(AppError::forbidden("organizers see their own department's records"));
+                return Err(AppError::forbidden(
+                    "organizers see their own department's records",
+                ));
             }
             _ => user.department_id,
         }
     };
     if !user.is_admin() && department_id.is_none() {
-        return Err(AppError::forbidden("an organizer without a department sees no records"));
+        return Err(AppError::forbidden(
+            "an organizer without a department sees no records",
+        ));
     }
     let mut cond = Condition::all();
     if let Some(id) = q.activity_id {
@@ -321,9 +379,12 @@ pub async fn of_activity(
 ) -> AppResult<ServiceRecordConnection> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     if !user.may_manage_any(&lead_department_ids(&state.db, activity.id).await?) {
-        return Err(AppError::forbidden("only organizers of a lead department see these records"));
+        return Err(AppError::forbidden(
+            "only organizers of a lead department see these records",
+        ));
     }
-    let mut query = service_record::Entity::find().filter(service_record::Column::ActivityId.eq(activity.id));
+    let mut query =
+        service_record::Entity::find().filter(service_record::Column::ActivityId.eq(activity.id));
     if let Some(status) = status {
         query = query.filter(service_record::Column::Status.eq(status));
     }
@@ -336,7 +397,8 @@ pub async fn of_volunteer(
     status: Option<ServiceRecordStatus>,
     page: Page,
 ) -> AppResult<ServiceRecordConnection> {
-    let mut query = service_record::Entity::find().filter(service_record::Column::VolunteerId.eq(volunteer_id));
+    let mut query =
+        service_record::Entity::find().filter(service_record::Column::VolunteerId.eq(volunteer_id));
     if let Some(status) = status {
         query = query.filter(service_record::Column::Status.eq(status));
     }

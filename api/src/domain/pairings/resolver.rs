@@ -17,7 +17,11 @@ pub struct PairingsQuery;
 #[Object]
 impl PairingsQuery {
     /// Communities and villages, optionally those whose name or district contains `search`.
-    async fn communities(&self, ctx: &Context<'_>, search: Option<String>) -> GqlResult<Vec<Community>> {
+    async fn communities(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+    ) -> GqlResult<Vec<Community>> {
         Ok(service::communities(&ctx.state().db, search.as_deref())
             .await?
             .into_iter()
@@ -26,7 +30,11 @@ impl PairingsQuery {
     }
 
     /// Pairing arrangements, by department.
-    async fn pairings(&self, ctx: &Context<'_>, filter: Option<PairingFilter>) -> GqlResult<Vec<Pairing>> {
+    async fn pairings(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PairingFilter>,
+    ) -> GqlResult<Vec<Pairing>> {
         let filter = filter.unwrap_or_default();
         let query = PairingQuery {
             department_id: parse_opt_id(filter.department_id.as_ref(), "filter.departmentId")?,
@@ -47,7 +55,11 @@ pub struct PairingsMutation;
 #[Object]
 impl PairingsMutation {
     #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
-    async fn create_community(&self, ctx: &Context<'_>, input: CommunityInput) -> GqlResult<Community> {
+    async fn create_community(
+        &self,
+        ctx: &Context<'_>,
+        input: CommunityInput,
+    ) -> GqlResult<Community> {
         Ok(Community(
             service::create_community(
                 ctx.state(),
@@ -72,12 +84,16 @@ impl PairingsMutation {
             commitments: input.commitments.unwrap_or_default(),
             target_activity_count: input.target_activity_count,
         };
-        Ok(Pairing(service::create_pairing(ctx.state(), ctx.viewer(), new).await?))
+        Ok(Pairing(
+            service::create_pairing(ctx.state(), ctx.viewer(), new).await?,
+        ))
     }
 
     #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
     async fn end_pairing(&self, ctx: &Context<'_>, id: ID, ends_on: Date) -> GqlResult<Pairing> {
         let id = parse_id(&id, "id")?;
-        Ok(Pairing(service::end_pairing(ctx.state(), ctx.viewer(), id, ends_on.0).await?))
+        Ok(Pairing(
+            service::end_pairing(ctx.state(), ctx.viewer(), id, ends_on.0).await?,
+        ))
     }
 }

@@ -17,7 +17,10 @@ use crate::domain::audit;
 use crate::domain::registrations::service::begin_write;
 use crate::error::{AppError, AppResult};
 
-pub async fn communities(db: &DatabaseConnection, search: Option<&str>) -> AppResult<Vec<community::Model>> {
+pub async fn communities(
+    db: &DatabaseConnection,
+    search: Option<&str>,
+) -> AppResult<Vec<community::Model>> {
     let mut query = community::Entity::find();
     if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
         query = query.filter(
@@ -39,19 +42,32 @@ pub async fn create_community(
 ) -> AppResult<community::Model> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(AppError::bad_input("name", "the name must be 1 to 64 characters"));
+        return Err(AppError::bad_input(
+            "name",
+            "the name must be 1 to 64 characters",
+        ));
     }
     let txn = begin_write(&state.db).await?;
     let created = community::ActiveModel {
         name: Set(name.to_owned()),
-        district: Set(district.map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned)),
+        district: Set(district
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned)),
         kind: Set(kind),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, viewer, "community.create", "Community", Some(created.id)).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "community.create",
+        "Community",
+        Some(created.id),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -68,18 +84,30 @@ pub struct NewPairing {
 
 /// One pairing of a kind per department and community at a time.
 #[tracing::instrument(skip(state, viewer, new), err(Debug))]
-pub async fn create_pairing(state: &AppState, viewer: &Viewer, new: NewPairing) -> AppResult<pairing::Model> {
+pub async fn create_pairing(
+    state: &AppState,
+    viewer: &Viewer,
+    new: NewPairing,
+) -> AppResult<pairing::Model> {
     let user = viewer.require()?;
     if !user.may_manage_department(Some(new.department_id)) {
-        return Err(AppError::forbidden("organizers manage their own department's pairings"));
+        return Err(AppError::forbidden(
+            "organizers manage their own department's pairings",
+        ));
     }
     if let Some(ends) = new.ends_on
         && ends < new.starts_on
     {
-        return Err(AppError::bad_input("endsOn", "the end date is before the start date"));
+        return Err(AppError::bad_input(
+            "endsOn",
+            "the end date is before the start date",
+        ));
     }
     if new.target_activity_count < 0 {
-        return Err(AppError::bad_input("targetActivityCount", "the target must not be negative"));
+        return Err(AppError::bad_input(
+            "targetActivityCount",
+            "the target must not be negative",
+        ));
     }
     let txn = begin_write(&state.db).await?;
     // Serializes pairings of one department on PostgreSQL (SQLite holds the write lock).
@@ -93,9 +121,13 @@ pub async fn create_pairing(state: &AppState, viewer: &Viewer, new: NewPairing) 
         .await?
         .ok_or_else(|| AppError::bad_input("communityId", "the community does not exist"))?;
     // Periods overlap unless one ends before the other starts.
-    let mut overlap = Condition::any().add(pairing::Column::EndsOn.is_null()).add(pairing::Column::EndsOn.gte(new.starts_on));
+    let mut overlap = Condition::any()
+        .add(pairing::Column::EndsOn.is_null())
+        .add(pairing::Column::EndsOn.gte(new.starts_on));
     if let Some(ends) = new.ends_on {
-        overlap = Condition::all().add(overlap).add(pairing::Column::StartsOn.lte(ends));
+        overlap = Condition::all()
+            .add(overlap)
+            .add(pairing::Column::StartsOn.lte(ends));
     }
     let clash = pairing::Entity::find()
         .select_only()
@@ -138,7 +170,12 @@ pub async fn create_pairing(state: &AppState, viewer: &Viewer, new: NewPairing) 
 }
 
 #[tracing::instrument(skip(state, viewer), err(Debug))]
-pub async fn end_pairing(state: &AppState, viewer: &Viewer, id: i32, ends_on: NaiveDate) -> AppResult<pairing::Model> {
+pub async fn end_pairing(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    ends_on: NaiveDate,
+) -> AppResult<pairing::Model> {
     let user = viewer.require()?;
     let txn = begin_write(&state.db).await?;
     let found = pairing::Entity::find_by_id(id)
@@ -146,10 +183,15 @@ pub async fn end_pairing(state: &AppState, viewer: &Viewer, id: i32, ends_on: Na
         .await?
         .ok_or(AppError::NotFound("pairing"))?;
     if !user.may_manage_department(Some(found.department_id)) {
-        return Err(AppError::forbidden("organizers manage their own department's pairings"));
+        return Err(AppError::forbidden(
+            "organizers manage their own department's pairings",
+        ));
     }
     if ends_on < found.starts_on {
-        return Err(AppError::bad_input("endsOn", "the end date is before the start date"));
+        return Err(AppError::bad_input(
+            "endsOn",
+            "the end date is before the start date",
+        ));
     }
     let mut model: pairing::ActiveModel = found.into();
     model.ends_on = Set(Some(ends_on));
@@ -175,13 +217,11 @@ pub async fn pairings(db: &DatabaseConnection, q: PairingQuery) -> AppResult<Vec
         query = query.filter(pairing::Column::CommunityId.eq(id));
     }
     if let Some(day) = q.active_on {
-        query = query
-            .filter(pairing::Column::StartsOn.lte(day))
-            .filter(
-                Condition::any()
-                    .add(pairing::Column::EndsOn.is_null())
-                    .add(Expr::col(pairing::Column::EndsOn).gte(day)),
-            );
+        query = query.filter(pairing::Column::StartsOn.lte(day)).filter(
+            Condition::any()
+                .add(pairing::Column::EndsOn.is_null())
+                .add(Expr::col(pairing::Column::EndsOn).gte(day)),
+        );
     }
     Ok(query
         .order_by_asc(pairing::Column::DepartmentId)

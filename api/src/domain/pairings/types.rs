@@ -6,7 +6,9 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use entity::enums::{ActivityStatus, CommunityKind as DbCommunityKind, PairingKind as DbPairingKind};
+use entity::enums::{
+    ActivityStatus, CommunityKind as DbCommunityKind, PairingKind as DbPairingKind,
+};
 use entity::{activity, community, department, pairing};
 
 use crate::context::{ContextExt, to_id};
@@ -167,7 +169,10 @@ impl Loader<CompletedUnderPairing> for DbLoader {
     type Value = i32;
     type Error = crate::error::LoadError;
 
-    async fn load(&self, keys: &[CompletedUnderPairing]) -> Result<HashMap<CompletedUnderPairing, i32>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[CompletedUnderPairing],
+    ) -> Result<HashMap<CompletedUnderPairing, i32>, Self::Error> {
         let rows: Vec<(Option<i32>, i64)> = activity::Entity::find()
             .select_only()
             .column(activity::Column::PairingId)
@@ -192,7 +197,10 @@ impl Loader<PairingsOfCommunity> for DbLoader {
     type Value = Vec<pairing::Model>;
     type Error = crate::error::LoadError;
 
-    async fn load(&self, keys: &[PairingsOfCommunity]) -> Result<HashMap<PairingsOfCommunity, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[PairingsOfCommunity],
+    ) -> Result<HashMap<PairingsOfCommunity, Self::Value>, Self::Error> {
         let rows = pairing::Entity::find()
             .filter(pairing::Column::CommunityId.is_in(keys.iter().map(|k| k.0)))
             .order_by_desc(pairing::Column::StartsOn)

@@ -34,7 +34,10 @@ pub struct ImportOutcome {
 }
 
 /// Finds a department by name, creating it on first mention.
-pub async fn department_by_name<C: ConnectionTrait>(db: &C, name: &str) -> AppResult<department::Model> {
+pub async fn department_by_name<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> AppResult<department::Model> {
     if let Some(found) = department::Entity::find()
         .filter(department::Column::Name.eq(name))
         .one(db)
@@ -63,7 +66,10 @@ pub async fn import(
         return Err(AppError::bad_input("title", "the plan needs a title"));
     }
     if !(2000..=2100).contains(&request.year) {
-        return Err(AppError::bad_input("year", "year must be between 2000 and 2100"));
+        return Err(AppError::bad_input(
+            "year",
+            "year must be between 2000 and 2100",
+        ));
     }
     let parsed = parse::parse_plan_csv(&request.csv, request.year)
         .map_err(|err| AppError::bad_input("csv", err.to_string()))?;

@@ -43,14 +43,20 @@ pub async fn lock_activity(txn: &DatabaseTransaction, id: i32) -> AppResult<acti
         .ok_or(AppError::NotFound("activity"))
 }
 
-pub async fn volunteer_of_user<C: ConnectionTrait>(db: &C, user_id: i32) -> AppResult<Option<volunteer::Model>> {
+pub async fn volunteer_of_user<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> AppResult<Option<volunteer::Model>> {
     Ok(volunteer::Entity::find()
         .filter(volunteer::Column::UserId.eq(user_id))
         .one(db)
         .await?)
 }
 
-async fn require_volunteer<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResult<volunteer::Model> {
+async fn require_volunteer<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+) -> AppResult<volunteer::Model> {
     let user = viewer.require()?;
     volunteer_of_user(db, user.id)
         .await?
@@ -58,7 +64,10 @@ async fn require_volunteer<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppRe
 }
 
 /// Open from publication (or registrationOpensAt) until startsAt (or registrationClosesAt).
-pub fn registration_open(activity: &activity::Model, now: chrono::DateTime<Utc>) -> Result<(), String> {
+pub fn registration_open(
+    activity: &activity::Model,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), String> {
     if activity.status != ActivityStatus::Published {
         return Err("registration is only open for published activities".into());
     }
@@ -75,7 +84,12 @@ pub fn registration_open(activity: &activity::Model, now: chrono::DateTime<Utc>)
     Ok(())
 }
 
-async fn adjust_counts<C: ConnectionTrait>(db: &C, activity_id: i32, registered: i32, waitlisted: i32) -> AppResult<()> {
+async fn adjust_counts<C: ConnectionTrait>(
+    db: &C,
+    activity_id: i32,
+    registered: i32,
+    waitlisted: i32,
+) -> AppResult<()> {
     activity::Entity::update_many()
         .col_expr(
             activity::Column::RegisteredCount,
@@ -92,7 +106,11 @@ async fn adjust_counts<C: ConnectionTrait>(db: &C, activity_id: i32, registered:
 }
 
 #[tracing::instrument(skip(state, viewer), err(Debug))]
-pub async fn register(state: &AppState, viewer: &Viewer, activity_id: i32) -> AppResult<registration::Model> {
+pub async fn register(
+    state: &AppState,
+    viewer: &Viewer,
+    activity_id: i32,
+) -> AppResult<registration::Model> {
     let txn = begin_write(&state.db).await?;
     let volunteer = require_volunteer(&txn, viewer).await?;
     let activity = lock_activity(&txn, activity_id).await?;
@@ -108,7 +126,9 @@ pub async fn register(state: &AppState, viewer: &Viewer, activity_id: i32) -> Ap
         .count(&txn)
         .await?;
     if existing > 0 {
-        return Err(AppError::conflict("you are already registered for this activity"));
+        return Err(AppError::conflict(
+            "you are already registered for this activity",
+        ));
     }
     let has_place = activity
         .capacity
@@ -141,7 +161,11 @@ pub async fn register(state: &AppState, viewer: &Viewer, activity_id: i32) -> Ap
 }
 
 #[tracing::instrument(skip(state, viewer), err(Debug))]
-pub async fn cancel(state: &AppState, viewer: &Viewer, registration_id: i32) -> AppResult<registration::Model> {
+pub async fn cancel(
+    state: &AppState,
+    viewer: &Viewer,
+    registration_id: i32,
+) -> AppResult<registration::Model> {
     let txn = begin_write(&state.db).await?;
     let volunteer = require_volunteer(&txn, viewer).await?;
     let found = registration::Entity::find_by_id(registration_id)
@@ -180,7 +204,10 @@ pub async fn promote_waitlisted(txn: &DatabaseTransaction, activity_id: i32) -> 
     let activity = lock_activity(txn, activity_id).await?;
     let free = match activity.capacity {
         None => activity.waitlist_count,
-        Some(capacity) => std::cmp::min(capacity - activity.registered_count, activity.waitlist_count),
+        Some(capacity) => std::cmp::min(
+            capacity - activity.registered_count,
+            activity.waitlist_count,
+        ),
     };
     if free <= 0 {
         return Ok(0);
@@ -200,7 +227,10 @@ pub async fn promote_waitlisted(txn: &DatabaseTransaction, activity_id: i32) -> 
     }
     let count = promoted.len() as i32;
     registration::Entity::update_many()
-        .col_expr(registration::Column::Status, Expr::value(RegistrationStatus::Registered))
+        .col_expr(
+            registration::Column::Status,
+            Expr::value(RegistrationStatus::Registered),
+        )
         .col_expr(registration::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(registration::Column::Id.is_in(promoted))
         .exec(txn)
@@ -219,9 +249,12 @@ pub async fn roster(
 ) -> AppResult<RegistrationConnection> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     if !user.may_manage_any(&lead_department_ids(&state.db, activity.id).await?) {
-        return Err(AppError::forbidden("only organizers of a lead department see the roster"));
+        return Err(AppError::forbidden(
+            "only organizers of a lead department see the roster",
+        ));
     }
-    let mut query = registration::Entity::find().filter(registration::Column::ActivityId.eq(activity.id));
+    let mut query =
+        registration::Entity::find().filter(registration::Column::ActivityId.eq(activity.id));
     if let Some(status) = status {
         query = query.filter(registration::Column::Status.eq(status));
     }
@@ -234,7 +267,8 @@ pub async fn of_volunteer(
     status: Option<RegistrationStatus>,
     page: Page,
 ) -> AppResult<RegistrationConnection> {
-    let mut query = registration::Entity::find().filter(registration::Column::VolunteerId.eq(volunteer_id));
+    let mut query =
+        registration::Entity::find().filter(registration::Column::VolunteerId.eq(volunteer_id));
     if let Some(status) = status {
         query = query.filter(registration::Column::Status.eq(status));
     }
@@ -261,6 +295,10 @@ async fn page_of(
 }
 
 /// Used by organizers' checks elsewhere: the activity, if the viewer organizes it.
-pub async fn managed_activity(state: &AppState, viewer: &Viewer, id: i32) -> AppResult<activity::Model> {
+pub async fn managed_activity(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+) -> AppResult<activity::Model> {
     managed(&state.db, viewer, id).await
 }

@@ -1,5 +1,8 @@
-//! Satisfaction surveys, responses and rectifications.
+//! Satisfaction surveys (满意度调查), their responses and results, and the rectifications
+//! (整改) that dissatisfied answers open.
 
+pub mod loaders;
 pub mod resolver;
+pub mod results;
 pub mod service;
 pub mod types;

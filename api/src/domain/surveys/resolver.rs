@@ -1,21 +1,133 @@
-//! PLACEHOLDER (being replaced by the surveys work).
+//! Surveys, responses and rectifications: guard, call the service, convert.
+
+use async_graphql::{Context, ID, Object};
+
+use entity::enums::SurveyStatus as DbStatus;
+
+use crate::auth::guard::{ORGANIZERS, READERS};
+use crate::auth::{RoleGuard, SignedIn};
+use crate::context::{ContextExt, parse_id, parse_opt_id};
+use crate::error::GqlResult;
+use crate::graphql::pagination::Page;
+
+use super::service::{self, RectificationQuery, SurveyQuery};
+use super::types::{
+    Rectification, RectificationConnection, RectificationFilter, RectificationUpdate, Survey,
+    SurveyConnection, SurveyFilter, SurveyInput, SurveyResponse, SurveyResponseInput,
+};
 
 #[derive(Default)]
 pub struct SurveysQuery;
 
-#[async_graphql::Object]
+#[Object]
 impl SurveysQuery {
-    async fn surveys_placeholder(&self) -> bool {
-        false
+    /// A survey, if the viewer may see it (drafts: organizers of its department and admins).
+    async fn survey(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Survey>> {
+        let id = parse_id(&id, "id")?;
+        Ok(service::get(ctx.state(), ctx.viewer(), id)
+            .await?
+            .map(Survey))
+    }
+
+    /// OPEN and CLOSED surveys, with their own department's drafts for organizers and all for admins; newest first.
+    async fn surveys(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<SurveyFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<SurveyConnection> {
+        let filter = filter.unwrap_or_default();
+        let query = SurveyQuery {
+            activity_id: parse_opt_id(filter.activity_id.as_ref(), "filter.activityId")?,
+            department_id: parse_opt_id(filter.department_id.as_ref(), "filter.departmentId")?,
+            status: filter.status.map(Into::into),
+        };
+        let page = Page::new(first, after.as_deref())?;
+        Ok(service::list(ctx.state(), ctx.viewer(), &query, page).await?)
+    }
+
+    /// Organizers (own department), viewers and admins: complaints and their handling, newest first.
+    #[graphql(guard = "RoleGuard::any(READERS)")]
+    async fn rectifications(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<RectificationFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<RectificationConnection> {
+        let filter = filter.unwrap_or_default();
+        let query = RectificationQuery {
+            department_id: parse_opt_id(filter.department_id.as_ref(), "filter.departmentId")?,
+            status: filter.status.map(Into::into),
+            overdue: filter.overdue,
+        };
+        let page = Page::new(first, after.as_deref())?;
+        Ok(service::rectifications(ctx.state(), ctx.viewer(), &query, page).await?)
     }
 }
 
 #[derive(Default)]
 pub struct SurveysMutation;
 
-#[async_graphql::Object]
+#[Object]
 impl SurveysMutation {
-    async fn surveys_placeholder(&self) -> bool {
-        false
+    /// Creates a DRAFT survey; organizers for their own department, admins for any.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn create_survey(&self, ctx: &Context<'_>, input: SurveyInput) -> GqlResult<Survey> {
+        Ok(Survey(
+            service::create(ctx.state(), ctx.viewer(), input).await?,
+        ))
+    }
+
+    /// DRAFT → OPEN: answers are accepted between opensAt and closesAt.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn open_survey(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Survey> {
+        let id = parse_id(&id, "id")?;
+        Ok(Survey(
+            service::transition(ctx.state(), ctx.viewer(), id, DbStatus::Open).await?,
+        ))
+    }
+
+    /// OPEN → CLOSED: no more answers.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn close_survey(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Survey> {
+        let id = parse_id(&id, "id")?;
+        Ok(Survey(
+            service::transition(ctx.state(), ctx.viewer(), id, DbStatus::Closed).await?,
+        ))
+    }
+
+    /// Answers a survey: once per respondent through self-service channels; organizers enter HOTLINE and OFFLINE answers.
+    #[graphql(guard = "SignedIn")]
+    async fn submit_survey_response(
+        &self,
+        ctx: &Context<'_>,
+        input: SurveyResponseInput,
+    ) -> GqlResult<SurveyResponse> {
+        Ok(SurveyResponse(
+            service::submit(ctx.state(), ctx.viewer(), input).await?,
+        ))
+    }
+
+    /// Moves a rectification forward; becoming RESOLVED needs the resolution.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn update_rectification(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: RectificationUpdate,
+    ) -> GqlResult<Rectification> {
+        let id = parse_id(&id, "id")?;
+        Ok(Rectification(
+            service::update_rectification(
+                ctx.state(),
+                ctx.viewer(),
+                id,
+                input.status.into(),
+                input.resolution,
+            )
+            .await?,
+        ))
     }
 }

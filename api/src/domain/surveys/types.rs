@@ -11,7 +11,9 @@ use entity::enums::{
     RectificationStatus as DbRectificationStatus, Role, SatisfactionLevel as DbLevel,
     SurveyStatus as DbSurveyStatus,
 };
-use entity::{activity, department, question, question_option, rectification, survey, survey_response};
+use entity::{
+    activity, department, question, question_option, rectification, survey, survey_response,
+};
 
 use crate::context::{ContextExt, to_id};
 use crate::domain::activities::loaders::ActivityDepartments;
@@ -96,9 +98,11 @@ impl Survey {
         let Some(activity_id) = self.0.activity_id else {
             return Ok(None);
         };
-        Ok(by_id::<activity::Entity>(ctx.data_unchecked::<Loaders>(), activity_id)
-            .await?
-            .and_then(|activity| activity.primary_department_id))
+        Ok(
+            by_id::<activity::Entity>(ctx.data_unchecked::<Loaders>(), activity_id)
+                .await?
+                .and_then(|activity| activity.primary_department_id),
+        )
     }
 }
 
@@ -129,9 +133,11 @@ impl Survey {
         let Some(id) = self.owning_department(ctx).await? else {
             return Ok(None);
         };
-        Ok(by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
-            .await?
-            .map(Department))
+        Ok(
+            by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
+                .await?
+                .map(Department),
+        )
     }
     /// Answers are accepted from this time on (null: as soon as it is OPEN).
     async fn opens_at(&self) -> Option<DateTime<FixedOffset>> {
@@ -172,7 +178,9 @@ impl Survey {
         let Some(user) = ctx.viewer().user() else {
             return Ok(None);
         };
-        if !user.reads_everything() && !user.may_manage_department(self.owning_department(ctx).await?) {
+        if !user.reads_everything()
+            && !user.may_manage_department(self.owning_department(ctx).await?)
+        {
             return Ok(None);
         }
         Ok(Some(
@@ -290,9 +298,11 @@ impl Rectification {
         let Some(id) = self.0.department_id else {
             return Ok(None);
         };
-        Ok(by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
-            .await?
-            .map(Department))
+        Ok(
+            by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
+                .await?
+                .map(Department),
+        )
     }
     async fn survey(&self, ctx: &Context<'_>) -> GqlResult<Survey> {
         by_id::<survey::Entity>(ctx.data_unchecked::<Loaders>(), self.0.survey_id)
@@ -411,7 +421,10 @@ async fn visible_activity(ctx: &Context<'_>, id: Option<i32>) -> GqlResult<Optio
     let Some(activity) = by_id::<activity::Entity>(loaders, id).await? else {
         return Ok(None);
     };
-    if matches!(activity.status, ActivityStatus::Published | ActivityStatus::Completed) {
+    if matches!(
+        activity.status,
+        ActivityStatus::Published | ActivityStatus::Completed
+    ) {
         return Ok(Some(Activity(activity)));
     }
     let visible = match ctx.viewer().user() {

@@ -16,7 +16,10 @@ impl From<IssuedSession> for Session {
             access_token: issued.access_token,
             refresh_token: issued.refresh_token,
             expires_in: issued.expires_in,
-            user: User(issued.user),
+            user: User {
+                model: issued.user,
+                is_self: true,
+            },
         }
     }
 }
@@ -30,7 +33,7 @@ impl UsersQuery {
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
         Ok(service::current_user(&ctx.state().db, ctx.viewer())
             .await?
-            .map(User))
+            .map(User::new))
     }
 }
 
@@ -41,12 +44,22 @@ pub struct UsersMutation;
 impl UsersMutation {
     /// A new resident account; signs in at once.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> GqlResult<Session> {
-        Ok(service::sign_up(ctx.state(), &input.phone, &input.password, &input.display_name)
-            .await?
-            .into())
+        Ok(service::sign_up(
+            ctx.state(),
+            &input.phone,
+            &input.password,
+            &input.display_name,
+        )
+        .await?
+        .into())
     }
 
-    async fn login(&self, ctx: &Context<'_>, phone: String, password: String) -> GqlResult<Session> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        phone: String,
+        password: String,
+    ) -> GqlResult<Session> {
         Ok(service::login(ctx.state(), &phone, &password).await?.into())
     }
 
@@ -56,7 +69,11 @@ impl UsersMutation {
     }
 
     /// Rotates: the old refresh token stops working; reusing it revokes the whole session.
-    async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> GqlResult<Session> {
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> GqlResult<Session> {
         Ok(service::refresh(ctx.state(), &refresh_token).await?.into())
     }
 
@@ -67,7 +84,11 @@ impl UsersMutation {
 
     /// Adds the VOLUNTEER role; sign in again (or refresh) for a token that carries it.
     #[graphql(guard = "SignedIn")]
-    async fn enroll_as_volunteer(&self, ctx: &Context<'_>, input: EnrollVolunteerInput) -> GqlResult<Volunteer> {
+    async fn enroll_as_volunteer(
+        &self,
+        ctx: &Context<'_>,
+        input: EnrollVolunteerInput,
+    ) -> GqlResult<Volunteer> {
         let skills = input.skills.unwrap_or_default();
         Ok(Volunteer(
             service::enroll(ctx.state(), ctx.viewer(), &input.real_name, &skills).await?,

@@ -31,12 +31,16 @@ pub const REFRESH_TTL_DAYS: i64 = 30;
 /// More than this many failed logins for one phone in 15 minutes: RATE_LIMITED.
 pub const MAX_LOGIN_FAILURES: u64 = 5;
 
-static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^1[3-9]\d{9}$").expect("valid regex"));
+static PHONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^1[3-9]\d{9}$").expect("valid regex"));
 
 pub fn check_phone(phone: &str) -> AppResult<String> {
     let phone = phone.trim();
     if !PHONE.is_match(phone) {
-        return Err(AppError::bad_input("phone", "enter an 11-digit mainland mobile number"));
+        return Err(AppError::bad_input(
+            "phone",
+            "enter an 11-digit mainland mobile number",
+        ));
     }
     Ok(phone.to_owned())
 }
@@ -44,7 +48,10 @@ pub fn check_phone(phone: &str) -> AppResult<String> {
 pub fn check_password(password: &str) -> AppResult<()> {
     let len = password.chars().count();
     if !(8..=128).contains(&len) {
-        return Err(AppError::bad_input("password", "the password needs at least 8 characters"));
+        return Err(AppError::bad_input(
+            "password",
+            "the password needs at least 8 characters",
+        ));
     }
     Ok(())
 }
@@ -53,7 +60,10 @@ pub fn check_display_name(name: &str, field: &str) -> AppResult<String> {
     let name = name.trim();
     let len = name.chars().count();
     if !(1..=32).contains(&len) {
-        return Err(AppError::bad_input(field, "the name must be 1 to 32 characters"));
+        return Err(AppError::bad_input(
+            field,
+            "the name must be 1 to 32 characters",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -111,11 +121,24 @@ pub async fn open_session(state: &AppState, user: user::Model) -> AppResult<Issu
 }
 
 #[tracing::instrument(skip(state, password, display_name), err(Debug))]
-pub async fn sign_up(state: &AppState, phone: &str, password: &str, display_name: &str) -> AppResult<IssuedSession> {
+pub async fn sign_up(
+    state: &AppState,
+    phone: &str,
+    password: &str,
+    display_name: &str,
+) -> AppResult<IssuedSession> {
     let phone = check_phone(phone)?;
     check_password(password)?;
     let display_name = check_display_name(display_name, "displayName")?;
-    let user = create_user(&state.db, &phone, password, &display_name, &[Role::Resident], None).await?;
+    let user = create_user(
+        &state.db,
+        &phone,
+        password,
+        &display_name,
+        &[Role::Resident],
+        None,
+    )
+    .await?;
     open_session(state, user).await
 }
 
@@ -145,7 +168,9 @@ pub async fn create_user<C: ConnectionTrait>(
 #[tracing::instrument(skip(state, password), err(Debug))]
 pub async fn login(state: &AppState, phone: &str, password: &str) -> AppResult<IssuedSession> {
     let phone = phone.trim().to_owned();
-    let key = CacheKey::LoginFailures { phone: phone.clone() };
+    let key = CacheKey::LoginFailures {
+        phone: phone.clone(),
+    };
     let (failures, retry_after) = state.cache.count(&key).await;
     if failures >= MAX_LOGIN_FAILURES {
         return Err(AppError::RateLimited {
@@ -194,7 +219,10 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<IssuedSession> 
     let next_token = format!("{session_id}.{}", random_secret());
     // Compare-and-swap on the current hash: of two concurrent uses of one token, one wins.
     let rotated = refresh_session::Entity::update_many()
-        .col_expr(refresh_session::Column::TokenHash, Expr::value(token_hash(&next_token)))
+        .col_expr(
+            refresh_session::Column::TokenHash,
+            Expr::value(token_hash(&next_token)),
+        )
         .col_expr(refresh_session::Column::LastUsedAt, Expr::value(now))
         .col_expr(
             refresh_session::Column::ExpiresAt,
@@ -206,7 +234,11 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<IssuedSession> 
         .exec(&state.db)
         .await?;
     if rotated.rows_affected == 0 {
-        tracing::warn!(session_id, user_id = session.user_id, "refresh token reused; session revoked");
+        tracing::warn!(
+            session_id,
+            user_id = session.user_id,
+            "refresh token reused; session revoked"
+        );
         revoke(&state.db, session_id).await?;
         return Err(AppError::Unauthenticated);
     }
@@ -247,7 +279,10 @@ pub async fn logout(state: &AppState, token: &str) -> AppResult<bool> {
     Ok(result.rows_affected > 0)
 }
 
-pub async fn current_user(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Option<user::Model>> {
+pub async fn current_user(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+) -> AppResult<Option<user::Model>> {
     let Some(viewer) = viewer.user() else {
         return Ok(None);
     };
@@ -315,7 +350,10 @@ pub async fn create_from_cli(
     let department_id = match department {
         Some(name) => Some(department_by_name(db, name.trim()).await?.id),
         None if role == Role::Organizer => {
-            return Err(AppError::bad_input("department", "an organizer needs a department"));
+            return Err(AppError::bad_input(
+                "department",
+                "an organizer needs a department",
+            ));
         }
         None => None,
     };
@@ -323,7 +361,19 @@ pub async fn create_from_cli(
     if role != Role::Resident {
         roles.push(role);
     }
-    create_user(db, &phone, password, &name, &roles, department_id).await
+    let user = create_user(db, &phone, password, &name, &roles, department_id).await?;
+    if role == Role::Volunteer {
+        volunteer::ActiveModel {
+            user_id: Set(user.id),
+            real_name: Set(name),
+            skills: Set(json_list(&[])),
+            enrolled_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(user)
 }
 
 /// `tongxin user grant`.
@@ -341,7 +391,10 @@ pub async fn grant_from_cli(
     let department_id = match department {
         Some(name) => Some(department_by_name(db, name.trim()).await?.id),
         None if role == Role::Organizer && user.department_id.is_none() => {
-            return Err(AppError::bad_input("department", "an organizer needs a department"));
+            return Err(AppError::bad_input(
+                "department",
+                "an organizer needs a department",
+            ));
         }
         None => None,
     };

@@ -4,15 +4,17 @@ use std::collections::{HashMap, HashSet};
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use entity::enums::{Role, ServiceRecordStatus};
 use entity::{activity_department, department, registration, service_record, user, volunteer};
 
 use crate::context::{ContextExt, to_id};
 use crate::domain::activities::types::Department;
-use crate::domain::hours::types::{ServiceRecordConnection, ServiceRecordStatus as GqlRecordStatus};
+use crate::domain::hours::types::{
+    ServiceRecordConnection, ServiceRecordStatus as GqlRecordStatus,
+};
 use crate::domain::registrations::types::{RegistrationConnection, RegistrationStatus};
 use crate::domain::surveys::types::SurveyResponseConnection;
 use crate::error::{AppError, GqlResult};
@@ -53,44 +55,60 @@ pub fn round_hours(minutes: i64) -> f64 {
     (minutes as f64 / 60.0 * 100.0).round() / 100.0
 }
 
-pub struct User(pub user::Model);
+pub struct User {
+    pub model: user::Model,
+    /// The reader is this user (a session being opened), before any token says so.
+    pub is_self: bool,
+}
+
+impl User {
+    pub fn new(model: user::Model) -> Self {
+        User {
+            model,
+            is_self: false,
+        }
+    }
+}
 
 #[Object]
 impl User {
     async fn id(&self) -> ID {
-        to_id(self.0.id)
+        to_id(self.model.id)
     }
     async fn display_name(&self) -> &str {
-        &self.0.display_name
+        &self.model.display_name
     }
     /// Masked (138****5678) unless the viewer is this user or an admin.
     async fn phone(&self, ctx: &Context<'_>) -> String {
-        let phone = self.0.phone.clone().unwrap_or_default();
+        let phone = self.model.phone.clone().unwrap_or_default();
         match ctx.viewer().user() {
-            Some(viewer) if viewer.id == self.0.id || viewer.is_admin() => phone,
+            _ if self.is_self => phone,
+            Some(viewer) if viewer.id == self.model.id || viewer.is_admin() => phone,
             _ => mask_phone(&phone),
         }
     }
     async fn roles(&self) -> Vec<GqlRole> {
-        Role::parse_list(&self.0.roles)
+        Role::parse_list(&self.model.roles)
             .into_iter()
             .map(GqlRole::from)
             .collect()
     }
     /// The organizer's department.
     async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
-        let Some(id) = self.0.department_id else {
+        let Some(id) = self.model.department_id else {
             return Ok(None);
         };
-        Ok(by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
-            .await?
-            .map(Department))
+        Ok(
+            by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
+                .await?
+                .map(Department),
+        )
     }
     /// The volunteer profile, once enrolled.
     async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Option<Volunteer>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
-            .load_one(VolunteerOfUser(self.0.id))
+            .load_one(VolunteerOfUser(self.model.id))
             .await?
             .map(Volunteer))
     }
@@ -102,11 +120,14 @@ impl User {
         after: Option<String>,
     ) -> GqlResult<SurveyResponseConnection> {
         let viewer = ctx.viewer().require()?;
-        if viewer.id != self.0.id {
+        if viewer.id != self.model.id {
             return Err(AppError::forbidden("feedback is private to its author").into());
         }
         let page = Page::new(first, after.as_deref())?;
-        Ok(crate::domain::surveys::service::feedback_of(&ctx.state().db, self.0.id, page).await?)
+        Ok(
+            crate::domain::surveys::service::feedback_of(&ctx.state().db, self.model.id, page)
+                .await?,
+        )
     }
 }
 
@@ -128,10 +149,12 @@ impl Volunteer {
         to_id(self.0.id)
     }
     async fn display_name(&self, ctx: &Context<'_>) -> GqlResult<String> {
-        Ok(by_id::<user::Entity>(ctx.data_unchecked::<Loaders>(), self.0.user_id)
-            .await?
-            .map(|user| user.display_name)
-            .unwrap_or_default())
+        Ok(
+            by_id::<user::Entity>(ctx.data_unchecked::<Loaders>(), self.0.user_id)
+                .await?
+                .map(|user| user.display_name)
+                .unwrap_or_default(),
+        )
     }
     /// Visible to the volunteer, to organizers of activities they registered for, and to admins; null otherwise.
     async fn real_name(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
@@ -213,7 +236,9 @@ impl Volunteer {
         if viewer.id == self.0.user_id || viewer.has(Role::Organizer) || viewer.is_admin() {
             Ok(())
         } else {
-            Err(AppError::forbidden("these records are private to the volunteer"))
+            Err(AppError::forbidden(
+                "these records are private to the volunteer",
+            ))
         }
     }
 }
@@ -248,12 +273,17 @@ impl Loader<ApprovedMinutes> for DbLoader {
     type Value = i64;
     type Error = crate::error::LoadError;
 
-    async fn load(&self, keys: &[ApprovedMinutes]) -> Result<HashMap<ApprovedMinutes, i64>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[ApprovedMinutes],
+    ) -> Result<HashMap<ApprovedMinutes, i64>, Self::Error> {
         let rows: Vec<(i32, Option<i64>)> = service_record::Entity::find()
             .select_only()
             .column(service_record::Column::VolunteerId)
             .column_as(
-                Expr::col(service_record::Column::Minutes).sum().cast_as("BIGINT"),
+                Expr::col(service_record::Column::Minutes)
+                    .sum()
+                    .cast_as("BIGINT"),
                 "minutes",
             )
             .filter(service_record::Column::VolunteerId.is_in(keys.iter().map(|k| k.0)))
@@ -276,7 +306,10 @@ impl Loader<VolunteerOfUser> for DbLoader {
     type Value = volunteer::Model;
     type Error = crate::error::LoadError;
 
-    async fn load(&self, keys: &[VolunteerOfUser]) -> Result<HashMap<VolunteerOfUser, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[VolunteerOfUser],
+    ) -> Result<HashMap<VolunteerOfUser, Self::Value>, Self::Error> {
         let rows = volunteer::Entity::find()
             .filter(volunteer::Column::UserId.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
@@ -296,7 +329,10 @@ impl Loader<RealNameVisible> for DbLoader {
     type Value = bool;
     type Error = crate::error::LoadError;
 
-    async fn load(&self, keys: &[RealNameVisible]) -> Result<HashMap<RealNameVisible, bool>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[RealNameVisible],
+    ) -> Result<HashMap<RealNameVisible, bool>, Self::Error> {
         let Some(department_id) = self.department_id else {
             return Ok(HashMap::new());
         };

@@ -27,9 +27,14 @@ struct Code2Session {
 async fn exchange(state: &AppState, code: &str) -> AppResult<String> {
     let config = &state.config;
     let (Some(appid), Some(secret)) = (&config.wechat_appid, &config.wechat_secret) else {
-        return Err(AppError::forbidden("WeChat login is not configured on this server"));
+        return Err(AppError::forbidden(
+            "WeChat login is not configured on this server",
+        ));
     };
-    let url = format!("{}/sns/jscode2session", config.wechat_api_base.trim_end_matches('/'));
+    let url = format!(
+        "{}/sns/jscode2session",
+        config.wechat_api_base.trim_end_matches('/')
+    );
     let response = state
         .http
         .get(url)
@@ -41,23 +46,29 @@ async fn exchange(state: &AppState, code: &str) -> AppResult<String> {
         ])
         .send()
         .await
-        .map_err(|err| AppError::internal(anyhow::anyhow!("jscode2session request failed: {err}")))?;
+        .map_err(|err| {
+            AppError::internal(anyhow::anyhow!("jscode2session request failed: {err}"))
+        })?;
     if !response.status().is_success() {
         return Err(AppError::internal(anyhow::anyhow!(
             "jscode2session answered HTTP {}",
             response.status()
         )));
     }
-    let body: Code2Session = response
-        .json()
-        .await
-        .map_err(|err| AppError::internal(anyhow::anyhow!("jscode2session answer unreadable: {err}")))?;
+    let body: Code2Session = response.json().await.map_err(|err| {
+        AppError::internal(anyhow::anyhow!("jscode2session answer unreadable: {err}"))
+    })?;
     match (body.errcode, body.openid) {
         (0, Some(openid)) if !openid.is_empty() => Ok(openid),
         // 40029: invalid code; 40163: code already used.
-        (40029 | 40163, _) => Err(AppError::bad_input("code", "the WeChat login code is invalid or used")),
+        (40029 | 40163, _) => Err(AppError::bad_input(
+            "code",
+            "the WeChat login code is invalid or used",
+        )),
         // 45011: WeChat's own rate limit for this user.
-        (45011, _) => Err(AppError::RateLimited { retry_after_secs: 60 }),
+        (45011, _) => Err(AppError::RateLimited {
+            retry_after_secs: 60,
+        }),
         (errcode, _) => Err(AppError::internal(anyhow::anyhow!(
             "jscode2session error {errcode}: {}",
             body.errmsg
@@ -68,7 +79,10 @@ async fn exchange(state: &AppState, code: &str) -> AppResult<String> {
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn login(state: &AppState, code: &str) -> AppResult<IssuedSession> {
     if code.trim().is_empty() || code.len() > 128 {
-        return Err(AppError::bad_input("code", "the WeChat login code is missing"));
+        return Err(AppError::bad_input(
+            "code",
+            "the WeChat login code is missing",
+        ));
     }
     let openid = exchange(state, code.trim()).await?;
     let existing = user::Entity::find()

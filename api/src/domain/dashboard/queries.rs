@@ -1,0 +1,523 @@
+//! The dashboard's SQL: every figure is a COUNT or SUM grouped by the database, over the
+//! indexed columns the data model keeps for it (`activities.start_date` and
+//! `primary_department_id`, `service_records.service_date`, `survey_responses.submitted_on`),
+//! so no row is ever loaded to be counted. The rows here are small (one per department,
+//! month, category, pairing or volunteer) and serializable, because they are what the
+//! cache keeps.
+//!
+//! Dates are DATE on PostgreSQL and 'YYYY-MM-DD' text on SQLite; both compare correctly
+//! with a bound `NaiveDate`, and the month bucket is the only expression that differs.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
+use serde::{Deserialize, Serialize};
+
+use entity::enums::SatisfactionLevel;
+
+/// What every figure of one dashboard is restricted to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Filter {
+    /// First day, inclusive, in +08:00.
+    pub from: Option<NaiveDate>,
+    /// Last day, inclusive, in +08:00.
+    pub to: Option<NaiveDate>,
+    pub department_id: Option<i32>,
+}
+
+impl Filter {
+    /// Without a range, undated activities and records count too.
+    pub fn has_range(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+}
+
+/// Activities the dashboards count: published or completed, never drafts or cancelled ones.
+const COUNTED_ACTIVITY: &str = "a.status IN ('PUBLISHED', 'COMPLETED')";
+const SATISFIED: &str = "('VERY_SATISFIED', 'SATISFIED', 'BASICALLY_SATISFIED')";
+const SETTLED_RECTIFICATION: &str = "('RESOLVED', 'CLOSED')";
+
+/// A statement being written, with each value bound in the backend's placeholder style
+/// (`$n` on PostgreSQL, `?` on SQLite): no value is ever written into the SQL text.
+struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DbBackend) -> Self {
+        Sql {
+            backend,
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => {
+                let n = self.values.len();
+                self.text.push_str(&format!("${n}"));
+            }
+            _ => self.text.push('?'),
+        }
+        self
+    }
+
+    /// ` AND column >= from AND column <= to` for the bounds given. A bound also leaves
+    /// out rows without a date, as the rule wants: undated ones count only without a range.
+    fn in_range(&mut self, column: &str, filter: &Filter) -> &mut Self {
+        if let Some(from) = filter.from {
+            self.push(" AND ").push(column).push(" >= ").bind(from);
+        }
+        if let Some(to) = filter.to {
+            self.push(" AND ").push(column).push(" <= ").bind(to);
+        }
+        self
+    }
+
+    /// ` AND column = department` when the dashboard is one department's.
+    fn in_department(&mut self, column: &str, filter: &Filter) -> &mut Self {
+        if let Some(id) = filter.department_id {
+            self.push(" AND ").push(column).push(" = ").bind(id);
+        }
+        self
+    }
+
+    /// The YYYY-MM of a date column.
+    fn month(&mut self, column: &str) -> &mut Self {
+        match self.backend {
+            DbBackend::Postgres => self.push("to_char(").push(column).push(", 'YYYY-MM')"),
+            _ => self.push("substr(").push(column).push(", 1, 7)"),
+        }
+    }
+
+    fn build(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+/// `FROM service_records s`, joined to its activity when a department is asked for
+/// (department figures go to the activity's primary department).
+fn approved_records(sql: &mut Sql, filter: &Filter, always_join: bool) {
+    sql.push(" FROM service_records s");
+    if always_join || filter.department_id.is_some() {
+        sql.push(" JOIN activities a ON a.id = s.activity_id");
+    }
+    sql.push(" WHERE s.status = 'APPROVED'")
+        .in_range("s.service_date", filter)
+        .in_department("a.primary_department_id", filter);
+}
+
+/// `FROM activities a WHERE` the activities a dashboard counts.
+fn counted_activities(sql: &mut Sql, filter: &Filter) {
+    sql.push(" FROM activities a WHERE ")
+        .push(COUNTED_ACTIVITY)
+        .in_range("a.start_date", filter)
+        .in_department("a.primary_department_id", filter);
+}
+
+/// The headline figures, in one statement of single-row aggregates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromQueryResult)]
+pub struct OverviewFigures {
+    pub activity_count: i64,
+    pub completed_activity_count: i64,
+    pub registration_count: i64,
+    pub volunteer_count: i64,
+    pub active_volunteer_count: i64,
+    pub service_minutes: i64,
+    pub response_count: i64,
+    /// Responses with a satisfaction level.
+    pub rated_count: i64,
+    /// Of those, VERY_SATISFIED, SATISFIED or BASICALLY_SATISFIED.
+    pub satisfied_count: i64,
+    pub open_rectification_count: i64,
+    pub overdue_rectification_count: i64,
+    /// The earliest deadline of an open rectification that is not overdue yet: when it
+    /// passes, the overdue count changes without any write, so a cached copy expires then.
+    pub next_due_at: Option<DateTime<Utc>>,
+}
+
+impl OverviewFigures {
+    pub fn still_valid_at(&self, now: DateTime<Utc>) -> bool {
+        self.next_due_at.is_none_or(|due| now < due)
+    }
+}
+
+/// volunteerCount: every enrolled volunteer; for one department, the volunteers who took
+/// part in its work, that is who hold a REGISTERED place at, or have APPROVED hours from,
+/// a published or completed activity of which it is the primary department. Like the
+/// count of all volunteers, it is a standing figure, not limited to the range.
+fn volunteer_count(sql: &mut Sql, filter: &Filter) {
+    match filter.department_id {
+        None => sql.push("(SELECT COUNT(*) AS volunteer_count FROM volunteers) vol"),
+        Some(id) => sql
+            .push("(SELECT COUNT(*) AS volunteer_count FROM (")
+            .push("SELECT r.volunteer_id FROM registrations r JOIN activities a ON a.id = r.activity_id")
+            .push(" WHERE r.status = 'REGISTERED' AND ")
+            .push(COUNTED_ACTIVITY)
+            .push(" AND a.primary_department_id = ")
+            .bind(id)
+            .push(" UNION SELECT s.volunteer_id FROM service_records s JOIN activities a ON a.id = s.activity_id")
+            .push(" WHERE s.status = 'APPROVED' AND a.primary_department_id = ")
+            .bind(id)
+            .push(") v) vol"),
+    };
+}
+
+/// Rectifications are the current workload: open ones (not RESOLVED or CLOSED) whatever
+/// the range, overdue when their deadline has passed `now`.
+pub async fn overview<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    now: DateTime<Utc>,
+) -> Result<OverviewFigures, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT act.activity_count, act.completed_activity_count, reg.registration_count, \
+         vol.volunteer_count, hrs.active_volunteer_count, hrs.service_minutes, \
+         res.response_count, res.rated_count, res.satisfied_count, \
+         rec.open_rectification_count, rec.overdue_rectification_count, rec.next_due_at FROM ",
+    );
+
+    sql.push(
+        "(SELECT COUNT(*) AS activity_count, \
+         CAST(COALESCE(SUM(CASE WHEN a.status = 'COMPLETED' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         AS completed_activity_count",
+    );
+    counted_activities(&mut sql, filter);
+    sql.push(") act");
+
+    sql.push(
+        " CROSS JOIN (SELECT COUNT(*) AS registration_count FROM registrations r \
+         JOIN activities a ON a.id = r.activity_id WHERE r.status = 'REGISTERED' AND ",
+    )
+    .push(COUNTED_ACTIVITY)
+    .in_range("a.start_date", filter)
+    .in_department("a.primary_department_id", filter)
+    .push(") reg");
+
+    sql.push(" CROSS JOIN ");
+    volunteer_count(&mut sql, filter);
+
+    sql.push(
+        " CROSS JOIN (SELECT COUNT(DISTINCT s.volunteer_id) AS active_volunteer_count, \
+         CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS service_minutes",
+    );
+    approved_records(&mut sql, filter, false);
+    sql.push(") hrs");
+
+    sql.push(
+        " CROSS JOIN (SELECT COUNT(*) AS response_count, COUNT(sr.satisfaction) AS rated_count, \
+         CAST(COALESCE(SUM(CASE WHEN sr.satisfaction IN ",
+    )
+    .push(SATISFIED)
+    .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied_count FROM survey_responses sr WHERE 1 = 1")
+    .in_range("sr.submitted_on", filter)
+    .in_department("sr.department_id", filter)
+    .push(") res");
+
+    sql.push(
+        " CROSS JOIN (SELECT COUNT(*) AS open_rectification_count, \
+         CAST(COALESCE(SUM(CASE WHEN x.due_at < ",
+    )
+    .bind(now)
+    .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue_rectification_count, MIN(CASE WHEN x.due_at >= ")
+    .bind(now)
+    .push(" THEN x.due_at END) AS next_due_at FROM rectifications x WHERE x.status NOT IN ")
+    .push(SETTLED_RECTIFICATION)
+    .in_department("x.department_id", filter)
+    .push(") rec");
+
+    OverviewFigures::find_by_statement(sql.build())
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("single-row aggregate returned no row".to_owned()))
+}
+
+/// One department's approved hours, the distinct volunteers who served them, and its counted activities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepartmentHoursRow {
+    pub department_id: i32,
+    pub minutes: i64,
+    pub volunteer_count: i64,
+    pub activity_count: i64,
+}
+
+#[derive(FromQueryResult)]
+struct DepartmentMinutes {
+    department_id: i32,
+    minutes: i64,
+    volunteer_count: i64,
+}
+
+#[derive(FromQueryResult)]
+struct DepartmentActivities {
+    department_id: i32,
+    activity_count: i64,
+}
+
+/// Every primary department with hours or activities, most hours first, ties by id.
+/// Hours of activities without a primary department count in the overview's total but
+/// belong to no row.
+pub async fn hours_by_department<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+) -> Result<Vec<DepartmentHoursRow>, DbErr> {
+    let backend = db.get_database_backend();
+
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT a.primary_department_id AS department_id, \
+         CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes, \
+         COUNT(DISTINCT s.volunteer_id) AS volunteer_count",
+    );
+    approved_records(&mut sql, filter, true);
+    sql.push(" AND a.primary_department_id IS NOT NULL GROUP BY a.primary_department_id");
+    let minutes = DepartmentMinutes::find_by_statement(sql.build())
+        .all(db)
+        .await?;
+
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT a.primary_department_id AS department_id, COUNT(*) AS activity_count");
+    counted_activities(&mut sql, filter);
+    sql.push(" AND a.primary_department_id IS NOT NULL GROUP BY a.primary_department_id");
+    let activities = DepartmentActivities::find_by_statement(sql.build())
+        .all(db)
+        .await?;
+
+    let mut rows: BTreeMap<i32, DepartmentHoursRow> = BTreeMap::new();
+    let row = |department_id: i32| DepartmentHoursRow {
+        department_id,
+        minutes: 0,
+        volunteer_count: 0,
+        activity_count: 0,
+    };
+    for m in minutes {
+        let entry = rows
+            .entry(m.department_id)
+            .or_insert_with(|| row(m.department_id));
+        entry.minutes = m.minutes;
+        entry.volunteer_count = m.volunteer_count;
+    }
+    for a in activities {
+        rows.entry(a.department_id)
+            .or_insert_with(|| row(a.department_id))
+            .activity_count = a.activity_count;
+    }
+    let mut rows: Vec<DepartmentHoursRow> = rows.into_values().collect();
+    rows.sort_by(|x, y| {
+        y.minutes
+            .cmp(&x.minutes)
+            .then(x.department_id.cmp(&y.department_id))
+    });
+    Ok(rows)
+}
+
+/// One month (YYYY-MM, +08:00) with its approved hours and the counted activities starting in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthRow {
+    pub month: String,
+    pub minutes: i64,
+    pub activity_count: i64,
+}
+
+#[derive(FromQueryResult)]
+struct MonthMinutes {
+    month: String,
+    minutes: i64,
+}
+
+#[derive(FromQueryResult)]
+struct MonthActivities {
+    month: String,
+    activity_count: i64,
+}
+
+/// Only months with hours or activities, oldest first. Undated records and activities
+/// have no month, so they appear in no row even without a range.
+pub async fn hours_by_month<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+) -> Result<Vec<MonthRow>, DbErr> {
+    let backend = db.get_database_backend();
+
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ")
+        .month("s.service_date")
+        .push(" AS month, CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes");
+    approved_records(&mut sql, filter, false);
+    sql.push(" AND s.service_date IS NOT NULL GROUP BY ")
+        .month("s.service_date");
+    let minutes = MonthMinutes::find_by_statement(sql.build()).all(db).await?;
+
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ")
+        .month("a.start_date")
+        .push(" AS month, COUNT(*) AS activity_count");
+    counted_activities(&mut sql, filter);
+    sql.push(" AND a.start_date IS NOT NULL GROUP BY ")
+        .month("a.start_date");
+    let activities = MonthActivities::find_by_statement(sql.build())
+        .all(db)
+        .await?;
+
+    // YYYY-MM sorts chronologically as text.
+    let mut rows: BTreeMap<String, MonthRow> = BTreeMap::new();
+    for m in minutes {
+        rows.entry(m.month.clone())
+            .or_insert_with(|| MonthRow {
+                month: m.month,
+                minutes: 0,
+                activity_count: 0,
+            })
+            .minutes = m.minutes;
+    }
+    for a in activities {
+        rows.entry(a.month.clone())
+            .or_insert_with(|| MonthRow {
+                month: a.month,
+                minutes: 0,
+                activity_count: 0,
+            })
+            .activity_count = a.activity_count;
+    }
+    Ok(rows.into_values().collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromQueryResult)]
+pub struct CategoryRow {
+    pub category_id: i32,
+    pub activity_count: i64,
+}
+
+/// Counted activities per special action, in plan order (category id); activities without
+/// a category belong to no row.
+pub async fn activities_by_category<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+) -> Result<Vec<CategoryRow>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT a.category_id AS category_id, COUNT(*) AS activity_count");
+    counted_activities(&mut sql, filter);
+    sql.push(" AND a.category_id IS NOT NULL GROUP BY a.category_id ORDER BY a.category_id");
+    CategoryRow::find_by_statement(sql.build()).all(db).await
+}
+
+/// One department's responses in the range, and how many chose each level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SatisfactionRow {
+    pub department_id: i32,
+    pub response_count: i64,
+    /// The levels chosen at least once, with how many chose them.
+    pub levels: Vec<(SatisfactionLevel, i64)>,
+}
+
+#[derive(FromQueryResult)]
+struct DepartmentLevel {
+    department_id: i32,
+    satisfaction: Option<String>,
+    response_count: i64,
+}
+
+/// Per `survey_responses.department_id` (the rectification department rule), by department
+/// id; responses without a department count only in the overview.
+pub async fn satisfaction_by_department<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+) -> Result<Vec<SatisfactionRow>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT sr.department_id AS department_id, sr.satisfaction AS satisfaction, \
+         COUNT(*) AS response_count FROM survey_responses sr WHERE sr.department_id IS NOT NULL",
+    )
+    .in_range("sr.submitted_on", filter)
+    .in_department("sr.department_id", filter)
+    .push(" GROUP BY sr.department_id, sr.satisfaction");
+    let groups = DepartmentLevel::find_by_statement(sql.build())
+        .all(db)
+        .await?;
+
+    let mut rows: BTreeMap<i32, SatisfactionRow> = BTreeMap::new();
+    for group in groups {
+        let row = rows
+            .entry(group.department_id)
+            .or_insert_with(|| SatisfactionRow {
+                department_id: group.department_id,
+                response_count: 0,
+                levels: Vec::new(),
+            });
+        row.response_count += group.response_count;
+        if let Some(level) = group
+            .satisfaction
+            .and_then(|value| SatisfactionLevel::try_from_value(&value).ok())
+        {
+            row.levels.push((level, group.response_count));
+        }
+    }
+    Ok(rows.into_values().collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromQueryResult)]
+pub struct PairingRow {
+    pub pairing_id: i32,
+    pub target_activity_count: i32,
+    pub completed_activity_count: i64,
+}
+
+/// Pairings active on some day of the range (all of them without one), by id, each with
+/// its COMPLETED activities. Progress is the pairing's own, as on `Pairing`: completed
+/// activities count toward its target whenever they took place.
+pub async fn pairing_progress<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+) -> Result<Vec<PairingRow>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT p.id AS pairing_id, p.target_activity_count AS target_activity_count, \
+         COUNT(a.id) AS completed_activity_count FROM pairings p \
+         LEFT JOIN activities a ON a.pairing_id = p.id AND a.status = 'COMPLETED' WHERE 1 = 1",
+    )
+    .in_department("p.department_id", filter);
+    if let Some(to) = filter.to {
+        sql.push(" AND p.starts_on <= ").bind(to);
+    }
+    if let Some(from) = filter.from {
+        sql.push(" AND (p.ends_on IS NULL OR p.ends_on >= ")
+            .bind(from)
+            .push(")");
+    }
+    sql.push(" GROUP BY p.id, p.target_activity_count ORDER BY p.id");
+    PairingRow::find_by_statement(sql.build()).all(db).await
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromQueryResult)]
+pub struct VolunteerRow {
+    pub volunteer_id: i32,
+    pub minutes: i64,
+}
+
+/// Volunteers by approved minutes in the range, most first, ties by volunteer id.
+pub async fn top_volunteers<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    limit: u64,
+) -> Result<Vec<VolunteerRow>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT s.volunteer_id AS volunteer_id, \
+         CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes",
+    );
+    approved_records(&mut sql, filter, false);
+    sql.push(" GROUP BY s.volunteer_id ORDER BY CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) DESC, s.volunteer_id LIMIT ")
+        .bind(limit as i64);
+    VolunteerRow::find_by_statement(sql.build()).all(db).await
+}

@@ -1,0 +1,324 @@
+//! GraphQL objects of the dashboards. Each field of `Dashboard` computes (or reads from the
+//! cache) its own figures; departments, categories, pairings and volunteers are resolved
+//! from their ids through the request's loaders, after the cache.
+
+use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
+
+use entity::enums::SatisfactionLevel as DbLevel;
+use entity::{category, department, pairing};
+
+use crate::context::ContextExt;
+use crate::domain::activities::types::{Category, Department};
+use crate::domain::pairings::types::Pairing;
+use crate::domain::surveys::types::{LevelCount, level_counts, satisfaction_rate};
+use crate::domain::users::types::{Volunteer, round_hours};
+use crate::error::{AppError, GqlResult};
+use crate::graphql::loaders::{Loaders, by_id};
+use crate::graphql::scalars::Date;
+
+use super::queries::{
+    CategoryRow, DepartmentHoursRow, MonthRow, OverviewFigures, PairingRow, SatisfactionRow,
+    VolunteerRow,
+};
+use super::service::{self, DashboardScope};
+
+/// Days in +08:00, both inclusive; either may be left open.
+#[derive(InputObject, Default, Clone, Copy, Debug)]
+pub struct DateRangeInput {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+/// A count that fits the contract's Int.
+fn int(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+async fn load_department(ctx: &Context<'_>, id: i32) -> GqlResult<Department> {
+    by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
+        .await?
+        .map(Department)
+        .ok_or_else(|| AppError::NotFound("department").into())
+}
+
+/// The figures of the plan's work for a range of days and, optionally, one department.
+pub struct Dashboard(pub DashboardScope);
+
+#[Object]
+impl Dashboard {
+    /// The headline figures.
+    async fn overview(&self, ctx: &Context<'_>) -> GqlResult<Overview> {
+        Ok(service::overview(ctx.state(), &self.0).await?.into())
+    }
+
+    /// Approved hours, volunteers and activities per primary department, most hours first; the hours add up to overview.totalServiceHours.
+    async fn hours_by_department(&self, ctx: &Context<'_>) -> GqlResult<Vec<DepartmentHours>> {
+        Ok(service::hours_by_department(ctx.state(), &self.0)
+            .await?
+            .into_iter()
+            .map(DepartmentHours::from)
+            .collect())
+    }
+
+    /// One row per month of the range that has any activity or hours, oldest first.
+    async fn hours_by_month(&self, ctx: &Context<'_>) -> GqlResult<Vec<MonthHours>> {
+        Ok(service::hours_by_month(ctx.state(), &self.0)
+            .await?
+            .into_iter()
+            .map(MonthHours::from)
+            .collect())
+    }
+
+    /// Published and completed activities per special action, in plan order.
+    async fn activities_by_category(&self, ctx: &Context<'_>) -> GqlResult<Vec<CategoryCount>> {
+        Ok(service::activities_by_category(ctx.state(), &self.0)
+            .await?
+            .into_iter()
+            .map(CategoryCount::from)
+            .collect())
+    }
+
+    /// Survey responses per responsible department, by department.
+    async fn satisfaction_by_department(
+        &self,
+        ctx: &Context<'_>,
+    ) -> GqlResult<Vec<DepartmentSatisfaction>> {
+        Ok(service::satisfaction_by_department(ctx.state(), &self.0)
+            .await?
+            .into_iter()
+            .map(DepartmentSatisfaction::from)
+            .collect())
+    }
+
+    /// Pairings active on some day of the range (all without a range), with their progress.
+    async fn pairing_progress(&self, ctx: &Context<'_>) -> GqlResult<Vec<PairingProgress>> {
+        Ok(service::pairing_progress(ctx.state(), &self.0)
+            .await?
+            .into_iter()
+            .map(PairingProgress::from)
+            .collect())
+    }
+
+    /// Volunteers with the most approved hours in the range (at most 100), ties by volunteer.
+    async fn top_volunteers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] limit: i32,
+    ) -> GqlResult<Vec<VolunteerHours>> {
+        Ok(service::top_volunteers(ctx.state(), &self.0, limit)
+            .await?
+            .into_iter()
+            .map(VolunteerHours::from)
+            .collect())
+    }
+}
+
+#[derive(SimpleObject, Debug, Clone, PartialEq)]
+pub struct Overview {
+    /// Published and completed activities starting in the range.
+    pub activity_count: i32,
+    /// Completed activities starting in the range.
+    pub completed_activity_count: i32,
+    /// REGISTERED places at the counted activities.
+    pub registration_count: i32,
+    /// Every enrolled volunteer; for a department, those with a place at or approved hours from its activities.
+    pub volunteer_count: i32,
+    /// Volunteers with approved hours in the range.
+    pub active_volunteer_count: i32,
+    /// Approved hours served in the range.
+    pub total_service_hours: f64,
+    /// Survey responses submitted in the range.
+    pub response_count: i32,
+    /// Share of responses with a satisfaction level that are VERY_SATISFIED, SATISFIED or BASICALLY_SATISFIED; null with none.
+    pub satisfaction_rate: Option<f64>,
+    /// Rectifications not RESOLVED or CLOSED, whatever the range: the current workload.
+    pub open_rectification_count: i32,
+    /// Open rectifications past their deadline.
+    pub overdue_rectification_count: i32,
+}
+
+impl From<OverviewFigures> for Overview {
+    fn from(f: OverviewFigures) -> Self {
+        Overview {
+            activity_count: int(f.activity_count),
+            completed_activity_count: int(f.completed_activity_count),
+            registration_count: int(f.registration_count),
+            volunteer_count: int(f.volunteer_count),
+            active_volunteer_count: int(f.active_volunteer_count),
+            total_service_hours: round_hours(f.service_minutes),
+            response_count: int(f.response_count),
+            satisfaction_rate: (f.rated_count > 0)
+                .then(|| f.satisfied_count as f64 / f.rated_count as f64),
+            open_rectification_count: int(f.open_rectification_count),
+            overdue_rectification_count: int(f.overdue_rectification_count),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct DepartmentHours {
+    #[graphql(skip)]
+    pub department_id: i32,
+    /// Approved hours served at its activities in the range.
+    pub hours: f64,
+    /// Volunteers who served them.
+    pub volunteer_count: i32,
+    /// Its published and completed activities starting in the range.
+    pub activity_count: i32,
+}
+
+#[ComplexObject]
+impl DepartmentHours {
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Department> {
+        load_department(ctx, self.department_id).await
+    }
+}
+
+impl From<DepartmentHoursRow> for DepartmentHours {
+    fn from(row: DepartmentHoursRow) -> Self {
+        DepartmentHours {
+            department_id: row.department_id,
+            hours: round_hours(row.minutes),
+            volunteer_count: int(row.volunteer_count),
+            activity_count: int(row.activity_count),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct MonthHours {
+    /// YYYY-MM
+    pub month: String,
+    /// Approved hours served in the month.
+    pub hours: f64,
+    /// Published and completed activities starting in the month.
+    pub activity_count: i32,
+}
+
+impl From<MonthRow> for MonthHours {
+    fn from(row: MonthRow) -> Self {
+        MonthHours {
+            month: row.month,
+            hours: round_hours(row.minutes),
+            activity_count: int(row.activity_count),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct CategoryCount {
+    #[graphql(skip)]
+    pub category_id: i32,
+    /// Published and completed activities of the special action starting in the range.
+    pub count: i32,
+}
+
+#[ComplexObject]
+impl CategoryCount {
+    async fn category(&self, ctx: &Context<'_>) -> GqlResult<Category> {
+        by_id::<category::Entity>(ctx.data_unchecked::<Loaders>(), self.category_id)
+            .await?
+            .map(Category)
+            .ok_or_else(|| AppError::NotFound("category").into())
+    }
+}
+
+impl From<CategoryRow> for CategoryCount {
+    fn from(row: CategoryRow) -> Self {
+        CategoryCount {
+            category_id: row.category_id,
+            count: int(row.activity_count),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct DepartmentSatisfaction {
+    #[graphql(skip)]
+    pub department_id: i32,
+    /// Responses submitted in the range that the department answers for.
+    pub response_count: i32,
+    /// Share of its responses with a satisfaction level that are satisfied ones; null with none.
+    pub satisfaction_rate: Option<f64>,
+    /// All five levels in scale order, zeros included.
+    pub level_counts: Vec<LevelCount>,
+}
+
+#[ComplexObject]
+impl DepartmentSatisfaction {
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Department> {
+        load_department(ctx, self.department_id).await
+    }
+}
+
+impl From<SatisfactionRow> for DepartmentSatisfaction {
+    fn from(row: SatisfactionRow) -> Self {
+        let counts: std::collections::HashMap<DbLevel, i64> = row.levels.into_iter().collect();
+        let level_counts = level_counts(&counts);
+        DepartmentSatisfaction {
+            department_id: row.department_id,
+            response_count: int(row.response_count),
+            satisfaction_rate: satisfaction_rate(&level_counts),
+            level_counts,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct PairingProgress {
+    #[graphql(skip)]
+    pub pairing_id: i32,
+    /// The number of activities aimed at.
+    pub target_activity_count: i32,
+    /// Activities linked to the pairing that are COMPLETED.
+    pub completed_activity_count: i32,
+}
+
+#[ComplexObject]
+impl PairingProgress {
+    async fn pairing(&self, ctx: &Context<'_>) -> GqlResult<Pairing> {
+        by_id::<pairing::Entity>(ctx.data_unchecked::<Loaders>(), self.pairing_id)
+            .await?
+            .map(Pairing)
+            .ok_or_else(|| AppError::NotFound("pairing").into())
+    }
+}
+
+impl From<PairingRow> for PairingProgress {
+    fn from(row: PairingRow) -> Self {
+        PairingProgress {
+            pairing_id: row.pairing_id,
+            target_activity_count: row.target_activity_count,
+            completed_activity_count: int(row.completed_activity_count),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct VolunteerHours {
+    #[graphql(skip)]
+    pub volunteer_id: i32,
+    /// Approved hours served in the range.
+    pub hours: f64,
+}
+
+#[ComplexObject]
+impl VolunteerHours {
+    async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Volunteer> {
+        Volunteer::load(ctx, self.volunteer_id).await
+    }
+}
+
+impl From<VolunteerRow> for VolunteerHours {
+    fn from(row: VolunteerRow) -> Self {
+        VolunteerHours {
+            volunteer_id: row.volunteer_id,
+            hours: round_hours(row.minutes),
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Grouped loads for the nested fields of surveys, responses and rectifications.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use entity::{question, question_option, rectification, survey, survey_response};
+
+use crate::error::LoadError;
+use crate::graphql::loaders::DbLoader;
+
+use super::results;
+use super::types::SurveyResults;
+
+/// The surveys about an activity, newest first.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SurveysOfActivity(pub i32);
+
+impl Loader<SurveysOfActivity> for DbLoader {
+    type Value = Vec<survey::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[SurveysOfActivity],
+    ) -> Result<HashMap<SurveysOfActivity, Self::Value>, Self::Error> {
+        let rows = survey::Entity::find()
+            .filter(survey::Column::ActivityId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_desc(survey::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut map: HashMap<SurveysOfActivity, Self::Value> = HashMap::new();
+        for row in rows {
+            if let Some(activity_id) = row.activity_id {
+                map.entry(SurveysOfActivity(activity_id))
+                    .or_default()
+                    .push(row);
+            }
+        }
+        Ok(map)
+    }
+}
+
+/// A survey's questions in order.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct QuestionsOfSurvey(pub i32);
+
+impl Loader<QuestionsOfSurvey> for DbLoader {
+    type Value = Vec<question::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[QuestionsOfSurvey],
+    ) -> Result<HashMap<QuestionsOfSurvey, Self::Value>, Self::Error> {
+        let rows = question::Entity::find()
+            .filter(question::Column::SurveyId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(question::Column::SurveyId)
+            .order_by_asc(question::Column::Position)
+            .order_by_asc(question::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut map: HashMap<QuestionsOfSurvey, Self::Value> = HashMap::new();
+        for row in rows {
+            map.entry(QuestionsOfSurvey(row.survey_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(map)
+    }
+}
+
+/// A question's options in order.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OptionsOfQuestion(pub i32);
+
+impl Loader<OptionsOfQuestion> for DbLoader {
+    type Value = Vec<question_option::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[OptionsOfQuestion],
+    ) -> Result<HashMap<OptionsOfQuestion, Self::Value>, Self::Error> {
+        let rows = question_option::Entity::find()
+            .filter(question_option::Column::QuestionId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(question_option::Column::QuestionId)
+            .order_by_asc(question_option::Column::Position)
+            .order_by_asc(question_option::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut map: HashMap<OptionsOfQuestion, Self::Value> = HashMap::new();
+        for row in rows {
+            map.entry(OptionsOfQuestion(row.question_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(map)
+    }
+}
+
+/// Whether a self-service response with this respondent key exists. The key (a keyed hash
+/// of survey and user) is computed by the caller, which holds the server secret.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ViewerResponse {
+    pub survey_id: i32,
+    pub respondent_key: String,
+}
+
+impl Loader<ViewerResponse> for DbLoader {
+    type Value = bool;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ViewerResponse],
+    ) -> Result<HashMap<ViewerResponse, bool>, Self::Error> {
+        let found: Vec<(i32, Option<String>)> = survey_response::Entity::find()
+            .select_only()
+            .column(survey_response::Column::SurveyId)
+            .column(survey_response::Column::RespondentKey)
+            .filter(survey_response::Column::SurveyId.is_in(keys.iter().map(|k| k.survey_id)))
+            .filter(
+                survey_response::Column::RespondentKey
+                    .is_in(keys.iter().map(|k| k.respondent_key.clone())),
+            )
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let answered = found.iter().any(|(survey_id, respondent_key)| {
+                    *survey_id == key.survey_id
+                        && respondent_key.as_deref() == Some(key.respondent_key.as_str())
+                });
+                (key.clone(), answered)
+            })
+            .collect())
+    }
+}
+
+/// The rectification opened by a response, if any.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RectificationOfResponse(pub i32);
+
+impl Loader<RectificationOfResponse> for DbLoader {
+    type Value = rectification::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[RectificationOfResponse],
+    ) -> Result<HashMap<RectificationOfResponse, Self::Value>, Self::Error> {
+        let rows = rectification::Entity::find()
+            .filter(rectification::Column::ResponseId.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (RectificationOfResponse(row.response_id), row))
+            .collect())
+    }
+}
+
+/// A survey's results; a page of surveys is counted with the same handful of grouped queries.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SurveyTally(pub i32);
+
+impl Loader<SurveyTally> for DbLoader {
+    type Value = SurveyResults;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[SurveyTally],
+    ) -> Result<HashMap<SurveyTally, SurveyResults>, Self::Error> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(results::tally(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, results)| (SurveyTally(id), results))
+            .collect())
+    }
+}

@@ -1,0 +1,235 @@
+//! Check-in codes, check-in and check-out, recorded hours and their review.
+
+use serde_json::json;
+
+use entity::enums::Role;
+
+use crate::activities::run;
+use crate::helpers::{Backend, TestApp, User, code, spawn_app};
+
+/// A published activity of 养老科 starting in 30 minutes, with one registered volunteer.
+async fn activity_about_to_start(app: &TestApp) -> (String, User, User) {
+    let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
+    let departments = app.ok("{ departments { id name } }", json!({}), None).await;
+    let elderly = departments["departments"][0]["id"].clone();
+    let starts = chrono::Utc::now() + chrono::Duration::minutes(30);
+    let ends = starts + chrono::Duration::hours(2);
+    let created = run(
+        app,
+        "CreateActivity",
+        json!({ "input": { "title": "社区助老", "leadDepartmentIds": [elderly],
+                "startsAt": starts.to_rfc3339(), "endsAt": ends.to_rfc3339() } }),
+        Some(&organizer.token),
+    )
+    .await;
+    let id = created["data"]["createActivity"]["id"]
+        .as_str()
+        .expect("created")
+        .to_owned();
+    run(
+        app,
+        "PublishActivity",
+        json!({ "id": id }),
+        Some(&organizer.token),
+    )
+    .await;
+    let volunteer = app.volunteers(1).await.remove(0);
+    let registered = run(
+        app,
+        "RegisterForActivity",
+        json!({ "activityId": id }),
+        Some(&volunteer.token),
+    )
+    .await;
+    assert_eq!(
+        registered["data"]["registerForActivity"]["status"], "REGISTERED",
+        "{registered}"
+    );
+    (id, organizer, volunteer)
+}
+
+#[tokio::test]
+async fn a_registered_volunteer_checks_in_and_out_with_the_code_and_approved_hours_count() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (id, organizer, volunteer) = activity_about_to_start(&app).await;
+        let code_body = run(
+            &app,
+            "ActivityCheckInCode",
+            json!({ "activityId": id }),
+            Some(&organizer.token),
+        )
+        .await;
+        let shown = code_body["data"]["activityCheckInCode"]["code"]
+            .as_str()
+            .expect("code")
+            .to_owned();
+        assert_eq!(shown.len(), 6);
+
+        let wrong = run(
+            &app,
+            "CheckIn",
+            json!({ "activityId": id, "code": "not-it" }),
+            Some(&volunteer.token),
+        )
+        .await;
+        assert_eq!(code(&wrong), "BAD_USER_INPUT");
+        let stranger = app.volunteers(1).await.remove(0);
+        let unregistered = run(
+            &app,
+            "CheckIn",
+            json!({ "activityId": id, "code": shown }),
+            Some(&stranger.token),
+        )
+        .await;
+        assert_eq!(code(&unregistered), "FORBIDDEN");
+
+        let checked_in = run(
+            &app,
+            "CheckIn",
+            json!({ "activityId": id, "code": shown }),
+            Some(&volunteer.token),
+        )
+        .await;
+        assert_eq!(
+            checked_in["data"]["checkIn"]["status"], "PENDING",
+            "{checked_in}"
+        );
+        let twice = run(
+            &app,
+            "CheckIn",
+            json!({ "activityId": id, "code": shown }),
+            Some(&volunteer.token),
+        )
+        .await;
+        assert_eq!(code(&twice), "CONFLICT");
+        let out = run(
+            &app,
+            "CheckOut",
+            json!({ "activityId": id, "code": shown }),
+            Some(&volunteer.token),
+        )
+        .await;
+        assert!(out["data"]["checkOut"]["checkedOutAt"].is_string(), "{out}");
+        let record_id = out["data"]["checkOut"]["id"].clone();
+
+        // Pending hours count nowhere.
+        let mine = run(&app, "MyServiceRecords", json!({}), Some(&volunteer.token)).await;
+        assert_eq!(mine["data"]["me"]["volunteer"]["totalHours"], 0.0);
+
+        let reject_without_note = run(
+            &app,
+            "ReviewServiceRecords",
+            json!({ "ids": [record_id], "decision": "REJECT" }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(code(&reject_without_note), "BAD_USER_INPUT");
+        let approved = run(
+            &app,
+            "ReviewServiceRecords",
+            json!({ "ids": [record_id], "decision": "APPROVE", "hours": 2.5, "note": "按实际时长认定" }),
+            Some(&organizer.token),
+        )
+        .await;
+        let reviewed = &approved["data"]["reviewServiceRecords"][0];
+        assert_eq!(reviewed["status"], "APPROVED", "{approved}");
+        assert_eq!(reviewed["hours"], 2.5);
+        assert_eq!(reviewed["volunteer"]["totalHours"], 2.5);
+        let again = run(
+            &app,
+            "ReviewServiceRecords",
+            json!({ "ids": [record_id], "decision": "REJECT", "note": "x" }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(code(&again), "CONFLICT", "a record is reviewed once");
+    }
+}
+
+#[tokio::test]
+async fn the_previous_code_is_accepted_and_older_ones_are_not() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (id, _, volunteer) = activity_about_to_start(&app).await;
+    let activity_id: i32 = id.parse().unwrap();
+    let period = api::domain::hours::service::period_of(chrono::Utc::now());
+    let stale = api::domain::hours::service::code_for(&app.state, activity_id, period - 2);
+    let previous = api::domain::hours::service::code_for(&app.state, activity_id, period - 1);
+    let current = api::domain::hours::service::code_for(&app.state, activity_id, period);
+    if stale != previous && stale != current {
+        let body = run(
+            &app,
+            "CheckIn",
+            json!({ "activityId": id, "code": stale }),
+            Some(&volunteer.token),
+        )
+        .await;
+        assert_eq!(code(&body), "BAD_USER_INPUT");
+    }
+    let body = run(
+        &app,
+        "CheckIn",
+        json!({ "activityId": id, "code": previous }),
+        Some(&volunteer.token),
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn organizers_record_hours_for_their_own_activities_only() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (id, organizer, volunteer) = activity_about_to_start(&app).await;
+    let other = app.user(&[Role::Organizer], Some("办公室")).await;
+    let volunteer_id = {
+        let me = run(&app, "Me", json!({}), Some(&volunteer.token)).await;
+        me["data"]["me"]["volunteer"]["id"].clone()
+    };
+    let input = json!({ "input": { "activityId": id, "volunteerId": volunteer_id, "hours": 3 } });
+    let refused = run(
+        &app,
+        "RecordServiceHours",
+        input.clone(),
+        Some(&other.token),
+    )
+    .await;
+    assert_eq!(code(&refused), "FORBIDDEN");
+    let bad = run(
+        &app,
+        "RecordServiceHours",
+        json!({ "input": { "activityId": id, "volunteerId": volunteer_id, "hours": -1 } }),
+        Some(&organizer.token),
+    )
+    .await;
+    assert_eq!(code(&bad), "BAD_USER_INPUT");
+    let recorded = run(&app, "RecordServiceHours", input, Some(&organizer.token)).await;
+    assert_eq!(
+        recorded["data"]["recordServiceHours"]["hours"], 3.0,
+        "{recorded}"
+    );
+    let queue = run(
+        &app,
+        "ReviewQueue",
+        json!({ "filter": { "status": "PENDING" } }),
+        Some(&organizer.token),
+    )
+    .await;
+    assert_eq!(queue["data"]["serviceRecords"]["totalCount"], 1, "{queue}");
+    assert_eq!(
+        queue["data"]["serviceRecords"]["edges"][0]["node"]["volunteer"]["realName"], "志愿者0",
+        "organizers of the activity see the real name"
+    );
+    let other_queue = run(&app, "ReviewQueue", json!({}), Some(&other.token)).await;
+    assert_eq!(other_queue["data"]["serviceRecords"]["totalCount"], 0);
+}
+
+#[test]
+fn star_levels_follow_the_national_thresholds() {
+    use api::domain::users::types::star_level;
+    assert_eq!(star_level(99 * 60 + 59), 0);
+    assert_eq!(star_level(100 * 60), 1);
+    assert_eq!(star_level(300 * 60), 2);
+    assert_eq!(star_level(600 * 60), 3);
+    assert_eq!(star_level(1000 * 60), 4);
+    assert_eq!(star_level(1500 * 60), 5);
+}

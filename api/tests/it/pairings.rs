@@ -1,0 +1,211 @@
+//! Communities and pairing arrangements.
+
+use serde_json::{Value, json};
+
+use entity::enums::Role;
+
+use crate::activities::run;
+use crate::helpers::{Backend, TestApp, code, spawn_app};
+
+async fn department_id(app: &TestApp, name: &str) -> Value {
+    api::domain::plans::department_by_name(&app.state.db, name)
+        .await
+        .unwrap();
+    let departments = app.ok("{ departments { id name } }", json!({}), None).await;
+    departments["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == name)
+        .unwrap()["id"]
+        .clone()
+}
+
+#[tokio::test]
+async fn pairing_rules_progress_and_the_active_filter_at_the_edges() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let organizer = app.user(&[Role::Organizer], Some("机关党委")).await;
+        let admin = app.user(&[Role::Admin], None).await;
+        let party = department_id(&app, "机关党委").await;
+        let office = department_id(&app, "办公室").await;
+        let community = run(
+            &app,
+            "CreateCommunity",
+            json!({ "input": { "name": "马厂社区", "district": "鲤城区", "kind": "COMMUNITY" } }),
+            Some(&organizer.token),
+        )
+        .await;
+        let community_id = community["data"]["createCommunity"]["id"].clone();
+        let found = run(&app, "Communities", json!({ "search": "马厂" }), None).await;
+        assert_eq!(found["data"]["communities"].as_array().unwrap().len(), 1);
+
+        let input = |department: &Value, starts: &str, ends: Option<&str>| {
+            json!({ "input": { "kind": "CO_BUILDING", "departmentId": department, "communityId": community_id,
+                    "startsOn": starts, "endsOn": ends, "commitments": ["开展志愿服务“十个一”行动"], "targetActivityCount": 10 } })
+        };
+        let backwards = run(
+            &app,
+            "CreatePairing",
+            input(&party, "2026-03-01", Some("2026-02-01")),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(code(&backwards), "BAD_USER_INPUT");
+        let not_mine = run(
+            &app,
+            "CreatePairing",
+            input(&office, "2026-01-01", None),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(code(&not_mine), "FORBIDDEN");
+        let created = run(
+            &app,
+            "CreatePairing",
+            input(&party, "2026-01-01", Some("2026-06-30")),
+            Some(&organizer.token),
+        )
+        .await;
+        assert!(created.get("errors").is_none(), "{created}");
+        let pairing_id = created["data"]["createPairing"]["id"].clone();
+        let clash = run(
+            &app,
+            "CreatePairing",
+            input(&party, "2026-06-30", None),
+            Some(&admin.token),
+        )
+        .await;
+        assert_eq!(code(&clash), "CONFLICT");
+        let after = run(
+            &app,
+            "CreatePairing",
+            input(&party, "2026-07-01", None),
+            Some(&admin.token),
+        )
+        .await;
+        assert!(
+            after.get("errors").is_none(),
+            "a later period does not clash: {after}"
+        );
+
+        // Active on its first and last day, not the day before or after.
+        for (day, expected) in [
+            ("2025-12-31", false),
+            ("2026-01-01", true),
+            ("2026-06-30", true),
+            ("2026-07-01", false),
+        ] {
+            let listed = run(
+                &app,
+                "Pairings",
+                json!({ "filter": { "activeOn": day, "departmentId": party } }),
+                None,
+            )
+            .await;
+            let ids: Vec<&Value> = listed["data"]["pairings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| &p["id"])
+                .collect();
+            assert_eq!(ids.contains(&&pairing_id), expected, "{day}: {listed}");
+        }
+
+        // Only activities of a lead department may link; only COMPLETED ones count.
+        let office_activity = run(
+            &app,
+            "CreateActivity",
+            json!({ "input": { "title": "别人的", "leadDepartmentIds": [office], "pairingId": pairing_id } }),
+            Some(&admin.token),
+        )
+        .await;
+        assert_eq!(code(&office_activity), "BAD_USER_INPUT");
+        assert_eq!(
+            office_activity["errors"][0]["extensions"]["field"],
+            "pairingId"
+        );
+        let mut ids = Vec::new();
+        for title in ["结对活动一", "结对活动二", "结对活动三"] {
+            let body = run(
+                &app,
+                "CreateActivity",
+                json!({ "input": { "title": title, "leadDepartmentIds": [office, party], "pairingId": pairing_id } }),
+                Some(&admin.token),
+            )
+            .await;
+            let id = body["data"]["createActivity"]["id"].clone();
+            run(
+                &app,
+                "PublishActivity",
+                json!({ "id": id }),
+                Some(&admin.token),
+            )
+            .await;
+            ids.push(id);
+        }
+        run(
+            &app,
+            "CompleteActivity",
+            json!({ "id": ids[0] }),
+            Some(&admin.token),
+        )
+        .await;
+        run(
+            &app,
+            "CompleteActivity",
+            json!({ "id": ids[1] }),
+            Some(&admin.token),
+        )
+        .await;
+        let listed = run(
+            &app,
+            "Pairings",
+            json!({ "filter": { "departmentId": party } }),
+            None,
+        )
+        .await;
+        let pairing = listed["data"]["pairings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == pairing_id)
+            .unwrap();
+        assert_eq!(pairing["completedActivityCount"], 2, "{pairing}");
+        assert_eq!(pairing["activities"]["totalCount"], 3);
+        let linked = run(
+            &app,
+            "ActivityFeed",
+            json!({ "filter": { "pairingId": pairing_id } }),
+            None,
+        )
+        .await;
+        assert_eq!(linked["data"]["activities"]["totalCount"], 3);
+
+        let ended = run(
+            &app,
+            "EndPairing",
+            json!({ "id": pairing_id, "endsOn": "2025-01-01" }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(code(&ended), "BAD_USER_INPUT", "an end before the start");
+        let other_org = app.user(&[Role::Organizer], Some("办公室")).await;
+        let foreign = run(
+            &app,
+            "EndPairing",
+            json!({ "id": pairing_id, "endsOn": "2026-05-01" }),
+            Some(&other_org.token),
+        )
+        .await;
+        assert_eq!(code(&foreign), "FORBIDDEN");
+        let ended = run(
+            &app,
+            "EndPairing",
+            json!({ "id": pairing_id, "endsOn": "2026-05-01" }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(ended["data"]["endPairing"]["endsOn"], "2026-05-01");
+    }
+}
