@@ -36,8 +36,13 @@ pub async fn connect(
     let mut db = Database::connect(options)
         .await
         .with_context(|| format!("connecting to the database at {}", redact(url)))?;
-    db.set_metric_callback(move |_info| {
+    // TONGXIN_LOG_SQL=1 logs every statement with its time: for profiling, never in production.
+    let log_sql = std::env::var_os("TONGXIN_LOG_SQL").is_some();
+    db.set_metric_callback(move |info| {
         statements.fetch_add(1, Ordering::Relaxed);
+        if log_sql {
+            tracing::info!(elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql, "sql");
+        }
     });
     Ok(db)
 }

@@ -318,8 +318,290 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         }
     }
     txn.commit().await?;
+    let resident = user::Entity::find()
+        .filter(user::Column::Phone.eq(RESIDENT_PHONE))
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo resident missing"))?;
+    seed_feedback(state, &admin_viewer, &activities, &volunteers, &resident).await?;
     state.dashboards_changed().await;
     state.public_changed().await;
     tracing::info!("demo data loaded");
+    Ok(())
+}
+
+fn viewer_of(user_id: i32, roles: Vec<Role>) -> Viewer {
+    Viewer::User(SignedInUser {
+        id: user_id,
+        session_id: "seed".to_owned(),
+        roles,
+        department_id: None,
+    })
+}
+
+/// A survey about the 学雷锋日 activity with answers from volunteers and the hotline, two
+/// complaints being handled, and an anonymous survey of 养老科's services.
+async fn seed_feedback(
+    state: &AppState,
+    admin: &Viewer,
+    activities: &[activity::Model],
+    volunteers: &[volunteer::Model],
+    resident: &user::Model,
+) -> anyhow::Result<()> {
+    use crate::domain::surveys::service as surveys;
+    use crate::domain::surveys::types::{
+        AnswerInput, FeedbackChannel, QuestionInput, QuestionKind, SatisfactionLevel as Level,
+        SurveyInput, SurveyResponseInput,
+    };
+    use async_graphql::ID;
+    use entity::enums::{RectificationStatus, SurveyStatus};
+    use entity::{question, question_option};
+
+    let lei_feng = activities
+        .iter()
+        .find(|a| a.seq_no == Some(2))
+        .ok_or_else(|| anyhow::anyhow!("activity 2 missing"))?;
+    let question = |kind, prompt: &str, options: &[&str]| QuestionInput {
+        kind,
+        prompt: prompt.to_owned(),
+        required: Some(kind != QuestionKind::Text),
+        options: (!options.is_empty()).then(|| options.iter().map(|o| (*o).to_owned()).collect()),
+    };
+    let survey = surveys::create(
+        state,
+        admin,
+        SurveyInput {
+            title: "“学雷锋日”志愿服务满意度调查".to_owned(),
+            description: Some(
+                "请对本次志愿服务活动进行评价，您的意见将帮助我们改进工作。".to_owned(),
+            ),
+            activity_id: Some(ID(lei_feng.id.to_string())),
+            department_id: None,
+            anonymous: Some(false),
+            opens_at: None,
+            closes_at: None,
+            questions: vec![
+                question(
+                    QuestionKind::Satisfaction,
+                    "您对本次志愿服务的总体评价",
+                    &[],
+                ),
+                question(
+                    QuestionKind::SingleChoice,
+                    "您是通过什么渠道了解本次活动的",
+                    &["社区通知", "微信群", "志愿者上门"],
+                ),
+                question(QuestionKind::Rating, "志愿者服务态度评分（1-5分）", &[]),
+                question(QuestionKind::Text, "意见和建议", &[]),
+            ],
+        },
+    )
+    .await?;
+    surveys::transition(state, admin, survey.id, SurveyStatus::Open).await?;
+    let questions = question::Entity::find()
+        .filter(question::Column::SurveyId.eq(survey.id))
+        .order_by_asc(question::Column::Position)
+        .all(&state.db)
+        .await?;
+    let options = question_option::Entity::find()
+        .filter(question_option::Column::QuestionId.eq(questions[1].id))
+        .order_by_asc(question_option::Column::Position)
+        .all(&state.db)
+        .await?;
+    let id = |n: i32| ID(n.to_string());
+    let levels = [
+        Level::VerySatisfied,
+        Level::VerySatisfied,
+        Level::Satisfied,
+        Level::VerySatisfied,
+        Level::Satisfied,
+        Level::BasicallySatisfied,
+        Level::VerySatisfied,
+        Level::Dissatisfied,
+        Level::Satisfied,
+        Level::VerySatisfied,
+        Level::VeryDissatisfied,
+        Level::Satisfied,
+    ];
+    let complaints = [
+        (
+            Level::Dissatisfied,
+            "活动现场秩序有些混乱，老人排队等候时间过长。",
+        ),
+        (
+            Level::VeryDissatisfied,
+            "约定上门服务的时间没有人来，也没有提前通知。",
+        ),
+    ];
+    let mut rectified = Vec::new();
+    for (i, level) in levels.iter().enumerate() {
+        let volunteer = &volunteers[i % volunteers.len()];
+        let text = complaints
+            .iter()
+            .find(|(l, _)| l == level)
+            .map(|(_, t)| (*t).to_owned());
+        let rating = if text.is_some() {
+            2
+        } else {
+            4 + (i as i32 % 2)
+        };
+        let mut answers = vec![
+            AnswerInput {
+                question_id: id(questions[0].id),
+                level: Some(*level),
+                option_ids: None,
+                rating: None,
+                text: None,
+            },
+            AnswerInput {
+                question_id: id(questions[1].id),
+                level: None,
+                option_ids: Some(vec![id(options[i % options.len()].id)]),
+                rating: None,
+                text: None,
+            },
+            AnswerInput {
+                question_id: id(questions[2].id),
+                level: None,
+                option_ids: None,
+                rating: Some(rating),
+                text: None,
+            },
+        ];
+        if text.is_some() {
+            answers.push(AnswerInput {
+                question_id: id(questions[3].id),
+                level: None,
+                option_ids: None,
+                rating: None,
+                text,
+            });
+        }
+        let response = surveys::submit(
+            state,
+            &viewer_of(volunteer.user_id, vec![Role::Resident, Role::Volunteer]),
+            SurveyResponseInput {
+                survey_id: id(survey.id),
+                channel: if i % 3 == 0 {
+                    FeedbackChannel::MobileApp
+                } else {
+                    FeedbackChannel::MiniProgram
+                },
+                answers,
+                request_id: None,
+            },
+        )
+        .await?;
+        if matches!(level, Level::Dissatisfied | Level::VeryDissatisfied) {
+            rectified.push(response.id);
+        }
+    }
+    // A call to the 12345 hotline, entered by the office.
+    surveys::submit(
+        state,
+        admin,
+        SurveyResponseInput {
+            survey_id: id(survey.id),
+            channel: FeedbackChannel::Hotline,
+            answers: vec![
+                AnswerInput {
+                    question_id: id(questions[0].id),
+                    level: Some(Level::Satisfied),
+                    option_ids: None,
+                    rating: None,
+                    text: None,
+                },
+                AnswerInput {
+                    question_id: id(questions[1].id),
+                    level: None,
+                    option_ids: Some(vec![id(options[0].id)]),
+                    rating: None,
+                    text: None,
+                },
+                AnswerInput {
+                    question_id: id(questions[2].id),
+                    level: None,
+                    option_ids: None,
+                    rating: Some(5),
+                    text: None,
+                },
+            ],
+            request_id: Some("hotline-20220306-001".to_owned()),
+        },
+    )
+    .await?;
+    let open = entity::rectification::Entity::find()
+        .filter(entity::rectification::Column::ResponseId.is_in(rectified))
+        .order_by_asc(entity::rectification::Column::Id)
+        .all(&state.db)
+        .await?;
+    if let Some(first) = open.first() {
+        surveys::update_rectification(
+            state,
+            admin,
+            first.id,
+            RectificationStatus::InProgress,
+            None,
+        )
+        .await?;
+        surveys::update_rectification(
+            state,
+            admin,
+            first.id,
+            RectificationStatus::Resolved,
+            Some("已增设引导志愿者和座椅，分时段叫号，后续活动不再出现长时间排队。".to_owned()),
+        )
+        .await?;
+    }
+
+    // 养老科's anonymous survey of its services, answered by the demo resident.
+    let anonymous = surveys::create(
+        state,
+        admin,
+        SurveyInput {
+            title: "养老服务满意度调查（匿名）".to_owned(),
+            description: Some("匿名填写，工作人员无法看到您的身份。".to_owned()),
+            activity_id: None,
+            department_id: Some(ID(crate::domain::plans::department_by_name(
+                &state.db,
+                "养老科",
+            )
+            .await?
+            .id
+            .to_string())),
+            anonymous: Some(true),
+            opens_at: None,
+            closes_at: None,
+            questions: vec![question(
+                QuestionKind::Satisfaction,
+                "您对本辖区养老服务的总体评价",
+                &[],
+            )],
+        },
+    )
+    .await?;
+    surveys::transition(state, admin, anonymous.id, SurveyStatus::Open).await?;
+    let question = question::Entity::find()
+        .filter(question::Column::SurveyId.eq(anonymous.id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("question missing"))?;
+    surveys::submit(
+        state,
+        &viewer_of(resident.id, vec![Role::Resident]),
+        SurveyResponseInput {
+            survey_id: id(anonymous.id),
+            channel: FeedbackChannel::MiniProgram,
+            answers: vec![AnswerInput {
+                question_id: id(question.id),
+                level: Some(Level::Satisfied),
+                option_ids: None,
+                rating: None,
+                text: None,
+            }],
+            request_id: Some("demo-resident-1".to_owned()),
+        },
+    )
+    .await?;
     Ok(())
 }

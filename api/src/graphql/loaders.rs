@@ -5,26 +5,29 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn,
     QueryFilter, Value,
 };
 
-pub type Loaders = DataLoader<DbLoader>;
+/// Cached per request: a value loaded (or prefetched) once is not queried again within
+/// the same request, and the next request starts empty.
+pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
 pub fn loaders(
     db: DatabaseConnection,
     user_id: Option<i32>,
     department_id: Option<i32>,
 ) -> Loaders {
-    DataLoader::new(
+    DataLoader::with_cache(
         DbLoader {
             db,
             user_id,
             department_id,
         },
         tokio::spawn,
+        HashMapCache::default(),
     )
 }
 

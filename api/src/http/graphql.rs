@@ -83,11 +83,14 @@ fn request_error(
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     });
-    let status = if media == Media::GraphqlResponse || status == StatusCode::METHOD_NOT_ALLOWED {
-        status
-    } else if status == StatusCode::PAYLOAD_TOO_LARGE
-        || status == StatusCode::UNSUPPORTED_MEDIA_TYPE
-    {
+    // application/json answers 200 unless HTTP itself refused the request.
+    let http_level = matches!(
+        status,
+        StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let status = if media == Media::GraphqlResponse || http_level {
         status
     } else {
         StatusCode::OK

@@ -5,7 +5,6 @@ use serde_json::{Value, json};
 
 use entity::enums::Role;
 
-use crate::contract::OPERATION_FILES;
 use crate::helpers::{Backend, code, spawn_app};
 
 /// A contract operation as an app sends it: the operation and the fragments it spreads.

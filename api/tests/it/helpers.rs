@@ -166,6 +166,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
+    if std::env::var_os("RUST_LOG").is_some() {
+        api::telemetry::init(api::config::LogFormat::Text);
+    }
     let (url, scratch) = scratch_database(backend).await;
     let mut config = Config::for_database(Some(url));
     config.listen = "127.0.0.1:0".parse().expect("address");

@@ -9,3 +9,4 @@ mod http;
 mod pairings;
 mod registrations;
 mod services;
+mod surveys;

@@ -59,7 +59,7 @@ impl ActivitiesQuery {
     ) -> GqlResult<ActivityConnection> {
         let query = filter.unwrap_or_default().to_query()?;
         let page = Page::new(first, after.as_deref())?;
-        Ok(service::list(ctx.state(), ctx.viewer(), &query, page).await?)
+        service::page_with_prefetch(ctx, &query, page).await
     }
 
     async fn activity(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Activity>> {

@@ -206,6 +206,19 @@ pub async fn list(
     ))
 }
 
+/// A page of activities, with what its selected nested fields need loaded up front.
+pub async fn page_with_prefetch(
+    ctx: &async_graphql::Context<'_>,
+    q: &ActivityQuery,
+    page: Page,
+) -> crate::error::GqlResult<ActivityConnection> {
+    use crate::context::ContextExt;
+    let connection = list(ctx.state(), ctx.viewer(), q, page).await?;
+    let models: Vec<activity::Model> = connection.edges.iter().map(|e| e.node.0.clone()).collect();
+    super::loaders::prefetch(ctx, &models).await?;
+    Ok(connection)
+}
+
 /// One activity, if the viewer may see it.
 pub async fn get(state: &AppState, viewer: &Viewer, id: i32) -> AppResult<Option<activity::Model>> {
     Ok(activity::Entity::find_by_id(id)

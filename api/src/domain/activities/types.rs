@@ -14,7 +14,7 @@ use crate::context::{ContextExt, parse_id, to_id};
 use crate::domain::hours::types::{ServiceRecordConnection, ServiceRecordStatus};
 use crate::domain::pairings::types::{Community, Pairing};
 use crate::domain::registrations::types::{
-    Registration, RegistrationConnection, RegistrationStatus,
+    Registration, RegistrationConnection, RegistrationStatus, WaitlistPosition,
 };
 use crate::domain::surveys::types::Survey;
 use crate::error::GqlResult;
@@ -86,7 +86,7 @@ impl Plan {
             ..Default::default()
         };
         let page = Page::new(first, after.as_deref())?;
-        Ok(service::list(ctx.state(), ctx.viewer(), &filter, page).await?)
+        service::page_with_prefetch(ctx, &filter, page).await
     }
 }
 
@@ -267,10 +267,19 @@ impl Activity {
         if loaders.loader().user_id.is_none() {
             return Ok(None);
         }
-        Ok(loaders
+        let Some((registration, position)) = loaders
             .load_one(super::loaders::ViewerRegistration(self.0.id))
             .await?
-            .map(Registration))
+            .flatten()
+        else {
+            return Ok(None);
+        };
+        if let Some(position) = position {
+            loaders
+                .feed_one(WaitlistPosition(registration.id), position)
+                .await;
+        }
+        Ok(Some(Registration(registration)))
     }
     /// Organizers of a lead department and admins: the roster, in arrival order.
     async fn registrations(

@@ -26,13 +26,6 @@ pub struct Filter {
     pub department_id: Option<i32>,
 }
 
-impl Filter {
-    /// Without a range, undated activities and records count too.
-    pub fn has_range(&self) -> bool {
-        self.from.is_some() || self.to.is_some()
-    }
-}
-
 /// Activities the dashboards count: published or completed, never drafts or cancelled ones.
 const COUNTED_ACTIVITY: &str = "a.status IN ('PUBLISHED', 'COMPLETED')";
 const SATISFIED: &str = "('VERY_SATISFIED', 'SATISFIED', 'BASICALLY_SATISFIED')";

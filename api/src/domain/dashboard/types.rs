@@ -103,13 +103,15 @@ impl Dashboard {
     async fn top_volunteers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 10)] limit: i32,
+        #[graphql(default = 10)] limit: Option<i32>,
     ) -> GqlResult<Vec<VolunteerHours>> {
-        Ok(service::top_volunteers(ctx.state(), &self.0, limit)
-            .await?
-            .into_iter()
-            .map(VolunteerHours::from)
-            .collect())
+        Ok(
+            service::top_volunteers(ctx.state(), &self.0, limit.unwrap_or(10))
+                .await?
+                .into_iter()
+                .map(VolunteerHours::from)
+                .collect(),
+        )
     }
 }
 

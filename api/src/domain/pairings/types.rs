@@ -11,8 +11,8 @@ use entity::enums::{
 };
 use entity::{activity, community, department, pairing};
 
-use crate::context::{ContextExt, to_id};
-use crate::domain::activities::service::{ActivityQuery, list, string_list};
+use crate::context::to_id;
+use crate::domain::activities::service::{ActivityQuery, string_list};
 use crate::domain::activities::types::{ActivityConnection, Department};
 use crate::error::{AppError, GqlResult};
 use crate::graphql::loaders::{DbLoader, Loaders, by_id};
@@ -132,7 +132,7 @@ impl Pairing {
             ..Default::default()
         };
         let page = Page::new(first, after.as_deref())?;
-        Ok(list(ctx.state(), ctx.viewer(), &query, page).await?)
+        crate::domain::activities::service::page_with_prefetch(ctx, &query, page).await
     }
 }
 

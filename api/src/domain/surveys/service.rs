@@ -34,8 +34,8 @@ use crate::graphql::scalars::local_date;
 
 use super::loaders::SurveysOfActivity;
 use super::types::{
-    AnswerInput, Rectification, RectificationConnection, Survey, SurveyConnection, SurveyInput,
-    SurveyResponse, SurveyResponseConnection, SurveyResponseInput,
+    AnswerInput, QuestionInput, Rectification, RectificationConnection, Survey, SurveyConnection,
+    SurveyInput, SurveyResponse, SurveyResponseConnection, SurveyResponseInput,
 };
 
 /// A rectification is due this many days after the response that opened it.
@@ -254,7 +254,7 @@ fn check_title(title: &str) -> AppResult<String> {
     Ok(title.to_owned())
 }
 
-fn check_questions(inputs: &[super::types::QuestionInput]) -> AppResult<Vec<NewQuestion>> {
+fn check_questions(inputs: &[QuestionInput]) -> AppResult<Vec<NewQuestion>> {
     if inputs.is_empty() {
         return Err(AppError::bad_input(
             "questions",

@@ -125,7 +125,7 @@ impl User {
         }
         let page = Page::new(first, after.as_deref())?;
         Ok(
-            crate::domain::surveys::service::feedback_of(&ctx.state().db, self.model.id, page)
+            crate::domain::surveys::service::feedback_of_user(ctx.state(), self.model.id, page)
                 .await?,
         )
     }

@@ -1,0 +1,539 @@
+//! Satisfaction surveys, responses and rectifications.
+
+use futures::future::join_all;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use entity::enums::Role;
+
+use crate::activities::run;
+use crate::helpers::{Backend, TestApp, User, code, spawn_app};
+
+struct Fixture {
+    survey: String,
+    satisfaction: String,
+    choice: String,
+    options: Vec<String>,
+    multi: String,
+    multi_options: Vec<String>,
+    rating: String,
+    text: String,
+    organizer: User,
+}
+
+async fn open_survey(app: &TestApp, anonymous: bool) -> Fixture {
+    let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
+    let body = run(
+        app,
+        "CreateSurvey",
+        json!({ "input": { "title": "养老服务满意度", "anonymous": anonymous, "questions": [
+            { "kind": "SATISFACTION", "prompt": "总体评价" },
+            { "kind": "SINGLE_CHOICE", "prompt": "了解渠道", "options": ["社区通知", "微信群"] },
+            { "kind": "MULTIPLE_CHOICE", "prompt": "希望增加的服务", "options": ["助餐", "助浴", "义诊"], "required": false },
+            { "kind": "RATING", "prompt": "服务态度" },
+            { "kind": "TEXT", "prompt": "意见建议" }
+        ] } }),
+        Some(&organizer.token),
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    let survey = &body["data"]["createSurvey"];
+    assert_eq!(survey["status"], "DRAFT");
+    let q = survey["questions"].as_array().unwrap();
+    let ids = |v: &Value| -> Vec<String> {
+        v["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let fixture = Fixture {
+        survey: survey["id"].as_str().unwrap().to_owned(),
+        satisfaction: q[0]["id"].as_str().unwrap().to_owned(),
+        choice: q[1]["id"].as_str().unwrap().to_owned(),
+        options: ids(&q[1]),
+        multi: q[2]["id"].as_str().unwrap().to_owned(),
+        multi_options: ids(&q[2]),
+        rating: q[3]["id"].as_str().unwrap().to_owned(),
+        text: q[4]["id"].as_str().unwrap().to_owned(),
+        organizer,
+    };
+    let opened = run(
+        app,
+        "OpenSurvey",
+        json!({ "id": fixture.survey }),
+        Some(&fixture.organizer.token),
+    )
+    .await;
+    assert_eq!(opened["data"]["openSurvey"]["status"], "OPEN", "{opened}");
+    fixture
+}
+
+fn answers(f: &Fixture, level: &str, rating: i64, text: Option<&str>) -> Value {
+    let mut answers = vec![
+        json!({ "questionId": f.satisfaction, "level": level }),
+        json!({ "questionId": f.choice, "optionIds": [f.options[0]] }),
+        json!({ "questionId": f.rating, "rating": rating }),
+    ];
+    if let Some(text) = text {
+        answers.push(json!({ "questionId": f.text, "text": text }));
+    }
+    Value::Array(answers)
+}
+
+async fn submit(
+    app: &TestApp,
+    f: &Fixture,
+    token: &str,
+    answers: Value,
+    request_id: Option<&str>,
+) -> Value {
+    run(
+        app,
+        "SubmitSurveyResponse",
+        json!({ "input": { "surveyId": f.survey, "channel": "MINI_PROGRAM", "answers": answers, "requestId": request_id } }),
+        Some(token),
+    )
+    .await
+}
+
+async fn stored_responses(app: &TestApp) -> u64 {
+    entity::survey_response::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_invalid_answer_is_refused_naming_its_question_and_nothing_is_stored() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let f = open_survey(&app, false).await;
+        let resident = app.user(&[], None).await;
+        let cases: Vec<(Value, String)> = vec![
+            // A required question missing.
+            (
+                json!([{ "questionId": f.satisfaction, "level": "SATISFIED" }]),
+                f.choice.clone(),
+            ),
+            // SATISFACTION without a level.
+            (
+                json!([{ "questionId": f.satisfaction, "rating": 3 }, { "questionId": f.choice, "optionIds": [f.options[0]] }, { "questionId": f.rating, "rating": 3 }]),
+                f.satisfaction.clone(),
+            ),
+            // SINGLE_CHOICE with two options.
+            (
+                json!([{ "questionId": f.satisfaction, "level": "SATISFIED" }, { "questionId": f.choice, "optionIds": f.options }, { "questionId": f.rating, "rating": 3 }]),
+                f.choice.clone(),
+            ),
+            // SINGLE_CHOICE with another question's option.
+            (
+                json!([{ "questionId": f.satisfaction, "level": "SATISFIED" }, { "questionId": f.choice, "optionIds": [f.multi_options[0]] }, { "questionId": f.rating, "rating": 3 }]),
+                f.choice.clone(),
+            ),
+            // MULTIPLE_CHOICE with none.
+            (
+                json!([{ "questionId": f.satisfaction, "level": "SATISFIED" }, { "questionId": f.choice, "optionIds": [f.options[0]] }, { "questionId": f.multi, "optionIds": [] }, { "questionId": f.rating, "rating": 3 }]),
+                f.multi.clone(),
+            ),
+            // RATING out of range.
+            (
+                json!([{ "questionId": f.satisfaction, "level": "SATISFIED" }, { "questionId": f.choice, "optionIds": [f.options[0]] }, { "questionId": f.rating, "rating": 6 }]),
+                f.rating.clone(),
+            ),
+            // TEXT too long.
+            (
+                answers(&f, "SATISFIED", 3, Some(&"长".repeat(2001))),
+                f.text.clone(),
+            ),
+        ];
+        for (answers, field) in cases {
+            let body = submit(&app, &f, &resident.token, answers, None).await;
+            assert_eq!(code(&body), "BAD_USER_INPUT", "{backend:?}: {body}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["field"],
+                json!(field),
+                "{backend:?}: {body}"
+            );
+        }
+        assert_eq!(
+            stored_responses(&app).await,
+            0,
+            "a refused response left rows behind"
+        );
+        assert_eq!(
+            entity::answer::Entity::find()
+                .count(&app.state.db)
+                .await
+                .unwrap(),
+            0
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_response_per_respondent_even_when_duplicates_race_and_the_request_id_replays() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let f = open_survey(&app, false).await;
+        let resident = app.user(&[], None).await;
+        let racing = join_all((0..8).map(|i| {
+            let request = format!("req-{i}");
+            let app = &app;
+            let f = &f;
+            let token = resident.token.clone();
+            async move {
+                submit(
+                    app,
+                    f,
+                    &token,
+                    answers(f, "SATISFIED", 4, None),
+                    Some(&request),
+                )
+                .await
+            }
+        }))
+        .await;
+        let stored: Vec<&Value> = racing
+            .iter()
+            .filter(|b| b.get("errors").is_none())
+            .collect();
+        assert_eq!(stored.len(), 1, "{backend:?}: {racing:#?}");
+        assert!(
+            racing
+                .iter()
+                .filter(|b| b.get("errors").is_some())
+                .all(|b| code(b) == "CONFLICT")
+        );
+        assert_eq!(stored_responses(&app).await, 1);
+
+        // The same request id again returns the first response, however often it is sent.
+        let winner = stored[0]["data"]["submitSurveyResponse"]["id"].clone();
+        let winner_request = racing
+            .iter()
+            .position(|b| b.get("errors").is_none())
+            .map(|i| format!("req-{i}"))
+            .unwrap();
+        let replays = join_all((0..4).map(|_| {
+            submit(
+                &app,
+                &f,
+                &resident.token,
+                answers(&f, "SATISFIED", 4, None),
+                Some(&winner_request),
+            )
+        }))
+        .await;
+        for replay in replays {
+            assert_eq!(
+                replay["data"]["submitSurveyResponse"]["id"], winner,
+                "{replay}"
+            );
+        }
+        assert_eq!(stored_responses(&app).await, 1);
+
+        // The organizer enters hotline answers on residents' behalf, any number.
+        for _ in 0..2 {
+            let hotline = run(
+                &app,
+                "SubmitSurveyResponse",
+                json!({ "input": { "surveyId": f.survey, "channel": "HOTLINE", "answers": answers(&f, "SATISFIED", 5, None) } }),
+                Some(&f.organizer.token),
+            )
+            .await;
+            assert!(hotline.get("errors").is_none(), "{hotline}");
+        }
+        let not_for_residents = run(
+            &app,
+            "SubmitSurveyResponse",
+            json!({ "input": { "surveyId": f.survey, "channel": "HOTLINE", "answers": answers(&f, "SATISFIED", 5, None) } }),
+            Some(&resident.token),
+        )
+        .await;
+        assert_eq!(code(&not_for_residents), "FORBIDDEN");
+        let survey = run(
+            &app,
+            "Survey",
+            json!({ "id": f.survey }),
+            Some(&resident.token),
+        )
+        .await;
+        assert_eq!(survey["data"]["survey"]["viewerHasResponded"], true);
+    }
+}
+
+#[tokio::test]
+async fn the_satisfaction_rate_follows_the_formula_on_a_known_distribution() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let f = open_survey(&app, false).await;
+        // 3 very satisfied, 2 satisfied, 1 basically, 1 dissatisfied, 1 very dissatisfied: 6/8.
+        let levels = [
+            "VERY_SATISFIED",
+            "VERY_SATISFIED",
+            "VERY_SATISFIED",
+            "SATISFIED",
+            "SATISFIED",
+            "BASICALLY_SATISFIED",
+            "DISSATISFIED",
+            "VERY_DISSATISFIED",
+        ];
+        let ratings = [5, 5, 4, 4, 3, 3, 2, 1];
+        for (level, rating) in levels.iter().zip(ratings) {
+            let resident = app.user(&[], None).await;
+            let body = submit(
+                &app,
+                &f,
+                &resident.token,
+                answers(&f, level, rating, None),
+                None,
+            )
+            .await;
+            assert!(body.get("errors").is_none(), "{body}");
+        }
+        let viewer = app.user(&[Role::Viewer], None).await;
+        let results = run(
+            &app,
+            "SurveyResults",
+            json!({ "id": f.survey }),
+            Some(&viewer.token),
+        )
+        .await;
+        let r = &results["data"]["survey"]["results"];
+        assert_eq!(r["responseCount"], 8, "{results:#}");
+        assert_eq!(r["satisfactionRate"], 0.75);
+        let counts: Vec<i64> = r["levelCounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["count"].as_i64().unwrap())
+            .collect();
+        assert_eq!(counts, [3, 2, 1, 1, 1]);
+        let rating = r["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["question"]["id"] == json!(f.rating))
+            .unwrap();
+        assert_eq!(rating["averageRating"], 27.0 / 8.0);
+        let choice = r["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["question"]["id"] == json!(f.choice))
+            .unwrap();
+        assert_eq!(choice["optionCounts"][0]["count"], 8);
+        assert_eq!(choice["optionCounts"][1]["count"], 0);
+        // Residents do not see results.
+        let resident = app.user(&[], None).await;
+        let hidden = run(
+            &app,
+            "SurveyResults",
+            json!({ "id": f.survey }),
+            Some(&resident.token),
+        )
+        .await;
+        assert!(hidden["data"]["survey"]["results"].is_null(), "{hidden}");
+    }
+}
+
+#[tokio::test]
+async fn an_anonymous_response_cannot_be_traced_to_its_author() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let f = open_survey(&app, true).await;
+        let resident = app.user(&[], None).await;
+        let body = submit(
+            &app,
+            &f,
+            &resident.token,
+            answers(&f, "DISSATISFIED", 2, Some("太慢了")),
+            None,
+        )
+        .await;
+        assert!(body.get("errors").is_none(), "{body}");
+        let stored = entity::survey_response::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(
+            stored[0].respondent_id, None,
+            "an anonymous response stores no user"
+        );
+        let key = stored[0].respondent_key.clone().unwrap_or_default();
+        assert!(!key.contains(&resident.id.to_string()) || key.len() == 64);
+        assert_ne!(key, resident.id.to_string());
+        // Nothing else ties the row to the user either.
+        let row = format!("{:?}", stored[0]);
+        assert!(!row.contains(&resident.phone), "{row}");
+        // The second answer is still refused.
+        let again = submit(
+            &app,
+            &f,
+            &resident.token,
+            answers(&f, "SATISFIED", 4, None),
+            None,
+        )
+        .await;
+        assert_eq!(code(&again), "CONFLICT");
+        // The resident follows their own complaint; the rectification names no one.
+        let mine = run(&app, "MyFeedback", json!({}), Some(&resident.token)).await;
+        let node = &mine["data"]["me"]["feedback"]["edges"][0]["node"];
+        assert_eq!(node["rectification"]["status"], "OPEN", "{mine:#}");
+        let list = run(&app, "Rectifications", json!({}), Some(&f.organizer.token)).await;
+        let text = list.to_string();
+        assert!(
+            !text.contains(&resident.phone) && !text.contains("测试用户"),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_complaint_opens_a_rectification_that_moves_forward_only_and_becomes_overdue() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let f = open_survey(&app, false).await;
+        let resident = app.user(&[], None).await;
+        let body = submit(
+            &app,
+            &f,
+            &resident.token,
+            answers(&f, "VERY_DISSATISFIED", 1, Some("没人来")),
+            None,
+        )
+        .await;
+        let response = &body["data"]["submitSurveyResponse"];
+        assert_eq!(response["satisfaction"], "VERY_DISSATISFIED");
+        let rectification = &response["rectification"];
+        assert_eq!(rectification["status"], "OPEN", "{body:#}");
+        let submitted =
+            chrono::DateTime::parse_from_rfc3339(response["submittedAt"].as_str().unwrap())
+                .unwrap();
+        let due =
+            chrono::DateTime::parse_from_rfc3339(rectification["dueAt"].as_str().unwrap()).unwrap();
+        assert_eq!((due - submitted).num_days(), 15);
+        let id = rectification["id"].clone();
+
+        let list = run(
+            &app,
+            "Rectifications",
+            json!({ "filter": { "status": "OPEN" } }),
+            Some(&f.organizer.token),
+        )
+        .await;
+        let node = &list["data"]["rectifications"]["edges"][0]["node"];
+        assert_eq!(node["department"]["name"], "养老科", "{list:#}");
+        assert_eq!(node["complaint"], "没人来");
+        assert_eq!(node["overdue"], false);
+
+        let update = |status: &str, resolution: Option<&str>| {
+            let app = &app;
+            let token = f.organizer.token.clone();
+            let input = json!({ "status": status, "resolution": resolution });
+            let id = id.clone();
+            async move {
+                run(
+                    app,
+                    "UpdateRectification",
+                    json!({ "id": id, "input": input }),
+                    Some(&token),
+                )
+                .await
+            }
+        };
+        assert_eq!(
+            update("IN_PROGRESS", None).await["data"]["updateRectification"]["status"],
+            "IN_PROGRESS"
+        );
+        assert_eq!(
+            code(&update("OPEN", None).await),
+            "CONFLICT",
+            "no going back"
+        );
+        assert_eq!(
+            code(&update("RESOLVED", None).await),
+            "BAD_USER_INPUT",
+            "a resolution is required"
+        );
+
+        // Past its deadline and still unresolved: overdue.
+        use sea_orm::{ActiveModelTrait, Set};
+        let stored = entity::rectification::Entity::find()
+            .filter(
+                entity::rectification::Column::Id.eq(id.as_str().unwrap().parse::<i32>().unwrap()),
+            )
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut model: entity::rectification::ActiveModel = stored.into();
+        model.due_at = Set(chrono::Utc::now() - chrono::Duration::days(1));
+        model.update(&app.state.db).await.unwrap();
+        let overdue = run(
+            &app,
+            "Rectifications",
+            json!({ "filter": { "overdue": true } }),
+            Some(&f.organizer.token),
+        )
+        .await;
+        assert_eq!(
+            overdue["data"]["rectifications"]["totalCount"], 1,
+            "{overdue:#}"
+        );
+
+        let resolved = update("RESOLVED", Some("已上门致歉并补做服务")).await;
+        let resolved = &resolved["data"]["updateRectification"];
+        assert_eq!(resolved["status"], "RESOLVED");
+        assert_eq!(resolved["overdue"], false);
+        assert!(resolved["resolvedAt"].is_string());
+        let other = app.user(&[Role::Organizer], Some("办公室")).await;
+        let foreign = run(
+            &app,
+            "UpdateRectification",
+            json!({ "id": id, "input": { "status": "CLOSED" } }),
+            Some(&other.token),
+        )
+        .await;
+        assert_eq!(code(&foreign), "FORBIDDEN");
+
+        let mine = run(&app, "MyFeedback", json!({}), Some(&resident.token)).await;
+        let followed = &mine["data"]["me"]["feedback"]["edges"][0]["node"]["rectification"];
+        assert_eq!(followed["status"], "RESOLVED", "{mine:#}");
+        assert_eq!(followed["resolution"], "已上门致歉并补做服务");
+    }
+}
+
+#[tokio::test]
+async fn answers_are_accepted_only_while_the_survey_is_open() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let f = open_survey(&app, false).await;
+    let closed = run(
+        &app,
+        "CloseSurvey",
+        json!({ "id": f.survey }),
+        Some(&f.organizer.token),
+    )
+    .await;
+    assert_eq!(closed["data"]["closeSurvey"]["status"], "CLOSED");
+    let resident = app.user(&[], None).await;
+    let late = submit(
+        &app,
+        &f,
+        &resident.token,
+        answers(&f, "SATISFIED", 4, None),
+        None,
+    )
+    .await;
+    assert_eq!(code(&late), "CONFLICT");
+    let reopen = run(
+        &app,
+        "OpenSurvey",
+        json!({ "id": f.survey }),
+        Some(&f.organizer.token),
+    )
+    .await;
+    assert_eq!(code(&reopen), "CONFLICT");
+}
