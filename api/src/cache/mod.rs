@@ -28,6 +28,10 @@ struct Inner {
     local_counters: moka::sync::Cache<String, Arc<std::sync::Mutex<(u64, Instant)>>>,
     /// Set while Redis fails, so the warning is logged once per outage, not per request.
     redis_down: AtomicBool,
+    /// Version bumps that failed while Redis was unreachable. Until they are applied, no
+    /// version read is trusted: Redis may come back with its old data, and answers cached
+    /// before the change would look current.
+    pending_bumps: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// What a version lookup found: the current value, or that the shared store is unreachable
@@ -47,7 +51,29 @@ impl Cache {
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_secs(2));
         let manager = ConnectionManager::new_lazy_with_config(client, config)?;
-        Ok(Self::with_redis(Some(manager), prefix.to_owned()))
+        let cache = Self::with_redis(Some(manager.clone()), prefix.to_owned());
+        // Other instances learn of a change only through the version: retry failed bumps
+        // every second instead of waiting for this instance's next dashboard read.
+        let weak = Arc::downgrade(&cache.inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else { break };
+                let cache = Cache { inner };
+                let has_pending = !cache
+                    .inner
+                    .pending_bumps
+                    .lock()
+                    .unwrap_or_else(|poison| poison.into_inner())
+                    .is_empty();
+                if has_pending {
+                    let mut conn = manager.clone();
+                    cache.flush_pending_bumps(&mut conn).await;
+                }
+            }
+        });
+        Ok(cache)
     }
 
     fn with_redis(redis: Option<ConnectionManager>, prefix: String) -> Self {
@@ -65,6 +91,7 @@ impl Cache {
                     .time_to_live(Duration::from_secs(3600))
                     .build(),
                 redis_down: AtomicBool::new(false),
+                pending_bumps: Default::default(),
             }),
         }
     }
@@ -157,18 +184,51 @@ impl Cache {
     pub async fn version(&self, key: &CacheKey) -> Version {
         let name = self.key(key);
         match self.inner.redis.clone() {
-            Some(mut conn) => match conn.get::<_, Option<u64>>(&name).await {
-                Ok(value) => {
-                    self.redis_ok();
-                    Some(value.unwrap_or(0))
+            Some(mut conn) => {
+                if !self.flush_pending_bumps(&mut conn).await {
+                    return None;
                 }
-                Err(err) => {
-                    self.redis_failed("version", &err);
-                    None
+                match conn.get::<_, Option<u64>>(&name).await {
+                    Ok(value) => {
+                        self.redis_ok();
+                        Some(value.unwrap_or(0))
+                    }
+                    Err(err) => {
+                        self.redis_failed("version", &err);
+                        None
+                    }
                 }
-            },
+            }
             None => Some(self.local_version(&name).load(Ordering::SeqCst)),
         }
+    }
+
+    /// Applies the bumps that failed during an outage; false while Redis still fails.
+    async fn flush_pending_bumps(&self, conn: &mut ConnectionManager) -> bool {
+        let pending: Vec<String> = {
+            let pending = self
+                .inner
+                .pending_bumps
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            pending.iter().cloned().collect()
+        };
+        for name in pending {
+            match conn.incr::<_, _, u64>(&name, 1).await {
+                Ok(_) => {
+                    self.inner
+                        .pending_bumps
+                        .lock()
+                        .unwrap_or_else(|poison| poison.into_inner())
+                        .remove(&name);
+                }
+                Err(err) => {
+                    self.redis_failed("bump", &err);
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// Makes everything cached under the old version unreachable, on every instance.
@@ -177,7 +237,14 @@ impl Cache {
         match self.inner.redis.clone() {
             Some(mut conn) => match conn.incr::<_, _, u64>(&name, 1).await {
                 Ok(_) => self.redis_ok(),
-                Err(err) => self.redis_failed("bump", &err),
+                Err(err) => {
+                    self.redis_failed("bump", &err);
+                    self.inner
+                        .pending_bumps
+                        .lock()
+                        .unwrap_or_else(|poison| poison.into_inner())
+                        .insert(name);
+                }
             },
             None => {
                 self.local_version(&name).fetch_add(1, Ordering::SeqCst);

@@ -3,6 +3,7 @@
 mod activities;
 mod auth;
 mod contract;
+mod dashboard;
 mod helpers;
 mod hours;
 mod http;

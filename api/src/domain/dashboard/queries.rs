@@ -160,7 +160,9 @@ fn volunteer_count(sql: &mut Sql, filter: &Filter) {
             .push(" AND a.primary_department_id = ")
             .bind(id)
             .push(" UNION SELECT s.volunteer_id FROM service_records s JOIN activities a ON a.id = s.activity_id")
-            .push(" WHERE s.status = 'APPROVED' AND a.primary_department_id = ")
+            .push(" WHERE s.status = 'APPROVED' AND ")
+            .push(COUNTED_ACTIVITY)
+            .push(" AND a.primary_department_id = ")
             .bind(id)
             .push(") v) vol"),
     };
