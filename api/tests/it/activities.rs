@@ -308,3 +308,116 @@ async fn the_feed_runs_the_same_number_of_statements_for_5_and_100_activities() 
         assert!(counts[1] <= 10, "{backend:?}: {counts:?}");
     }
 }
+
+#[tokio::test]
+async fn the_feed_filters_by_department_community_dates_search_and_open_registration() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        api::seed::seed_demo(&app.state).await.expect("demo seeds");
+        let count = |filter: Value| {
+            let app = &app;
+            async move {
+                let body = run(
+                    app,
+                    "ActivityFeed",
+                    json!({ "filter": filter, "first": 100 }),
+                    None,
+                )
+                .await;
+                assert!(body.get("errors").is_none(), "{body:#}");
+                body["data"]["activities"]["totalCount"].as_i64().unwrap()
+            }
+        };
+        let departments = app.ok("{ departments { id name } }", json!({}), None).await;
+        let id_of = |name: &str| {
+            departments["departments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["name"] == name)
+                .unwrap()["id"]
+                .clone()
+        };
+        // 养老科 leads rows 1, 2, 7, 15 and 16.
+        assert_eq!(count(json!({ "departmentId": id_of("养老科") })).await, 5);
+        let communities = run(&app, "Communities", json!({ "search": "源淮" }), None).await;
+        let yuanhuai = communities["data"]["communities"][0]["id"].clone();
+        // 源淮社区 appears in rows 1 and 11.
+        assert_eq!(count(json!({ "communityId": yuanhuai })).await, 2);
+        // March: rows 2 (3·5 前后), 3 (3·12 前后) and 4 (3-4月份).
+        assert_eq!(
+            count(
+                json!({ "from": "2022-03-01T00:00:00+08:00", "to": "2022-03-31T23:59:59+08:00" })
+            )
+            .await,
+            3
+        );
+        assert_eq!(count(json!({ "search": "雷锋" })).await, 1);
+        assert_eq!(
+            count(json!({ "search": "云祭扫" })).await,
+            1,
+            "content items are searched too"
+        );
+        assert_eq!(
+            count(json!({ "search": "100%_" })).await,
+            0,
+            "LIKE wildcards are literal"
+        );
+        // Only the undated row 1 is still open in 2026: every dated row started in 2022.
+        assert_eq!(count(json!({ "openForRegistration": true })).await, 1);
+        assert_eq!(count(json!({ "status": "COMPLETED" })).await, 9);
+    }
+}
+
+#[tokio::test]
+async fn the_command_line_creates_accounts_and_grants_roles() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let db = &app.state.db;
+    let created = api::domain::users::service::create_from_cli(
+        db,
+        "13700000001",
+        "long enough",
+        "组织员",
+        Role::Organizer,
+        Some("新科室"),
+    )
+    .await
+    .expect("created");
+    assert!(created.roles.contains("ORGANIZER"));
+    assert!(
+        created.department_id.is_some(),
+        "the department is created on the way"
+    );
+    let without = api::domain::users::service::create_from_cli(
+        db,
+        "13700000002",
+        "long enough",
+        "组织员",
+        Role::Organizer,
+        None,
+    )
+    .await;
+    assert!(without.is_err(), "an organizer needs a department");
+    let volunteer = api::domain::users::service::create_from_cli(
+        db,
+        "13700000003",
+        "long enough",
+        "志愿者",
+        Role::Volunteer,
+        None,
+    )
+    .await
+    .expect("volunteer");
+    let token = app.login("13700000003", "long enough").await;
+    let me = run(&app, "Me", json!({}), Some(&token)).await;
+    assert!(
+        me["data"]["me"]["volunteer"]["id"].is_string(),
+        "a volunteer gets a profile: {me}"
+    );
+    let granted =
+        api::domain::users::service::grant_from_cli(db, "13700000003", Role::Viewer, None)
+            .await
+            .expect("granted");
+    assert!(granted.roles.contains("VIEWER") && granted.roles.contains("VOLUNTEER"));
+    assert_eq!(granted.id, volunteer.id);
+}

@@ -1,7 +1,7 @@
 //! Every query and rule about plans and activities.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -78,11 +78,12 @@ pub fn visibility(viewer: &Viewer) -> Condition {
 }
 
 fn like_pattern(search: &str) -> String {
+    // `!` escapes: a backslash would need different quoting on each backend.
     let escaped = search
         .trim()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+        .replace('!', "!!")
+        .replace('%', "!%")
+        .replace('_', "!_");
     format!("%{escaped}%")
 }
 
@@ -141,14 +142,15 @@ fn filter_condition(q: &ActivityQuery) -> Condition {
         let pattern = like_pattern(search);
         cond = cond.add(
             Condition::any()
-                .add(Expr::cust_with_values(
-                    "title LIKE ? ESCAPE '\\'",
-                    [pattern.clone()],
-                ))
-                .add(Expr::cust_with_values(
-                    "CAST(content_items AS TEXT) LIKE ? ESCAPE '\\'",
-                    [pattern],
-                )),
+                .add(
+                    Expr::col(activity::Column::Title)
+                        .like(LikeExpr::new(pattern.clone()).escape('!')),
+                )
+                .add(
+                    Expr::col(activity::Column::ContentItems)
+                        .cast_as("TEXT")
+                        .like(LikeExpr::new(pattern).escape('!')),
+                ),
         );
     }
     if let Some(open) = q.open_for_registration {
