@@ -23,7 +23,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => App::build(config).await?.run_until_stopped().await,
         Command::Migrate => {
-            build_state(config).await?;
+            // Needs no secret: only the schema changes.
+            let db = api::db::connect(&config, Default::default()).await?;
+            api::db::migrate(&db).await?;
             println!("migrations applied");
             Ok(())
         }

@@ -534,7 +534,10 @@ async fn seed_feedback(
     // dashboards show them; the complaint still unresolved is long overdue.
     let answered = lei_feng.starts_at.unwrap_or_else(Utc::now) + Duration::days(7);
     entity::survey_response::Entity::update_many()
-        .col_expr(entity::survey_response::Column::SubmittedAt, sea_orm::sea_query::Expr::value(answered))
+        .col_expr(
+            entity::survey_response::Column::SubmittedAt,
+            sea_orm::sea_query::Expr::value(answered),
+        )
         .col_expr(
             entity::survey_response::Column::SubmittedOn,
             sea_orm::sea_query::Expr::value(crate::graphql::scalars::local_date(answered)),
@@ -543,8 +546,14 @@ async fn seed_feedback(
         .exec(&state.db)
         .await?;
     entity::rectification::Entity::update_many()
-        .col_expr(entity::rectification::Column::CreatedAt, sea_orm::sea_query::Expr::value(answered))
-        .col_expr(entity::rectification::Column::UpdatedAt, sea_orm::sea_query::Expr::value(answered))
+        .col_expr(
+            entity::rectification::Column::CreatedAt,
+            sea_orm::sea_query::Expr::value(answered),
+        )
+        .col_expr(
+            entity::rectification::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(answered),
+        )
         .col_expr(
             entity::rectification::Column::DueAt,
             sea_orm::sea_query::Expr::value(answered + Duration::days(15)),

@@ -160,21 +160,8 @@ async fn drafts_are_visible_to_their_organizers_only_and_the_lifecycle_is_enforc
         let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
         let other = app.user(&[Role::Organizer], Some("办公室")).await;
         let volunteer = app.user(&[Role::Volunteer], None).await;
-        let departments = app.ok("{ departments { id name } }", json!({}), None).await;
-        let elderly = departments["departments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["name"] == "养老科")
-            .unwrap()["id"]
-            .clone();
-        let office = departments["departments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["name"] == "办公室")
-            .unwrap()["id"]
-            .clone();
+        let elderly = app.department("养老科").await;
+        let office = app.department("办公室").await;
 
         let forbidden = run(
             &app,

@@ -343,6 +343,14 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The id of a department, created on first mention.
+    pub async fn department(&self, name: &str) -> Value {
+        let department = api::domain::plans::department_by_name(&self.state.db, name)
+            .await
+            .expect("department");
+        json!(department.id.to_string())
+    }
+
     /// SQL statements the server has run so far.
     pub fn statements(&self) -> u64 {
         self.state.statements.load(Ordering::Relaxed)

@@ -10,8 +10,7 @@ use crate::helpers::{Backend, TestApp, User, code, spawn_app};
 /// A published activity of 养老科 starting in 30 minutes, with one registered volunteer.
 async fn activity_about_to_start(app: &TestApp) -> (String, User, User) {
     let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
-    let departments = app.ok("{ departments { id name } }", json!({}), None).await;
-    let elderly = departments["departments"][0]["id"].clone();
+    let elderly = app.department("养老科").await;
     let starts = chrono::Utc::now() + chrono::Duration::minutes(30);
     let ends = starts + chrono::Duration::hours(2);
     let created = run(

@@ -5,21 +5,7 @@ use serde_json::{Value, json};
 use entity::enums::Role;
 
 use crate::activities::run;
-use crate::helpers::{Backend, TestApp, code, spawn_app};
-
-async fn department_id(app: &TestApp, name: &str) -> Value {
-    api::domain::plans::department_by_name(&app.state.db, name)
-        .await
-        .unwrap();
-    let departments = app.ok("{ departments { id name } }", json!({}), None).await;
-    departments["departments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["name"] == name)
-        .unwrap()["id"]
-        .clone()
-}
+use crate::helpers::{Backend, code, spawn_app};
 
 #[tokio::test]
 async fn pairing_rules_progress_and_the_active_filter_at_the_edges() {
@@ -27,8 +13,8 @@ async fn pairing_rules_progress_and_the_active_filter_at_the_edges() {
         let app = spawn_app(backend).await;
         let organizer = app.user(&[Role::Organizer], Some("机关党委")).await;
         let admin = app.user(&[Role::Admin], None).await;
-        let party = department_id(&app, "机关党委").await;
-        let office = department_id(&app, "办公室").await;
+        let party = app.department("机关党委").await;
+        let office = app.department("办公室").await;
         let community = run(
             &app,
             "CreateCommunity",

@@ -13,14 +13,7 @@ use crate::helpers::{Backend, TestApp, code, spawn_app};
 /// A published activity of 养老科 with this capacity, open for registration.
 pub async fn open_activity(app: &TestApp, capacity: Option<i32>) -> (String, crate::helpers::User) {
     let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
-    let departments = app.ok("{ departments { id name } }", json!({}), None).await;
-    let elderly = departments["departments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["name"] == "养老科")
-        .unwrap()["id"]
-        .clone();
+    let elderly = app.department("养老科").await;
     let created = run(
         app,
         "CreateActivity",
