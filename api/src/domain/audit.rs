@@ -72,6 +72,22 @@ impl AuditEntry {
     }
 }
 
+async fn newest_first(
+    db: &sea_orm::DatabaseConnection,
+    page: Page,
+) -> AppResult<Vec<audit_entry::Model>> {
+    Ok(audit_entry::Entity::find()
+        .order_by_desc(audit_entry::Column::Id)
+        .offset(page.offset)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?)
+}
+
+async fn count(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
+    Ok(audit_entry::Entity::find().count(db).await?)
+}
+
 #[derive(Default)]
 pub struct AuditQuery;
 
@@ -86,14 +102,8 @@ impl AuditQuery {
         after: Option<String>,
     ) -> GqlResult<AuditEntryConnection> {
         let page = Page::new(first, after.as_deref())?;
-        let db = &ctx.state().db;
-        let total = audit_entry::Entity::find().count(db).await?;
-        let rows = audit_entry::Entity::find()
-            .order_by_desc(audit_entry::Column::Id)
-            .offset(page.offset)
-            .limit(page.fetch_limit())
-            .all(db)
-            .await?;
+        let rows = newest_first(&ctx.state().db, page).await?;
+        let total = count(&ctx.state().db).await?;
         Ok(AuditEntryConnection::new(
             rows.into_iter().map(AuditEntry).collect(),
             page,

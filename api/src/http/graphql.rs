@@ -235,10 +235,23 @@ fn ensure_code(error: &mut ServerError) {
         .as_ref()
         .is_some_and(|ext| ext.get("code").is_some());
     if !has_code {
+        // Without a path the executor refused the document (parse, validation, limits).
+        // With one, a resolver failed without going through AppError: unless it is the
+        // executor's own coercion of an argument, that is a bug whose text may carry
+        // internals, so it is logged and masked.
+        let coercion = error.message.starts_with("Failed to parse")
+            || error.message.starts_with("Invalid value");
+        let code = if error.path.is_empty() || coercion {
+            Code::BadUserInput
+        } else {
+            tracing::error!(error = %error.message, path = ?error.path, "unclassified resolver error");
+            error.message = "internal error".to_owned();
+            Code::Internal
+        };
         error
             .extensions
             .get_or_insert_with(Default::default)
-            .set("code", Code::BadUserInput.as_str());
+            .set("code", code.as_str());
     }
     let code = error
         .extensions

@@ -244,3 +244,34 @@ async fn metrics_are_exposed_in_prometheus_text() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn internal_errors_are_masked_and_oversized_bodies_refused() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.user(&[entity::enums::Role::Admin], None).await;
+    app.state
+        .db
+        .execute_unprepared("DROP TABLE audit_entries")
+        .await
+        .unwrap();
+    let body = app
+        .gql(
+            "{ auditEntries { totalCount } }",
+            json!({}),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(code(&body), "INTERNAL", "{body}");
+    assert_eq!(body["errors"][0]["message"], "internal error");
+    assert!(!body.to_string().contains("audit_entries"), "{body}");
+
+    let huge = "x".repeat(2 << 20);
+    let response = app
+        .post_json(
+            &json!({ "query": format!("{{ departments {{ id }} }} #{huge}") }),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
