@@ -204,6 +204,73 @@ fn operation_of(query: &str, operation_name: Option<&str>) -> Option<(OperationT
     Some((op.ty, fields))
 }
 
+/// Anonymous queries answer everyone alike, so their whole response is cached under the
+/// public version, which every mutation bumps before it returns: a change is visible to
+/// the next request on every instance. `None`: not cacheable (signed in, a mutation, or
+/// the shared cache unreachable).
+async fn public_key(ctx: &AppContext, headers: &HeaderMap, wire: &WireRequest) -> Option<CacheKey> {
+    if headers.contains_key(header::AUTHORIZATION) {
+        return None;
+    }
+    let query = wire.query.as_deref()?;
+    let (ty, _) = operation_of(query, wire.operation_name.as_deref())?;
+    if ty != OperationType::Query {
+        return None;
+    }
+    let version = ctx.state.cache.version(&CacheKey::PublicVersion).await?;
+    let mut hasher = Sha256::new();
+    hasher.update(query.as_bytes());
+    hasher.update([0]);
+    hasher.update(wire.operation_name.as_deref().unwrap_or("").as_bytes());
+    hasher.update([0]);
+    hasher.update(
+        wire.variables
+            .as_ref()
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    hasher.update([0]);
+    hasher.update([u8::from(ctx.introspection)]);
+    Some(CacheKey::PublicResponse {
+        version,
+        hash: hex::encode(hasher.finalize()),
+    })
+}
+
+fn is_mutation(wire: &WireRequest) -> bool {
+    wire.query
+        .as_deref()
+        .and_then(|query| operation_of(query, wire.operation_name.as_deref()))
+        .is_some_and(|(ty, _)| ty == OperationType::Mutation)
+}
+
+/// Runs one request through the public cache when it is cacheable.
+async fn execute_cached(
+    ctx: &AppContext,
+    headers: &HeaderMap,
+    wire: WireRequest,
+) -> Result<Response, String> {
+    let key = public_key(ctx, headers, &wire).await;
+    if let Some(key) = &key
+        && let Some(body) = ctx.state.cache.get(key).await
+    {
+        return Err(body);
+    }
+    let mutation = is_mutation(&wire);
+    let response = execute(ctx, headers, wire).await;
+    if mutation {
+        ctx.state.public_changed().await;
+    }
+    if let Some(key) = key
+        && response.errors.is_empty()
+        && let Ok(body) = serde_json::to_string(&response)
+    {
+        ctx.state.cache.set(&key, &body).await;
+    }
+    Ok(response)
+}
+
 async fn execute(ctx: &AppContext, headers: &HeaderMap, wire: WireRequest) -> Response {
     let viewer = viewer_of(ctx, headers);
     let user_id = viewer.user().map(|user| user.id);
@@ -375,7 +442,18 @@ pub async fn post(
                 "sign-in operations cannot be batched",
             );
         }
+        if !is_batch {
+            match execute_cached(&ctx, &headers, wire).await {
+                Ok(response) => responses.push(response),
+                Err(cached) => return respond(media, StatusCode::OK, cached),
+            }
+            continue;
+        }
+        let mutation = is_mutation(&wire);
         responses.push(execute(&ctx, &headers, wire).await);
+        if mutation {
+            ctx.state.public_changed().await;
+        }
     }
     metrics::histogram!("tongxin_graphql_duration_seconds", "method" => "POST")
         .record(started.elapsed().as_secs_f64());
@@ -473,7 +551,10 @@ pub async fn get(
         return response;
     }
     let started = Instant::now();
-    let response = execute(&ctx, &headers, wire).await;
+    let response = match execute_cached(&ctx, &headers, wire).await {
+        Ok(response) => response,
+        Err(cached) => return respond(media, StatusCode::OK, cached),
+    };
     metrics::histogram!("tongxin_graphql_duration_seconds", "method" => "GET")
         .record(started.elapsed().as_secs_f64());
     finish(media, BatchResponse::Single(response))

@@ -275,3 +275,42 @@ async fn internal_errors_are_masked_and_oversized_bodies_refused() {
         .await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn anonymous_queries_are_served_from_cache_until_any_mutation() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let admin = app.user(&[entity::enums::Role::Admin], None).await;
+        let feed = "{ activities { totalCount } }";
+        let first = app.gql(feed, json!({}), None).await;
+        assert_eq!(first["data"]["activities"]["totalCount"], 0);
+        let before = app.statements();
+        let again = app.gql(feed, json!({}), None).await;
+        assert_eq!(again, first);
+        assert_eq!(
+            app.statements(),
+            before,
+            "{backend:?}: the second anonymous answer ran SQL"
+        );
+        let dept = app.department("养老科").await;
+        let created = app
+            .ok(
+                "mutation($d: ID!) { createActivity(input: { title: \"新\", leadDepartmentIds: [$d] }) { id } }",
+                json!({ "d": dept }),
+                Some(&admin.token),
+            )
+            .await;
+        let id = created["createActivity"]["id"].clone();
+        app.ok(
+            "mutation($id: ID!) { publishActivity(id: $id) { id } }",
+            json!({ "id": id }),
+            Some(&admin.token),
+        )
+        .await;
+        let after = app.gql(feed, json!({}), None).await;
+        assert_eq!(
+            after["data"]["activities"]["totalCount"], 1,
+            "{backend:?}: stale after a mutation"
+        );
+    }
+}
