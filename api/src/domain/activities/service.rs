@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    TransactionTrait,
 };
 use serde_json::Value as Json;
 
@@ -186,26 +187,48 @@ pub async fn list(
     viewer: &Viewer,
     q: &ActivityQuery,
     page: Page,
-) -> AppResult<ActivityConnection> {
-    let query = activity::Entity::find()
+) -> AppResult<(ActivityConnection, Vec<category::Model>)> {
+    // One statement: the page, each row's category, and the total (a window count).
+    let select = activity::Entity::find()
+        .find_also_related(category::Entity)
         .filter(visibility(viewer))
-        .filter(filter_condition(q));
-    let total = query.clone().count(&state.db).await?;
-    let rows = query
+        .filter(filter_condition(q))
+        .column_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
         // Dated activities first, by date then plan order; undated ones last.
-        .order_by_asc(Expr::cust("CASE WHEN starts_at IS NULL THEN 1 ELSE 0 END"))
+        .order_by_asc(Expr::cust(
+            "CASE WHEN activities.starts_at IS NULL THEN 1 ELSE 0 END",
+        ))
         .order_by_asc(activity::Column::StartsAt)
         .order_by_asc(activity::Column::SeqNo)
         .order_by_asc(activity::Column::Id)
         .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(&state.db)
+        .limit(page.fetch_limit());
+    let rows = state
+        .db
+        .query_all_raw(select.build(state.db.get_database_backend()))
         .await?;
-    Ok(ActivityConnection::new(
-        rows.into_iter().map(Activity).collect(),
-        page,
-        total,
-    ))
+    let mut total = None;
+    let mut activities = Vec::with_capacity(rows.len());
+    let mut categories = Vec::new();
+    for row in &rows {
+        total.get_or_insert(row.try_get::<i64>("", "total_count")?);
+        activities.push(Activity(activity::Model::from_query_result(row, "A_")?));
+        if let Some(category) = category::Model::from_query_result_optional(row, "B_")? {
+            categories.push(category);
+        }
+    }
+    let total = match total {
+        Some(total) => total as u64,
+        // A page past the end has no row to carry the total.
+        None => {
+            activity::Entity::find()
+                .filter(visibility(viewer))
+                .filter(filter_condition(q))
+                .count(&state.db)
+                .await?
+        }
+    };
+    Ok((ActivityConnection::new(activities, page, total), categories))
 }
 
 /// A page of activities, with what its selected nested fields need loaded up front.
@@ -215,7 +238,16 @@ pub async fn page_with_prefetch(
     page: Page,
 ) -> crate::error::GqlResult<ActivityConnection> {
     use crate::context::ContextExt;
-    let connection = list(ctx.state(), ctx.viewer(), q, page).await?;
+    let (connection, categories) = list(ctx.state(), ctx.viewer(), q, page).await?;
+    let loaders = ctx.data_unchecked::<crate::graphql::loaders::Loaders>();
+    loaders
+        .feed_many(categories.into_iter().map(|c| {
+            (
+                crate::graphql::loaders::ById::<category::Entity>::new(c.id),
+                c,
+            )
+        }))
+        .await;
     let models: Vec<activity::Model> = connection.edges.iter().map(|e| e.node.0.clone()).collect();
     super::loaders::prefetch(ctx, &models).await?;
     Ok(connection)
