@@ -16,7 +16,7 @@ use entity::{activity, registration, volunteer};
 
 use crate::auth::Viewer;
 use crate::context::AppState;
-use crate::domain::activities::service::{lead_department_ids, managed};
+use crate::domain::activities::service::lead_department_ids;
 use crate::error::{AppError, AppResult};
 use crate::graphql::pagination::Page;
 
@@ -292,13 +292,4 @@ async fn page_of(
         page,
         total,
     ))
-}
-
-/// Used by organizers' checks elsewhere: the activity, if the viewer organizes it.
-pub async fn managed_activity(
-    state: &AppState,
-    viewer: &Viewer,
-    id: i32,
-) -> AppResult<activity::Model> {
-    managed(&state.db, viewer, id).await
 }

@@ -851,16 +851,6 @@ pub async fn submit(
     Ok(response)
 }
 
-/// `me.feedback` with only the database at hand: the user's responses on non-anonymous
-/// surveys (those store the respondent), newest first. Anonymous responses can only be
-/// matched with the server secret: see [`feedback_of_user`].
-pub async fn feedback_of(
-    db: &DatabaseConnection,
-    user_id: i32,
-    page: Page,
-) -> AppResult<SurveyResponseConnection> {
-    responses_of(db, user_id, Vec::new(), page).await
-}
 
 /// The user's own responses, newest first, including those on anonymous surveys: their
 /// respondent key is recomputed for each anonymous survey from the user and the server
