@@ -54,7 +54,9 @@ impl AppState {
         self.cache.bump(&CacheKey::DashboardVersion).await;
     }
 
-    /// After a write that changes what anonymous visitors see of activities.
+    /// After any write: anonymous responses cached before it are no longer served. The
+    /// GraphQL handler calls it after every mutation; other writers (the command line)
+    /// call it themselves.
     pub async fn public_changed(&self) {
         self.cache.bump(&CacheKey::PublicVersion).await;
     }

@@ -161,7 +161,6 @@ impl ActivitiesMutation {
         )
         .await?;
         state.dashboards_changed().await;
-        state.public_changed().await;
         Ok(ImportPlanResult {
             plan: Plan(imported.plan),
             created_count: imported.created_count as i32,

@@ -623,7 +623,6 @@ pub async fn update(
         .ok_or(AppError::NotFound("activity"))?;
     txn.commit().await?;
     state.dashboards_changed().await;
-    state.public_changed().await;
     Ok(updated)
 }
 
@@ -680,7 +679,6 @@ pub async fn transition(
     audit::record(&txn, viewer, action, "Activity", Some(id)).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
-    state.public_changed().await;
     Ok(updated)
 }
 

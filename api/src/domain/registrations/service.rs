@@ -156,7 +156,6 @@ pub async fn register(
     }
     txn.commit().await?;
     state.dashboards_changed().await;
-    state.public_changed().await;
     Ok(created)
 }
 
@@ -194,7 +193,6 @@ pub async fn cancel(
     promote_waitlisted(&txn, found.activity_id).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
-    state.public_changed().await;
     Ok(cancelled)
 }
 

@@ -498,7 +498,6 @@ pub async fn transition(
         .ok_or(AppError::NotFound("survey"))?;
     txn.commit().await?;
     // Activity.survey and the survey lists are public.
-    state.public_changed().await;
     Ok(updated)
 }
 
@@ -850,7 +849,6 @@ pub async fn submit(
     state.dashboards_changed().await;
     Ok(response)
 }
-
 
 /// The user's own responses, newest first, including those on anonymous surveys: their
 /// respondent key is recomputed for each anonymous survey from the user and the server
