@@ -1,0 +1,391 @@
+//! The figures: a table on stdout, JSON in bench/results/, the summary in bench/README.md.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use crate::dataset::{Fixtures, Sizes};
+use crate::scenarios::{BurstCheck, ScenarioResult};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub scenario: String,
+    pub target: String,
+    pub measured: String,
+    pub met: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub started_at: String,
+    pub commit: String,
+    pub backend: String,
+    pub scale: f64,
+    pub clients: usize,
+    pub duration_secs: f64,
+    pub warmup_secs: f64,
+    pub cpus: usize,
+    pub db_max_connections: u32,
+    pub sizes: Sizes,
+    pub fixtures: Fixtures,
+    pub server_startup_ms: f64,
+    pub server_rss_high_water_mb: Option<f64>,
+    /// This backend's part of the run.
+    pub total_seconds: f64,
+    /// The whole command (every backend); 0 until it is known.
+    pub command_seconds: f64,
+    /// Peak RssAnon (heap) of the server, MB: VmRSS also counts mapped database pages.
+    pub rss_anon_peak_mb: f64,
+    pub feed_sql_by_first: Vec<(i64, u64)>,
+    pub burst: Option<BurstCheck>,
+    pub freshness: Option<String>,
+    pub scenarios: Vec<ScenarioResult>,
+    pub targets: Vec<Target>,
+}
+
+fn find<'a>(results: &'a [ScenarioResult], name: &str) -> Option<&'a ScenarioResult> {
+    results.iter().find(|r| r.name == name)
+}
+
+fn thousands(n: f64) -> String {
+    let n = n.round() as i64;
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+impl Report {
+    /// Every target of issue 8 against what this run measured.
+    pub fn evaluate(&mut self) {
+        let mut targets = Vec::new();
+        let results = &self.scenarios;
+        let throughput = |targets: &mut Vec<Target>,
+                          name: &str,
+                          label: &str,
+                          min_rps: f64,
+                          max_p99: Option<f64>| {
+            if let Some(r) = find(results, name) {
+                let rps = r.requests_per_second.unwrap_or(0.0);
+                targets.push(Target {
+                    scenario: label.to_owned(),
+                    target: format!("≥ {} req/s", thousands(min_rps)),
+                    measured: format!("{} req/s ({} errors)", thousands(rps), r.errors),
+                    met: rps >= min_rps && r.errors == 0,
+                });
+                if let Some(max_p99) = max_p99 {
+                    targets.push(Target {
+                        scenario: label.to_owned(),
+                        target: format!("p99 ≤ {max_p99} ms at 32 clients"),
+                        measured: format!("p99 {:.1} ms at {} clients", r.p99_ms, r.clients),
+                        met: r.p99_ms <= max_p99 && r.clients >= 32,
+                    });
+                }
+            }
+        };
+        throughput(
+            &mut targets,
+            "feed-signed-in",
+            "ActivityFeed (first 20), signed in, uncached",
+            2_000.0,
+            Some(30.0),
+        );
+        if let Some(r) = find(results, "feed-signed-in") {
+            let worst = self
+                .feed_sql_by_first
+                .iter()
+                .map(|(_, n)| *n)
+                .max()
+                .unwrap_or(0);
+            targets.push(Target {
+                scenario: "ActivityFeed (first 20), signed in, uncached".to_owned(),
+                target: "≤ 5 SQL statements per request whatever `first`".to_owned(),
+                measured: format!(
+                    "{} (first {}); {:.2} on average under load",
+                    worst,
+                    self.feed_sql_by_first
+                        .iter()
+                        .map(|(first, n)| format!("{first}: {n}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    r.sql_per_request
+                ),
+                met: worst <= 5 && r.sql_per_request <= 5.0 && !self.feed_sql_by_first.is_empty(),
+            });
+        }
+        throughput(
+            &mut targets,
+            "feed-anonymous",
+            "ActivityFeed (first 20), anonymous",
+            10_000.0,
+            None,
+        );
+        throughput(
+            &mut targets,
+            "dashboard-overview-cached",
+            "DashboardOverview, cached",
+            10_000.0,
+            Some(25.0),
+        );
+        throughput(
+            &mut targets,
+            "dashboard-hours-cached",
+            "DashboardHours, cached",
+            10_000.0,
+            Some(25.0),
+        );
+        if let Some(r) = find(results, "dashboard-hours-cold") {
+            targets.push(Target {
+                scenario: "DashboardHours, cold, whole dataset".to_owned(),
+                target: "≤ 300 ms".to_owned(),
+                measured: format!(
+                    "median {:.0} ms, worst {:.0} ms of {}",
+                    r.p50_ms, r.max_ms, r.requests
+                ),
+                met: r.max_ms <= 300.0 && r.requests > 0,
+            });
+        }
+        throughput(
+            &mut targets,
+            "register-spread",
+            "RegisterForActivity over many activities",
+            1_800.0,
+            Some(30.0),
+        );
+        if let Some(b) = &self.burst {
+            targets.push(Target {
+                scenario: "RegisterForActivity burst: 500 at once, capacity 50".to_owned(),
+                target: "exactly 50 REGISTERED, 450 WAITLISTED, no errors".to_owned(),
+                measured: format!(
+                    "{} REGISTERED, {} WAITLISTED, {} errors (counters {}/{}, positions {})",
+                    b.registered,
+                    b.waitlisted,
+                    b.errors,
+                    b.registered_count,
+                    b.waitlist_count,
+                    if b.waitlist_positions_ok {
+                        "1..450"
+                    } else {
+                        "WRONG"
+                    }
+                ),
+                met: b.ok,
+            });
+        }
+        if let Some(peak) = self.server_rss_high_water_mb {
+            let worst = self
+                .scenarios
+                .iter()
+                .max_by(|a, b| a.peak_rss_mb.total_cmp(&b.peak_rss_mb));
+            targets.push(Target {
+                scenario: "Server memory under all of the above".to_owned(),
+                target: "RSS ≤ 64 MB".to_owned(),
+                measured: format!(
+                    "peak {:.1} MB (VmHWM; heap RssAnon peak {:.1} MB){}",
+                    peak,
+                    self.rss_anon_peak_mb,
+                    worst.map_or(String::new(), |w| format!(", highest during {}", w.name))
+                ),
+                met: peak <= 64.0,
+            });
+        }
+        targets.push(Target {
+            scenario: "Database pool".to_owned(),
+            target: "≤ 16 connections".to_owned(),
+            measured: format!("TONGXIN_DB_MAX_CONNECTIONS={}", self.db_max_connections),
+            met: self.db_max_connections <= 16,
+        });
+        let whole = if self.command_seconds > 0.0 {
+            self.command_seconds
+        } else {
+            self.total_seconds
+        };
+        targets.push(Target {
+            scenario: "The whole benchmark".to_owned(),
+            target: "one command, < 10 minutes".to_owned(),
+            measured: format!(
+                "{whole:.0} s for the command; this backend {:.0} s (load {:.0} s)",
+                self.total_seconds, self.fixtures.load_seconds
+            ),
+            met: whole < 600.0,
+        });
+        self.targets = targets;
+    }
+
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\nTongxin benchmark — {} — scale {} — {} clients × {} s — {} CPUs — commit {}",
+            self.backend, self.scale, self.clients, self.duration_secs, self.cpus, self.commit
+        );
+        let _ = writeln!(
+            out,
+            "{:<26} {:>7} {:>9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8}",
+            "scenario",
+            "clients",
+            "requests",
+            "req/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "SQL/req",
+            "RSS MB"
+        );
+        let _ = writeln!(out, "{}", "-".repeat(117));
+        for r in &self.scenarios {
+            let _ = writeln!(
+                out,
+                "{:<26} {:>7} {:>9} {:>10} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>8.2} {:>8.1}",
+                r.name,
+                r.clients,
+                r.requests,
+                r.requests_per_second
+                    .map_or("—".to_owned(), |v| format!("{v:.0}")),
+                r.p50_ms,
+                r.p95_ms,
+                r.p99_ms,
+                r.max_ms,
+                r.errors,
+                r.sql_per_request,
+                r.peak_rss_mb
+            );
+        }
+        if let Some(hwm) = self.server_rss_high_water_mb {
+            let _ = writeln!(
+                out,
+                "server peak RSS (VmHWM): {hwm:.1} MB, of which heap (RssAnon) at most {:.1} MB",
+                self.rss_anon_peak_mb
+            );
+        }
+        if let Some(fresh) = &self.freshness {
+            let _ = writeln!(out, "{fresh}");
+        }
+        let _ = writeln!(out, "\n{:<54} {:<50} {:<5} measured", "target", "", "met");
+        let _ = writeln!(out, "{}", "-".repeat(117));
+        for t in &self.targets {
+            let _ = writeln!(
+                out,
+                "{:<54} {:<50} {:<5} {}",
+                t.scenario,
+                t.target,
+                if t.met { "yes" } else { "NO" },
+                t.measured
+            );
+        }
+        out
+    }
+
+    /// The summary kept in bench/README.md between its markers.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let counts = |table: &str| {
+            self.fixtures
+                .counts
+                .iter()
+                .find(|(t, _)| t == table)
+                .map_or(0, |(_, n)| *n)
+        };
+        let _ = writeln!(
+            out,
+            "Last run: {} UTC, commit `{}`, {} at scale {} ({} activities, {} volunteers, {} registrations, \
+             {} service records, {} survey responses, {} rectifications; loaded in {:.0} s), \
+             {} clients × {} s per scenario after {} s of warm-up, {} CPUs, pool of {} connections, \
+             this backend {:.0} s.\n",
+            self.started_at,
+            self.commit,
+            self.backend,
+            self.scale,
+            thousands(counts("activities") as f64),
+            thousands(counts("volunteers") as f64),
+            thousands(counts("registrations") as f64),
+            thousands(counts("service_records") as f64),
+            thousands(counts("survey_responses") as f64),
+            thousands(counts("rectifications") as f64),
+            self.fixtures.load_seconds,
+            self.clients,
+            self.duration_secs,
+            self.warmup_secs,
+            self.cpus,
+            self.db_max_connections,
+            self.total_seconds
+        );
+        let _ = writeln!(out, "| scenario | target | measured | met? |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for t in &self.targets {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                t.scenario,
+                t.target,
+                t.measured,
+                if t.met { "yes" } else { "**no**" }
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\n| scenario | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | SQL/req | peak RSS MB |"
+        );
+        let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        for r in &self.scenarios {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.2} | {:.1} |",
+                r.name,
+                r.clients,
+                r.requests,
+                r.requests_per_second.map_or("—".to_owned(), thousands),
+                r.p50_ms,
+                r.p95_ms,
+                r.p99_ms,
+                r.max_ms,
+                r.errors,
+                r.sql_per_request,
+                r.peak_rss_mb
+            );
+        }
+        if let Some(fresh) = &self.freshness {
+            let _ = writeln!(out, "\nFreshness: {fresh}.");
+        }
+        out
+    }
+
+    pub fn write_json(&self, dir: &Path, stamp: &str) -> anyhow::Result<std::path::PathBuf> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let path = dir.join(format!("{stamp}-{}.json", self.backend.to_lowercase()));
+        std::fs::write(&path, serde_json::to_string_pretty(self)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+}
+
+pub const README_START: &str = "<!-- bench:last-run:start -->";
+pub const README_END: &str = "<!-- bench:last-run:end -->";
+
+/// Replaces the summary between the markers of bench/README.md.
+pub fn update_readme(readme: &Path, summary: &str) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(readme).with_context(|| format!("reading {}", readme.display()))?;
+    let (Some(start), Some(end)) = (text.find(README_START), text.find(README_END)) else {
+        anyhow::bail!(
+            "{} has no {README_START} … {README_END} markers",
+            readme.display()
+        );
+    };
+    let updated = format!(
+        "{}{README_START}\n{summary}{}",
+        &text[..start],
+        &text[end..]
+    );
+    std::fs::write(readme, updated).with_context(|| format!("writing {}", readme.display()))?;
+    Ok(())
+}

@@ -1,0 +1,816 @@
+//! The scenarios of issue 8, each against the running server.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail, ensure};
+use api::auth::JwtKeys;
+use entity::enums::Role;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::dataset::{self, Fixtures};
+use crate::driver::{self, MakeRequest, Request, Rng};
+use crate::operations::{Operations, body};
+use crate::server::Server;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub description: String,
+    pub clients: usize,
+    /// Requests answered in the measured window (or single requests, for cold runs).
+    pub requests: u64,
+    pub seconds: f64,
+    /// `None` for scenarios of single timed requests.
+    pub requests_per_second: Option<f64>,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+    pub errors: u64,
+    pub sql_per_request: f64,
+    pub peak_rss_mb: f64,
+    pub tags: BTreeMap<String, u64>,
+    pub notes: Vec<String>,
+    pub error_samples: Vec<String>,
+}
+
+pub struct Bench {
+    pub http: reqwest::Client,
+    pub url: String,
+    pub server: Server,
+    pub ops: Operations,
+    pub jwt: JwtKeys,
+    pub fixtures: Fixtures,
+    pub db: DatabaseConnection,
+    pub clients: usize,
+    pub warmup: Duration,
+    pub duration: Duration,
+    pub burst: usize,
+    pub cold_runs: usize,
+    pub results: Vec<ScenarioResult>,
+    /// Statements per request of the signed-in feed by `first`.
+    pub feed_sql_by_first: Vec<(i64, u64)>,
+    pub burst_check: Option<BurstCheck>,
+    pub freshness_check: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BurstCheck {
+    pub registered: i64,
+    pub waitlisted: i64,
+    pub errors: u64,
+    pub registered_count: i64,
+    pub waitlist_count: i64,
+    pub waitlist_positions_ok: bool,
+    pub ok: bool,
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+fn volunteer_roles() -> Vec<Role> {
+    vec![Role::Resident, Role::Volunteer]
+}
+
+impl Bench {
+    fn token(&self, user: i32, roles: Vec<Role>) -> String {
+        self.jwt.issue(user, "bench", roles, None).expect("token")
+    }
+
+    fn volunteer_token(&self, volunteer: i64) -> String {
+        self.token(dataset::volunteer_user(volunteer), volunteer_roles())
+    }
+
+    async fn ids(&self, sql: &str) -> anyhow::Result<Vec<i64>> {
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .with_context(|| sql.to_owned())?;
+        rows.into_iter()
+            .map(|row| {
+                row.try_get_by_index::<i64>(0)
+                    .or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from))
+                    .map_err(Into::into)
+            })
+            .collect()
+    }
+
+    async fn pairs(&self, sql: &str) -> anyhow::Result<Vec<(i64, i64)>> {
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .with_context(|| sql.to_owned())?;
+        let get = |row: &sea_orm::QueryResult, i: usize| -> anyhow::Result<i64> {
+            Ok(row
+                .try_get_by_index::<i64>(i)
+                .or_else(|_| row.try_get_by_index::<i32>(i).map(i64::from))?)
+        };
+        rows.iter()
+            .map(|row| Ok((get(row, 0)?, get(row, 1)?)))
+            .collect()
+    }
+
+    /// One request, timed, with the statements it ran.
+    async fn single(&self, request: Request) -> anyhow::Result<(Duration, u64, Value)> {
+        let before = self.server.sql_statements(&self.http).await?;
+        let started = Instant::now();
+        let (status, bytes) = driver::send(&self.http, &self.url, request).await?;
+        let elapsed = started.elapsed();
+        let after = self.server.sql_statements(&self.http).await?;
+        let value: Value = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{status}: {}", String::from_utf8_lossy(&bytes)))?;
+        ensure!(
+            status == 200 && value.get("errors").is_none(),
+            "request failed: {status} {value}"
+        );
+        Ok((elapsed, after - before, value))
+    }
+
+    /// Runs a load and records it.
+    async fn measure(
+        &mut self,
+        name: &str,
+        description: &str,
+        make: MakeRequest,
+        tags: &[&str],
+    ) -> anyhow::Result<ScenarioResult> {
+        eprintln!(
+            "▶ {name}: {} clients, {:.0} s (+{:.0} s warm-up)",
+            self.clients,
+            self.duration.as_secs_f64(),
+            self.warmup.as_secs_f64()
+        );
+        let before = self.server.sql_statements(&self.http).await?;
+        self.server.reset_peak_rss();
+        let mut outcome = driver::run(
+            &self.http,
+            &self.url,
+            self.clients,
+            self.warmup,
+            self.duration,
+            make,
+            tags,
+        )
+        .await;
+        let after = self.server.sql_statements(&self.http).await?;
+        let peak = self.server.peak_rss();
+        let stats = driver::stats(&mut outcome.latencies_us);
+        let seconds = outcome.measured.as_secs_f64();
+        let result = ScenarioResult {
+            name: name.to_owned(),
+            description: description.to_owned(),
+            clients: self.clients,
+            requests: outcome.requests,
+            seconds,
+            requests_per_second: Some(outcome.requests as f64 / seconds),
+            p50_ms: stats.p50_ms,
+            p95_ms: stats.p95_ms,
+            p99_ms: stats.p99_ms,
+            max_ms: stats.max_ms,
+            mean_ms: stats.mean_ms,
+            errors: outcome.errors,
+            sql_per_request: (after - before) as f64 / outcome.total_requests.max(1) as f64,
+            peak_rss_mb: mb(peak),
+            tags: outcome.tags,
+            notes: Vec::new(),
+            error_samples: outcome.error_samples,
+        };
+        eprintln!(
+            "  {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, {:.2} SQL/req, RSS {:.1} MB",
+            result.requests_per_second.unwrap_or(0.0),
+            result.p50_ms,
+            result.p99_ms,
+            result.errors,
+            result.sql_per_request,
+            result.peak_rss_mb
+        );
+        for sample in &result.error_samples {
+            eprintln!("  error: {sample}");
+        }
+        Ok(result)
+    }
+
+    pub async fn feed_anonymous(&mut self) -> anyhow::Result<()> {
+        let request = body(
+            &self.ops.activity_feed,
+            "ActivityFeed",
+            json!({ "first": 20 }),
+        );
+        let make: MakeRequest = Arc::new(move |_, _| Request {
+            body: request.clone(),
+            token: None,
+        });
+        let result = self
+            .measure(
+                "feed-anonymous",
+                "ActivityFeed, first 20, no token",
+                make,
+                &[],
+            )
+            .await?;
+        self.results.push(result);
+        Ok(())
+    }
+
+    /// Volunteers with a live registration among the first page of the feed.
+    async fn first_page_volunteers(&self) -> anyhow::Result<Vec<i64>> {
+        self.ids(
+            "SELECT DISTINCT r.volunteer_id FROM registrations r WHERE r.status <> 'CANCELLED' \
+             AND r.activity_id IN (SELECT id FROM activities WHERE status IN ('PUBLISHED', 'COMPLETED') \
+               ORDER BY CASE WHEN starts_at IS NULL THEN 1 ELSE 0 END, starts_at, seq_no, id LIMIT 20) \
+             ORDER BY r.volunteer_id LIMIT 1000",
+        )
+        .await
+    }
+
+    pub async fn feed_signed_in(&mut self) -> anyhow::Result<()> {
+        let volunteers = self.first_page_volunteers().await?;
+        ensure!(
+            !volunteers.is_empty(),
+            "no volunteer registered on the first page"
+        );
+        // Statements per request, whatever `first` is.
+        for first in [1, 20, 100] {
+            let request = Request {
+                body: body(
+                    &self.ops.activity_feed,
+                    "ActivityFeed",
+                    json!({ "first": first }),
+                ),
+                token: Some(self.volunteer_token(volunteers[0])),
+            };
+            let (_, statements, value) = self.single(request).await?;
+            let edges = value["data"]["activities"]["edges"]
+                .as_array()
+                .map_or(0, Vec::len);
+            ensure!(
+                edges as i64 == first,
+                "feed with first {first} returned {edges} edges"
+            );
+            self.feed_sql_by_first.push((first, statements));
+        }
+        let tokens: Arc<Vec<String>> = Arc::new(
+            volunteers
+                .iter()
+                .map(|v| self.volunteer_token(*v))
+                .collect(),
+        );
+        let request = body(
+            &self.ops.activity_feed,
+            "ActivityFeed",
+            json!({ "first": 20 }),
+        );
+        let make: MakeRequest = Arc::new(move |_, rng: &mut Rng| Request {
+            body: request.clone(),
+            token: Some(tokens[rng.below(tokens.len() as u64) as usize].clone()),
+        });
+        let mut result = self
+            .measure(
+                "feed-signed-in",
+                "ActivityFeed, first 20, volunteers with registrations on the page (viewerRegistration)",
+                make,
+                &["\"viewerRegistration\":{"],
+            )
+            .await?;
+        result.notes.push(format!(
+            "{} volunteers; SQL statements of one request by first: {}",
+            volunteers.len(),
+            self.feed_sql_by_first
+                .iter()
+                .map(|(first, n)| format!("first {first}: {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        self.results.push(result);
+        Ok(())
+    }
+
+    pub async fn activity_detail(&mut self) -> anyhow::Result<()> {
+        let ids = Arc::new(
+            self.ids(&format!(
+                "SELECT id FROM activities WHERE status IN ('PUBLISHED', 'COMPLETED') AND id <= {} ORDER BY id",
+                self.fixtures.burst_activity - 1
+            ))
+            .await?,
+        );
+        ensure!(!ids.is_empty(), "no visible activity");
+        let tokens: Arc<Vec<String>> = Arc::new(
+            (0..2000)
+                .map(|i| self.volunteer_token(1 + (i * 97) % self.fixtures.volunteers))
+                .collect(),
+        );
+        let query = self.ops.activity_detail.clone();
+        let make: MakeRequest = Arc::new(move |_, rng: &mut Rng| {
+            let id = ids[rng.below(ids.len() as u64) as usize];
+            Request {
+                body: body(&query, "ActivityDetail", json!({ "id": id.to_string() })),
+                token: Some(tokens[rng.below(tokens.len() as u64) as usize].clone()),
+            }
+        });
+        let result = self
+            .measure(
+                "activity-detail",
+                "ActivityDetail of a random visible activity, signed-in volunteer",
+                make,
+                &[],
+            )
+            .await?;
+        self.results.push(result);
+        Ok(())
+    }
+
+    fn viewer_token(&self) -> String {
+        self.token(dataset::VIEWER_USER, vec![Role::Resident, Role::Viewer])
+    }
+
+    pub async fn dashboard_cached(&mut self, hours: bool) -> anyhow::Result<()> {
+        let (query, operation, name) = if hours {
+            (
+                &self.ops.dashboard_hours,
+                "DashboardHours",
+                "dashboard-hours-cached",
+            )
+        } else {
+            (
+                &self.ops.dashboard_overview,
+                "DashboardOverview",
+                "dashboard-overview-cached",
+            )
+        };
+        let request = body(query, operation, json!({}));
+        let token = self.viewer_token();
+        // One request computes and caches every figure; the load then reads the cache.
+        let (first, _, _) = self
+            .single(Request {
+                body: request.clone(),
+                token: Some(token.clone()),
+            })
+            .await?;
+        let make: MakeRequest = Arc::new(move |_, _| Request {
+            body: request.clone(),
+            token: Some(token.clone()),
+        });
+        let mut result = self
+            .measure(
+                name,
+                &format!("{operation}, whole dataset (no range), viewer, answered from the cache"),
+                make,
+                &[],
+            )
+            .await?;
+        result.notes.push(format!(
+            "the request that filled the cache took {:.1} ms",
+            first.as_secs_f64() * 1000.0
+        ));
+        self.results.push(result);
+        Ok(())
+    }
+
+    pub async fn survey_submit(&mut self) -> anyhow::Result<()> {
+        let surveys = Arc::new(self.fixtures.bench_surveys.clone());
+        let volunteers = self.fixtures.volunteers as u64;
+        let query = self.ops.submit_survey.clone();
+        let jwt = self.jwt.clone();
+        let make: MakeRequest = Arc::new(move |seq, rng: &mut Rng| {
+            // Each (survey, resident) once: a resident answers a survey only once.
+            let survey = surveys[((seq / volunteers) % surveys.len() as u64) as usize];
+            let volunteer = 1 + (seq % volunteers) as i64;
+            let [satisfaction, choice, rating, text] = dataset::question_ids(survey);
+            let options = dataset::option_ids(survey);
+            let level = match rng.below(100) {
+                0..50 => "VERY_SATISFIED",
+                50..80 => "SATISFIED",
+                80..90 => "BASICALLY_SATISFIED",
+                90..97 => "DISSATISFIED",
+                _ => "VERY_DISSATISFIED",
+            };
+            let mut answers = vec![
+                json!({ "questionId": satisfaction.to_string(), "level": level }),
+                json!({ "questionId": choice.to_string(), "optionIds": [options[rng.below(3) as usize].to_string()] }),
+                json!({ "questionId": rating.to_string(), "rating": 1 + rng.below(5) }),
+            ];
+            if rng.below(3) == 0 {
+                answers.push(
+                    json!({ "questionId": text.to_string(), "text": "希望多组织类似的活动。" }),
+                );
+            }
+            Request {
+                body: body(
+                    &query,
+                    "SubmitSurveyResponse",
+                    json!({ "input": {
+                        "surveyId": survey.to_string(),
+                        "channel": "MINI_PROGRAM",
+                        "answers": answers,
+                        "requestId": format!("bench-{seq}"),
+                    }}),
+                ),
+                token: Some(
+                    jwt.issue(
+                        dataset::volunteer_user(volunteer),
+                        "bench",
+                        volunteer_roles(),
+                        None,
+                    )
+                    .expect("token"),
+                ),
+            }
+        });
+        let result = self
+            .measure(
+                "survey-submit",
+                "SubmitSurveyResponse (MINI_PROGRAM, 3–4 answers, ~10% dissatisfied open a rectification), each resident once",
+                make,
+                &["\"rectification\":{"],
+            )
+            .await?;
+        self.results.push(result);
+        Ok(())
+    }
+
+    /// Published activities still open for registration, the spare fixtures included (so
+    /// that small scales have enough pairs), the burst's activity not.
+    async fn open_activities(&self) -> anyhow::Result<Vec<i64>> {
+        self.ids(&format!(
+            "SELECT id FROM activities WHERE id <> {} AND status = 'PUBLISHED' AND start_date > '{}' \
+             AND published_at IS NOT NULL AND registration_opens_at IS NULL AND registration_closes_at IS NULL \
+             ORDER BY id",
+            self.fixtures.burst_activity,
+            dataset::today()
+        ))
+        .await
+    }
+
+    pub async fn register_spread(&mut self) -> anyhow::Result<()> {
+        let mut activities = self.open_activities().await?;
+        ensure!(!activities.is_empty(), "no activity open for registration");
+        let volunteers = self.fixtures.volunteers;
+        // Pairs (k mod n, k·p mod V) never repeat while gcd(n, V) = 1 and gcd(p, V) = 1.
+        while activities.len() > 1 && gcd(activities.len() as i64, volunteers) != 1 {
+            activities.pop();
+        }
+        let p = [7919, 7927, 7933, 7937]
+            .into_iter()
+            .find(|p| gcd(*p, volunteers) == 1)
+            .context("no stride coprime with the volunteer count")?;
+        let taken: HashSet<(i64, i64)> = self
+            .pairs(&format!(
+                "SELECT activity_id, volunteer_id FROM registrations WHERE status <> 'CANCELLED' \
+                 AND activity_id IN ({})",
+                activities
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .await?
+            .into_iter()
+            .collect();
+        let count = activities.len();
+        let taken_count = taken.len();
+        let activities = Arc::new(activities);
+        let taken = Arc::new(taken);
+        let counter = Arc::new(AtomicU64::new(0));
+        let query = self.ops.register.clone();
+        let jwt = self.jwt.clone();
+        let make: MakeRequest = Arc::new(move |_, _| {
+            let (activity, volunteer) = loop {
+                let k = counter.fetch_add(1, Ordering::Relaxed) as i64;
+                let activity = activities[(k % activities.len() as i64) as usize];
+                let volunteer = 1 + (k * p) % volunteers;
+                if !taken.contains(&(activity, volunteer)) {
+                    break (activity, volunteer);
+                }
+            };
+            Request {
+                body: body(
+                    &query,
+                    "RegisterForActivity",
+                    json!({ "activityId": activity.to_string() }),
+                ),
+                token: Some(
+                    jwt.issue(
+                        dataset::volunteer_user(volunteer),
+                        "bench",
+                        volunteer_roles(),
+                        None,
+                    )
+                    .expect("token"),
+                ),
+            }
+        });
+        let mut result = self
+            .measure(
+                "register-spread",
+                "RegisterForActivity, a new (volunteer, activity) pair each time, over the activities open for registration",
+                make,
+                &["\"REGISTERED\"", "\"WAITLISTED\""],
+            )
+            .await?;
+        result.notes.push(format!(
+            "{count} open activities, {taken_count} live registrations on them before"
+        ));
+        self.results.push(result);
+        Ok(())
+    }
+
+    pub async fn register_burst(&mut self) -> anyhow::Result<()> {
+        let activity = self.fixtures.burst_activity;
+        let n = self.burst;
+        eprintln!("▶ register-burst: {n} volunteers at once on activity {activity} (capacity 50)");
+        let requests: Vec<Request> = (0..n as i64)
+            .map(|i| Request {
+                body: body(
+                    &self.ops.register,
+                    "RegisterForActivity",
+                    json!({ "activityId": activity.to_string() }),
+                ),
+                token: Some(self.volunteer_token(1 + i)),
+            })
+            .collect();
+        let before = self.server.sql_statements(&self.http).await?;
+        self.server.reset_peak_rss();
+        let barrier = Arc::new(tokio::sync::Barrier::new(n));
+        let started = Instant::now();
+        let mut handles = Vec::with_capacity(n);
+        for request in requests {
+            let http = self.http.clone();
+            let url = self.url.clone();
+            let barrier = barrier.clone();
+            handles.push(tokio::spawn(async move {
+                barrier.wait().await;
+                let sent = Instant::now();
+                let result = driver::send(&http, &url, request).await;
+                (sent.elapsed(), result)
+            }));
+        }
+        let mut latencies = Vec::with_capacity(n);
+        let mut errors = 0u64;
+        let mut samples = Vec::new();
+        let mut positions = Vec::new();
+        let mut tags: BTreeMap<String, u64> = BTreeMap::new();
+        for handle in handles {
+            let (elapsed, result) = handle.await?;
+            latencies.push(elapsed.as_micros() as u32);
+            match result {
+                Ok((200, bytes)) => {
+                    let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                    let registration = &value["data"]["registerForActivity"];
+                    if value.get("errors").is_some() || registration.is_null() {
+                        errors += 1;
+                        if samples.len() < 3 {
+                            samples.push(value.to_string());
+                        }
+                        continue;
+                    }
+                    let status = registration["status"].as_str().unwrap_or("?").to_owned();
+                    *tags.entry(status).or_default() += 1;
+                    if let Some(position) = registration["waitlistPosition"].as_i64() {
+                        positions.push(position);
+                    }
+                }
+                Ok((status, bytes)) => {
+                    errors += 1;
+                    if samples.len() < 3 {
+                        samples.push(format!("{status}: {}", String::from_utf8_lossy(&bytes)));
+                    }
+                }
+                Err(err) => {
+                    errors += 1;
+                    if samples.len() < 3 {
+                        samples.push(format!("transport: {err}"));
+                    }
+                }
+            }
+        }
+        let wall = started.elapsed();
+        let after = self.server.sql_statements(&self.http).await?;
+        let peak = self.server.peak_rss();
+        let counts = self
+            .pairs(&format!(
+                "SELECT CASE status WHEN 'REGISTERED' THEN 1 WHEN 'WAITLISTED' THEN 2 ELSE 3 END, COUNT(*) \
+                 FROM registrations WHERE activity_id = {activity} GROUP BY status"
+            ))
+            .await?;
+        let count_of = |code: i64| {
+            counts
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map_or(0, |(_, n)| *n)
+        };
+        let stored = self
+            .pairs(&format!(
+                "SELECT registered_count, waitlist_count FROM activities WHERE id = {activity}"
+            ))
+            .await?;
+        let (registered_count, waitlist_count) = stored.first().copied().unwrap_or((-1, -1));
+        let capacity = dataset::BURST_CAPACITY;
+        let expected_waitlist = n as i64 - capacity;
+        positions.sort_unstable();
+        let waitlist_positions_ok = positions == (1..=expected_waitlist).collect::<Vec<_>>();
+        let registered = count_of(1);
+        let waitlisted = count_of(2);
+        let check = BurstCheck {
+            registered,
+            waitlisted,
+            errors,
+            registered_count,
+            waitlist_count,
+            waitlist_positions_ok,
+            ok: registered == capacity
+                && waitlisted == expected_waitlist
+                && errors == 0
+                && registered_count == capacity
+                && waitlist_count == expected_waitlist
+                && waitlist_positions_ok,
+        };
+        let stats = driver::stats(&mut latencies);
+        let result = ScenarioResult {
+            name: "register-burst".to_owned(),
+            description: format!(
+                "{n} RegisterForActivity at once on one activity of capacity {capacity}"
+            ),
+            clients: n,
+            requests: n as u64,
+            seconds: wall.as_secs_f64(),
+            requests_per_second: Some(n as f64 / wall.as_secs_f64()),
+            p50_ms: stats.p50_ms,
+            p95_ms: stats.p95_ms,
+            p99_ms: stats.p99_ms,
+            max_ms: stats.max_ms,
+            mean_ms: stats.mean_ms,
+            errors,
+            sql_per_request: (after - before) as f64 / n as f64,
+            peak_rss_mb: mb(peak),
+            tags,
+            notes: vec![format!(
+                "database after the burst: {registered} REGISTERED, {waitlisted} WAITLISTED; \
+                 activity counters {registered_count}/{waitlist_count}; waitlist positions 1..{expected_waitlist} each once: {waitlist_positions_ok}; \
+                 all {n} answered in {:.0} ms",
+                wall.as_secs_f64() * 1000.0
+            )],
+            error_samples: samples,
+        };
+        eprintln!(
+            "  {registered} REGISTERED, {waitlisted} WAITLISTED, {errors} errors, p99 {:.1} ms, {:.1} SQL/req",
+            result.p99_ms, result.sql_per_request
+        );
+        self.burst_check = Some(check);
+        self.results.push(result);
+        Ok(())
+    }
+
+    /// The first DashboardHours and DashboardOverview after a change, one at a time: each
+    /// run completes a spare activity (which bumps the dashboard version) first.
+    pub async fn dashboard_cold(&mut self) -> anyhow::Result<()> {
+        let runs = self.cold_runs.min(self.fixtures.spare_activities.len());
+        eprintln!(
+            "▶ dashboard-cold: {runs} runs of completeActivity, then DashboardHours and DashboardOverview"
+        );
+        let admin = self.token(dataset::ADMIN_USER, vec![Role::Resident, Role::Admin]);
+        let viewer = self.viewer_token();
+        self.server.reset_peak_rss();
+        let mut hours = Vec::new();
+        let mut overview = Vec::new();
+        let mut hours_sql = 0;
+        let mut overview_sql = 0;
+        for (run, activity) in self.fixtures.spare_activities[..runs]
+            .iter()
+            .copied()
+            .enumerate()
+        {
+            let anonymous_detail = Request {
+                body: body(
+                    &self.ops.activity_detail,
+                    "ActivityDetail",
+                    json!({ "id": activity.to_string() }),
+                ),
+                token: None,
+            };
+            if run == 0 {
+                let (_, _, before) = self.single(anonymous_detail).await?;
+                ensure!(
+                    before["data"]["activity"]["status"] == "PUBLISHED",
+                    "spare activity {activity} is not PUBLISHED: {before}"
+                );
+            }
+            self.single(Request {
+                body: body(
+                    &self.ops.complete_activity,
+                    "CompleteActivity",
+                    json!({ "id": activity.to_string() }),
+                ),
+                token: Some(admin.clone()),
+            })
+            .await
+            .context("completeActivity")?;
+            if run == 0 {
+                // The anonymous view must show the change at once.
+                let (_, _, after) = self
+                    .single(Request {
+                        body: body(
+                            &self.ops.activity_detail,
+                            "ActivityDetail",
+                            json!({ "id": activity.to_string() }),
+                        ),
+                        token: None,
+                    })
+                    .await?;
+                let status = after["data"]["activity"]["status"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_owned();
+                self.freshness_check = Some(format!(
+                    "anonymous ActivityDetail right after completeActivity: {status}{}",
+                    if status == "COMPLETED" {
+                        " (fresh)"
+                    } else {
+                        " (STALE)"
+                    }
+                ));
+            }
+            let (elapsed, statements, value) = self
+                .single(Request {
+                    body: body(&self.ops.dashboard_hours, "DashboardHours", json!({})),
+                    token: Some(viewer.clone()),
+                })
+                .await?;
+            if value["data"]["dashboard"]["hoursByDepartment"]
+                .as_array()
+                .is_none_or(Vec::is_empty)
+            {
+                bail!("DashboardHours answered no departments: {value}");
+            }
+            hours.push(elapsed.as_micros() as u32);
+            hours_sql += statements;
+            let (elapsed, statements, _) = self
+                .single(Request {
+                    body: body(&self.ops.dashboard_overview, "DashboardOverview", json!({})),
+                    token: Some(viewer.clone()),
+                })
+                .await?;
+            overview.push(elapsed.as_micros() as u32);
+            overview_sql += statements;
+            eprintln!(
+                "  run {}: DashboardHours {:.0} ms, DashboardOverview {:.0} ms",
+                run + 1,
+                *hours.last().expect("pushed") as f64 / 1000.0,
+                *overview.last().expect("pushed") as f64 / 1000.0
+            );
+        }
+        let peak = self.server.peak_rss();
+        for (name, operation, mut latencies, statements) in [
+            ("dashboard-hours-cold", "DashboardHours", hours, hours_sql),
+            (
+                "dashboard-overview-cold",
+                "DashboardOverview",
+                overview,
+                overview_sql,
+            ),
+        ] {
+            let n = latencies.len();
+            let stats = driver::stats(&mut latencies);
+            self.results.push(ScenarioResult {
+                name: name.to_owned(),
+                description: format!(
+                    "{operation}, whole dataset, first request after a version bump (completeActivity), one at a time"
+                ),
+                clients: 1,
+                requests: n as u64,
+                seconds: 0.0,
+                requests_per_second: None,
+                p50_ms: stats.p50_ms,
+                p95_ms: stats.p95_ms,
+                p99_ms: stats.p99_ms,
+                max_ms: stats.max_ms,
+                mean_ms: stats.mean_ms,
+                errors: 0,
+                sql_per_request: statements as f64 / n.max(1) as f64,
+                peak_rss_mb: mb(peak),
+                tags: BTreeMap::new(),
+                notes: vec![format!("{n} single requests")],
+                error_samples: Vec::new(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 { a.abs() } else { gcd(b, a % b) }
+}
