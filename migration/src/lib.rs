@@ -24,6 +24,7 @@ mod m20260101_000018_create_answers;
 mod m20260101_000019_create_rectifications;
 mod m20260101_000020_create_refresh_sessions;
 mod m20260101_000021_create_audit_entries;
+mod m20260102_000022_index_public_feed;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000019_create_rectifications::Migration),
             Box::new(m20260101_000020_create_refresh_sessions::Migration),
             Box::new(m20260101_000021_create_audit_entries::Migration),
+            Box::new(m20260102_000022_index_public_feed::Migration),
         ]
     }
 }

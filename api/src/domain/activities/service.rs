@@ -4,8 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-    TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::Value as Json;
 
@@ -188,46 +187,29 @@ pub async fn list(
     q: &ActivityQuery,
     page: Page,
 ) -> AppResult<(ActivityConnection, Vec<category::Model>)> {
-    // One statement: the page, each row's category, and the total (a window count).
-    let select = activity::Entity::find()
-        .find_also_related(category::Entity)
+    let visible = activity::Entity::find()
         .filter(visibility(viewer))
-        .filter(filter_condition(q))
-        .column_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
-        // Dated activities first, by date then plan order; undated ones last.
-        .order_by_asc(Expr::cust(
-            "CASE WHEN activities.starts_at IS NULL THEN 1 ELSE 0 END",
-        ))
+        .filter(filter_condition(q));
+    // A separate count: a window count over the page query would make the database read
+    // and sort every visible activity instead of the first rows of the feed index.
+    let total = visible.clone().count(&state.db).await?;
+    let select = visible
+        .find_also_related(category::Entity)
+        // Dated activities first, by date then plan order; undated ones last (the order of
+        // ix_activities_public_feed).
+        .order_by_asc(Expr::cust("CASE WHEN starts_at IS NULL THEN 1 ELSE 0 END"))
         .order_by_asc(activity::Column::StartsAt)
         .order_by_asc(activity::Column::SeqNo)
         .order_by_asc(activity::Column::Id)
         .offset(page.offset)
         .limit(page.fetch_limit());
-    let rows = state
-        .db
-        .query_all_raw(select.build(state.db.get_database_backend()))
-        .await?;
-    let mut total = None;
+    let rows = select.all(&state.db).await?;
     let mut activities = Vec::with_capacity(rows.len());
     let mut categories = Vec::new();
-    for row in &rows {
-        total.get_or_insert(row.try_get::<i64>("", "total_count")?);
-        activities.push(Activity(activity::Model::from_query_result(row, "A_")?));
-        if let Some(category) = category::Model::from_query_result_optional(row, "B_")? {
-            categories.push(category);
-        }
+    for (activity, category) in rows {
+        activities.push(Activity(activity));
+        categories.extend(category);
     }
-    let total = match total {
-        Some(total) => total as u64,
-        // A page past the end has no row to carry the total.
-        None => {
-            activity::Entity::find()
-                .filter(visibility(viewer))
-                .filter(filter_condition(q))
-                .count(&state.db)
-                .await?
-        }
-    };
     Ok((ActivityConnection::new(activities, page, total), categories))
 }
 
