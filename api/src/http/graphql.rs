@@ -208,15 +208,16 @@ fn operation_of(query: &str, operation_name: Option<&str>) -> Option<(OperationT
 /// public version, which every mutation bumps before it returns: a change is visible to
 /// the next request on every instance. `None`: not cacheable (signed in, a mutation, or
 /// the shared cache unreachable).
-async fn public_key(ctx: &AppContext, headers: &HeaderMap, wire: &WireRequest) -> Option<CacheKey> {
-    if headers.contains_key(header::AUTHORIZATION) {
+async fn public_key(
+    ctx: &AppContext,
+    headers: &HeaderMap,
+    wire: &WireRequest,
+    ty: Option<OperationType>,
+) -> Option<CacheKey> {
+    if headers.contains_key(header::AUTHORIZATION) || ty != Some(OperationType::Query) {
         return None;
     }
     let query = wire.query.as_deref()?;
-    let (ty, _) = operation_of(query, wire.operation_name.as_deref())?;
-    if ty != OperationType::Query {
-        return None;
-    }
     let version = ctx.state.cache.version(&CacheKey::PublicVersion).await?;
     let mut hasher = Sha256::new();
     hasher.update(query.as_bytes());
@@ -238,11 +239,15 @@ async fn public_key(ctx: &AppContext, headers: &HeaderMap, wire: &WireRequest) -
     })
 }
 
-fn is_mutation(wire: &WireRequest) -> bool {
+fn operation_type(wire: &WireRequest) -> Option<OperationType> {
     wire.query
         .as_deref()
         .and_then(|query| operation_of(query, wire.operation_name.as_deref()))
-        .is_some_and(|(ty, _)| ty == OperationType::Mutation)
+        .map(|(ty, _)| ty)
+}
+
+fn is_mutation(wire: &WireRequest) -> bool {
+    operation_type(wire) == Some(OperationType::Mutation)
 }
 
 /// Runs one request through the public cache when it is cacheable.
@@ -251,13 +256,15 @@ async fn execute_cached(
     headers: &HeaderMap,
     wire: WireRequest,
 ) -> Result<Response, String> {
-    let key = public_key(ctx, headers, &wire).await;
+    // Parsed once here for both decisions; the executor parses it again for itself.
+    let ty = operation_type(&wire);
+    let key = public_key(ctx, headers, &wire, ty).await;
     if let Some(key) = &key
         && let Some(body) = ctx.state.cache.get(key).await
     {
         return Err(body);
     }
-    let mutation = is_mutation(&wire);
+    let mutation = ty == Some(OperationType::Mutation);
     let response = execute(ctx, headers, wire).await;
     if mutation {
         ctx.state.public_changed().await;
