@@ -9,27 +9,13 @@ use crate::helpers::{Backend, TestApp, User, code, spawn_app};
 
 /// A published activity of 养老科 starting in 30 minutes, with one registered volunteer.
 async fn activity_about_to_start(app: &TestApp) -> (String, User, User) {
-    let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
-    let elderly = app.department("养老科").await;
     let starts = chrono::Utc::now() + chrono::Duration::minutes(30);
     let ends = starts + chrono::Duration::hours(2);
-    let created = run(
+    let (id, organizer) = crate::registrations::published_activity(
         app,
-        "CreateActivity",
-        json!({ "input": { "title": "社区助老", "leadDepartmentIds": [elderly],
-                "startsAt": starts.to_rfc3339(), "endsAt": ends.to_rfc3339() } }),
-        Some(&organizer.token),
-    )
-    .await;
-    let id = created["data"]["createActivity"]["id"]
-        .as_str()
-        .expect("created")
-        .to_owned();
-    run(
-        app,
-        "PublishActivity",
-        json!({ "id": id }),
-        Some(&organizer.token),
+        None,
+        &starts.to_rfc3339(),
+        &ends.to_rfc3339(),
     )
     .await;
     let volunteer = app.volunteers(1).await.remove(0);

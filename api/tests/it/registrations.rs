@@ -12,13 +12,29 @@ use crate::helpers::{Backend, TestApp, code, spawn_app};
 
 /// A published activity of 养老科 with this capacity, open for registration.
 pub async fn open_activity(app: &TestApp, capacity: Option<i32>) -> (String, crate::helpers::User) {
+    published_activity(
+        app,
+        capacity,
+        "2031-01-01T09:00:00+08:00",
+        "2031-01-01T12:00:00+08:00",
+    )
+    .await
+}
+
+/// A published activity of 养老科 with this capacity and time, and its organizer.
+pub async fn published_activity(
+    app: &TestApp,
+    capacity: Option<i32>,
+    starts_at: &str,
+    ends_at: &str,
+) -> (String, crate::helpers::User) {
     let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
     let elderly = app.department("养老科").await;
     let created = run(
         app,
         "CreateActivity",
         json!({ "input": { "title": "助老服务", "leadDepartmentIds": [elderly], "capacity": capacity,
-                "startsAt": "2031-01-01T09:00:00+08:00", "endsAt": "2031-01-01T12:00:00+08:00" } }),
+                "startsAt": starts_at, "endsAt": ends_at } }),
         Some(&organizer.token),
     )
     .await;
