@@ -196,6 +196,16 @@ pub struct Config {
         global = true
     )]
     pub db_max_connections: u32,
+    /// GraphQL requests executed at once; more wait for a turn (within the request
+    /// timeout). Bounds the memory a burst can take: requests beyond the database pool
+    /// would only wait for a connection anyway.
+    #[arg(
+        long,
+        env = "TONGXIN_MAX_IN_FLIGHT",
+        default_value_t = 64,
+        global = true
+    )]
+    pub max_in_flight: usize,
     /// Base URL of the WeChat API (jscode2session lives below it).
     #[arg(
         long,

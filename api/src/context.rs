@@ -24,6 +24,10 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// SQL statements run since start: tests and the benchmark read it per request.
     pub statements: Arc<AtomicU64>,
+    /// Public parts of activity feed pages, by the public version.
+    pub feed_pages: crate::domain::activities::service::FeedPages,
+    /// Volunteer ids by user id, as found (a volunteer row never changes its user).
+    pub volunteer_ids: moka::sync::Cache<i32, i32>,
 }
 
 /// Keys derived from the one server secret, each for one purpose.

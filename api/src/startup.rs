@@ -39,6 +39,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         http,
         statements,
+        feed_pages: Default::default(),
+        volunteer_ids: moka::sync::Cache::new(100_000),
     })
 }
 
@@ -62,6 +64,7 @@ impl App {
             state: state.clone(),
             metrics: crate::telemetry::metrics_handle(),
             introspection,
+            documents: Default::default(),
         };
         let listener = TcpListener::bind(listen)
             .await

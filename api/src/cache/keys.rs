@@ -16,6 +16,9 @@ pub enum CacheKey {
     PublicVersion,
     /// An anonymous response of a public query, keyed by its document and variables.
     PublicResponse { version: u64, hash: String },
+    /// A signed-in user's response of a dashboard query, keyed by the user, their roles,
+    /// the document and variables (all in `hash`).
+    ViewerResponse { version: u64, hash: String },
     /// Automatic persisted query text by its sha256.
     PersistedQuery { sha256: String },
     /// Failed logins for one phone in the current 15-minute window.
@@ -33,9 +36,22 @@ impl CacheKey {
             } => format!("dash:{version}:{scope}:{args}"),
             CacheKey::PublicVersion => "v:public".to_owned(),
             CacheKey::PublicResponse { version, hash } => format!("pub:{version}:{hash}"),
+            CacheKey::ViewerResponse { version, hash } => format!("resp:{version}:{hash}"),
             CacheKey::PersistedQuery { sha256 } => format!("apq:{sha256}"),
             CacheKey::LoginFailures { phone } => format!("login-fail:{phone}"),
         }
+    }
+
+    /// Whether what is stored under this name never changes: a version, a hash or both
+    /// are in it. Such values may also be kept in the instance's memory in front of Redis.
+    pub fn is_immutable(&self) -> bool {
+        matches!(
+            self,
+            CacheKey::Dashboard { .. }
+                | CacheKey::PublicResponse { .. }
+                | CacheKey::ViewerResponse { .. }
+                | CacheKey::PersistedQuery { .. }
+        )
     }
 
     /// A label for metrics.
@@ -44,6 +60,7 @@ impl CacheKey {
             CacheKey::DashboardVersion | CacheKey::PublicVersion => "version",
             CacheKey::Dashboard { .. } => "dashboard",
             CacheKey::PublicResponse { .. } => "public",
+            CacheKey::ViewerResponse { .. } => "viewer",
             CacheKey::PersistedQuery { .. } => "apq",
             CacheKey::LoginFailures { .. } => "login",
         }
@@ -55,7 +72,9 @@ impl CacheKey {
                 Duration::from_secs(86_400 * 30)
             }
             CacheKey::Dashboard { .. } => Duration::from_secs(600),
-            CacheKey::PublicResponse { .. } => Duration::from_secs(60),
+            CacheKey::PublicResponse { .. } | CacheKey::ViewerResponse { .. } => {
+                Duration::from_secs(60)
+            }
             CacheKey::PersistedQuery { .. } => Duration::from_secs(86_400 * 7),
             CacheKey::LoginFailures { .. } => Duration::from_secs(15 * 60),
         }

@@ -21,6 +21,9 @@ pub struct Cache {
 struct Inner {
     redis: Option<ConnectionManager>,
     prefix: String,
+    /// Without Redis, the cache itself; with Redis, the values of immutable keys
+    /// ([`CacheKey::is_immutable`]) seen lately, so a hot answer costs no round trip for
+    /// its body. Weighed in bytes.
     local: moka::future::Cache<String, (Arc<str>, Instant)>,
     /// Version counters of the in-process fallback (one instance only, by definition).
     local_versions: moka::sync::Cache<String, Arc<AtomicU64>>,
@@ -32,6 +35,20 @@ struct Inner {
     /// version read is trusted: Redis may come back with its old data, and answers cached
     /// before the change would look current.
     pending_bumps: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+/// What the instance keeps in memory: the whole cache without Redis, the hot immutable
+/// values with it.
+const LOCAL_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A version counter that does not exist yet starts at the current time in microseconds,
+/// not at 0: Redis keeps nothing on disk, and a counter restarted from 0 would reach the
+/// versions of values still held in some instance's memory.
+fn version_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_micros() as u64)
+        .unwrap_or(1)
 }
 
 /// What a version lookup found: the current value, or that the shared store is unreachable
@@ -82,7 +99,10 @@ impl Cache {
                 redis,
                 prefix,
                 local: moka::future::Cache::builder()
-                    .max_capacity(20_000)
+                    .max_capacity(LOCAL_BYTES)
+                    .weigher(|name: &String, (value, _): &(Arc<str>, Instant)| {
+                        u32::try_from(name.len() + value.len() + 64).unwrap_or(u32::MAX)
+                    })
                     .time_to_live(Duration::from_secs(3600))
                     .build(),
                 local_versions: moka::sync::Cache::builder().max_capacity(10_000).build(),
@@ -134,12 +154,38 @@ impl Cache {
         }
     }
 
+    async fn get_local(&self, name: &str) -> Option<String> {
+        match self.inner.local.get(name).await {
+            Some((value, expires)) if expires > Instant::now() => Some(value.to_string()),
+            _ => None,
+        }
+    }
+
+    async fn set_local(&self, name: String, value: &str, ttl: Duration) {
+        self.inner
+            .local
+            .insert(name, (Arc::from(value), Instant::now() + ttl))
+            .await
+    }
+
     pub async fn get(&self, key: &CacheKey) -> Option<String> {
         let name = self.key(key);
+        let near = if self.inner.redis.is_some() && key.is_immutable() {
+            self.get_local(&name).await
+        } else {
+            None
+        };
         let hit = match self.inner.redis.clone() {
+            _ if near.is_some() => near,
             Some(mut conn) => match conn.get::<_, Option<String>>(&name).await {
                 Ok(value) => {
                     self.redis_ok();
+                    if key.is_immutable()
+                        && let Some(value) = &value
+                    {
+                        // Another instance stored it; keep it for the next request here.
+                        self.set_local(name, value, key.ttl()).await;
+                    }
                     value
                 }
                 Err(err) => {
@@ -147,10 +193,7 @@ impl Cache {
                     None
                 }
             },
-            None => match self.inner.local.get(&name).await {
-                Some((value, expires)) if expires > Instant::now() => Some(value.to_string()),
-                _ => None,
-            },
+            None => self.get_local(&name).await,
         };
         metrics::counter!("tongxin_cache_requests_total", "kind" => key.kind(), "result" => if hit.is_some() { "hit" } else { "miss" })
             .increment(1);
@@ -169,13 +212,11 @@ impl Cache {
                     Ok(()) => self.redis_ok(),
                     Err(err) => self.redis_failed("set", &err),
                 }
+                if key.is_immutable() {
+                    self.set_local(name, value, ttl).await;
+                }
             }
-            None => {
-                self.inner
-                    .local
-                    .insert(name, (Arc::from(value), Instant::now() + ttl))
-                    .await
-            }
+            None => self.set_local(name, value, ttl).await,
         }
     }
 
@@ -188,10 +229,21 @@ impl Cache {
                 if !self.flush_pending_bumps(&mut conn).await {
                     return None;
                 }
-                match conn.get::<_, Option<u64>>(&name).await {
+                let value = match conn.get::<_, Option<u64>>(&name).await {
+                    Ok(Some(value)) => Ok(value),
+                    Ok(None) => redis::pipe()
+                        .set_nx(&name, version_seed())
+                        .ignore()
+                        .get(&name)
+                        .query_async::<(u64,)>(&mut conn)
+                        .await
+                        .map(|(value,)| value),
+                    Err(err) => Err(err),
+                };
+                match value {
                     Ok(value) => {
                         self.redis_ok();
-                        Some(value.unwrap_or(0))
+                        Some(value)
                     }
                     Err(err) => {
                         self.redis_failed("version", &err);
@@ -214,8 +266,8 @@ impl Cache {
             pending.iter().cloned().collect()
         };
         for name in pending {
-            match conn.incr::<_, _, u64>(&name, 1).await {
-                Ok(_) => {
+            match Self::incr_version(conn, &name).await {
+                Ok(()) => {
                     self.inner
                         .pending_bumps
                         .lock()
@@ -235,8 +287,8 @@ impl Cache {
     pub async fn bump(&self, key: &CacheKey) {
         let name = self.key(key);
         match self.inner.redis.clone() {
-            Some(mut conn) => match conn.incr::<_, _, u64>(&name, 1).await {
-                Ok(_) => self.redis_ok(),
+            Some(mut conn) => match Self::incr_version(&mut conn, &name).await {
+                Ok(()) => self.redis_ok(),
                 Err(err) => {
                     self.redis_failed("bump", &err);
                     self.inner
@@ -250,6 +302,17 @@ impl Cache {
                 self.local_version(&name).fetch_add(1, Ordering::SeqCst);
             }
         }
+    }
+
+    /// INCR of a version counter, seeded first if Redis lost it (see [`version_seed`]).
+    async fn incr_version(conn: &mut ConnectionManager, name: &str) -> redis::RedisResult<()> {
+        redis::pipe()
+            .set_nx(name, version_seed())
+            .ignore()
+            .incr(name, 1u64)
+            .ignore()
+            .query_async::<()>(conn)
+            .await
     }
 
     fn local_version(&self, name: &str) -> Arc<AtomicU64> {

@@ -10,9 +10,13 @@
 //!   stored in the shared cache so any instance can answer a hash another one learned.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
-use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet,
+};
 use async_graphql::{BatchResponse, Response, ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::{Query as UrlQuery, State};
@@ -25,6 +29,7 @@ use crate::auth::Viewer;
 use crate::auth::viewer::SignedInUser;
 use crate::cache::CacheKey;
 use crate::error::Code;
+use crate::graphql::ValidUntil;
 use crate::graphql::loaders::loaders;
 use crate::http::AppContext;
 
@@ -182,41 +187,178 @@ async fn persisted_query(
     }
 }
 
-/// What the named (or only) operation of a document is, and its root field names.
-fn operation_of(query: &str, operation_name: Option<&str>) -> Option<(OperationType, Vec<String>)> {
-    let doc = async_graphql::parser::parse_query(query).ok()?;
-    let op = match (&doc.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => &op.node,
-        (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => &ops.values().next()?.node,
-        _ => return None,
-    };
-    let fields = op
-        .selection_set
-        .node
-        .items
-        .iter()
-        .filter_map(|item| match &item.node {
-            Selection::Field(field) => Some(field.node.name.node.to_string()),
-            _ => None,
-        })
-        .collect();
-    Some((op.ty, fields))
+/// Documents parsed lately, by their text. Clients send the same few operations over and
+/// over; parsing was the costliest step of an answer served from the cache, and the
+/// executor takes the parsed document instead of parsing it again. Documents that do not
+/// parse are not kept (the executor reports their error). Bounded by an estimate of the
+/// syntax tree's size.
+#[derive(Clone)]
+pub struct Documents(moka::sync::Cache<String, Arc<ExecutableDocument>>);
+
+impl Default for Documents {
+    fn default() -> Self {
+        Documents(
+            moka::sync::Cache::builder()
+                .max_capacity(8 * 1024 * 1024)
+                .weigher(|query: &String, _: &Arc<ExecutableDocument>| {
+                    u32::try_from(query.len() * 16).unwrap_or(u32::MAX)
+                })
+                .build(),
+        )
+    }
 }
 
-/// Anonymous queries answer everyone alike, so their whole response is cached under the
-/// public version, which every mutation bumps before it returns: a change is visible to
-/// the next request on every instance. `None`: not cacheable (signed in, a mutation, or
-/// the shared cache unreachable).
-async fn public_key(
-    ctx: &AppContext,
-    headers: &HeaderMap,
-    wire: &WireRequest,
-    ty: Option<OperationType>,
-) -> Option<CacheKey> {
-    if headers.contains_key(header::AUTHORIZATION) || ty != Some(OperationType::Query) {
+impl Documents {
+    fn parse(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+        if let Some(doc) = self.0.get(query) {
+            return Some(doc);
+        }
+        let doc = Arc::new(async_graphql::parser::parse_query(query).ok()?);
+        self.0.insert(query.to_owned(), doc.clone());
+        Some(doc)
+    }
+}
+
+/// A request with its document parsed (once, or taken from [`Documents`]).
+struct Prepared {
+    wire: WireRequest,
+    doc: Option<Arc<ExecutableDocument>>,
+}
+
+impl Prepared {
+    fn new(ctx: &AppContext, wire: WireRequest) -> Self {
+        let doc = wire.query.as_deref().and_then(|q| ctx.documents.parse(q));
+        Prepared { wire, doc }
+    }
+
+    /// The named (or only) operation.
+    fn operation(&self) -> Option<&OperationDefinition> {
+        let doc = self.doc.as_deref()?;
+        Some(
+            match (&doc.operations, self.wire.operation_name.as_deref()) {
+                (DocumentOperations::Single(op), _) => &op.node,
+                (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
+                (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+                    &ops.values().next()?.node
+                }
+                _ => return None,
+            },
+        )
+    }
+
+    fn ty(&self) -> Option<OperationType> {
+        self.operation().map(|op| op.ty)
+    }
+
+    fn root_fields(&self) -> impl Iterator<Item = &str> {
+        self.operation()
+            .into_iter()
+            .flat_map(|op| op.selection_set.node.items.iter())
+            .filter_map(|item| match &item.node {
+                Selection::Field(field) => Some(field.node.name.node.as_str()),
+                _ => None,
+            })
+    }
+
+    /// A query of the dashboards only, selecting only figures and the ids and names of
+    /// what they refer to (see [`DASHBOARD_FIELDS`]).
+    fn is_dashboard_only(&self) -> bool {
+        let (Some(doc), Some(op)) = (self.doc.as_deref(), self.operation()) else {
+            return false;
+        };
+        op.ty == OperationType::Query
+            && self.root_fields().all(|name| name == "dashboard")
+            && only_fields(&op.selection_set.node, DASHBOARD_FIELDS)
+            && doc
+                .fragments
+                .values()
+                .all(|fragment| only_fields(&fragment.node.selection_set.node, DASHBOARD_FIELDS))
+    }
+}
+
+/// The fields a cached dashboard answer may select, whatever type they are on. What they
+/// show depends only on the data (every write bumps the version the answer is cached
+/// under), on the user and roles (part of the key), on the local date (`Pairing.active`;
+/// part of the key) and on the overview's overdue count, which records when it changes
+/// ([`ValidUntil`]). Lists that lead elsewhere (`Volunteer.registrations`,
+/// `Pairing.activities`, `Community.pairings` …) are not among them.
+const DASHBOARD_FIELDS: &[&str] = &[
+    "__typename",
+    "dashboard",
+    "overview",
+    "hoursByDepartment",
+    "hoursByMonth",
+    "activitiesByCategory",
+    "satisfactionByDepartment",
+    "pairingProgress",
+    "topVolunteers",
+    "activityCount",
+    "completedActivityCount",
+    "registrationCount",
+    "volunteerCount",
+    "activeVolunteerCount",
+    "totalServiceHours",
+    "responseCount",
+    "satisfactionRate",
+    "openRectificationCount",
+    "overdueRectificationCount",
+    "department",
+    "hours",
+    "month",
+    "category",
+    "count",
+    "levelCounts",
+    "level",
+    "targetActivityCount",
+    "pairing",
+    "volunteer",
+    "id",
+    "name",
+    "description",
+    "displayName",
+    "realName",
+    "skills",
+    "starLevel",
+    "totalHours",
+    "kind",
+    "active",
+    "community",
+    "district",
+    "startsOn",
+    "endsOn",
+    "commitments",
+];
+
+fn only_fields(set: &SelectionSet, allowed: &[&str]) -> bool {
+    set.items.iter().all(|item| match &item.node {
+        Selection::Field(field) => {
+            allowed.contains(&field.node.name.node.as_str())
+                && only_fields(&field.node.selection_set.node, allowed)
+        }
+        Selection::InlineFragment(inline) => only_fields(&inline.node.selection_set.node, allowed),
+        // Checked with the document's fragments.
+        Selection::FragmentSpread(_) => true,
+    })
+}
+
+/// Where a query's whole answer is cached, if it may be:
+/// - an anonymous query answers everyone alike;
+/// - a signed-in dashboard query ([`Prepared::is_dashboard_only`]) answers that user alike.
+///
+/// Both are keyed under the public version, which every mutation bumps before it returns,
+/// so a change is visible to the next request on every instance. `None`: not cacheable
+/// (other signed-in queries, a mutation, an invalid token, or the shared cache
+/// unreachable).
+async fn response_key(ctx: &AppContext, viewer: &Viewer, prepared: &Prepared) -> Option<CacheKey> {
+    if prepared.ty() != Some(OperationType::Query) {
         return None;
     }
+    let audience = match viewer {
+        Viewer::Anonymous => None,
+        Viewer::User(user) if prepared.is_dashboard_only() => Some(user),
+        _ => return None,
+    };
+    let wire = &prepared.wire;
     let query = wire.query.as_deref()?;
     let version = ctx.state.cache.version(&CacheKey::PublicVersion).await?;
     let mut hasher = Sha256::new();
@@ -233,39 +375,51 @@ async fn public_key(
     );
     hasher.update([0]);
     hasher.update([u8::from(ctx.introspection)]);
-    Some(CacheKey::PublicResponse {
+    let Some(user) = audience else {
+        return Some(CacheKey::PublicResponse {
+            version,
+            hash: hex::encode(hasher.finalize()),
+        });
+    };
+    hasher.update(
+        format!(
+            "\0{}\0{:?}\0{:?}\0{}",
+            user.id,
+            user.roles,
+            user.department_id,
+            crate::graphql::scalars::today()
+        )
+        .as_bytes(),
+    );
+    Some(CacheKey::ViewerResponse {
         version,
         hash: hex::encode(hasher.finalize()),
     })
 }
 
-fn operation_type(wire: &WireRequest) -> Option<OperationType> {
-    wire.query
-        .as_deref()
-        .and_then(|query| operation_of(query, wire.operation_name.as_deref()))
-        .map(|(ty, _)| ty)
+/// A cached answer is stored as `<valid until, Unix ms, 0 for no limit>\n<body>`.
+fn cached_body(stored: String) -> Option<String> {
+    let (until, body) = stored.split_once('\n')?;
+    let until: i64 = until.parse().ok()?;
+    (until == 0 || chrono::Utc::now().timestamp_millis() < until).then(|| body.to_owned())
 }
 
-fn is_mutation(wire: &WireRequest) -> bool {
-    operation_type(wire) == Some(OperationType::Mutation)
-}
-
-/// Runs one request through the public cache when it is cacheable.
+/// Runs one request, through the response cache when it is cacheable.
 async fn execute_cached(
     ctx: &AppContext,
     headers: &HeaderMap,
-    wire: WireRequest,
+    prepared: Prepared,
 ) -> Result<Response, String> {
-    // Parsed once here for both decisions; the executor parses it again for itself.
-    let ty = operation_type(&wire);
-    let key = public_key(ctx, headers, &wire, ty).await;
+    let viewer = viewer_of(ctx, headers);
+    let key = response_key(ctx, &viewer, &prepared).await;
     if let Some(key) = &key
-        && let Some(body) = ctx.state.cache.get(key).await
+        && let Some(body) = ctx.state.cache.get(key).await.and_then(cached_body)
     {
         return Err(body);
     }
-    let mutation = ty == Some(OperationType::Mutation);
-    let response = execute(ctx, headers, wire).await;
+    let mutation = prepared.ty() == Some(OperationType::Mutation);
+    let valid_until = Arc::new(ValidUntil::default());
+    let response = execute(ctx, viewer, prepared, Some(valid_until.clone())).await;
     if mutation {
         ctx.state.public_changed().await;
     }
@@ -273,21 +427,33 @@ async fn execute_cached(
         && response.errors.is_empty()
         && let Ok(body) = serde_json::to_string(&response)
     {
-        ctx.state.cache.set(&key, &body).await;
+        let until = valid_until.get().map_or(0, |at| at.timestamp_millis());
+        ctx.state.cache.set(&key, &format!("{until}\n{body}")).await;
     }
     Ok(response)
 }
 
-async fn execute(ctx: &AppContext, headers: &HeaderMap, wire: WireRequest) -> Response {
-    let viewer = viewer_of(ctx, headers);
+async fn execute(
+    ctx: &AppContext,
+    viewer: Viewer,
+    prepared: Prepared,
+    valid_until: Option<Arc<ValidUntil>>,
+) -> Response {
     let user_id = viewer.user().map(|user| user.id);
     let department_id = viewer.user().and_then(|user| user.department_id);
+    let Prepared { wire, doc } = prepared;
     let mut request = async_graphql::Request::new(wire.query.unwrap_or_default())
         .variables(Variables::from_json(
             wire.variables.unwrap_or(serde_json::Value::Null),
         ))
         .data(viewer)
         .data(loaders(ctx.state.db.clone(), user_id, department_id));
+    if let Some(valid_until) = valid_until {
+        request = request.data(valid_until);
+    }
+    if let Some(doc) = doc {
+        request.set_parsed_query(ExecutableDocument::clone(&doc));
+    }
     if let Some(name) = wire.operation_name {
         request = request.operation_name(name);
     }
@@ -437,11 +603,8 @@ pub async fn post(
             responses.push(Response::from_errors(vec![coded_error(code, message)]));
             continue;
         }
-        if is_batch
-            && let Some(query) = &wire.query
-            && let Some((_, fields)) = operation_of(query, wire.operation_name.as_deref())
-            && fields.iter().any(|f| UNBATCHABLE.contains(&f.as_str()))
-        {
+        let prepared = Prepared::new(&ctx, wire);
+        if is_batch && prepared.root_fields().any(|f| UNBATCHABLE.contains(&f)) {
             return request_error(
                 media,
                 StatusCode::BAD_REQUEST,
@@ -450,14 +613,15 @@ pub async fn post(
             );
         }
         if !is_batch {
-            match execute_cached(&ctx, &headers, wire).await {
+            match execute_cached(&ctx, &headers, prepared).await {
                 Ok(response) => responses.push(response),
                 Err(cached) => return respond(media, StatusCode::OK, cached),
             }
             continue;
         }
-        let mutation = is_mutation(&wire);
-        responses.push(execute(&ctx, &headers, wire).await);
+        let mutation = prepared.ty() == Some(OperationType::Mutation);
+        let viewer = viewer_of(&ctx, &headers);
+        responses.push(execute(&ctx, viewer, prepared, None).await);
         if mutation {
             ctx.state.public_changed().await;
         }
@@ -542,10 +706,8 @@ pub async fn get(
     if let Err((code, message)) = persisted_query(&ctx, &mut wire).await {
         return request_error(media, StatusCode::BAD_REQUEST, code, message);
     }
-    if let Some(query) = &wire.query
-        && let Some((OperationType::Mutation | OperationType::Subscription, _)) =
-            operation_of(query, wire.operation_name.as_deref())
-    {
+    let prepared = Prepared::new(&ctx, wire);
+    if let Some(OperationType::Mutation | OperationType::Subscription) = prepared.ty() {
         let mut response = request_error(
             media,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -558,7 +720,7 @@ pub async fn get(
         return response;
     }
     let started = Instant::now();
-    let response = match execute_cached(&ctx, &headers, wire).await {
+    let response = match execute_cached(&ctx, &headers, prepared).await {
         Ok(response) => response,
         Err(cached) => return respond(media, StatusCode::OK, cached),
     };

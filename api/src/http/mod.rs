@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower::ServiceBuilder;
+use tower::limit::ConcurrencyLimitLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{
@@ -31,6 +32,8 @@ pub struct AppContext {
     pub schema: AppSchema,
     pub metrics: PrometheusHandle,
     pub introspection: bool,
+    /// Parsed documents by their text.
+    pub documents: graphql::Documents,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -88,7 +91,12 @@ pub fn router(ctx: AppContext) -> Router {
         tracing::info_span!("request", request_id, method = %request.method(), path = %request.uri().path())
     });
     let router = Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route(
+            "/graphql",
+            get(graphql::get)
+                .post(graphql::post)
+                .layer(ConcurrencyLimitLayer::new(config.max_in_flight.max(1))),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))

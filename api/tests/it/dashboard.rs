@@ -766,13 +766,13 @@ async fn a_change_through_one_instance_shows_at_once_on_another() {
 }
 
 /// A private Redis server on a free port, to stop and start within one test.
-struct PrivateRedis {
+pub struct PrivateRedis {
     port: u16,
     child: Option<std::process::Child>,
 }
 
 impl PrivateRedis {
-    fn start(port: u16) -> Option<PrivateRedis> {
+    pub fn start(port: u16) -> Option<PrivateRedis> {
         let child = std::process::Command::new("redis-server")
             .args([
                 "--port",
@@ -794,7 +794,7 @@ impl PrivateRedis {
         })
     }
 
-    fn stop(&mut self) {
+    pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();

@@ -2,6 +2,7 @@
 
 mod activities;
 mod auth;
+mod caching;
 mod contract;
 mod dashboard;
 mod helpers;

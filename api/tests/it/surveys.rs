@@ -9,7 +9,7 @@ use entity::enums::Role;
 use crate::activities::run;
 use crate::helpers::{Backend, TestApp, User, code, spawn_app};
 
-struct Fixture {
+pub struct Fixture {
     survey: String,
     satisfaction: String,
     choice: String,
@@ -18,10 +18,10 @@ struct Fixture {
     multi_options: Vec<String>,
     rating: String,
     text: String,
-    organizer: User,
+    pub organizer: User,
 }
 
-async fn open_survey(app: &TestApp, anonymous: bool) -> Fixture {
+pub async fn open_survey(app: &TestApp, anonymous: bool) -> Fixture {
     let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
     let body = run(
         app,
@@ -70,7 +70,7 @@ async fn open_survey(app: &TestApp, anonymous: bool) -> Fixture {
     fixture
 }
 
-fn answers(f: &Fixture, level: &str, rating: i64, text: Option<&str>) -> Value {
+pub fn answers(f: &Fixture, level: &str, rating: i64, text: Option<&str>) -> Value {
     let mut answers = vec![
         json!({ "questionId": f.satisfaction, "level": level }),
         json!({ "questionId": f.choice, "optionIds": [f.options[0]] }),
@@ -82,7 +82,7 @@ fn answers(f: &Fixture, level: &str, rating: i64, text: Option<&str>) -> Value {
     Value::Array(answers)
 }
 
-async fn submit(
+pub async fn submit(
     app: &TestApp,
     f: &Fixture,
     token: &str,

@@ -1,5 +1,9 @@
 //! Every query and rule about plans and activities.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
@@ -14,13 +18,16 @@ use entity::{
 };
 
 use crate::auth::Viewer;
+use crate::cache::CacheKey;
 use crate::context::{AppState, parse_id, parse_opt_id};
 use crate::domain::audit;
 use crate::domain::registrations::service as registrations;
 use crate::error::{AppError, AppResult};
+use crate::graphql::loaders::DbLoader;
 use crate::graphql::pagination::Page;
 use crate::graphql::scalars::local_date;
 
+use super::loaders::{ActivityDepartments, ActivityLocations};
 use super::types::{Activity, ActivityConnection, ActivityInput, ActivityPatch, LocationInput};
 
 /// A JSON array of strings as stored in list columns.
@@ -180,13 +187,79 @@ fn filter_condition(q: &ActivityQuery) -> Condition {
     cond
 }
 
-#[tracing::instrument(skip(state, viewer), err(Debug))]
-pub async fn list(
+/// The part of a feed page that is the same for every viewer of one visibility: the
+/// activities with their categories, locations and lead departments, and the total.
+pub struct FeedPage {
+    pub total: u64,
+    pub activities: Vec<activity::Model>,
+    pub categories: Vec<category::Model>,
+    pub locations: HashMap<ActivityLocations, <DbLoader as Loader<ActivityLocations>>::Value>,
+    pub departments: HashMap<ActivityDepartments, Vec<department::Model>>,
+}
+
+/// Feed pages by the public version, the viewer's visibility, the filter and the page.
+/// Every write bumps the public version before it returns, so an entry is never served
+/// after a change, on any instance; only the viewer's own registrations are read per
+/// request. Kept in the instance's memory: a page is small and the hot ones are few.
+#[derive(Clone)]
+pub struct FeedPages(moka::sync::Cache<String, Arc<FeedPage>>);
+
+impl Default for FeedPages {
+    fn default() -> Self {
+        FeedPages(
+            moka::sync::Cache::builder()
+                .max_capacity(4 * 1024 * 1024)
+                // About 2 KB per activity with its locations and departments.
+                .weigher(|_: &String, page: &Arc<FeedPage>| {
+                    u32::try_from(page.activities.len() * 2048 + 256).unwrap_or(u32::MAX)
+                })
+                .time_to_live(std::time::Duration::from_secs(300))
+                .build(),
+        )
+    }
+}
+
+fn visibility_scope(viewer: &Viewer) -> String {
+    match viewer.user() {
+        Some(user) if user.is_admin() => "all".to_owned(),
+        Some(user) if user.has(Role::Organizer) && user.department_id.is_some() => {
+            format!("dept:{}", user.department_id.unwrap_or_default())
+        }
+        _ => "public".to_owned(),
+    }
+}
+
+/// The feed page from [`FeedPages`], or from the database (four statements: total, page
+/// with categories, locations, departments). Not cached: filters that depend on the clock
+/// (`openForRegistration`), and everything while the shared cache is unreachable.
+#[tracing::instrument(skip(state, loader, viewer), err(Debug))]
+pub async fn feed_page(
     state: &AppState,
+    loader: &DbLoader,
     viewer: &Viewer,
     q: &ActivityQuery,
     page: Page,
-) -> AppResult<(ActivityConnection, Vec<category::Model>)> {
+) -> AppResult<Arc<FeedPage>> {
+    let key = match q.open_for_registration {
+        Some(_) => None,
+        None => state
+            .cache
+            .version(&CacheKey::PublicVersion)
+            .await
+            .map(|version| {
+                format!(
+                    "{version}|{}|{q:?}|{}|{}",
+                    visibility_scope(viewer),
+                    page.offset,
+                    page.fetch_limit()
+                )
+            }),
+    };
+    if let Some(key) = &key
+        && let Some(hit) = state.feed_pages.0.get(key)
+    {
+        return Ok(hit);
+    }
     let visible = activity::Entity::find()
         .filter(visibility(viewer))
         .filter(filter_condition(q));
@@ -207,10 +280,31 @@ pub async fn list(
     let mut activities = Vec::with_capacity(rows.len());
     let mut categories = Vec::new();
     for (activity, category) in rows {
-        activities.push(Activity(activity));
+        activities.push(activity);
         categories.extend(category);
     }
-    Ok((ActivityConnection::new(activities, page, total), categories))
+    let (locations, departments) = if activities.is_empty() {
+        (HashMap::new(), HashMap::new())
+    } else {
+        let locations: Vec<ActivityLocations> =
+            activities.iter().map(|a| ActivityLocations(a.id)).collect();
+        let departments: Vec<ActivityDepartments> = activities
+            .iter()
+            .map(|a| ActivityDepartments(a.id))
+            .collect();
+        futures::try_join!(loader.load(&locations), loader.load(&departments))?
+    };
+    let page = Arc::new(FeedPage {
+        total,
+        activities,
+        categories,
+        locations,
+        departments,
+    });
+    if let Some(key) = key {
+        state.feed_pages.0.insert(key, page.clone());
+    }
+    Ok(page)
 }
 
 /// A page of activities, with what its selected nested fields need loaded up front.
@@ -220,19 +314,26 @@ pub async fn page_with_prefetch(
     page: Page,
 ) -> crate::error::GqlResult<ActivityConnection> {
     use crate::context::ContextExt;
-    let (connection, categories) = list(ctx.state(), ctx.viewer(), q, page).await?;
-    let loaders = ctx.data_unchecked::<crate::graphql::loaders::Loaders>();
+    use crate::graphql::loaders::{ById, Loaders};
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let feed = feed_page(ctx.state(), loaders.loader(), ctx.viewer(), q, page).await?;
     loaders
-        .feed_many(categories.into_iter().map(|c| {
-            (
-                crate::graphql::loaders::ById::<category::Entity>::new(c.id),
-                c,
-            )
-        }))
+        .feed_many(
+            feed.categories
+                .iter()
+                .map(|c| (ById::<category::Entity>::new(c.id), c.clone())),
+        )
         .await;
-    let models: Vec<activity::Model> = connection.edges.iter().map(|e| e.node.0.clone()).collect();
-    super::loaders::prefetch(ctx, &models).await?;
-    Ok(connection)
+    loaders
+        .feed_many(feed.locations.iter().map(|(k, v)| (*k, v.clone())))
+        .await;
+    loaders
+        .feed_many(feed.departments.iter().map(|(k, v)| (*k, v.clone())))
+        .await;
+    // Only what the cached page cannot know is loaded now: the viewer's registrations.
+    super::loaders::prefetch(ctx, &feed.activities).await?;
+    let nodes = feed.activities.iter().cloned().map(Activity).collect();
+    Ok(ActivityConnection::new(nodes, page, feed.total))
 }
 
 /// One activity, if the viewer may see it.

@@ -48,7 +48,15 @@ pub struct Dashboard(pub DashboardScope);
 impl Dashboard {
     /// The headline figures.
     async fn overview(&self, ctx: &Context<'_>) -> GqlResult<Overview> {
-        Ok(service::overview(ctx.state(), &self.0).await?.into())
+        let figures = service::overview(ctx.state(), &self.0).await?;
+        // The overdue count changes when the next deadline passes.
+        if let (Some(due), Some(valid)) = (
+            figures.next_due_at,
+            ctx.data_opt::<std::sync::Arc<crate::graphql::ValidUntil>>(),
+        ) {
+            valid.until(due);
+        }
+        Ok(figures.into())
     }
 
     /// Approved hours, volunteers and activities per primary department, most hours first; the hours add up to overview.totalServiceHours.

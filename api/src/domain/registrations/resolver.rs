@@ -6,8 +6,12 @@ use crate::auth::SignedIn;
 use crate::context::{ContextExt, parse_id};
 use crate::error::GqlResult;
 
+use entity::activity;
+
+use crate::graphql::loaders::{ById, Loaders};
+
 use super::service;
-use super::types::Registration;
+use super::types::{Registration, WaitlistPosition};
 
 #[derive(Default)]
 pub struct RegistrationsMutation;
@@ -22,9 +26,18 @@ impl RegistrationsMutation {
         activity_id: ID,
     ) -> GqlResult<Registration> {
         let id = parse_id(&activity_id, "activityId")?;
-        Ok(Registration(
-            service::register(ctx.state(), ctx.viewer(), id).await?,
-        ))
+        let registered = service::register(ctx.state(), ctx.viewer(), id).await?;
+        // The answer's activity and place are known: nothing to read again.
+        let loaders = ctx.data_unchecked::<Loaders>();
+        loaders
+            .feed_one(ById::<activity::Entity>::new(id), registered.activity)
+            .await;
+        if let Some(position) = registered.waitlist_position {
+            loaders
+                .feed_one(WaitlistPosition(registered.registration.id), position)
+                .await;
+        }
+        Ok(Registration(registered.registration))
     }
 
     /// Cancelling a place promotes the earliest waitlisted volunteer.

@@ -105,31 +105,45 @@ async fn adjust_counts<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The signed-in user's volunteer id. A volunteer row is never deleted nor moved to
+/// another user, so once found it is remembered by this instance.
+async fn volunteer_id<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    viewer: &Viewer,
+) -> AppResult<i32> {
+    let user = viewer.require()?;
+    if let Some(id) = state.volunteer_ids.get(&user.id) {
+        return Ok(id);
+    }
+    let id = require_volunteer(db, viewer).await?.id;
+    state.volunteer_ids.insert(user.id, id);
+    Ok(id)
+}
+
+/// A new registration, with its activity as it is after it and, when waitlisted, its place.
+pub struct Registered {
+    pub registration: registration::Model,
+    pub activity: activity::Model,
+    pub waitlist_position: Option<i32>,
+}
+
+/// Three statements under the activity's lock: the lock, the insert (the unique index
+/// `ux_registrations_live` refuses a second live registration: CONFLICT), the counters.
 #[tracing::instrument(skip(state, viewer), err(Debug))]
 pub async fn register(
     state: &AppState,
     viewer: &Viewer,
     activity_id: i32,
-) -> AppResult<registration::Model> {
+) -> AppResult<Registered> {
     let txn = begin_write(&state.db).await?;
-    let volunteer = require_volunteer(&txn, viewer).await?;
-    let activity = lock_activity(&txn, activity_id).await?;
+    let volunteer_id = volunteer_id(state, &txn, viewer).await?;
+    let mut activity = lock_activity(&txn, activity_id).await?;
     if activity.status == ActivityStatus::Draft {
         // Drafts are invisible to volunteers.
         return Err(AppError::NotFound("activity"));
     }
     registration_open(&activity, Utc::now()).map_err(AppError::RegistrationClosed)?;
-    let existing = registration::Entity::find()
-        .filter(registration::Column::ActivityId.eq(activity_id))
-        .filter(registration::Column::VolunteerId.eq(volunteer.id))
-        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
-        .count(&txn)
-        .await?;
-    if existing > 0 {
-        return Err(AppError::conflict(
-            "you are already registered for this activity",
-        ));
-    }
     let has_place = activity
         .capacity
         .is_none_or(|capacity| activity.registered_count < capacity);
@@ -141,7 +155,7 @@ pub async fn register(
     let now = Utc::now();
     let created = registration::ActiveModel {
         activity_id: Set(activity_id),
-        volunteer_id: Set(volunteer.id),
+        volunteer_id: Set(volunteer_id),
         status: Set(status),
         created_at: Set(now),
         updated_at: Set(now),
@@ -149,14 +163,23 @@ pub async fn register(
     }
     .insert(&txn)
     .await?;
-    if has_place {
+    let waitlist_position = if has_place {
         adjust_counts(&txn, activity_id, 1, 0).await?;
+        activity.registered_count += 1;
+        None
     } else {
         adjust_counts(&txn, activity_id, 0, 1).await?;
-    }
+        activity.waitlist_count += 1;
+        // The newest of the waitlist, which the lock keeps in arrival order.
+        Some(activity.waitlist_count)
+    };
     txn.commit().await?;
     state.dashboards_changed().await;
-    Ok(created)
+    Ok(Registered {
+        registration: created,
+        activity,
+        waitlist_position,
+    })
 }
 
 #[tracing::instrument(skip(state, viewer), err(Debug))]

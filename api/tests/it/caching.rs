@@ -1,0 +1,342 @@
+//! What the caches in front of the database may and may not do: repeated reads cost no
+//! SQL (or only the viewer's own part), and a write, a passing deadline or a Redis that
+//! lost its data never leaves an old answer in sight.
+
+use futures::future::join_all;
+use serde_json::{Value, json};
+
+use entity::enums::Role;
+
+use crate::activities::run;
+use crate::dashboard::PrivateRedis;
+use crate::helpers::{Backend, Options, TestApp, spawn_app, spawn_app_with};
+use crate::registrations::{open_activity, published_activity};
+
+/// The feed card of one activity, as `token` sees it.
+async fn card(app: &TestApp, id: &str, token: Option<&str>) -> Value {
+    let body = run(app, "ActivityFeed", json!({ "first": 20 }), token).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    body["data"]["activities"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .find(|node| node["id"] == id)
+        .unwrap_or_else(|| panic!("activity {id} not in the feed: {body:#}"))
+}
+
+#[tokio::test]
+async fn a_signed_in_feed_reads_only_the_viewers_registrations_and_shows_each_change_at_once() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (id, _) = open_activity(&app, Some(1)).await;
+        let volunteers = app.volunteers(2).await;
+        let (first, second) = (&volunteers[0].token, &volunteers[1].token);
+
+        assert_eq!(
+            card(&app, &id, Some(first)).await["viewerRegistration"],
+            Value::Null
+        );
+        let before = app.statements();
+        let again = card(&app, &id, Some(first)).await;
+        assert_eq!(again["viewerRegistration"], Value::Null);
+        assert_eq!(
+            app.statements() - before,
+            1,
+            "{backend:?}: a repeated signed-in page reads the viewer's registrations only"
+        );
+
+        let registered = run(
+            &app,
+            "RegisterForActivity",
+            json!({ "activityId": id }),
+            Some(first),
+        )
+        .await;
+        assert_eq!(
+            registered["data"]["registerForActivity"]["status"], "REGISTERED",
+            "{registered:#}"
+        );
+        let now = card(&app, &id, Some(first)).await;
+        assert_eq!(
+            now["viewerRegistration"]["status"], "REGISTERED",
+            "{backend:?}: {now:#}"
+        );
+        assert_eq!(now["registeredCount"], 1);
+        let anonymous = card(&app, &id, None).await;
+        assert_eq!(anonymous["registeredCount"], 1);
+        assert_eq!(anonymous["viewerRegistration"], Value::Null);
+
+        // The answer to a registration needs no reads after the write.
+        let before = app.statements();
+        let waitlisted = run(
+            &app,
+            "RegisterForActivity",
+            json!({ "activityId": id }),
+            Some(second),
+        )
+        .await;
+        let statements = app.statements() - before;
+        let answer = &waitlisted["data"]["registerForActivity"];
+        assert_eq!(answer["status"], "WAITLISTED", "{waitlisted:#}");
+        assert_eq!(answer["waitlistPosition"], 1);
+        assert_eq!(answer["activity"]["registeredCount"], 1);
+        assert_eq!(answer["activity"]["waitlistCount"], 1);
+        assert!(
+            statements <= 4,
+            "{backend:?}: a registration ran {statements} statements"
+        );
+        let theirs = card(&app, &id, Some(second)).await;
+        assert_eq!(
+            theirs["viewerRegistration"]["status"], "WAITLISTED",
+            "{theirs:#}"
+        );
+        assert_eq!(theirs["viewerRegistration"]["waitlistPosition"], 1);
+        assert_eq!(theirs["waitlistCount"], 1);
+
+        let twice = run(
+            &app,
+            "RegisterForActivity",
+            json!({ "activityId": id }),
+            Some(second),
+        )
+        .await;
+        assert_eq!(crate::helpers::code(&twice), "CONFLICT", "{twice:#}");
+        assert_eq!(
+            twice["errors"][0]["message"], "you are already registered for this activity",
+            "{twice:#}"
+        );
+    }
+}
+
+async fn overview(app: &TestApp, token: &str) -> Value {
+    let body = run(app, "DashboardOverview", json!({}), Some(token)).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    body["data"]["dashboard"]["overview"].clone()
+}
+
+#[tokio::test]
+async fn a_dashboard_answer_is_kept_per_user_and_a_write_shows_at_once() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let viewer = app.user(&[Role::Viewer], None).await;
+        let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
+        let other = app.user(&[Role::Organizer], Some("社会事务科")).await;
+        open_activity(&app, None).await;
+
+        let hours = |token: String| {
+            let app = &app;
+            async move {
+                let body = run(app, "DashboardHours", json!({}), Some(&token)).await;
+                assert!(body.get("errors").is_none(), "{body:#}");
+                body["data"]["dashboard"].clone()
+            }
+        };
+        let first = hours(viewer.token.clone()).await;
+        let before = app.statements();
+        assert_eq!(hours(viewer.token.clone()).await, first);
+        assert_eq!(
+            app.statements(),
+            before,
+            "{backend:?}: the repeated answer runs no SQL"
+        );
+
+        assert_eq!(overview(&app, &viewer.token).await["activityCount"], 1);
+        assert_eq!(overview(&app, &organizer.token).await["activityCount"], 1);
+        assert_eq!(
+            overview(&app, &other.token).await["activityCount"],
+            0,
+            "{backend:?}: another department's organizer got someone else's answer"
+        );
+
+        // A write through the API: every cached answer is behind it at once.
+        let (_, admin) = published_activity(
+            &app,
+            None,
+            "2031-02-01T09:00:00+08:00",
+            "2031-02-01T12:00:00+08:00",
+        )
+        .await;
+        let _ = admin;
+        assert_eq!(overview(&app, &viewer.token).await["activityCount"], 2);
+        assert_eq!(overview(&app, &organizer.token).await["activityCount"], 2);
+        assert_eq!(overview(&app, &other.token).await["activityCount"], 0);
+    }
+}
+
+#[tokio::test]
+async fn the_overdue_count_changes_when_a_deadline_passes_without_any_write() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let viewer = app.user(&[Role::Viewer], None).await;
+        let f = crate::surveys::open_survey(&app, false).await;
+        let resident = app.user(&[], None).await;
+        let body = crate::surveys::submit(
+            &app,
+            &f,
+            &resident.token,
+            crate::surveys::answers(&f, "VERY_DISSATISFIED", 1, Some("没人来")),
+            None,
+        )
+        .await;
+        assert!(body.get("errors").is_none(), "{body:#}");
+        // Due in two seconds (set in the database: no write through the API follows).
+        let stored = entity::rectification::Entity::find()
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .expect("a rectification");
+        let mut model: entity::rectification::ActiveModel = stored.into();
+        model.due_at = Set(chrono::Utc::now() + chrono::Duration::seconds(2));
+        model.update(&app.state.db).await.unwrap();
+
+        let figures = overview(&app, &viewer.token).await;
+        assert_eq!(figures["openRectificationCount"], 1, "{figures:#}");
+        assert_eq!(figures["overdueRectificationCount"], 0);
+        assert_eq!(
+            overview(&app, &viewer.token).await["overdueRectificationCount"],
+            0
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+        assert_eq!(
+            overview(&app, &viewer.token).await["overdueRectificationCount"],
+            1,
+            "{backend:?}: a cached answer outlived the deadline it depends on"
+        );
+    }
+}
+
+#[tokio::test]
+async fn answers_cached_before_redis_lost_its_data_are_not_served_after() {
+    let port = 20_000 + ((std::process::id() + 7) % 20_000) as u16;
+    let Some(mut redis) = PrivateRedis::start(port) else {
+        assert!(
+            std::env::var("TONGXIN_REQUIRE_SERVICES").is_err(),
+            "redis-server is needed for this test"
+        );
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{port}/");
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        Options {
+            configure: Box::new(move |config| config.redis_url = Some(url)),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (id, _) = open_activity(&app, None).await;
+    let volunteers = app.volunteers(6).await;
+    let register = |token: String| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let body = run(
+                app,
+                "RegisterForActivity",
+                json!({ "activityId": id }),
+                Some(&token),
+            )
+            .await;
+            assert_eq!(
+                body["data"]["registerForActivity"]["status"], "REGISTERED",
+                "{body:#}"
+            );
+        }
+    };
+    register(volunteers[0].token.clone()).await;
+    assert_eq!(card(&app, &id, None).await["registeredCount"], 1);
+    let before = app.statements();
+    assert_eq!(card(&app, &id, None).await["registeredCount"], 1);
+    assert_eq!(app.statements(), before, "served from the cache");
+
+    // Redis keeps nothing on disk: a restart forgets every version counter, while this
+    // instance still holds answers cached under the versions it knew.
+    redis.stop();
+    let _redis = PrivateRedis::start(port).expect("redis restarts");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    for (n, volunteer) in volunteers.iter().enumerate().skip(1) {
+        register(volunteer.token.clone()).await;
+        assert_eq!(
+            card(&app, &id, None).await["registeredCount"],
+            n + 1,
+            "an answer from before the restart was served as current"
+        );
+    }
+}
+
+#[tokio::test]
+async fn requests_beyond_the_in_flight_limit_wait_their_turn_instead_of_failing() {
+    for backend in Backend::all() {
+        let app = spawn_app_with(
+            backend,
+            Options {
+                configure: Box::new(|config| config.max_in_flight = 2),
+                ..Default::default()
+            },
+        )
+        .await;
+        let (id, organizer) = open_activity(&app, Some(5)).await;
+        let volunteers = app.volunteers(30).await;
+        let answers = join_all(volunteers.iter().map(|v| {
+            run(
+                &app,
+                "RegisterForActivity",
+                json!({ "activityId": id }),
+                Some(&v.token),
+            )
+        }))
+        .await;
+        let statuses: Vec<&str> = answers
+            .iter()
+            .map(|a| {
+                a["data"]["registerForActivity"]["status"]
+                    .as_str()
+                    .unwrap_or("ERROR")
+            })
+            .collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == "REGISTERED").count(),
+            5,
+            "{backend:?}: {statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == "WAITLISTED").count(),
+            25,
+            "{backend:?}: {statuses:?}"
+        );
+        let _ = organizer;
+    }
+}
+
+#[tokio::test]
+async fn one_document_with_two_operations_answers_the_one_named_each_time() {
+    let app = spawn_app(Backend::Sqlite).await;
+    open_activity(&app, None).await;
+    let document = "query Titles { activities(first: 5) { edges { node { title } } } } \
+                    query Count { activities(first: 5) { totalCount } }";
+    for _ in 0..2 {
+        for (name, field) in [("Titles", "edges"), ("Count", "totalCount")] {
+            let body: Value = app
+                .post_json(&json!({ "query": document, "operationName": name }), None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            let activities = &body["data"]["activities"];
+            assert!(activities.get(field).is_some(), "{name}: {body:#}");
+            assert_eq!(activities.as_object().unwrap().len(), 1, "{name}: {body:#}");
+        }
+    }
+    // A document that does not parse answers its error every time.
+    for _ in 0..2 {
+        let body: Value = app
+            .post_json(&json!({ "query": "query { activities(" }), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(crate::helpers::code(&body), "BAD_USER_INPUT", "{body:#}");
+    }
+}
