@@ -324,6 +324,8 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo resident missing"))?;
     seed_feedback(state, &admin_viewer, &activities, &volunteers, &resident).await?;
+    // The demo's approved hours were written directly, not through a review.
+    migration::rollups::rebuild(db).await?;
     state.dashboards_changed().await;
     state.public_changed().await;
     tracing::info!("demo data loaded");

@@ -822,6 +822,15 @@ pub async fn load(
             .await?;
         }
     }
+    // The hours rollups the server keeps on approval, computed once for the bulk load.
+    let started_rollups = Instant::now();
+    migration::rollups::rebuild(&txn).await?;
+    eprintln!(
+        "  {:<24} {:>15}  {:>6.1} s",
+        "hours rollups",
+        "",
+        started_rollups.elapsed().as_secs_f64()
+    );
     let mut counts = Vec::new();
     for table in tables.iter().chain(["activity_departments"].iter()) {
         counts.push((

@@ -25,6 +25,8 @@ mod m20260101_000019_create_rectifications;
 mod m20260101_000020_create_refresh_sessions;
 mod m20260101_000021_create_audit_entries;
 mod m20260102_000022_index_public_feed;
+mod m20260103_000023_create_hours_rollups;
+pub mod rollups;
 
 pub struct Migrator;
 
@@ -54,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000020_create_refresh_sessions::Migration),
             Box::new(m20260101_000021_create_audit_entries::Migration),
             Box::new(m20260102_000022_index_public_feed::Migration),
+            Box::new(m20260103_000023_create_hours_rollups::Migration),
         ]
     }
 }

@@ -364,6 +364,8 @@ async fn generate(app: &TestApp) -> Dataset {
             });
         }
     }
+    // Written directly, like a bulk load: the hours rollups are rebuilt after it.
+    migration::rollups::rebuild(db).await.unwrap();
     Dataset {
         departments,
         categories,
@@ -865,4 +867,108 @@ async fn dashboards_answer_from_the_database_while_redis_is_down_and_use_it_agai
     assert_eq!(completed_count(&app, &admin).await, 1);
     assert_eq!(app.statements(), before, "cached in Redis again");
     redis.stop();
+}
+
+/// The whole plan's hours come from rollups the reviews keep; a range reads the records.
+/// Over a range that holds every record both must agree, after approvals, a rejection
+/// and an activity that moves to another primary department.
+#[tokio::test]
+async fn whole_plan_hours_from_the_rollups_agree_with_the_records() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let viewer = app.user(&[Role::Viewer], None).await;
+        let admin = app.user(&[Role::Admin], None).await;
+        let (id, organizer) = crate::registrations::published_activity(
+            &app,
+            None,
+            "2030-05-01T09:00:00+08:00",
+            "2030-05-01T12:00:00+08:00",
+        )
+        .await;
+        let volunteers = app.volunteers(3).await;
+        let mut records = Vec::new();
+        for (user, hours) in volunteers.iter().zip([2.0, 3.5, 1.0]) {
+            let volunteer = entity::volunteer::Entity::find()
+                .filter(entity::volunteer::Column::UserId.eq(user.id))
+                .one(&app.state.db)
+                .await
+                .unwrap()
+                .unwrap();
+            let recorded = run(
+                &app,
+                "RecordServiceHours",
+                json!({ "input": { "activityId": id, "volunteerId": volunteer.id.to_string(), "hours": hours } }),
+                Some(&organizer.token),
+            )
+            .await;
+            records.push(recorded["data"]["recordServiceHours"]["id"].clone());
+        }
+        let review = |ids: Value, decision: &str, note: Option<&str>| {
+            let app = &app;
+            let token = organizer.token.clone();
+            let variables = json!({ "ids": ids, "decision": decision, "note": note });
+            async move {
+                let body = run(app, "ReviewServiceRecords", variables, Some(&token)).await;
+                assert!(body.get("errors").is_none(), "{body:#}");
+            }
+        };
+        review(json!([records[0], records[1]]), "APPROVE", None).await;
+        review(json!([records[2]]), "REJECT", Some("未到场")).await;
+
+        let everything = json!({ "from": "2000-01-01", "to": "2099-12-31" });
+        let compare = |department: Option<Value>| {
+            let app = &app;
+            let token = viewer.token.clone();
+            let everything = everything.clone();
+            async move {
+                let mut answers = Vec::new();
+                for range in [Value::Null, everything] {
+                    let variables = json!({ "range": range, "departmentId": department });
+                    let hours = run(app, "DashboardHours", variables.clone(), Some(&token)).await;
+                    let overview = run(app, "DashboardOverview", variables, Some(&token)).await;
+                    assert!(hours.get("errors").is_none(), "{hours:#}");
+                    let figures = &overview["data"]["dashboard"]["overview"];
+                    answers.push(json!({
+                        "hours": hours["data"]["dashboard"],
+                        "totalServiceHours": figures["totalServiceHours"],
+                        "activeVolunteerCount": figures["activeVolunteerCount"],
+                    }));
+                }
+                assert_eq!(
+                    answers[0], answers[1],
+                    "{backend:?}: whole plan vs a range over everything"
+                );
+                answers.remove(0)
+            }
+        };
+        let elderly = app.department("养老科").await;
+        let party = app.department("机关党委").await;
+        let all = compare(None).await;
+        assert_eq!(all["totalServiceHours"], 5.5, "{all:#}");
+        assert_eq!(all["activeVolunteerCount"], 2);
+        assert_eq!(
+            all["hours"]["hoursByDepartment"][0]["department"]["name"],
+            "养老科"
+        );
+        assert_eq!(all["hours"]["topVolunteers"][0]["hours"], 3.5);
+        compare(Some(elderly.clone())).await;
+
+        // The activity moves to 机关党委: so do its hours.
+        let moved = run(
+            &app,
+            "UpdateActivity",
+            json!({ "id": id, "input": { "leadDepartmentIds": [party.clone()] } }),
+            Some(&admin.token),
+        )
+        .await;
+        assert!(moved.get("errors").is_none(), "{moved:#}");
+        let all = compare(None).await;
+        let by_department = all["hours"]["hoursByDepartment"].as_array().unwrap();
+        assert_eq!(by_department.len(), 1, "{all:#}");
+        assert_eq!(by_department[0]["department"]["name"], "机关党委");
+        assert_eq!(by_department[0]["hours"], 5.5);
+        assert_eq!(compare(Some(elderly)).await["totalServiceHours"], 0.0);
+        assert_eq!(compare(Some(party)).await["totalServiceHours"], 5.5);
+    }
 }

@@ -674,7 +674,14 @@ pub async fn update(
         Some(ids) => {
             let departments = check_departments(&txn, viewer, ids).await?;
             write_departments(&txn, id, &departments).await?;
-            model.primary_department_id = Set(departments.first().copied());
+            let primary = departments.first().copied();
+            model.primary_department_id = Set(primary);
+            if primary != current.primary_department_id {
+                // Its approved hours now count for the new primary department.
+                let moved = [current.primary_department_id, primary].map(|d| d.unwrap_or(0));
+                model.clone().update(&txn).await?;
+                migration::rollups::rebuild_departments(&txn, &moved).await?;
+            }
             departments
         }
         None => lead_department_ids(&txn, id).await?,

@@ -110,6 +110,12 @@ fn approved_records(sql: &mut Sql, filter: &Filter, always_join: bool) {
         .in_department("a.primary_department_id", filter);
 }
 
+/// Without a range, hours come from the rollups the approving writes keep
+/// (`migration::rollups`): a few thousand rows instead of every approved record.
+fn whole_plan(filter: &Filter) -> bool {
+    filter.from.is_none() && filter.to.is_none()
+}
+
 /// `FROM activities a WHERE` the activities a dashboard counts.
 fn counted_activities(sql: &mut Sql, filter: &Filter) {
     sql.push(" FROM activities a WHERE ")
@@ -203,11 +209,24 @@ pub async fn overview<C: ConnectionTrait>(
     sql.push(" CROSS JOIN ");
     volunteer_count(&mut sql, filter);
 
-    sql.push(
-        " CROSS JOIN (SELECT COUNT(DISTINCT s.volunteer_id) AS active_volunteer_count, \
-         CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS service_minutes",
-    );
-    approved_records(&mut sql, filter, false);
+    if whole_plan(filter) {
+        sql.push(
+            " CROSS JOIN (SELECT COUNT(*) AS active_volunteer_count, \
+             CAST(COALESCE(SUM(v.minutes), 0) AS BIGINT) AS service_minutes",
+        );
+        match filter.department_id {
+            None => sql.push(" FROM rollup_volunteers v"),
+            Some(id) => sql
+                .push(" FROM rollup_department_volunteers v WHERE v.department_id = ")
+                .bind(id),
+        };
+    } else {
+        sql.push(
+            " CROSS JOIN (SELECT COUNT(DISTINCT s.volunteer_id) AS active_volunteer_count, \
+             CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS service_minutes",
+        );
+        approved_records(&mut sql, filter, false);
+    }
     sql.push(") hrs");
 
     sql.push(
@@ -270,13 +289,24 @@ pub async fn hours_by_department<C: ConnectionTrait>(
     let backend = db.get_database_backend();
 
     let mut sql = Sql::new(backend);
-    sql.push(
-        "SELECT a.primary_department_id AS department_id, \
-         CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes, \
-         COUNT(DISTINCT s.volunteer_id) AS volunteer_count",
-    );
-    approved_records(&mut sql, filter, true);
-    sql.push(" AND a.primary_department_id IS NOT NULL GROUP BY a.primary_department_id");
+    if whole_plan(filter) {
+        sql.push(
+            "SELECT v.department_id AS department_id, \
+             CAST(COALESCE(SUM(v.minutes), 0) AS BIGINT) AS minutes, \
+             COUNT(*) AS volunteer_count FROM rollup_department_volunteers v \
+             WHERE v.department_id <> 0",
+        )
+        .in_department("v.department_id", filter)
+        .push(" GROUP BY v.department_id");
+    } else {
+        sql.push(
+            "SELECT a.primary_department_id AS department_id, \
+             CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes, \
+             COUNT(DISTINCT s.volunteer_id) AS volunteer_count",
+        );
+        approved_records(&mut sql, filter, true);
+        sql.push(" AND a.primary_department_id IS NOT NULL GROUP BY a.primary_department_id");
+    }
     let minutes = DepartmentMinutes::find_by_statement(sql.build())
         .all(db)
         .await?;
@@ -346,12 +376,21 @@ pub async fn hours_by_month<C: ConnectionTrait>(
     let backend = db.get_database_backend();
 
     let mut sql = Sql::new(backend);
-    sql.push("SELECT ")
-        .month("s.service_date")
-        .push(" AS month, CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes");
-    approved_records(&mut sql, filter, false);
-    sql.push(" AND s.service_date IS NOT NULL GROUP BY ")
-        .month("s.service_date");
+    if whole_plan(filter) {
+        sql.push(
+            "SELECT m.month AS month, CAST(COALESCE(SUM(m.minutes), 0) AS BIGINT) AS minutes \
+             FROM rollup_department_months m WHERE m.month <> ''",
+        )
+        .in_department("m.department_id", filter)
+        .push(" GROUP BY m.month");
+    } else {
+        sql.push("SELECT ")
+            .month("s.service_date")
+            .push(" AS month, CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes");
+        approved_records(&mut sql, filter, false);
+        sql.push(" AND s.service_date IS NOT NULL GROUP BY ")
+            .month("s.service_date");
+    }
     let minutes = MonthMinutes::find_by_statement(sql.build()).all(db).await?;
 
     let mut sql = Sql::new(backend);
@@ -507,6 +546,23 @@ pub async fn top_volunteers<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Vec<VolunteerRow>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
+    if whole_plan(filter) {
+        match filter.department_id {
+            None => sql.push(
+                "SELECT v.volunteer_id AS volunteer_id, v.minutes AS minutes \
+                 FROM rollup_volunteers v",
+            ),
+            Some(id) => sql
+                .push(
+                    "SELECT v.volunteer_id AS volunteer_id, v.minutes AS minutes \
+                     FROM rollup_department_volunteers v WHERE v.department_id = ",
+                )
+                .bind(id),
+        };
+        sql.push(" ORDER BY v.minutes DESC, v.volunteer_id LIMIT ")
+            .bind(limit as i64);
+        return VolunteerRow::find_by_statement(sql.build()).all(db).await;
+    }
     sql.push(
         "SELECT s.volunteer_id AS volunteer_id, \
          CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes",

@@ -268,7 +268,7 @@ pub async fn review(
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound("service record"))?;
-        managed(&txn, viewer, record.activity_id).await?;
+        let activity = managed(&txn, viewer, record.activity_id).await?;
         if record.status != ServiceRecordStatus::Pending {
             return Err(AppError::conflict(format!(
                 "record {id} was already reviewed"
@@ -299,7 +299,22 @@ pub async fn review(
         model.reviewed_by = Set(Some(reviewer));
         model.reviewed_at = Set(Some(now));
         model.updated_at = Set(now);
-        reviewed.push(model.update(&txn).await?);
+        let updated = model.update(&txn).await?;
+        if approve {
+            let month = updated
+                .service_date
+                .map(|day| day.format("%Y-%m").to_string())
+                .unwrap_or_default();
+            migration::rollups::add_approved(
+                &txn,
+                activity.primary_department_id,
+                &month,
+                updated.volunteer_id,
+                i64::from(updated.minutes),
+            )
+            .await?;
+        }
+        reviewed.push(updated);
         audit::record(
             &txn,
             viewer,

@@ -1,0 +1,148 @@
+//! The hours rollups: approved service minutes per (primary department, month), per
+//! (primary department, volunteer) and per volunteer, each with the number of approved
+//! records behind it. Department 0 stands for activities without a primary department,
+//! month '' for records without a date.
+//!
+//! The app adds to them when it approves records and rebuilds a department's rows when an
+//! activity changes its primary department; whatever writes approved records by other
+//! means (bulk loads, fixtures) calls [`rebuild`] afterwards.
+
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+
+/// YYYY-MM of a date column, '' without a date.
+fn month(backend: DbBackend, column: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("COALESCE(to_char({column}, 'YYYY-MM'), '')"),
+        _ => format!("COALESCE(substr({column}, 1, 7), '')"),
+    }
+}
+
+/// The statements that recompute the department rollups of these departments (0 for
+/// none), or of all of them.
+fn department_statements(backend: DbBackend, departments: Option<&[i32]>) -> Vec<String> {
+    let month = month(backend, "s.service_date");
+    let department = "COALESCE(a.primary_department_id, 0)";
+    let (delete_where, select_where) = match departments {
+        Some(ids) => {
+            // Integers, not text from a request: safe to write into the statement.
+            let list = ids
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            (
+                format!(" WHERE department_id IN ({list})"),
+                format!(" AND {department} IN ({list})"),
+            )
+        }
+        None => (String::new(), String::new()),
+    };
+    vec![
+        format!("DELETE FROM rollup_department_months{delete_where}"),
+        format!(
+            "INSERT INTO rollup_department_months (department_id, month, minutes, records) \
+             SELECT {department}, {month}, SUM(s.minutes), COUNT(*) \
+             FROM service_records s JOIN activities a ON a.id = s.activity_id \
+             WHERE s.status = 'APPROVED'{select_where} GROUP BY {department}, {month}"
+        ),
+        format!("DELETE FROM rollup_department_volunteers{delete_where}"),
+        format!(
+            "INSERT INTO rollup_department_volunteers (department_id, volunteer_id, minutes, records) \
+             SELECT {department}, s.volunteer_id, SUM(s.minutes), COUNT(*) \
+             FROM service_records s JOIN activities a ON a.id = s.activity_id \
+             WHERE s.status = 'APPROVED'{select_where} GROUP BY {department}, s.volunteer_id"
+        ),
+    ]
+}
+
+/// Recomputes every rollup from the approved records.
+pub async fn rebuild<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let mut statements = department_statements(backend, None);
+    statements.push("DELETE FROM rollup_volunteers".to_owned());
+    statements.push(
+        "INSERT INTO rollup_volunteers (volunteer_id, minutes, records) \
+         SELECT s.volunteer_id, SUM(s.minutes), COUNT(*) FROM service_records s \
+         WHERE s.status = 'APPROVED' GROUP BY s.volunteer_id"
+            .to_owned(),
+    );
+    for sql in statements {
+        db.execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}
+
+/// Recomputes the department rollups of these departments (0: none), e.g. after an
+/// activity moved its hours from one to another. Volunteer totals do not change then.
+pub async fn rebuild_departments<C: ConnectionTrait>(
+    db: &C,
+    departments: &[i32],
+) -> Result<(), DbErr> {
+    if departments.is_empty() {
+        return Ok(());
+    }
+    for sql in department_statements(db.get_database_backend(), Some(departments)) {
+        db.execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}
+
+/// Adds one newly approved record: three upserts, in the approving transaction.
+/// `department_id`: the activity's primary department; `month`: YYYY-MM of the record's
+/// date, '' without one.
+pub async fn add_approved<C: ConnectionTrait>(
+    db: &C,
+    department_id: Option<i32>,
+    month: &str,
+    volunteer_id: i32,
+    minutes: i64,
+) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let department = department_id.unwrap_or(0);
+    let upserts: [(String, Vec<Value>); 3] = [
+        (
+            format!(
+                "INSERT INTO rollup_department_months (department_id, month, minutes, records) \
+                 VALUES ({}, {}, {}, 1) ON CONFLICT (department_id, month) DO UPDATE SET \
+                 minutes = rollup_department_months.minutes + excluded.minutes, \
+                 records = rollup_department_months.records + 1",
+                p(1),
+                p(2),
+                p(3)
+            ),
+            vec![department.into(), month.into(), minutes.into()],
+        ),
+        (
+            format!(
+                "INSERT INTO rollup_department_volunteers (department_id, volunteer_id, minutes, records) \
+                 VALUES ({}, {}, {}, 1) ON CONFLICT (department_id, volunteer_id) DO UPDATE SET \
+                 minutes = rollup_department_volunteers.minutes + excluded.minutes, \
+                 records = rollup_department_volunteers.records + 1",
+                p(1),
+                p(2),
+                p(3)
+            ),
+            vec![department.into(), volunteer_id.into(), minutes.into()],
+        ),
+        (
+            format!(
+                "INSERT INTO rollup_volunteers (volunteer_id, minutes, records) \
+                 VALUES ({}, {}, 1) ON CONFLICT (volunteer_id) DO UPDATE SET \
+                 minutes = rollup_volunteers.minutes + excluded.minutes, \
+                 records = rollup_volunteers.records + 1",
+                p(1),
+                p(2)
+            ),
+            vec![volunteer_id.into(), minutes.into()],
+        ),
+    ];
+    for (sql, values) in upserts {
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+    Ok(())
+}
