@@ -202,7 +202,7 @@ pub struct Config {
     #[arg(
         long,
         env = "TONGXIN_MAX_IN_FLIGHT",
-        default_value_t = 64,
+        default_value_t = 32,
         global = true
     )]
     pub max_in_flight: usize,

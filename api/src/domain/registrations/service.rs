@@ -7,8 +7,8 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    DbBackend, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 use entity::enums::{ActivityStatus, RegistrationStatus, Role};
@@ -128,8 +128,12 @@ pub struct Registered {
     pub waitlist_position: Option<i32>,
 }
 
-/// Three statements under the activity's lock: the lock, the insert (the unique index
-/// `ux_registrations_live` refuses a second live registration: CONFLICT), the counters.
+/// Two statements in one transaction. The insert reads the activity under its lock (`FOR
+/// UPDATE` on PostgreSQL; SQLite's write lock is already held), checks it is open for
+/// registration and decides REGISTERED or WAITLISTED from its counters; the unique index
+/// `ux_registrations_live` refuses a second live registration (CONFLICT). The counters'
+/// update returns the activity for the answer. When nothing was inserted, the activity is
+/// read again to say why.
 #[tracing::instrument(skip(state, viewer), err(Debug))]
 pub async fn register(
     state: &AppState,
@@ -138,47 +142,66 @@ pub async fn register(
 ) -> AppResult<Registered> {
     let txn = begin_write(&state.db).await?;
     let volunteer_id = volunteer_id(state, &txn, viewer).await?;
-    let mut activity = lock_activity(&txn, activity_id).await?;
-    if activity.status == ActivityStatus::Draft {
-        // Drafts are invisible to volunteers.
-        return Err(AppError::NotFound("activity"));
-    }
-    registration_open(&activity, Utc::now()).map_err(AppError::RegistrationClosed)?;
-    let has_place = activity
-        .capacity
-        .is_none_or(|capacity| activity.registered_count < capacity);
-    let status = if has_place {
-        RegistrationStatus::Registered
-    } else {
-        RegistrationStatus::Waitlisted
-    };
     let now = Utc::now();
-    let created = registration::ActiveModel {
-        activity_id: Set(activity_id),
-        volunteer_id: Set(volunteer_id),
-        status: Set(status),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let waitlist_position = if has_place {
-        adjust_counts(&txn, activity_id, 1, 0).await?;
-        activity.registered_count += 1;
-        None
-    } else {
-        adjust_counts(&txn, activity_id, 0, 1).await?;
-        activity.waitlist_count += 1;
-        // The newest of the waitlist, which the lock keeps in arrival order.
-        Some(activity.waitlist_count)
+    let backend = txn.get_database_backend();
+    let (p, lock) = match backend {
+        DbBackend::Postgres => (["$1", "$2", "$3"], " FOR UPDATE OF a"),
+        _ => (["?1", "?2", "?3"], ""),
     };
+    let [activity, volunteer, at] = p;
+    let sql = format!(
+        "INSERT INTO registrations (activity_id, volunteer_id, status, created_at, updated_at) \
+         SELECT a.id, {volunteer}, CASE WHEN a.capacity IS NULL OR a.registered_count < a.capacity \
+           THEN 'REGISTERED' ELSE 'WAITLISTED' END, {at}, {at} \
+         FROM activities a WHERE a.id = {activity} AND a.status = 'PUBLISHED' \
+           AND COALESCE(a.registration_opens_at, a.published_at, {at}) <= {at} \
+           AND (COALESCE(a.registration_closes_at, a.starts_at) IS NULL \
+                OR {at} < COALESCE(a.registration_closes_at, a.starts_at)){lock} \
+         RETURNING id, activity_id, volunteer_id, status, created_at, updated_at"
+    );
+    let inserted = registration::Model::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [activity_id.into(), volunteer_id.into(), now.into()],
+    ))
+    .one(&txn)
+    .await?;
+    let Some(created) = inserted else {
+        let activity = activity::Entity::find_by_id(activity_id)
+            .one(&txn)
+            .await?
+            .filter(|a| a.status != ActivityStatus::Draft)
+            // Drafts are invisible to volunteers.
+            .ok_or(AppError::NotFound("activity"))?;
+        return Err(AppError::RegistrationClosed(
+            registration_open(&activity, now)
+                .err()
+                .unwrap_or_else(|| "registration is not open".to_owned()),
+        ));
+    };
+    let has_place = created.status == RegistrationStatus::Registered;
+    let (registered, waitlisted) = if has_place { (1, 0) } else { (0, 1) };
+    let activity = activity::Entity::update_many()
+        .col_expr(
+            activity::Column::RegisteredCount,
+            Expr::col(activity::Column::RegisteredCount).add(registered),
+        )
+        .col_expr(
+            activity::Column::WaitlistCount,
+            Expr::col(activity::Column::WaitlistCount).add(waitlisted),
+        )
+        .filter(activity::Column::Id.eq(activity_id))
+        .exec_with_returning(&txn)
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("activity"))?;
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(Registered {
+        // The newest of the waitlist: the lock keeps it in arrival order.
+        waitlist_position: (!has_place).then_some(activity.waitlist_count),
         registration: created,
         activity,
-        waitlist_position,
     })
 }
 
