@@ -320,3 +320,107 @@ async fn registration_outside_the_window_or_without_a_volunteer_profile_is_refus
     .await;
     assert_eq!(code(&body), "REGISTRATION_CLOSED");
 }
+
+/// The registration window, decided by the insert itself: not before it opens (publication,
+/// or registrationOpensAt), not after it closes (startsAt, or registrationClosesAt), never
+/// for cancelled activities; drafts do not exist for volunteers.
+#[tokio::test]
+async fn registration_is_open_only_for_published_activities_inside_their_window() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let volunteer = &app.volunteers(1).await[0];
+        let register = |id: String| {
+            let app = &app;
+            let token = volunteer.token.clone();
+            async move {
+                run(
+                    app,
+                    "RegisterForActivity",
+                    json!({ "activityId": id }),
+                    Some(&token),
+                )
+                .await
+            }
+        };
+        let patch = |id: String, token: String, input: Value| {
+            let app = &app;
+            async move {
+                let body = run(
+                    app,
+                    "UpdateActivity",
+                    json!({ "id": id, "input": input }),
+                    Some(&token),
+                )
+                .await;
+                assert!(body.get("errors").is_none(), "{body:#}");
+            }
+        };
+
+        let (not_yet, organizer) = open_activity(&app, None).await;
+        patch(
+            not_yet.clone(),
+            organizer.token.clone(),
+            json!({ "registrationOpensAt": "2030-06-01T00:00:00+08:00" }),
+        )
+        .await;
+        let body = register(not_yet).await;
+        assert_eq!(code(&body), "REGISTRATION_CLOSED", "{backend:?}: {body:#}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("not opened"),
+            "{body:#}"
+        );
+
+        // Started yesterday, no closing time of its own: closed at its start.
+        let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+        let today = chrono::Utc::now().to_rfc3339();
+        let (started, _) = published_activity(&app, None, &yesterday, &today).await;
+        let body = register(started.clone()).await;
+        assert_eq!(code(&body), "REGISTRATION_CLOSED", "{backend:?}: {body:#}");
+        // A closing time after the start keeps it open.
+        patch(
+            started.clone(),
+            organizer.token.clone(),
+            json!({ "registrationClosesAt": "2031-01-01T00:00:00+08:00" }),
+        )
+        .await;
+        let body = register(started).await;
+        assert_eq!(
+            body["data"]["registerForActivity"]["status"], "REGISTERED",
+            "{backend:?}: {body:#}"
+        );
+
+        let (cancelled, _) = open_activity(&app, None).await;
+        let body = run(
+            &app,
+            "CancelActivity",
+            json!({ "id": cancelled, "reason": "下雨" }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert!(body.get("errors").is_none(), "{body:#}");
+        assert_eq!(
+            code(&register(cancelled).await),
+            "REGISTRATION_CLOSED",
+            "{backend:?}"
+        );
+
+        let elderly = app.department("养老科").await;
+        let draft = run(
+            &app,
+            "CreateActivity",
+            json!({ "input": { "title": "草稿", "leadDepartmentIds": [elderly],
+                    "startsAt": "2031-01-01T09:00:00+08:00" } }),
+            Some(&organizer.token),
+        )
+        .await;
+        let draft = draft["data"]["createActivity"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(code(&register(draft).await), "NOT_FOUND", "{backend:?}");
+        assert_eq!(code(&register("999999".to_owned()).await), "NOT_FOUND");
+    }
+}
