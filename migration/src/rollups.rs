@@ -7,20 +7,23 @@
 //! activity changes its primary department; whatever writes approved records by other
 //! means (bulk loads, fixtures) calls [`rebuild`] afterwards.
 
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm_migration::prelude::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Value};
 
-/// YYYY-MM of a date column, '' without a date.
-fn month(backend: DbBackend, column: &str) -> String {
+/// The YYYY-MM of a date column (DATE on PostgreSQL, 'YYYY-MM-DD' text on SQLite): the one
+/// expression the dashboards' SQL differs in between the backends.
+pub fn month(backend: DbBackend, column: &str) -> String {
     match backend {
-        DbBackend::Postgres => format!("COALESCE(to_char({column}, 'YYYY-MM'), '')"),
-        _ => format!("COALESCE(substr({column}, 1, 7), '')"),
+        DbBackend::Postgres => format!("to_char({column}, 'YYYY-MM')"),
+        _ => format!("substr({column}, 1, 7)"),
     }
 }
 
 /// The statements that recompute the department rollups of these departments (0 for
 /// none), or of all of them.
 fn department_statements(backend: DbBackend, departments: Option<&[i32]>) -> Vec<String> {
-    let month = month(backend, "s.service_date");
+    // '' for records without a date.
+    let month = format!("COALESCE({}, '')", month(backend, "s.service_date"));
     let department = "COALESCE(a.primary_department_id, 0)";
     let (delete_where, select_where) = match departments {
         Some(ids) => {
@@ -97,52 +100,70 @@ pub async fn add_approved<C: ConnectionTrait>(
     volunteer_id: i32,
     minutes: i64,
 ) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
-    let p = |n: usize| match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
     let department = department_id.unwrap_or(0);
-    let upserts: [(String, Vec<Value>); 3] = [
-        (
-            format!(
-                "INSERT INTO rollup_department_months (department_id, month, minutes, records) \
-                 VALUES ({}, {}, {}, 1) ON CONFLICT (department_id, month) DO UPDATE SET \
-                 minutes = rollup_department_months.minutes + excluded.minutes, \
-                 records = rollup_department_months.records + 1",
-                p(1),
-                p(2),
-                p(3)
-            ),
-            vec![department.into(), month.into(), minutes.into()],
-        ),
-        (
-            format!(
-                "INSERT INTO rollup_department_volunteers (department_id, volunteer_id, minutes, records) \
-                 VALUES ({}, {}, {}, 1) ON CONFLICT (department_id, volunteer_id) DO UPDATE SET \
-                 minutes = rollup_department_volunteers.minutes + excluded.minutes, \
-                 records = rollup_department_volunteers.records + 1",
-                p(1),
-                p(2),
-                p(3)
-            ),
-            vec![department.into(), volunteer_id.into(), minutes.into()],
-        ),
-        (
-            format!(
-                "INSERT INTO rollup_volunteers (volunteer_id, minutes, records) \
-                 VALUES ({}, {}, 1) ON CONFLICT (volunteer_id) DO UPDATE SET \
-                 minutes = rollup_volunteers.minutes + excluded.minutes, \
-                 records = rollup_volunteers.records + 1",
-                p(1),
-                p(2)
-            ),
-            vec![volunteer_id.into(), minutes.into()],
-        ),
-    ];
-    for (sql, values) in upserts {
-        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-    }
+    add(
+        db,
+        "rollup_department_months",
+        [
+            ("department_id", department.into()),
+            ("month", month.into()),
+        ],
+        minutes,
+    )
+    .await?;
+    add(
+        db,
+        "rollup_department_volunteers",
+        [
+            ("department_id", department.into()),
+            ("volunteer_id", volunteer_id.into()),
+        ],
+        minutes,
+    )
+    .await?;
+    add(
+        db,
+        "rollup_volunteers",
+        [("volunteer_id", volunteer_id.into())],
+        minutes,
+    )
+    .await
+}
+
+/// `minutes` and one record more on the row of `table` with these key values, created at
+/// zero if missing.
+async fn add<C: ConnectionTrait, const N: usize>(
+    db: &C,
+    table: &str,
+    keys: [(&str, Value); N],
+    minutes: i64,
+) -> Result<(), DbErr> {
+    let total = |column: &str, more: SimpleExpr| {
+        Expr::col((Alias::new(table), Alias::new(column))).add(more)
+    };
+    let (mut columns, mut values): (Vec<Alias>, Vec<SimpleExpr>) = keys
+        .iter()
+        .map(|(column, value)| (Alias::new(*column), SimpleExpr::from(value.clone())))
+        .unzip();
+    columns.extend([Alias::new("minutes"), Alias::new("records")]);
+    values.extend([minutes.into(), 1i64.into()]);
+    let upsert = Query::insert()
+        .into_table(Alias::new(table))
+        .columns(columns)
+        .values_panic(values)
+        .on_conflict(
+            OnConflict::columns(keys.iter().map(|(column, _)| Alias::new(*column)))
+                .value(
+                    Alias::new("minutes"),
+                    total(
+                        "minutes",
+                        Expr::col((Alias::new("excluded"), Alias::new("minutes"))),
+                    ),
+                )
+                .value(Alias::new("records"), total("records", 1i64.into()))
+                .to_owned(),
+        )
+        .to_owned();
+    db.execute(&upsert).await?;
     Ok(())
 }

@@ -87,10 +87,8 @@ impl Sql {
 
     /// The YYYY-MM of a date column.
     fn month(&mut self, column: &str) -> &mut Self {
-        match self.backend {
-            DbBackend::Postgres => self.push("to_char(").push(column).push(", 'YYYY-MM')"),
-            _ => self.push("substr(").push(column).push(", 1, 7)"),
-        }
+        let month = migration::rollups::month(self.backend, column);
+        self.push(&month)
     }
 
     fn build(self) -> Statement {
