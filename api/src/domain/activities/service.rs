@@ -63,24 +63,44 @@ pub struct ActivityQuery {
 
 const PUBLIC_STATUSES: [ActivityStatus; 2] = [ActivityStatus::Published, ActivityStatus::Completed];
 
+/// Which activities a viewer sees.
+#[derive(Debug, Clone, Copy)]
+enum Visible {
+    /// Admins: everything.
+    All,
+    /// An organizer: the public ones and drafts and cancelled ones of their department.
+    PublicAndDepartment(i32),
+    /// Everyone else: published and completed activities.
+    Public,
+}
+
+fn visible_to(viewer: &Viewer) -> Visible {
+    match viewer.user() {
+        Some(user) if user.is_admin() => Visible::All,
+        Some(user) if user.has(Role::Organizer) => match user.department_id {
+            Some(id) => Visible::PublicAndDepartment(id),
+            None => Visible::Public,
+        },
+        _ => Visible::Public,
+    }
+}
+
 /// What the viewer may see: published and completed activities for everyone; also drafts
 /// and cancelled ones of an organizer's own department; everything for admins.
 pub fn visibility(viewer: &Viewer) -> Condition {
     let public = Condition::all().add(activity::Column::Status.is_in(PUBLIC_STATUSES));
-    match viewer.user() {
-        Some(user) if user.is_admin() => Condition::all(),
-        Some(user) if user.has(Role::Organizer) && user.department_id.is_some() => {
-            Condition::any().add(public).add(
-                activity::Column::Id.in_subquery(
-                    Query::select()
-                        .column(activity_department::Column::ActivityId)
-                        .from(activity_department::Entity)
-                        .and_where(activity_department::Column::DepartmentId.eq(user.department_id))
-                        .to_owned(),
-                ),
-            )
-        }
-        _ => public,
+    match visible_to(viewer) {
+        Visible::All => Condition::all(),
+        Visible::PublicAndDepartment(department_id) => Condition::any().add(public).add(
+            activity::Column::Id.in_subquery(
+                Query::select()
+                    .column(activity_department::Column::ActivityId)
+                    .from(activity_department::Entity)
+                    .and_where(activity_department::Column::DepartmentId.eq(department_id))
+                    .to_owned(),
+            ),
+        ),
+        Visible::Public => public,
     }
 }
 
@@ -219,16 +239,6 @@ impl Default for FeedPages {
     }
 }
 
-fn visibility_scope(viewer: &Viewer) -> String {
-    match viewer.user() {
-        Some(user) if user.is_admin() => "all".to_owned(),
-        Some(user) if user.has(Role::Organizer) && user.department_id.is_some() => {
-            format!("dept:{}", user.department_id.unwrap_or_default())
-        }
-        _ => "public".to_owned(),
-    }
-}
-
 /// The feed page from [`FeedPages`], or from the database (four statements: total, page
 /// with categories, locations, departments). Not cached: filters that depend on the clock
 /// (`openForRegistration`), and everything while the shared cache is unreachable.
@@ -248,8 +258,8 @@ pub async fn feed_page(
             .await
             .map(|version| {
                 format!(
-                    "{version}|{}|{q:?}|{}|{}",
-                    visibility_scope(viewer),
+                    "{version}|{:?}|{q:?}|{}|{}",
+                    visible_to(viewer),
                     page.offset,
                     page.fetch_limit()
                 )
@@ -674,14 +684,7 @@ pub async fn update(
         Some(ids) => {
             let departments = check_departments(&txn, viewer, ids).await?;
             write_departments(&txn, id, &departments).await?;
-            let primary = departments.first().copied();
-            model.primary_department_id = Set(primary);
-            if primary != current.primary_department_id {
-                // Its approved hours now count for the new primary department.
-                let moved = [current.primary_department_id, primary].map(|d| d.unwrap_or(0));
-                model.clone().update(&txn).await?;
-                migration::rollups::rebuild_departments(&txn, &moved).await?;
-            }
+            model.primary_department_id = Set(departments.first().copied());
             departments
         }
         None => lead_department_ids(&txn, id).await?,
@@ -703,7 +706,12 @@ pub async fn update(
     check_capacity(new_capacity)?;
     model.capacity = Set(new_capacity);
     model.updated_at = Set(Utc::now());
-    model.update(&txn).await?;
+    let saved = model.update(&txn).await?;
+    if saved.primary_department_id != current.primary_department_id {
+        // Its approved hours now count for the new primary department.
+        let moved = [current.primary_department_id, saved.primary_department_id];
+        migration::rollups::rebuild_departments(&txn, &moved.map(|d| d.unwrap_or(0))).await?;
+    }
     // Raising the capacity promotes as many waitlisted volunteers as now fit.
     registrations::promote_waitlisted(&txn, id).await?;
     audit::record(&txn, viewer, "activity.update", "Activity", Some(id)).await?;
