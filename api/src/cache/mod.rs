@@ -170,14 +170,16 @@ impl Cache {
 
     pub async fn get(&self, key: &CacheKey) -> Option<String> {
         let name = self.key(key);
-        let near = if self.inner.redis.is_some() && key.is_immutable() {
+        // Memory is the store without Redis, and a front for what never changes with it.
+        let mut hit = if self.inner.redis.is_none() || key.is_immutable() {
             self.get_local(&name).await
         } else {
             None
         };
-        let hit = match self.inner.redis.clone() {
-            _ if near.is_some() => near,
-            Some(mut conn) => match conn.get::<_, Option<String>>(&name).await {
+        if hit.is_none()
+            && let Some(mut conn) = self.inner.redis.clone()
+        {
+            match conn.get::<_, Option<String>>(&name).await {
                 Ok(value) => {
                     self.redis_ok();
                     if key.is_immutable()
@@ -186,15 +188,11 @@ impl Cache {
                         // Another instance stored it; keep it for the next request here.
                         self.set_local(name, value, key.ttl()).await;
                     }
-                    value
+                    hit = value;
                 }
-                Err(err) => {
-                    self.redis_failed("get", &err);
-                    None
-                }
-            },
-            None => self.get_local(&name).await,
-        };
+                Err(err) => self.redis_failed("get", &err),
+            }
+        }
         metrics::counter!("tongxin_cache_requests_total", "kind" => key.kind(), "result" => if hit.is_some() { "hit" } else { "miss" })
             .increment(1);
         hit
