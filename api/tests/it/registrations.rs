@@ -74,7 +74,7 @@ async fn roster(app: &TestApp, id: &str, token: &str) -> Vec<Value> {
 }
 
 /// REGISTERED within capacity, waitlist positions 1..n in arrival order, counters agreeing.
-async fn assert_invariants(
+pub async fn assert_invariants(
     app: &TestApp,
     id: &str,
     token: &str,
