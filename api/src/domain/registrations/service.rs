@@ -84,12 +84,13 @@ pub fn registration_open(
     Ok(())
 }
 
+/// Moves the activity's counters and returns it as it is after.
 async fn adjust_counts<C: ConnectionTrait>(
     db: &C,
     activity_id: i32,
     registered: i32,
     waitlisted: i32,
-) -> AppResult<()> {
+) -> AppResult<activity::Model> {
     activity::Entity::update_many()
         .col_expr(
             activity::Column::RegisteredCount,
@@ -100,9 +101,10 @@ async fn adjust_counts<C: ConnectionTrait>(
             Expr::col(activity::Column::WaitlistCount).add(waitlisted),
         )
         .filter(activity::Column::Id.eq(activity_id))
-        .exec(db)
-        .await?;
-    Ok(())
+        .exec_with_returning(db)
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("activity"))
 }
 
 /// The signed-in user's volunteer id. A volunteer row is never deleted nor moved to
@@ -181,20 +183,7 @@ pub async fn register(
     };
     let has_place = created.status == RegistrationStatus::Registered;
     let (registered, waitlisted) = if has_place { (1, 0) } else { (0, 1) };
-    let activity = activity::Entity::update_many()
-        .col_expr(
-            activity::Column::RegisteredCount,
-            Expr::col(activity::Column::RegisteredCount).add(registered),
-        )
-        .col_expr(
-            activity::Column::WaitlistCount,
-            Expr::col(activity::Column::WaitlistCount).add(waitlisted),
-        )
-        .filter(activity::Column::Id.eq(activity_id))
-        .exec_with_returning(&txn)
-        .await?
-        .pop()
-        .ok_or(AppError::NotFound("activity"))?;
+    let activity = adjust_counts(&txn, activity_id, registered, waitlisted).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(Registered {
@@ -232,10 +221,11 @@ pub async fn cancel(
     model.status = Set(RegistrationStatus::Cancelled);
     model.updated_at = Set(Utc::now());
     let cancelled = model.update(&txn).await?;
-    match was {
-        RegistrationStatus::Registered => adjust_counts(&txn, found.activity_id, -1, 0).await?,
-        _ => adjust_counts(&txn, found.activity_id, 0, -1).await?,
-    }
+    let (registered, waitlisted) = match was {
+        RegistrationStatus::Registered => (-1, 0),
+        _ => (0, -1),
+    };
+    adjust_counts(&txn, found.activity_id, registered, waitlisted).await?;
     promote_waitlisted(&txn, found.activity_id).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
