@@ -208,23 +208,10 @@ async fn the_overdue_count_changes_when_a_deadline_passes_without_any_write() {
 
 #[tokio::test]
 async fn answers_cached_before_redis_lost_its_data_are_not_served_after() {
-    let port = 20_000 + ((std::process::id() + 7) % 20_000) as u16;
-    let Some(mut redis) = PrivateRedis::start(port) else {
-        assert!(
-            std::env::var("TONGXIN_REQUIRE_SERVICES").is_err(),
-            "redis-server is needed for this test"
-        );
+    let Some(mut redis) = PrivateRedis::for_test(7) else {
         return;
     };
-    let url = format!("redis://127.0.0.1:{port}/");
-    let app = spawn_app_with(
-        Backend::Sqlite,
-        Options {
-            configure: Box::new(move |config| config.redis_url = Some(url)),
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = redis.app().await;
     let (id, _) = open_activity(&app, None).await;
     let volunteers = app.volunteers(6).await;
     let register = |token: String| {
@@ -252,8 +239,7 @@ async fn answers_cached_before_redis_lost_its_data_are_not_served_after() {
 
     // Redis keeps nothing on disk: a restart forgets every version counter, while this
     // instance still holds answers cached under the versions it knew.
-    redis.stop();
-    let _redis = PrivateRedis::start(port).expect("redis restarts");
+    redis.restart();
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     for (n, volunteer) in volunteers.iter().enumerate().skip(1) {
         register(volunteer.token.clone()).await;

@@ -804,6 +804,39 @@ impl PrivateRedis {
     }
 }
 
+impl PrivateRedis {
+    /// A private Redis for one test, on a port of this process (`salt` keeps the tests of
+    /// one run apart). `None` when redis-server is missing, which CI does not accept.
+    pub fn for_test(salt: u32) -> Option<PrivateRedis> {
+        let port = 20_000 + ((std::process::id() + salt) % 20_000) as u16;
+        let redis = PrivateRedis::start(port);
+        assert!(
+            redis.is_some() || std::env::var("TONGXIN_REQUIRE_SERVICES").is_err(),
+            "redis-server is needed for this test"
+        );
+        redis
+    }
+
+    /// The same Redis, started again empty (it keeps nothing on disk).
+    pub fn restart(&mut self) {
+        self.stop();
+        *self = PrivateRedis::start(self.port).expect("redis restarts");
+    }
+
+    /// An app on SQLite that uses this Redis.
+    pub async fn app(&self) -> TestApp {
+        let url = format!("redis://127.0.0.1:{}/", self.port);
+        spawn_app_with(
+            Backend::Sqlite,
+            Options {
+                configure: Box::new(move |config| config.redis_url = Some(url)),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+}
+
 impl Drop for PrivateRedis {
     fn drop(&mut self) {
         self.stop();
@@ -812,23 +845,10 @@ impl Drop for PrivateRedis {
 
 #[tokio::test]
 async fn dashboards_answer_from_the_database_while_redis_is_down_and_use_it_again_after() {
-    let port = 20_000 + (std::process::id() % 20_000) as u16;
-    let Some(mut redis) = PrivateRedis::start(port) else {
-        assert!(
-            std::env::var("TONGXIN_REQUIRE_SERVICES").is_err(),
-            "redis-server is needed for this test"
-        );
+    let Some(mut redis) = PrivateRedis::for_test(0) else {
         return;
     };
-    let url = format!("redis://127.0.0.1:{}/", redis.port);
-    let app = spawn_app_with(
-        Backend::Sqlite,
-        Options {
-            configure: Box::new(move |config| config.redis_url = Some(url)),
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = redis.app().await;
     let (id, admin) = published(&app).await;
     assert_eq!(completed_count(&app, &admin).await, 0);
     let before = app.statements();
@@ -849,18 +869,10 @@ async fn dashboards_answer_from_the_database_while_redis_is_down_and_use_it_agai
         .await
         .unwrap();
     assert_eq!(ready.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("tongxin_cache_errors_total"), "{metrics}");
 
-    let mut redis = PrivateRedis::start(port).expect("redis restarts");
+    redis.restart();
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     assert_eq!(completed_count(&app, &admin).await, 1);
     let before = app.statements();

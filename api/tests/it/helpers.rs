@@ -351,6 +351,18 @@ impl TestApp {
         json!(department.id.to_string())
     }
 
+    /// The server's Prometheus text.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("metrics answer")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// SQL statements the server has run so far.
     pub fn statements(&self) -> u64 {
         self.state.statements.load(Ordering::Relaxed)

@@ -229,15 +229,7 @@ async fn bad_ids_name_the_field_and_unknown_tokens_are_refused() {
 async fn metrics_are_exposed_in_prometheus_text() {
     let app = spawn_app(Backend::Sqlite).await;
     app.gql(DEPARTMENTS, json!({}), None).await;
-    let text = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(text.contains("tongxin_http_requests_total"), "{text}");
     assert!(
         text.contains("tongxin_http_request_duration_seconds"),
