@@ -7,6 +7,8 @@ use api::startup::{App, build_state};
 
 /// mimalloc instead of glibc's malloc: a GraphQL answer is thousands of small allocations,
 /// and glibc's allocator took a quarter of the server's CPU on the signed-in feed (perf).
+/// Built with `no_thp`: otherwise it asks for transparent huge pages for its arenas, and an
+/// idle server held 14 MB of heap instead of 4 MB (20 MB more after 500 connections at once).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
