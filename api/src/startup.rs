@@ -84,7 +84,9 @@ impl App {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, graphiql = %format!("http://{addr}/graphql"), "serving");
-        axum::serve(self.listener, self.router)
+        // As a make-service, a `Router` rebuilds its routes for every connection (axum's
+        // `with_state(())`); `into_make_service` hands each connection a clone of one `Arc`.
+        axum::serve(self.listener, self.router.into_make_service())
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         tracing::info!("stopped");
