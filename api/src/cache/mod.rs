@@ -24,7 +24,7 @@ struct Inner {
     /// Without Redis, the cache itself; with Redis, the values of immutable keys
     /// ([`CacheKey::is_immutable`]) seen lately, so a hot answer costs no round trip for
     /// its body. Weighed in bytes.
-    local: moka::future::Cache<String, (Arc<str>, Instant)>,
+    local: moka::future::Cache<String, Local>,
     /// Version counters of the in-process fallback (one instance only, by definition).
     local_versions: moka::sync::Cache<String, Arc<AtomicU64>>,
     /// Fixed-window counters of the in-process fallback: (count, window end).
@@ -40,6 +40,42 @@ struct Inner {
 /// What the instance keeps in memory: the whole cache without Redis, the hot immutable
 /// values with it.
 const LOCAL_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A value in the instance's memory, with its key's lifetime.
+#[derive(Clone)]
+struct Local {
+    value: Arc<str>,
+    ttl: Duration,
+}
+
+/// Each value in memory lives as long as its key says ([`CacheKey::ttl`]), from when it
+/// was (last) stored.
+struct LocalExpiry;
+
+impl moka::Expiry<String, Local> for LocalExpiry {
+    fn expire_after_create(&self, _: &String, local: &Local, _: Instant) -> Option<Duration> {
+        Some(local.ttl)
+    }
+
+    fn expire_after_update(
+        &self,
+        _: &String,
+        local: &Local,
+        _: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(local.ttl)
+    }
+}
+
+/// What [`Cache::get_or_compute`] found.
+pub enum Lookup<T> {
+    /// A stored value: from memory, from Redis, or computed just now by a concurrent
+    /// request for the same key.
+    Stored(String),
+    /// This caller's own computation.
+    Computed(T),
+}
 
 /// A version counter that does not exist yet starts at the current time in microseconds,
 /// not at 0: Redis keeps nothing on disk, and a counter restarted from 0 would reach the
@@ -100,10 +136,10 @@ impl Cache {
                 prefix,
                 local: moka::future::Cache::builder()
                     .max_capacity(LOCAL_BYTES)
-                    .weigher(|name: &String, (value, _): &(Arc<str>, Instant)| {
-                        u32::try_from(name.len() + value.len() + 64).unwrap_or(u32::MAX)
+                    .weigher(|name: &String, local: &Local| {
+                        u32::try_from(name.len() + local.value.len() + 64).unwrap_or(u32::MAX)
                     })
-                    .time_to_live(Duration::from_secs(3600))
+                    .expire_after(LocalExpiry)
                     .build(),
                 local_versions: moka::sync::Cache::builder().max_capacity(10_000).build(),
                 local_counters: moka::sync::Cache::builder()
@@ -155,17 +191,97 @@ impl Cache {
     }
 
     async fn get_local(&self, name: &str) -> Option<String> {
-        match self.inner.local.get(name).await {
-            Some((value, expires)) if expires > Instant::now() => Some(value.to_string()),
-            _ => None,
-        }
+        let local = self.inner.local.get(name).await?;
+        Some(local.value.to_string())
     }
 
     async fn set_local(&self, name: String, value: &str, ttl: Duration) {
-        self.inner
+        let value = Arc::from(value);
+        self.inner.local.insert(name, Local { value, ttl }).await
+    }
+
+    /// The value under `key` if one is stored, else what `compute` gives: `(its result,
+    /// what to store)`, or nothing to store. Within this instance, requests that miss the
+    /// same immutable key at the same time run one `compute`, the first one's: the others
+    /// wait for it and get what it stored (a burst after a write would otherwise run the
+    /// same queries once per request). If it stores nothing, each waiter runs its own.
+    pub async fn get_or_compute<T>(
+        &self,
+        key: &CacheKey,
+        compute: impl Future<Output = (T, Option<String>)>,
+    ) -> Lookup<T> {
+        if !key.is_immutable() {
+            if let Some(value) = self.get(key).await {
+                return Lookup::Stored(value);
+            }
+            let (computed, store) = compute.await;
+            if let Some(value) = store {
+                self.set(key, &value).await;
+            }
+            return Lookup::Computed(computed);
+        }
+        let name = self.key(key);
+        let ttl = key.ttl();
+        let mut compute = std::pin::pin!(compute);
+        let mut own = None;
+        let stored = self
+            .inner
             .local
-            .insert(name, (Arc::from(value), Instant::now() + ttl))
+            .optionally_get_with(name.clone(), async {
+                if let Some(value) = self.get_redis(&name).await {
+                    return Some(Local {
+                        value: Arc::from(value),
+                        ttl,
+                    });
+                }
+                let (computed, store) = compute.as_mut().await;
+                own = Some(computed);
+                let value = store?;
+                self.set_redis(&name, &value, ttl).await;
+                Some(Local {
+                    value: Arc::from(value),
+                    ttl,
+                })
+            })
+            .await;
+        let hit = own.is_none() && stored.is_some();
+        metrics::counter!("tongxin_cache_requests_total", "kind" => key.kind(), "result" => if hit { "hit" } else { "miss" })
+            .increment(1);
+        match (own, stored) {
+            (Some(computed), _) => Lookup::Computed(computed),
+            (None, Some(local)) => Lookup::Stored(local.value.to_string()),
+            // The request this one waited for had nothing to store (an error, say).
+            (None, None) => Lookup::Computed(compute.await.0),
+        }
+    }
+
+    /// Reads Redis, when configured; a failure is a miss.
+    async fn get_redis(&self, name: &str) -> Option<String> {
+        let mut conn = self.inner.redis.clone()?;
+        match conn.get::<_, Option<String>>(name).await {
+            Ok(value) => {
+                self.redis_ok();
+                value
+            }
+            Err(err) => {
+                self.redis_failed("get", &err);
+                None
+            }
+        }
+    }
+
+    /// Writes Redis, when configured; a failure drops the write.
+    async fn set_redis(&self, name: &str, value: &str, ttl: Duration) {
+        let Some(mut conn) = self.inner.redis.clone() else {
+            return;
+        };
+        match conn
+            .set_ex::<_, _, ()>(name, value, ttl.as_secs().max(1))
             .await
+        {
+            Ok(()) => self.redis_ok(),
+            Err(err) => self.redis_failed("set", &err),
+        }
     }
 
     pub async fn get(&self, key: &CacheKey) -> Option<String> {
@@ -176,21 +292,13 @@ impl Cache {
         } else {
             None
         };
-        if hit.is_none()
-            && let Some(mut conn) = self.inner.redis.clone()
-        {
-            match conn.get::<_, Option<String>>(&name).await {
-                Ok(value) => {
-                    self.redis_ok();
-                    if key.is_immutable()
-                        && let Some(value) = &value
-                    {
-                        // Another instance stored it; keep it for the next request here.
-                        self.set_local(name, value, key.ttl()).await;
-                    }
-                    hit = value;
-                }
-                Err(err) => self.redis_failed("get", &err),
+        if hit.is_none() && self.inner.redis.is_some() {
+            hit = self.get_redis(&name).await;
+            if key.is_immutable()
+                && let Some(value) = &hit
+            {
+                // Another instance stored it; keep it for the next request here.
+                self.set_local(name, value, key.ttl()).await;
             }
         }
         metrics::counter!("tongxin_cache_requests_total", "kind" => key.kind(), "result" => if hit.is_some() { "hit" } else { "miss" })
@@ -201,20 +309,13 @@ impl Cache {
     pub async fn set(&self, key: &CacheKey, value: &str) {
         let name = self.key(key);
         let ttl = key.ttl();
-        match self.inner.redis.clone() {
-            Some(mut conn) => {
-                match conn
-                    .set_ex::<_, _, ()>(&name, value, ttl.as_secs().max(1))
-                    .await
-                {
-                    Ok(()) => self.redis_ok(),
-                    Err(err) => self.redis_failed("set", &err),
-                }
-                if key.is_immutable() {
-                    self.set_local(name, value, ttl).await;
-                }
+        if self.inner.redis.is_some() {
+            self.set_redis(&name, value, ttl).await;
+            if key.is_immutable() {
+                self.set_local(name, value, ttl).await;
             }
-            None => self.set_local(name, value, ttl).await,
+        } else {
+            self.set_local(name, value, ttl).await;
         }
     }
 

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::Viewer;
 use crate::auth::viewer::SignedInUser;
-use crate::cache::CacheKey;
+use crate::cache::{CacheKey, Lookup};
 use crate::error::Code;
 use crate::graphql::ValidUntil;
 use crate::graphql::loaders::loaders;
@@ -39,7 +39,7 @@ pub const JSON: &str = "application/json";
 /// Mutations that must never ride in a batch: a batch would multiply password guesses.
 const UNBATCHABLE: &[&str] = &["login", "signUp", "wechatLogin", "refreshSession"];
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct WireRequest {
     query: Option<String>,
@@ -220,6 +220,7 @@ impl Documents {
 }
 
 /// A request with its document parsed (once, or taken from [`Documents`]).
+#[derive(Clone)]
 struct Prepared {
     wire: WireRequest,
     doc: Option<Arc<ExecutableDocument>>,
@@ -411,26 +412,56 @@ async fn execute_cached(
     prepared: Prepared,
 ) -> Result<Response, String> {
     let viewer = viewer_of(ctx, headers);
-    let key = response_key(ctx, &viewer, &prepared).await;
-    if let Some(key) = &key
-        && let Some(body) = ctx.state.cache.get(key).await.and_then(cached_body)
-    {
-        return Err(body);
+    let Some(key) = response_key(ctx, &viewer, &prepared).await else {
+        let mutation = prepared.ty() == Some(OperationType::Mutation);
+        let response = execute(ctx, viewer, prepared, None).await;
+        if mutation {
+            ctx.state.public_changed().await;
+        }
+        return Ok(response);
+    };
+    // Concurrent requests for the same answer wait for the first one's execution.
+    let first = ctx
+        .state
+        .cache
+        .get_or_compute(&key, execute_for_cache(ctx, &viewer, &prepared))
+        .await;
+    match first {
+        Lookup::Computed(response) => Ok(response),
+        Lookup::Stored(stored) => match cached_body(stored) {
+            Some(body) => Err(body),
+            // Past its validity: a new answer replaces it.
+            None => {
+                let (response, store) = execute_for_cache(ctx, &viewer, &prepared).await;
+                if let Some(stored) = store {
+                    ctx.state.cache.set(&key, &stored).await;
+                }
+                Ok(response)
+            }
+        },
     }
-    let mutation = prepared.ty() == Some(OperationType::Mutation);
+}
+
+/// Executes a cacheable query: its response, and what to store of it (nothing when it
+/// has errors).
+async fn execute_for_cache(
+    ctx: &AppContext,
+    viewer: &Viewer,
+    prepared: &Prepared,
+) -> (Response, Option<String>) {
     let valid_until = Arc::new(ValidUntil::default());
+    let (viewer, prepared) = (viewer.clone(), prepared.clone());
     let response = execute(ctx, viewer, prepared, Some(valid_until.clone())).await;
-    if mutation {
-        ctx.state.public_changed().await;
-    }
-    if let Some(key) = key
-        && response.errors.is_empty()
-        && let Ok(body) = serde_json::to_string(&response)
-    {
-        let until = valid_until.get().map_or(0, |at| at.timestamp_millis());
-        ctx.state.cache.set(&key, &format!("{until}\n{body}")).await;
-    }
-    Ok(response)
+    let store = response
+        .errors
+        .is_empty()
+        .then(|| serde_json::to_string(&response).ok())
+        .flatten()
+        .map(|body| {
+            let until = valid_until.get().map_or(0, |at| at.timestamp_millis());
+            format!("{until}\n{body}")
+        });
+    (response, store)
 }
 
 async fn execute(

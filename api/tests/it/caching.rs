@@ -325,3 +325,85 @@ async fn one_document_with_two_operations_answers_the_one_named_each_time() {
         assert_eq!(crate::helpers::code(&body), "BAD_USER_INPUT", "{body:#}");
     }
 }
+
+#[tokio::test]
+async fn a_burst_of_one_public_query_after_a_write_reads_the_database_once() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        open_activity(&app, None).await;
+        let feed = || run(&app, "ActivityFeed", json!({ "first": 20 }), None);
+
+        app.state.public_changed().await;
+        let before = app.statements();
+        let alone = feed().await;
+        assert!(alone.get("errors").is_none(), "{alone:#}");
+        let one = app.statements() - before;
+        assert!(one > 0, "{backend:?}: the first page after a write is read");
+
+        app.state.public_changed().await;
+        let before = app.statements();
+        let answers = join_all((0..16).map(|_| feed())).await;
+        let burst = app.statements() - before;
+        for answer in &answers {
+            assert_eq!(answer["data"], alone["data"], "{backend:?}: {answer:#}");
+        }
+        assert_eq!(
+            burst, one,
+            "{backend:?}: 16 identical requests at once ran {burst} statements, one alone {one}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn viewers_asking_for_the_same_figures_at_once_compute_them_once() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        open_activity(&app, None).await;
+        let mut viewers = Vec::new();
+        for _ in 0..6 {
+            viewers.push(app.user(&[Role::Viewer], None).await);
+        }
+        let changed = || async {
+            app.state.dashboards_changed().await;
+            app.state.public_changed().await;
+        };
+
+        changed().await;
+        let before = app.statements();
+        let alone = overview(&app, &viewers[0].token).await;
+        let one = app.statements() - before;
+        assert!(
+            one > 0,
+            "{backend:?}: the figures after a write are computed"
+        );
+
+        changed().await;
+        let before = app.statements();
+        let answers = join_all(viewers[1..].iter().map(|v| overview(&app, &v.token))).await;
+        let burst = app.statements() - before;
+        for answer in &answers {
+            assert_eq!(answer, &alone, "{backend:?}");
+        }
+        assert!(
+            burst <= one,
+            "{backend:?}: 5 viewers at once ran {burst} statements, one alone {one}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn requests_waiting_on_an_answer_that_is_not_kept_get_their_own() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        // An error is not cached: everyone waiting on the first such answer runs their own.
+        let answers =
+            join_all((0..8).map(|_| run(&app, "DashboardOverview", json!({}), None))).await;
+        for answer in &answers {
+            assert_eq!(
+                crate::helpers::code(answer),
+                "UNAUTHENTICATED",
+                "{backend:?}: {answer:#}"
+            );
+        }
+    }
+}

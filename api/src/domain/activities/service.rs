@@ -222,12 +222,12 @@ pub struct FeedPage {
 /// after a change, on any instance; only the viewer's own registrations are read per
 /// request. Kept in the instance's memory: a page is small and the hot ones are few.
 #[derive(Clone)]
-pub struct FeedPages(moka::sync::Cache<String, Arc<FeedPage>>);
+pub struct FeedPages(moka::future::Cache<String, Arc<FeedPage>>);
 
 impl Default for FeedPages {
     fn default() -> Self {
         FeedPages(
-            moka::sync::Cache::builder()
+            moka::future::Cache::builder()
                 .max_capacity(4 * 1024 * 1024)
                 // About 2 KB per activity with its locations and departments.
                 .weigher(|_: &String, page: &Arc<FeedPage>| {
@@ -265,11 +265,27 @@ pub async fn feed_page(
                 )
             }),
     };
-    if let Some(key) = &key
-        && let Some(hit) = state.feed_pages.0.get(key)
-    {
-        return Ok(hit);
+    match key {
+        // Concurrent misses of one page (after every write) load it once.
+        Some(key) => state
+            .feed_pages
+            .0
+            .try_get_with(key, load_feed_page(state, loader, viewer, q, page))
+            .await
+            .map_err(|err| AppError::internal(anyhow::anyhow!("loading a feed page: {err:?}"))),
+        None => load_feed_page(state, loader, viewer, q, page).await,
     }
+}
+
+/// A feed page from the database: four statements (total, page with categories,
+/// locations, departments).
+async fn load_feed_page(
+    state: &AppState,
+    loader: &DbLoader,
+    viewer: &Viewer,
+    q: &ActivityQuery,
+    page: Page,
+) -> AppResult<Arc<FeedPage>> {
     let visible = activity::Entity::find()
         .filter(visibility(viewer))
         .filter(filter_condition(q));
@@ -304,17 +320,13 @@ pub async fn feed_page(
             .collect();
         futures::try_join!(loader.load(&locations), loader.load(&departments))?
     };
-    let page = Arc::new(FeedPage {
+    Ok(Arc::new(FeedPage {
         total,
         activities,
         categories,
         locations,
         departments,
-    });
-    if let Some(key) = key {
-        state.feed_pages.0.insert(key, page.clone());
-    }
-    Ok(page)
+    }))
 }
 
 /// A page of activities, with what its selected nested fields need loaded up front.

@@ -18,7 +18,7 @@ use entity::enums::Role;
 
 use crate::auth::Viewer;
 use crate::auth::guard::READERS;
-use crate::cache::CacheKey;
+use crate::cache::{CacheKey, Lookup};
 use crate::context::AppState;
 use crate::error::{AppError, AppResult};
 use crate::graphql::pagination::MAX_PAGE;
@@ -106,13 +106,14 @@ pub async fn open(
     })
 }
 
-/// The cached copy when there is a usable one, else `compute` (cached for the next query).
+/// The cached copy when there is a usable one, else `compute` (cached for the next query;
+/// concurrent misses of one figure run one `compute`).
 async fn cached<T, Fut>(
     state: &AppState,
     dashboard: &DashboardScope,
     args: String,
     still_valid: impl Fn(&T) -> bool,
-    compute: impl FnOnce() -> Fut,
+    compute: impl Fn() -> Fut,
 ) -> AppResult<T>
 where
     T: Serialize + DeserializeOwned,
@@ -126,21 +127,32 @@ where
         scope: dashboard.scope.clone(),
         args,
     };
-    if let Some(json) = state.cache.get(&key).await {
-        match serde_json::from_str::<T>(&json) {
-            Ok(value) if still_valid(&value) => return Ok(value),
-            Ok(_) => {}
-            Err(err) => {
-                tracing::warn!(error = %err, key = key.name(), "unreadable cached dashboard figure")
+    let computed = async {
+        let value = compute().await;
+        let json = match &value {
+            Ok(value) => serde_json::to_string(value)
+                .inspect_err(|err| tracing::warn!(error = %err, "dashboard figure not cacheable"))
+                .ok(),
+            Err(_) => None,
+        };
+        (value, json)
+    };
+    match state.cache.get_or_compute(&key, computed).await {
+        Lookup::Computed(value) => Ok(value?),
+        Lookup::Stored(json) => match serde_json::from_str::<T>(&json) {
+            Ok(value) if still_valid(&value) => Ok(value),
+            stale_or_unreadable => {
+                if let Err(err) = stale_or_unreadable {
+                    tracing::warn!(error = %err, key = key.name(), "unreadable cached dashboard figure");
+                }
+                let value = compute().await?;
+                if let Ok(json) = serde_json::to_string(&value) {
+                    state.cache.set(&key, &json).await;
+                }
+                Ok(value)
             }
-        }
+        },
     }
-    let value = compute().await?;
-    match serde_json::to_string(&value) {
-        Ok(json) => state.cache.set(&key, &json).await,
-        Err(err) => tracing::warn!(error = %err, "dashboard figure not cacheable"),
-    }
-    Ok(value)
 }
 
 fn always<T>(_: &T) -> bool {
