@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -91,17 +91,22 @@ pub fn visibility(viewer: &Viewer) -> Condition {
     let public = Condition::all().add(activity::Column::Status.is_in(PUBLIC_STATUSES));
     match visible_to(viewer) {
         Visible::All => Condition::all(),
-        Visible::PublicAndDepartment(department_id) => Condition::any().add(public).add(
-            activity::Column::Id.in_subquery(
-                Query::select()
-                    .column(activity_department::Column::ActivityId)
-                    .from(activity_department::Entity)
-                    .and_where(activity_department::Column::DepartmentId.eq(department_id))
-                    .to_owned(),
-            ),
-        ),
+        Visible::PublicAndDepartment(department_id) => Condition::any()
+            .add(public)
+            .add(of_department(department_id)),
         Visible::Public => public,
     }
+}
+
+/// Activities a department takes part in (as lead or co-organizer).
+fn of_department(department_id: i32) -> SimpleExpr {
+    activity::Column::Id.in_subquery(
+        Query::select()
+            .column(activity_department::Column::ActivityId)
+            .from(activity_department::Entity)
+            .and_where(activity_department::Column::DepartmentId.eq(department_id))
+            .to_owned(),
+    )
 }
 
 fn like_pattern(search: &str) -> String {
@@ -129,15 +134,7 @@ fn filter_condition(q: &ActivityQuery) -> Condition {
         cond = cond.add(activity::Column::Status.eq(status));
     }
     if let Some(id) = q.department_id {
-        cond = cond.add(
-            activity::Column::Id.in_subquery(
-                Query::select()
-                    .column(activity_department::Column::ActivityId)
-                    .from(activity_department::Entity)
-                    .and_where(activity_department::Column::DepartmentId.eq(id))
-                    .to_owned(),
-            ),
-        );
+        cond = cond.add(of_department(id));
     }
     if let Some(id) = q.community_id {
         cond = cond.add(
