@@ -69,10 +69,10 @@ impl moka::Expiry<String, Local> for LocalExpiry {
 }
 
 /// What [`Cache::get_or_compute`] found.
-pub enum Lookup<T> {
-    /// A stored value: from memory, from Redis, or computed just now by a concurrent
-    /// request for the same key.
-    Stored(String),
+pub enum Lookup<S, T> {
+    /// A stored value, as read: from memory, from Redis, or computed just now by a
+    /// concurrent request for the same key.
+    Stored(S),
     /// This caller's own computation.
     Computed(T),
 }
@@ -200,59 +200,67 @@ impl Cache {
         self.inner.local.insert(name, Local { value, ttl }).await
     }
 
-    /// The value under `key` if one is stored, else what `compute` gives: `(its result,
-    /// what to store)`, or nothing to store. Within this instance, requests that miss the
-    /// same immutable key at the same time run one `compute`, the first one's: the others
-    /// wait for it and get what it stored (a burst after a write would otherwise run the
-    /// same queries once per request). If it stores nothing, each waiter runs its own.
-    pub async fn get_or_compute<T>(
+    /// What `read` makes of the value under `key`, else what `compute` gives: `(its
+    /// result, what to store)`, or nothing to store. `read` refuses a stored value that is
+    /// no longer usable (past its validity, unreadable); `compute` then replaces it. Within
+    /// this instance, requests that miss the same immutable key at the same time run one
+    /// `compute`, the first one's: the others wait for it and read what it stored (a burst
+    /// after a write would otherwise run the same queries once per request). If it stores
+    /// nothing, each waiter runs its own.
+    pub async fn get_or_compute<S, T>(
         &self,
         key: &CacheKey,
+        read: impl Fn(&str) -> Option<S>,
         compute: impl Future<Output = (T, Option<String>)>,
-    ) -> Lookup<T> {
-        if !key.is_immutable() {
-            if let Some(value) = self.get(key).await {
-                return Lookup::Stored(value);
-            }
-            let (computed, store) = compute.await;
-            if let Some(value) = store {
-                self.set(key, &value).await;
-            }
-            return Lookup::Computed(computed);
-        }
-        let name = self.key(key);
-        let ttl = key.ttl();
+    ) -> Lookup<S, T> {
         let mut compute = std::pin::pin!(compute);
         let mut own = None;
-        let stored = self
-            .inner
-            .local
-            .optionally_get_with(name.clone(), async {
-                if let Some(value) = self.get_redis(&name).await {
-                    return Some(Local {
-                        value: Arc::from(value),
-                        ttl,
-                    });
-                }
-                let (computed, store) = compute.as_mut().await;
-                own = Some(computed);
-                let value = store?;
-                self.set_redis(&name, &value, ttl).await;
-                Some(Local {
-                    value: Arc::from(value),
-                    ttl,
+        let stored = if key.is_immutable() {
+            let name = self.key(key);
+            let ttl = key.ttl();
+            self.inner
+                .local
+                .optionally_get_with(name.clone(), async {
+                    let value = match self.get_redis(&name).await {
+                        Some(value) => value,
+                        None => {
+                            let (computed, store) = compute.as_mut().await;
+                            own = Some(computed);
+                            let value = store?;
+                            self.set_redis(&name, &value, ttl).await;
+                            value
+                        }
+                    };
+                    let value = Arc::from(value);
+                    Some(Local { value, ttl })
                 })
-            })
-            .await;
-        let hit = own.is_none() && stored.is_some();
+                .await
+                .map(|local| local.value.to_string())
+        } else {
+            self.lookup(key).await
+        };
+        if let Some(computed) = own {
+            Self::record(key, false);
+            return Lookup::Computed(computed);
+        }
+        if let Some(value) = stored.as_deref().and_then(&read) {
+            Self::record(key, true);
+            return Lookup::Stored(value);
+        }
+        // Nothing stored, what is stored is no longer usable, or the request this one
+        // waited for had nothing to store (an error, say).
+        Self::record(key, false);
+        let (computed, store) = compute.await;
+        if let Some(value) = store {
+            self.set(key, &value).await;
+        }
+        Lookup::Computed(computed)
+    }
+
+    /// Counts a hit or a miss.
+    fn record(key: &CacheKey, hit: bool) {
         metrics::counter!("tongxin_cache_requests_total", "kind" => key.kind(), "result" => if hit { "hit" } else { "miss" })
             .increment(1);
-        match (own, stored) {
-            (Some(computed), _) => Lookup::Computed(computed),
-            (None, Some(local)) => Lookup::Stored(local.value.to_string()),
-            // The request this one waited for had nothing to store (an error, say).
-            (None, None) => Lookup::Computed(compute.await.0),
-        }
     }
 
     /// Reads Redis, when configured; a failure is a miss.
@@ -285,6 +293,13 @@ impl Cache {
     }
 
     pub async fn get(&self, key: &CacheKey) -> Option<String> {
+        let hit = self.lookup(key).await;
+        Self::record(key, hit.is_some());
+        hit
+    }
+
+    /// [`Cache::get`] without the metric.
+    async fn lookup(&self, key: &CacheKey) -> Option<String> {
         let name = self.key(key);
         // Memory is the store without Redis, and a front for what never changes with it.
         let mut hit = if self.inner.redis.is_none() || key.is_immutable() {
@@ -301,8 +316,6 @@ impl Cache {
                 self.set_local(name, value, key.ttl()).await;
             }
         }
-        metrics::counter!("tongxin_cache_requests_total", "kind" => key.kind(), "result" => if hit.is_some() { "hit" } else { "miss" })
-            .increment(1);
         hit
     }
 

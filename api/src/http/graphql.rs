@@ -398,8 +398,9 @@ async fn response_key(ctx: &AppContext, viewer: &Viewer, prepared: &Prepared) ->
     })
 }
 
-/// A cached answer is stored as `<valid until, Unix ms, 0 for no limit>\n<body>`.
-fn cached_body(stored: String) -> Option<String> {
+/// A cached answer is stored as `<valid until, Unix ms, 0 for no limit>\n<body>`; its body
+/// while it is valid.
+fn cached_body(stored: &str) -> Option<String> {
     let (until, body) = stored.split_once('\n')?;
     let until: i64 = until.parse().ok()?;
     (until == 0 || chrono::Utc::now().timestamp_millis() < until).then(|| body.to_owned())
@@ -421,24 +422,18 @@ async fn execute_cached(
         return Ok(response);
     };
     // Concurrent requests for the same answer wait for the first one's execution.
-    let first = ctx
+    let answer = ctx
         .state
         .cache
-        .get_or_compute(&key, execute_for_cache(ctx, &viewer, &prepared))
+        .get_or_compute(
+            &key,
+            cached_body,
+            execute_for_cache(ctx, &viewer, &prepared),
+        )
         .await;
-    match first {
+    match answer {
+        Lookup::Stored(body) => Err(body),
         Lookup::Computed(response) => Ok(response),
-        Lookup::Stored(stored) => match cached_body(stored) {
-            Some(body) => Err(body),
-            // Past its validity: a new answer replaces it.
-            None => {
-                let (response, store) = execute_for_cache(ctx, &viewer, &prepared).await;
-                if let Some(stored) = store {
-                    ctx.state.cache.set(&key, &stored).await;
-                }
-                Ok(response)
-            }
-        },
     }
 }
 

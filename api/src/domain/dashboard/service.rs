@@ -113,7 +113,7 @@ async fn cached<T, Fut>(
     dashboard: &DashboardScope,
     args: String,
     still_valid: impl Fn(&T) -> bool,
-    compute: impl Fn() -> Fut,
+    compute: impl FnOnce() -> Fut,
 ) -> AppResult<T>
 where
     T: Serialize + DeserializeOwned,
@@ -137,21 +137,16 @@ where
         };
         (value, json)
     };
-    match state.cache.get_or_compute(&key, computed).await {
+    let read = |json: &str| match serde_json::from_str::<T>(json) {
+        Ok(value) => still_valid(&value).then_some(value),
+        Err(err) => {
+            tracing::warn!(error = %err, key = key.name(), "unreadable cached dashboard figure");
+            None
+        }
+    };
+    match state.cache.get_or_compute(&key, read, computed).await {
+        Lookup::Stored(value) => Ok(value),
         Lookup::Computed(value) => Ok(value?),
-        Lookup::Stored(json) => match serde_json::from_str::<T>(&json) {
-            Ok(value) if still_valid(&value) => Ok(value),
-            stale_or_unreadable => {
-                if let Err(err) = stale_or_unreadable {
-                    tracing::warn!(error = %err, key = key.name(), "unreadable cached dashboard figure");
-                }
-                let value = compute().await?;
-                if let Ok(json) = serde_json::to_string(&value) {
-                    state.cache.set(&key, &json).await;
-                }
-                Ok(value)
-            }
-        },
     }
 }
 
