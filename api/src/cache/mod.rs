@@ -235,9 +235,9 @@ impl Cache {
                     Some(Local { value, ttl })
                 })
                 .await
-                .map(|local| local.value.to_string())
+                .map(|local| local.value)
         } else {
-            self.lookup(key).await
+            self.lookup(key).await.map(Arc::from)
         };
         if let Some(computed) = own {
             Self::record(key, false);
