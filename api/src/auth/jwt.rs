@@ -72,7 +72,37 @@ impl JwtKeys {
         )?)
     }
 
-    pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
-        decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims)
+    /// The claims of a token this server issued and that is still valid. A token issued
+    /// in the future (beyond the leeway) is refused: no clock of ours made it.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|err| match err.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })?
+            .claims;
+        if claims.iat > Utc::now().timestamp() + self.validation.leeway as i64 {
+            return Err(TokenError::Invalid);
+        }
+        Ok(claims)
+    }
+}
+
+/// Why an access token was refused; the apps refresh on [`TokenError::Expired`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    Expired,
+    /// Tampered with, signed with another key, of another issuer or audience, malformed,
+    /// or issued in the future.
+    Invalid,
+}
+
+impl TokenError {
+    /// `extensions.reason`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            TokenError::Expired => "TOKEN_EXPIRED",
+            TokenError::Invalid => "TOKEN_INVALID",
+        }
     }
 }

@@ -8,8 +8,6 @@ use crate::error::AppError;
 pub enum Viewer {
     #[default]
     Anonymous,
-    /// A token was sent but refused (expired, tampered with, wrong key or audience).
-    InvalidToken,
     User(SignedInUser),
 }
 

@@ -1,5 +1,6 @@
 //! The GraphQL schema: merged per-domain roots, limits, loaders, pagination, scalars.
 
+pub mod limits;
 pub mod loaders;
 pub mod pagination;
 pub mod scalars;

@@ -7,7 +7,12 @@
 //! - `Accept: application/graphql-response+json` gets that media type and the spec's status
 //!   codes (400 when the request fails before execution); `application/json` always gets 200.
 //! - Automatic persisted queries (Apollo's `persistedQuery` extension with `sha256Hash`),
-//!   stored in the shared cache so any instance can answer a hash another one learned.
+//!   stored in the shared cache so any instance can answer a hash another one learned;
+//!   only documents that parsed and validated are stored.
+//! - Before anything is parsed: the document's size and nesting, the variables' nesting and
+//!   characters ([`crate::graphql::limits`]); a request with an access token that is not
+//!   valid is refused as UNAUTHENTICATED (with `extensions.reason`) instead of running as
+//!   anonymous, unless all it does is sign in.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,18 +31,21 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::auth::Viewer;
+use crate::auth::jwt::TokenError;
 use crate::auth::viewer::SignedInUser;
 use crate::cache::{CacheKey, Lookup};
 use crate::error::Code;
 use crate::graphql::ValidUntil;
+use crate::graphql::limits::{self, Refusal};
 use crate::graphql::loaders::loaders;
 use crate::http::AppContext;
 
 pub const MAX_BATCH: usize = 5;
 pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 pub const JSON: &str = "application/json";
-/// Mutations that must never ride in a batch: a batch would multiply password guesses.
-const UNBATCHABLE: &[&str] = &["login", "signUp", "wechatLogin", "refreshSession"];
+/// Root fields that an invalid access token does not stop: signing in is how a client
+/// whose token expired gets a new one.
+const SIGN_IN_OR_OUT: &[&str] = &["login", "signUp", "wechatLogin", "refreshSession", "logout"];
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -79,29 +87,88 @@ fn media(headers: &HeaderMap) -> Media {
 }
 
 /// A request-level failure: nothing was executed.
-fn request_error(
-    media: Media,
+#[derive(Debug)]
+struct RequestError {
     status: StatusCode,
     code: Code,
-    message: &str,
-) -> axum::response::Response {
-    let body = serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
-    });
-    // application/json answers 200 unless HTTP itself refused the request.
-    let http_level = matches!(
-        status,
-        StatusCode::METHOD_NOT_ALLOWED
-            | StatusCode::PAYLOAD_TOO_LARGE
-            | StatusCode::UNSUPPORTED_MEDIA_TYPE
-    );
-    let status = if media == Media::GraphqlResponse || http_level {
-        status
-    } else {
-        StatusCode::OK
-    };
-    metrics::counter!("tongxin_graphql_errors_total", "code" => code.as_str()).increment(1);
-    respond(media, status, body.to_string())
+    message: String,
+    field: Option<String>,
+    reason: Option<&'static str>,
+}
+
+impl RequestError {
+    fn new(status: StatusCode, code: Code, message: impl Into<String>) -> Self {
+        RequestError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            reason: None,
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, Code::BadUserInput, message)
+    }
+
+    fn token(error: TokenError) -> Self {
+        let message = match error {
+            TokenError::Expired => "登录已过期，请刷新会话或重新登录",
+            TokenError::Invalid => "访问令牌无效，请重新登录",
+        };
+        RequestError {
+            reason: Some(error.reason()),
+            ..Self::new(StatusCode::UNAUTHORIZED, Code::Unauthenticated, message)
+        }
+    }
+
+    fn error(&self) -> ServerError {
+        let mut error = ServerError::new(self.message.clone(), None);
+        let ext = error.extensions.get_or_insert_with(Default::default);
+        ext.set("code", self.code.as_str());
+        if let Some(field) = &self.field {
+            ext.set("field", field.as_str());
+        }
+        if let Some(reason) = self.reason {
+            ext.set("reason", reason);
+        }
+        error
+    }
+
+    fn respond(&self, media: Media) -> axum::response::Response {
+        let body = serde_json::json!({ "errors": [self.error()] });
+        // application/json answers 200 unless HTTP itself refused the request.
+        let http_level = matches!(
+            self.status,
+            StatusCode::METHOD_NOT_ALLOWED
+                | StatusCode::PAYLOAD_TOO_LARGE
+                | StatusCode::UNSUPPORTED_MEDIA_TYPE
+        );
+        let status = if media == Media::GraphqlResponse || http_level {
+            self.status
+        } else {
+            StatusCode::OK
+        };
+        metrics::counter!("tongxin_graphql_errors_total", "code" => self.code.as_str())
+            .increment(1);
+        let mut response = respond(media, status, body.to_string());
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+        }
+        response
+    }
+}
+
+impl From<Refusal> for RequestError {
+    fn from(refusal: Refusal) -> Self {
+        RequestError {
+            field: Some(refusal.field),
+            ..Self::bad_request(refusal.message)
+        }
+    }
 }
 
 fn respond(media: Media, status: StatusCode, body: String) -> axum::response::Response {
@@ -117,39 +184,39 @@ fn respond(media: Media, status: StatusCode, body: String) -> axum::response::Re
         .into_response()
 }
 
-fn viewer_of(ctx: &AppContext, headers: &HeaderMap) -> Viewer {
+/// Who sent the request: anonymous without an `Authorization` header, else the user of a
+/// valid access token; a header that is not one is an error, not anonymity.
+fn viewer_of(ctx: &AppContext, headers: &HeaderMap) -> Result<Viewer, TokenError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Viewer::Anonymous;
+        return Ok(Viewer::Anonymous);
     };
-    let token = value.to_str().ok().and_then(|v| {
-        v.strip_prefix("Bearer ")
-            .or_else(|| v.strip_prefix("bearer "))
-    });
-    let Some(token) = token else {
-        return Viewer::InvalidToken;
-    };
-    match ctx.state.jwt.verify(token.trim()) {
-        Ok(claims) => match claims.sub.parse() {
-            Ok(id) => Viewer::User(SignedInUser {
-                id,
-                session_id: claims.sid,
-                roles: claims.roles,
-                department_id: claims.dept,
-            }),
-            Err(_) => Viewer::InvalidToken,
-        },
-        Err(err) => {
-            tracing::debug!(error = %err, "access token refused");
-            Viewer::InvalidToken
-        }
-    }
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .ok_or(TokenError::Invalid)?;
+    let claims = ctx.state.jwt.verify(token.trim()).inspect_err(|err| {
+        tracing::debug!(error = ?err, "access token refused");
+    })?;
+    let id = claims.sub.parse().map_err(|_| TokenError::Invalid)?;
+    Ok(Viewer::User(SignedInUser {
+        id,
+        session_id: claims.sid,
+        roles: claims.roles,
+        department_id: claims.dept,
+    }))
 }
 
-/// Resolves the APQ extension: returns the query text to run, or an error message.
+/// Resolves the APQ extension: fills in the query text of a known hash, and returns the
+/// key to learn a new one under (stored once the document has parsed and validated, so
+/// junk never takes space in the shared cache).
 async fn persisted_query(
     ctx: &AppContext,
     wire: &mut WireRequest,
-) -> Result<(), (Code, &'static str)> {
+) -> Result<Option<CacheKey>, RequestError> {
     let hash = wire
         .extensions
         .as_ref()
@@ -158,11 +225,10 @@ async fn persisted_query(
         .and_then(|h| h.as_str())
         .map(str::to_ascii_lowercase);
     let Some(hash) = hash else {
-        return Ok(());
+        return Ok(None);
     };
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err((
-            Code::BadUserInput,
+        return Err(RequestError::bad_request(
             "persistedQuery.sha256Hash is not a SHA-256 hex digest",
         ));
     }
@@ -172,17 +238,18 @@ async fn persisted_query(
     match &wire.query {
         Some(query) => {
             if hex::encode(Sha256::digest(query.as_bytes())) != hash {
-                return Err((Code::BadUserInput, "provided sha does not match query"));
+                return Err(RequestError::bad_request(
+                    "provided sha does not match query",
+                ));
             }
-            ctx.state.cache.set(&key, query).await;
-            Ok(())
+            Ok(Some(key))
         }
         None => match ctx.state.cache.get(&key).await {
             Some(query) => {
                 wire.query = Some(query);
-                Ok(())
+                Ok(None)
             }
-            None => Err((Code::BadUserInput, "PersistedQueryNotFound")),
+            None => Err(RequestError::bad_request("PersistedQueryNotFound")),
         },
     }
 }
@@ -209,13 +276,21 @@ impl Default for Documents {
 }
 
 impl Documents {
-    fn parse(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+    /// The parsed document; `None` when it does not parse (the executor reports why). Its
+    /// size and nesting are checked first (the parser recurses per nesting), its literals
+    /// after; a document is kept only once it passed.
+    fn parse(&self, query: &str) -> Result<Option<Arc<ExecutableDocument>>, Refusal> {
         if let Some(doc) = self.0.get(query) {
-            return Some(doc);
+            return Ok(Some(doc));
         }
-        let doc = Arc::new(async_graphql::parser::parse_query(query).ok()?);
+        limits::check_document(query)?;
+        let Ok(doc) = async_graphql::parser::parse_query(query) else {
+            return Ok(None);
+        };
+        limits::check_literals(&doc)?;
+        let doc = Arc::new(doc);
         self.0.insert(query.to_owned(), doc.clone());
-        Some(doc)
+        Ok(Some(doc))
     }
 }
 
@@ -224,12 +299,39 @@ impl Documents {
 struct Prepared {
     wire: WireRequest,
     doc: Option<Arc<ExecutableDocument>>,
+    /// Where to learn the document as a persisted query once it proved valid.
+    persist: Option<Arc<CacheKey>>,
 }
 
 impl Prepared {
-    fn new(ctx: &AppContext, wire: WireRequest) -> Self {
-        let doc = wire.query.as_deref().and_then(|q| ctx.documents.parse(q));
-        Prepared { wire, doc }
+    /// Checks what may be checked before running and parses the document.
+    async fn new(ctx: &AppContext, mut wire: WireRequest) -> Result<Self, RequestError> {
+        if wire
+            .extensions
+            .as_ref()
+            .is_some_and(|ext| !ext.is_object() && !ext.is_null())
+        {
+            return Err(RequestError::bad_request("extensions 必须是 JSON 对象"));
+        }
+        let persist = persisted_query(ctx, &mut wire).await?;
+        if let Some(variables) = &wire.variables {
+            limits::check_variables(variables)?;
+        }
+        let doc = match wire.query.as_deref() {
+            Some(query) => ctx.documents.parse(query)?,
+            None => None,
+        };
+        let prepared = Prepared {
+            wire,
+            doc,
+            persist: persist.map(Arc::new),
+        };
+        if limits::sign_in_count(&prepared.root_fields()) > 1 {
+            return Err(RequestError::bad_request(
+                "一次请求最多包含一个登录、注册或刷新会话操作",
+            ));
+        }
+        Ok(prepared)
     }
 
     /// The named (or only) operation.
@@ -251,14 +353,18 @@ impl Prepared {
         self.operation().map(|op| op.ty)
     }
 
-    fn root_fields(&self) -> impl Iterator<Item = &str> {
-        self.operation()
-            .into_iter()
-            .flat_map(|op| op.selection_set.node.items.iter())
-            .filter_map(|item| match &item.node {
-                Selection::Field(field) => Some(field.node.name.node.as_str()),
-                _ => None,
-            })
+    /// Root fields, through fragments.
+    fn root_fields(&self) -> Vec<&str> {
+        match (self.doc.as_deref(), self.operation()) {
+            (Some(doc), Some(op)) => limits::root_field_names(doc, op),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether an invalid access token may be ignored: the operation only signs in or out.
+    fn only_signs_in_or_out(&self) -> bool {
+        let fields = self.root_fields();
+        !fields.is_empty() && fields.iter().all(|f| SIGN_IN_OR_OUT.contains(f))
     }
 
     /// A query of the dashboards only, selecting only figures and the ids and names of
@@ -268,7 +374,7 @@ impl Prepared {
             return false;
         };
         op.ty == OperationType::Query
-            && self.root_fields().all(|name| name == "dashboard")
+            && self.root_fields().iter().all(|name| *name == "dashboard")
             && only_fields(&op.selection_set.node, DASHBOARD_FIELDS)
             && doc
                 .fragments
@@ -406,13 +512,13 @@ fn cached_body(stored: &str) -> Option<String> {
     (until == 0 || chrono::Utc::now().timestamp_millis() < until).then(|| body.to_owned())
 }
 
-/// Runs one request, through the response cache when it is cacheable.
+/// Runs one request, through the response cache when it is cacheable: its response, or the
+/// body of a cached one.
 async fn execute_cached(
     ctx: &AppContext,
-    headers: &HeaderMap,
+    viewer: Viewer,
     prepared: Prepared,
 ) -> Result<Response, String> {
-    let viewer = viewer_of(ctx, headers);
     let Some(key) = response_key(ctx, &viewer, &prepared).await else {
         let mutation = prepared.ty() == Some(OperationType::Mutation);
         let response = execute(ctx, viewer, prepared, None).await;
@@ -459,6 +565,12 @@ async fn execute_for_cache(
     (response, store)
 }
 
+/// Errors that the executor raised before running anything (parse, validation, limits)
+/// have no path; errors of fields have one.
+fn refused_before_execution(response: &Response) -> bool {
+    !response.errors.is_empty() && response.errors.iter().all(|error| error.path.is_empty())
+}
+
 async fn execute(
     ctx: &AppContext,
     viewer: Viewer,
@@ -467,8 +579,9 @@ async fn execute(
 ) -> Response {
     let user_id = viewer.user().map(|user| user.id);
     let department_id = viewer.user().and_then(|user| user.department_id);
-    let Prepared { wire, doc } = prepared;
-    let mut request = async_graphql::Request::new(wire.query.unwrap_or_default())
+    let Prepared { wire, doc, persist } = prepared;
+    let query = wire.query.unwrap_or_default();
+    let mut request = async_graphql::Request::new(query.clone())
         .variables(Variables::from_json(
             wire.variables.unwrap_or(serde_json::Value::Null),
         ))
@@ -489,6 +602,11 @@ async fn execute(
     let mut response = ctx.schema.execute(request).await;
     for error in &mut response.errors {
         ensure_code(error);
+    }
+    if let Some(key) = persist
+        && !refused_before_execution(&response)
+    {
+        ctx.state.cache.set(&key, &query).await;
     }
     response
 }
@@ -528,27 +646,89 @@ fn ensure_code(error: &mut ServerError) {
     metrics::counter!("tongxin_graphql_errors_total", "code" => code).increment(1);
 }
 
+/// One response as JSON: without `data` when nothing was executed (the GraphQL spec:
+/// "If an error was raised before execution begins, the data entry should not be present").
+fn response_json(response: &Response) -> serde_json::Result<serde_json::Value> {
+    let mut json = serde_json::to_value(response)?;
+    if refused_before_execution(response)
+        && let Some(object) = json.as_object_mut()
+    {
+        object.remove("data");
+    }
+    Ok(json)
+}
+
 fn finish(media: Media, batch: BatchResponse) -> axum::response::Response {
-    let failed_before_execution = match &batch {
-        BatchResponse::Single(resp) => resp.data == async_graphql::Value::Null && resp.is_err(),
-        BatchResponse::Batch(_) => false,
+    // Under the GraphQL-over-HTTP media type a document refused before execution is a
+    // 400; a response whose execution ran is a 200, even with `data: null`.
+    let status = match &batch {
+        BatchResponse::Single(response)
+            if media == Media::GraphqlResponse && refused_before_execution(response) =>
+        {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
     };
-    let status = if media == Media::GraphqlResponse && failed_before_execution {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
+    let body = match &batch {
+        BatchResponse::Single(response) => response_json(response),
+        BatchResponse::Batch(responses) => responses
+            .iter()
+            .map(response_json)
+            .collect::<serde_json::Result<Vec<_>>>()
+            .map(serde_json::Value::Array),
     };
-    match serde_json::to_string(&batch) {
-        Ok(body) => respond(media, status, body),
+    match body {
+        Ok(body) => respond(media, status, body.to_string()),
         Err(err) => {
             tracing::error!(error = %err, "response serialization failed");
-            request_error(
-                media,
+            RequestError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Code::Internal,
                 "internal error",
             )
+            .respond(media)
         }
+    }
+}
+
+/// The viewer for a prepared request: an invalid token refuses it unless it only signs in.
+fn viewer_for(
+    ctx: &AppContext,
+    headers: &HeaderMap,
+    prepared: &Prepared,
+) -> Result<Viewer, RequestError> {
+    match viewer_of(ctx, headers) {
+        Ok(viewer) => Ok(viewer),
+        Err(_) if prepared.only_signs_in_or_out() => Ok(Viewer::Anonymous),
+        Err(error) => Err(RequestError::token(error)),
+    }
+}
+
+/// The parts of a POST body: one request object or a batch of them.
+fn wire_requests(body: &[u8]) -> Result<(Vec<WireRequest>, bool), RequestError> {
+    let parsed: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| RequestError::bad_request("请求体不是有效的 JSON"))?;
+    let one = |item: serde_json::Value| {
+        if !item.is_object() {
+            return Err(RequestError::bad_request("不是 GraphQL 请求"));
+        }
+        serde_json::from_value::<WireRequest>(item).map_err(|_| {
+            RequestError::bad_request(
+                "不是 GraphQL 请求：query 与 operationName 须为字符串，variables 与 extensions 须为对象",
+            )
+        })
+    };
+    match parsed {
+        serde_json::Value::Array(items) => {
+            if items.is_empty() || items.len() > MAX_BATCH {
+                return Err(RequestError::bad_request(format!(
+                    "批量请求须包含 1 至 {MAX_BATCH} 个操作"
+                )));
+            }
+            let wires = items.into_iter().map(one).collect::<Result<_, _>>()?;
+            Ok((wires, true))
+        }
+        other => Ok((vec![one(other)?], false)),
     }
 }
 
@@ -562,91 +742,48 @@ pub async fn post(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or(JSON);
-    if !content_type.starts_with(JSON) && !content_type.starts_with(GRAPHQL_RESPONSE) {
-        return request_error(
-            media,
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case(JSON) {
+        return RequestError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::BadUserInput,
-            "send the request as application/json",
-        );
+            "请以 Content-Type: application/json 发送请求",
+        )
+        .respond(media);
     }
-    let parsed: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(value) => value,
-        Err(_) => {
-            return request_error(
-                media,
-                StatusCode::BAD_REQUEST,
-                Code::BadUserInput,
-                "the body is not valid JSON",
-            );
-        }
-    };
-    let (wires, is_batch) = match parsed {
-        serde_json::Value::Array(items) => {
-            if items.is_empty() || items.len() > MAX_BATCH {
-                return request_error(
-                    media,
-                    StatusCode::BAD_REQUEST,
-                    Code::BadUserInput,
-                    "a batch holds 1 to 5 operations",
-                );
-            }
-            let mut wires = Vec::with_capacity(items.len());
-            for item in items {
-                match serde_json::from_value::<WireRequest>(item) {
-                    Ok(wire) => wires.push(wire),
-                    Err(_) => {
-                        return request_error(
-                            media,
-                            StatusCode::BAD_REQUEST,
-                            Code::BadUserInput,
-                            "not a GraphQL request",
-                        );
-                    }
-                }
-            }
-            (wires, true)
-        }
-        other => match serde_json::from_value::<WireRequest>(other) {
-            Ok(wire) => (vec![wire], false),
-            Err(_) => {
-                return request_error(
-                    media,
-                    StatusCode::BAD_REQUEST,
-                    Code::BadUserInput,
-                    "not a GraphQL request",
-                );
-            }
-        },
+    let (wires, is_batch) = match wire_requests(&body) {
+        Ok(parts) => parts,
+        Err(error) => return error.respond(media),
     };
     let mut responses = Vec::with_capacity(wires.len());
-    for mut wire in wires {
-        if let Err((code, message)) = persisted_query(&ctx, &mut wire).await {
-            if !is_batch {
-                return request_error(media, StatusCode::BAD_REQUEST, code, message);
+    for wire in wires {
+        let prepared = match Prepared::new(&ctx, wire).await {
+            Ok(prepared) => prepared,
+            Err(error) if is_batch => {
+                metrics::counter!("tongxin_graphql_errors_total", "code" => error.code.as_str())
+                    .increment(1);
+                responses.push(Response::from_errors(vec![error.error()]));
+                continue;
             }
-            responses.push(Response::from_errors(vec![coded_error(code, message)]));
-            continue;
+            Err(error) => return error.respond(media),
+        };
+        if is_batch && limits::sign_in_count(&prepared.root_fields()) > 0 {
+            return RequestError::bad_request("登录、注册与刷新会话不能放在批量请求中")
+                .respond(media);
         }
-        let prepared = Prepared::new(&ctx, wire);
-        if is_batch && prepared.root_fields().any(|f| UNBATCHABLE.contains(&f)) {
-            return request_error(
-                media,
-                StatusCode::BAD_REQUEST,
-                Code::BadUserInput,
-                "sign-in operations cannot be batched",
-            );
-        }
+        let viewer = match viewer_for(&ctx, &headers, &prepared) {
+            Ok(viewer) => viewer,
+            Err(error) => return error.respond(media),
+        };
         if !is_batch {
-            match execute_cached(&ctx, &headers, prepared).await {
+            match execute_cached(&ctx, viewer, prepared).await {
                 Ok(response) => responses.push(response),
                 Err(cached) => return respond(media, StatusCode::OK, cached),
             }
             continue;
         }
         let mutation = prepared.ty() == Some(OperationType::Mutation);
-        let viewer = viewer_of(&ctx, &headers);
         responses.push(execute(&ctx, viewer, prepared, None).await);
         if mutation {
             ctx.state.public_changed().await;
@@ -660,15 +797,6 @@ pub async fn post(
         BatchResponse::Single(responses.pop().expect("one response"))
     };
     finish(media, batch)
-}
-
-fn coded_error(code: Code, message: &str) -> ServerError {
-    let mut error = ServerError::new(message, None);
-    error
-        .extensions
-        .get_or_insert_with(Default::default)
-        .set("code", code.as_str());
-    error
 }
 
 pub async fn get(
@@ -698,55 +826,48 @@ pub async fn get(
             )
             .into_response();
         }
-        return request_error(
-            media,
-            StatusCode::BAD_REQUEST,
-            Code::BadUserInput,
-            "no query given",
-        );
+        return RequestError::bad_request("没有给出 query").respond(media);
     }
     let parse_json = |text: Option<String>,
                       what: &'static str|
-     -> Result<Option<serde_json::Value>, &'static str> {
-        text.map(|t| serde_json::from_str(&t).map_err(|_| what))
+     -> Result<Option<serde_json::Value>, RequestError> {
+        text.map(|t| serde_json::from_str(&t).map_err(|_| RequestError::bad_request(what)))
             .transpose()
     };
-    let variables = match parse_json(params.variables, "variables is not valid JSON") {
-        Ok(v) => v,
-        Err(message) => {
-            return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, message);
-        }
+    let wire = match (
+        parse_json(params.variables, "variables 不是有效的 JSON"),
+        parse_json(params.extensions, "extensions 不是有效的 JSON"),
+    ) {
+        (Ok(variables), Ok(extensions)) => WireRequest {
+            query: params.query,
+            operation_name: params.operation_name,
+            variables,
+            extensions,
+        },
+        (Err(error), _) | (_, Err(error)) => return error.respond(media),
     };
-    let extensions = match parse_json(params.extensions, "extensions is not valid JSON") {
-        Ok(v) => v,
-        Err(message) => {
-            return request_error(media, StatusCode::BAD_REQUEST, Code::BadUserInput, message);
-        }
+    let prepared = match Prepared::new(&ctx, wire).await {
+        Ok(prepared) => prepared,
+        Err(error) => return error.respond(media),
     };
-    let mut wire = WireRequest {
-        query: params.query,
-        operation_name: params.operation_name,
-        variables,
-        extensions,
-    };
-    if let Err((code, message)) = persisted_query(&ctx, &mut wire).await {
-        return request_error(media, StatusCode::BAD_REQUEST, code, message);
-    }
-    let prepared = Prepared::new(&ctx, wire);
     if let Some(OperationType::Mutation | OperationType::Subscription) = prepared.ty() {
-        let mut response = request_error(
-            media,
+        let mut response = RequestError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             Code::BadUserInput,
-            "mutations must be sent with POST",
-        );
+            "变更操作须以 POST 发送",
+        )
+        .respond(media);
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return response;
     }
+    let viewer = match viewer_for(&ctx, &headers, &prepared) {
+        Ok(viewer) => viewer,
+        Err(error) => return error.respond(media),
+    };
     let started = Instant::now();
-    let response = match execute_cached(&ctx, &headers, prepared).await {
+    let response = match execute_cached(&ctx, viewer, prepared).await {
         Ok(response) => response,
         Err(cached) => return respond(media, StatusCode::OK, cached),
     };

@@ -6,6 +6,7 @@ mod caching;
 mod contract;
 mod dashboard;
 mod helpers;
+mod hostile;
 mod hours;
 mod http;
 mod pairings;
