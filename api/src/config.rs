@@ -218,6 +218,30 @@ pub struct Config {
     pub wechat_appid: Option<String>,
     #[arg(long, env = "WECHAT_SECRET", hide_env_values = true, global = true)]
     pub wechat_secret: Option<Secret>,
+    /// Where /metrics is served: an address of its own, loopback by default, so the
+    /// public listener never shows it; `off` serves no metrics.
+    #[arg(
+        long,
+        env = "TONGXIN_METRICS_LISTEN",
+        default_value = "127.0.0.1:9184",
+        global = true
+    )]
+    pub metrics_listen: String,
+    /// The header a trusted reverse proxy puts the client's address in (e.g.
+    /// `X-Forwarded-For`, whose last entry is taken, or `X-Real-IP`); unset: the peer of
+    /// the connection. Per-address limits count by it.
+    #[arg(long, env = "TONGXIN_CLIENT_IP_HEADER", global = true)]
+    pub client_ip_header: Option<String>,
+    /// Per-address limits on signUp, wechatLogin, refreshSession and submitSurveyResponse
+    /// (`false` only for load tests from one machine).
+    #[arg(
+        long,
+        env = "TONGXIN_ADDRESS_LIMITS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub address_limits: bool,
     /// Log line format.
     #[arg(
         long,

@@ -12,7 +12,7 @@ use crate::cache::Cache;
 use crate::config::Config;
 use crate::context::{AppState, Secrets};
 use crate::graphql::build_schema;
-use crate::http::{AppContext, router};
+use crate::http::{AppContext, metrics_router, router};
 
 /// Connects, migrates and assembles the shared state (no listener): for the server and for
 /// the command-line tools.
@@ -47,6 +47,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 pub struct App {
     listener: TcpListener,
     router: axum::Router,
+    metrics: Option<(TcpListener, axum::Router)>,
     pub state: AppState,
 }
 
@@ -69,9 +70,19 @@ impl App {
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen}"))?;
+        let metrics = match state.config.metrics_listen.trim() {
+            "off" | "" => None,
+            address => {
+                let metrics_listener = TcpListener::bind(address).await.with_context(|| {
+                    format!("listening for /metrics on {address} (TONGXIN_METRICS_LISTEN; `off` to serve none)")
+                })?;
+                Some((metrics_listener, metrics_router(ctx.clone())))
+            }
+        };
         Ok(App {
             listener,
             router: router(ctx),
+            metrics,
             state,
         })
     }
@@ -80,15 +91,41 @@ impl App {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// The port of the metrics listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        let (listener, _) = self.metrics.as_ref()?;
+        listener.local_addr().ok().map(|a| a.port())
+    }
+
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, graphiql = %format!("http://{addr}/graphql"), "serving");
         // As a make-service, a `Router` rebuilds its routes for every connection (axum's
-        // `with_state(())`); `into_make_service` hands each connection a clone of one `Arc`.
-        axum::serve(self.listener, self.router.into_make_service())
+        // `with_state(())`); `into_make_service*` hands each connection a clone of one
+        // `Arc`, here with the peer's address for per-address limits.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let metrics = self.metrics.map(|(listener, router)| {
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                let until_stopped = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                axum::serve(listener, router.into_make_service())
+                    .with_graceful_shutdown(until_stopped)
+                    .await
+            })
+        });
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
+        let _ = stop.send(true);
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         tracing::info!("stopped");
         Ok(())
     }

@@ -108,6 +108,8 @@ pub struct Server {
     child: Child,
     pub pid: u32,
     pub base: String,
+    /// Where the server's /metrics listener is.
+    metrics_base: String,
     rss: Arc<RssWatch>,
 }
 
@@ -129,7 +131,11 @@ fn status_field(pid: u32, field: &str) -> Option<u64> {
 
 impl Server {
     pub fn start(config: &ServerConfig) -> anyhow::Result<Server> {
-        let port = free_port()?;
+        // Both held until both are known, so they differ.
+        let first = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let second = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let (port, metrics_port) = (first.local_addr()?.port(), second.local_addr()?.port());
+        drop((first, second));
         let log = std::fs::File::create(&config.log_path)
             .with_context(|| format!("creating {}", config.log_path.display()))?;
         let child = Command::new(&config.binary)
@@ -141,6 +147,12 @@ impl Server {
             .env("TONGXIN_REDIS_PREFIX", &config.redis_prefix)
             .env("JWT_SECRET", &config.jwt_secret)
             .env("TONGXIN_LISTEN", format!("127.0.0.1:{port}"))
+            .env(
+                "TONGXIN_METRICS_LISTEN",
+                format!("127.0.0.1:{metrics_port}"),
+            )
+            // Every client of the benchmark is this machine: per-address limits off.
+            .env("TONGXIN_ADDRESS_LIMITS", "false")
             .env(
                 "TONGXIN_DB_MAX_CONNECTIONS",
                 config.db_max_connections.to_string(),
@@ -174,6 +186,7 @@ impl Server {
             child,
             pid,
             base: format!("http://127.0.0.1:{port}"),
+            metrics_base: format!("http://127.0.0.1:{metrics_port}"),
             rss,
         })
     }
@@ -200,7 +213,7 @@ impl Server {
     /// `tongxin_sql_statements` from /metrics: statements run since start.
     pub async fn sql_statements(&self, http: &reqwest::Client) -> anyhow::Result<u64> {
         let text = http
-            .get(format!("{}/metrics", self.base))
+            .get(format!("{}/metrics", self.metrics_base))
             .send()
             .await?
             .text()

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// A refresh-token session of a user (stores only the hash of the current refresh token).
+/// A refresh-token session of a user (stores only hashes: of the current refresh token and of the one it replaced).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "refresh_sessions")]
 pub struct Model {
@@ -17,6 +17,9 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,
+    /// The token this one replaced: presenting it again is reuse of a stolen copy.
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub previous_token_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,7 @@ mod m20260101_000020_create_refresh_sessions;
 mod m20260101_000021_create_audit_entries;
 mod m20260102_000022_index_public_feed;
 mod m20260103_000023_create_hours_rollups;
+mod m20261202_000024_refresh_previous_hash;
 pub mod rollups;
 
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000021_create_audit_entries::Migration),
             Box::new(m20260102_000022_index_public_feed::Migration),
             Box::new(m20260103_000023_create_hours_rollups::Migration),
+            Box::new(m20261202_000024_refresh_previous_hash::Migration),
         ]
     }
 }

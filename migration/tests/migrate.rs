@@ -634,6 +634,7 @@ async fn round_trip(db: &DatabaseConnection) {
         revoked_at: Set(None),
         created_at: Set(t0),
         last_used_at: Set(Some(t0)),
+        previous_token_hash: Set(Some("p".repeat(64))),
     }
     .insert(db)
     .await

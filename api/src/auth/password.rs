@@ -4,9 +4,16 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
+/// Password hashes computed at once, process-wide. Each takes 19 MiB (argon2's default
+/// memory cost) and a core for ~10 ms: a burst of logins queues here instead of taking the
+/// memory and every core with it.
+pub const MAX_CONCURRENT_HASHES: usize = 2;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_CONCURRENT_HASHES);
+
 /// Hashes on a blocking thread: argon2 is deliberately slow and must not stall the runtime.
 pub async fn hash(password: &str) -> anyhow::Result<String> {
     let password = password.to_owned();
+    let _permit = HASHING.acquire().await?;
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
@@ -20,6 +27,9 @@ pub async fn hash(password: &str) -> anyhow::Result<String> {
 pub async fn verify(password: &str, stored: &str) -> bool {
     let password = password.to_owned();
     let stored = stored.to_owned();
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
             .map(|parsed| {

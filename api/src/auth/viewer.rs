@@ -72,3 +72,8 @@ impl Viewer {
         }
     }
 }
+
+/// The client's address as this server sees it (the connection's peer, or what a trusted
+/// proxy's header says): what per-address limits count by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub String);

@@ -21,8 +21,16 @@ pub enum CacheKey {
     ViewerResponse { version: u64, hash: String },
     /// Automatic persisted query text by its sha256.
     PersistedQuery { sha256: String },
-    /// Failed logins for one phone in the current 15-minute window.
-    LoginFailures { phone: String },
+    /// Login attempts for one phone (a keyed hash of it) in the current 15-minute window.
+    LoginAttempts { phone: String },
+    /// Wrong check-in codes of one volunteer at one activity in the current 10 minutes.
+    CheckInGuesses { activity_id: i32, volunteer_id: i32 },
+    /// Requests of one kind from one client address in the current window.
+    AddressRequests {
+        kind: &'static str,
+        address: String,
+        window: Duration,
+    },
 }
 
 impl CacheKey {
@@ -38,7 +46,12 @@ impl CacheKey {
             CacheKey::PublicResponse { version, hash } => format!("pub:{version}:{hash}"),
             CacheKey::ViewerResponse { version, hash } => format!("resp:{version}:{hash}"),
             CacheKey::PersistedQuery { sha256 } => format!("apq:{sha256}"),
-            CacheKey::LoginFailures { phone } => format!("login-fail:{phone}"),
+            CacheKey::LoginAttempts { phone } => format!("login-attempts:{phone}"),
+            CacheKey::CheckInGuesses {
+                activity_id,
+                volunteer_id,
+            } => format!("check-in-guesses:{activity_id}:{volunteer_id}"),
+            CacheKey::AddressRequests { kind, address, .. } => format!("addr:{kind}:{address}"),
         }
     }
 
@@ -62,7 +75,9 @@ impl CacheKey {
             CacheKey::PublicResponse { .. } => "public",
             CacheKey::ViewerResponse { .. } => "viewer",
             CacheKey::PersistedQuery { .. } => "apq",
-            CacheKey::LoginFailures { .. } => "login",
+            CacheKey::LoginAttempts { .. } => "login",
+            CacheKey::CheckInGuesses { .. } => "check-in",
+            CacheKey::AddressRequests { .. } => "address",
         }
     }
 
@@ -76,7 +91,9 @@ impl CacheKey {
                 Duration::from_secs(60)
             }
             CacheKey::PersistedQuery { .. } => Duration::from_secs(86_400 * 7),
-            CacheKey::LoginFailures { .. } => Duration::from_secs(15 * 60),
+            CacheKey::LoginAttempts { .. } => Duration::from_secs(15 * 60),
+            CacheKey::CheckInGuesses { .. } => Duration::from_secs(10 * 60),
+            CacheKey::AddressRequests { window, .. } => *window,
         }
     }
 }

@@ -470,34 +470,27 @@ impl Cache {
         (state.0, state.1.duration_since(now).as_secs().max(1))
     }
 
-    /// The count of the current window without adding to it.
-    pub async fn count(&self, key: &CacheKey) -> (u64, u64) {
+    /// Takes back one event counted by [`Cache::hit`] (an attempt that turned out right),
+    /// without touching the window.
+    pub async fn unhit(&self, key: &CacheKey) {
         let name = self.key(key);
         if let Some(mut conn) = self.inner.redis.clone() {
-            let result: redis::RedisResult<(Option<u64>, i64)> = redis::pipe()
-                .get(&name)
-                .ttl(&name)
-                .query_async(&mut conn)
-                .await;
-            match result {
-                Ok((count, ttl)) => {
+            // Only while the window lasts: a DECR after expiry would leave a counter of -1
+            // that never expires.
+            let script = redis::Script::new(
+                "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0",
+            );
+            match script.key(&name).invoke_async::<i64>(&mut conn).await {
+                Ok(_) => {
                     self.redis_ok();
-                    return (count.unwrap_or(0), ttl.max(1) as u64);
+                    return;
                 }
-                Err(err) => self.redis_failed("count", &err),
+                Err(err) => self.redis_failed("unhit", &err),
             }
         }
-        match self.inner.local_counters.get(&name) {
-            Some(counter) => {
-                let state = counter.lock().unwrap_or_else(|poison| poison.into_inner());
-                let now = Instant::now();
-                if state.1 <= now {
-                    (0, 0)
-                } else {
-                    (state.0, state.1.duration_since(now).as_secs().max(1))
-                }
-            }
-            None => (0, 0),
+        if let Some(counter) = self.inner.local_counters.get(&name) {
+            let mut state = counter.lock().unwrap_or_else(|poison| poison.into_inner());
+            state.0 = state.0.saturating_sub(1);
         }
     }
 

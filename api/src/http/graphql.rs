@@ -15,6 +15,7 @@
 //!   anonymous, unless all it does is sign in.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,7 +25,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{BatchResponse, Response, ServerError, Variables};
 use axum::body::Bytes;
-use axum::extract::{Query as UrlQuery, State};
+use axum::extract::{ConnectInfo, Query as UrlQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use serde::Deserialize;
@@ -32,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::Viewer;
 use crate::auth::jwt::TokenError;
-use crate::auth::viewer::SignedInUser;
+use crate::auth::viewer::{ClientAddress, SignedInUser};
 use crate::cache::{CacheKey, Lookup};
 use crate::error::Code;
 use crate::graphql::ValidUntil;
@@ -74,16 +75,42 @@ enum Media {
     Json,
 }
 
-fn media(headers: &HeaderMap) -> Media {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if accept.contains(GRAPHQL_RESPONSE) {
-        Media::GraphqlResponse
-    } else {
-        Media::Json
+/// The media type to answer in, from `Accept` (quality values honoured: `q=0` refuses a
+/// type); `None` when the client accepts neither JSON type (406).
+fn media(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Media::Json);
+    };
+    let (mut graphql, mut json) = (0.0f32, 0.0f32);
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match essence.as_str() {
+            GRAPHQL_RESPONSE => graphql = graphql.max(quality),
+            JSON | "*/*" | "application/*" => json = json.max(quality),
+            _ => {}
+        }
     }
+    if graphql > 0.0 && graphql >= json {
+        Some(Media::GraphqlResponse)
+    } else if json > 0.0 {
+        Some(Media::Json)
+    } else {
+        None
+    }
+}
+
+fn not_acceptable() -> axum::response::Response {
+    RequestError::new(
+        StatusCode::NOT_ACCEPTABLE,
+        Code::BadUserInput,
+        "只提供 application/json 与 application/graphql-response+json",
+    )
+    .respond(Media::Json)
 }
 
 /// A request-level failure: nothing was executed.
@@ -94,6 +121,10 @@ struct RequestError {
     message: String,
     field: Option<String>,
     reason: Option<&'static str>,
+    /// Not a GraphQL request at all (not JSON, parameters of the wrong type, no query):
+    /// 400 under either media type, as GraphQL over HTTP says. Other refusals are
+    /// answered like validation errors: 200 under `application/json`.
+    malformed: bool,
 }
 
 impl RequestError {
@@ -104,11 +135,19 @@ impl RequestError {
             message: message.into(),
             field: None,
             reason: None,
+            malformed: false,
         }
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, Code::BadUserInput, message)
+    }
+
+    fn malformed(message: impl Into<String>) -> Self {
+        RequestError {
+            malformed: true,
+            ..Self::bad_request(message)
+        }
     }
 
     fn token(error: TokenError) -> Self {
@@ -138,12 +177,14 @@ impl RequestError {
     fn respond(&self, media: Media) -> axum::response::Response {
         let body = serde_json::json!({ "errors": [self.error()] });
         // application/json answers 200 unless HTTP itself refused the request.
-        let http_level = matches!(
-            self.status,
-            StatusCode::METHOD_NOT_ALLOWED
-                | StatusCode::PAYLOAD_TOO_LARGE
-                | StatusCode::UNSUPPORTED_MEDIA_TYPE
-        );
+        let http_level = self.malformed
+            || matches!(
+                self.status,
+                StatusCode::METHOD_NOT_ALLOWED
+                    | StatusCode::NOT_ACCEPTABLE
+                    | StatusCode::PAYLOAD_TOO_LARGE
+                    | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            );
         let status = if media == Media::GraphqlResponse || http_level {
             self.status
         } else {
@@ -311,10 +352,16 @@ impl Prepared {
             .as_ref()
             .is_some_and(|ext| !ext.is_object() && !ext.is_null())
         {
-            return Err(RequestError::bad_request("extensions 必须是 JSON 对象"));
+            return Err(RequestError::malformed("extensions 必须是 JSON 对象"));
         }
         let persist = persisted_query(ctx, &mut wire).await?;
+        if wire.query.is_none() {
+            return Err(RequestError::malformed("没有给出 query"));
+        }
         if let Some(variables) = &wire.variables {
+            if !variables.is_object() && !variables.is_null() {
+                return Err(RequestError::malformed("variables 必须是 JSON 对象"));
+            }
             limits::check_variables(variables)?;
         }
         let doc = match wire.query.as_deref() {
@@ -516,12 +563,12 @@ fn cached_body(stored: &str) -> Option<String> {
 /// body of a cached one.
 async fn execute_cached(
     ctx: &AppContext,
-    viewer: Viewer,
+    client: &Client,
     prepared: Prepared,
 ) -> Result<Response, String> {
-    let Some(key) = response_key(ctx, &viewer, &prepared).await else {
+    let Some(key) = response_key(ctx, &client.viewer, &prepared).await else {
         let mutation = prepared.ty() == Some(OperationType::Mutation);
-        let response = execute(ctx, viewer, prepared, None).await;
+        let response = execute(ctx, client, prepared, None).await;
         if mutation {
             ctx.state.public_changed().await;
         }
@@ -531,11 +578,7 @@ async fn execute_cached(
     let answer = ctx
         .state
         .cache
-        .get_or_compute(
-            &key,
-            cached_body,
-            execute_for_cache(ctx, &viewer, &prepared),
-        )
+        .get_or_compute(&key, cached_body, execute_for_cache(ctx, client, &prepared))
         .await;
     match answer {
         Lookup::Stored(body) => Err(body),
@@ -547,12 +590,11 @@ async fn execute_cached(
 /// has errors).
 async fn execute_for_cache(
     ctx: &AppContext,
-    viewer: &Viewer,
+    client: &Client,
     prepared: &Prepared,
 ) -> (Response, Option<String>) {
     let valid_until = Arc::new(ValidUntil::default());
-    let (viewer, prepared) = (viewer.clone(), prepared.clone());
-    let response = execute(ctx, viewer, prepared, Some(valid_until.clone())).await;
+    let response = execute(ctx, client, prepared.clone(), Some(valid_until.clone())).await;
     let store = response
         .errors
         .is_empty()
@@ -573,10 +615,11 @@ fn refused_before_execution(response: &Response) -> bool {
 
 async fn execute(
     ctx: &AppContext,
-    viewer: Viewer,
+    client: &Client,
     prepared: Prepared,
     valid_until: Option<Arc<ValidUntil>>,
 ) -> Response {
+    let viewer = client.viewer.clone();
     let user_id = viewer.user().map(|user| user.id);
     let department_id = viewer.user().and_then(|user| user.department_id);
     let Prepared { wire, doc, persist } = prepared;
@@ -586,6 +629,7 @@ async fn execute(
             wire.variables.unwrap_or(serde_json::Value::Null),
         ))
         .data(viewer)
+        .data(client.address.clone())
         .data(loaders(ctx.state.db.clone(), user_id, department_id));
     if let Some(valid_until) = valid_until {
         request = request.data(valid_until);
@@ -691,29 +735,55 @@ fn finish(media: Media, batch: BatchResponse) -> axum::response::Response {
     }
 }
 
-/// The viewer for a prepared request: an invalid token refuses it unless it only signs in.
-fn viewer_for(
+/// Who sends a request.
+struct Client {
+    viewer: Viewer,
+    address: ClientAddress,
+}
+
+/// The client of a prepared request: an invalid token refuses it unless it only signs in.
+fn client_of(
     ctx: &AppContext,
     headers: &HeaderMap,
+    peer: SocketAddr,
     prepared: &Prepared,
-) -> Result<Viewer, RequestError> {
-    match viewer_of(ctx, headers) {
-        Ok(viewer) => Ok(viewer),
-        Err(_) if prepared.only_signs_in_or_out() => Ok(Viewer::Anonymous),
-        Err(error) => Err(RequestError::token(error)),
-    }
+) -> Result<Client, RequestError> {
+    let viewer = match viewer_of(ctx, headers) {
+        Ok(viewer) => viewer,
+        Err(_) if prepared.only_signs_in_or_out() => Viewer::Anonymous,
+        Err(error) => return Err(RequestError::token(error)),
+    };
+    Ok(Client {
+        viewer,
+        address: client_address(ctx, headers, peer),
+    })
+}
+
+/// The connection's peer, or the address a trusted proxy wrote into the configured header
+/// (the last entry of a list: the one the proxy itself added).
+fn client_address(ctx: &AppContext, headers: &HeaderMap, peer: SocketAddr) -> ClientAddress {
+    let from_header = ctx
+        .state
+        .config
+        .client_ip_header
+        .as_deref()
+        .and_then(|name| headers.get(name))
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<std::net::IpAddr>().ok());
+    ClientAddress(from_header.unwrap_or(peer.ip()).to_string())
 }
 
 /// The parts of a POST body: one request object or a batch of them.
 fn wire_requests(body: &[u8]) -> Result<(Vec<WireRequest>, bool), RequestError> {
     let parsed: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|_| RequestError::bad_request("请求体不是有效的 JSON"))?;
+        .map_err(|_| RequestError::malformed("请求体不是有效的 JSON"))?;
     let one = |item: serde_json::Value| {
         if !item.is_object() {
-            return Err(RequestError::bad_request("不是 GraphQL 请求"));
+            return Err(RequestError::malformed("不是 GraphQL 请求"));
         }
         serde_json::from_value::<WireRequest>(item).map_err(|_| {
-            RequestError::bad_request(
+            RequestError::malformed(
                 "不是 GraphQL 请求：query 与 operationName 须为字符串，variables 与 extensions 须为对象",
             )
         })
@@ -721,7 +791,7 @@ fn wire_requests(body: &[u8]) -> Result<(Vec<WireRequest>, bool), RequestError> 
     match parsed {
         serde_json::Value::Array(items) => {
             if items.is_empty() || items.len() > MAX_BATCH {
-                return Err(RequestError::bad_request(format!(
+                return Err(RequestError::malformed(format!(
                     "批量请求须包含 1 至 {MAX_BATCH} 个操作"
                 )));
             }
@@ -734,11 +804,14 @@ fn wire_requests(body: &[u8]) -> Result<(Vec<WireRequest>, bool), RequestError> 
 
 pub async fn post(
     State(ctx): State<AppContext>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> axum::response::Response {
     let started = Instant::now();
-    let media = media(&headers);
+    let Some(media) = media(&headers) else {
+        return not_acceptable();
+    };
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -772,19 +845,19 @@ pub async fn post(
             return RequestError::bad_request("登录、注册与刷新会话不能放在批量请求中")
                 .respond(media);
         }
-        let viewer = match viewer_for(&ctx, &headers, &prepared) {
-            Ok(viewer) => viewer,
+        let client = match client_of(&ctx, &headers, peer, &prepared) {
+            Ok(client) => client,
             Err(error) => return error.respond(media),
         };
         if !is_batch {
-            match execute_cached(&ctx, viewer, prepared).await {
+            match execute_cached(&ctx, &client, prepared).await {
                 Ok(response) => responses.push(response),
                 Err(cached) => return respond(media, StatusCode::OK, cached),
             }
             continue;
         }
         let mutation = prepared.ty() == Some(OperationType::Mutation);
-        responses.push(execute(&ctx, viewer, prepared, None).await);
+        responses.push(execute(&ctx, &client, prepared, None).await);
         if mutation {
             ctx.state.public_changed().await;
         }
@@ -801,11 +874,11 @@ pub async fn post(
 
 pub async fn get(
     State(ctx): State<AppContext>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     headers: HeaderMap,
     UrlQuery(params): UrlQuery<HashMap<String, String>>,
 ) -> axum::response::Response {
-    let media = media(&headers);
     let params = GetParams {
         query: params.get("query").cloned(),
         operation_name: params.get("operationName").cloned(),
@@ -816,22 +889,23 @@ pub async fn get(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
-    if params.query.is_none() && params.extensions.is_none() {
-        if wants_html && method == Method::GET {
-            return Html(
-                async_graphql::http::GraphiQLSource::build()
-                    .endpoint("/graphql")
-                    .title("同心 Tongxin")
-                    .finish(),
-            )
-            .into_response();
-        }
-        return RequestError::bad_request("没有给出 query").respond(media);
+    if params.query.is_none() && params.extensions.is_none() && wants_html && method == Method::GET
+    {
+        return Html(
+            async_graphql::http::GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("同心 Tongxin")
+                .finish(),
+        )
+        .into_response();
     }
+    let Some(media) = media(&headers) else {
+        return not_acceptable();
+    };
     let parse_json = |text: Option<String>,
                       what: &'static str|
      -> Result<Option<serde_json::Value>, RequestError> {
-        text.map(|t| serde_json::from_str(&t).map_err(|_| RequestError::bad_request(what)))
+        text.map(|t| serde_json::from_str(&t).map_err(|_| RequestError::malformed(what)))
             .transpose()
     };
     let wire = match (
@@ -862,12 +936,12 @@ pub async fn get(
             .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return response;
     }
-    let viewer = match viewer_for(&ctx, &headers, &prepared) {
-        Ok(viewer) => viewer,
+    let client = match client_of(&ctx, &headers, peer, &prepared) {
+        Ok(client) => client,
         Err(error) => return error.respond(media),
     };
     let started = Instant::now();
-    let response = match execute_cached(&ctx, viewer, prepared).await {
+    let response = match execute_cached(&ctx, &client, prepared).await {
         Ok(response) => response,
         Err(cached) => return respond(media, StatusCode::OK, cached),
     };

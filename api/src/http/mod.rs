@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -37,6 +37,9 @@ pub struct AppContext {
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Listed, not `*`: browsers never let a wildcard cover `Authorization`.
+const CORS_HEADERS: [HeaderName; 2] = [header::AUTHORIZATION, header::CONTENT_TYPE];
+const CORS_METHODS: [Method; 3] = [Method::GET, Method::POST, Method::OPTIONS];
 
 /// Request ids: a per-process random prefix and a counter; unique enough to grep logs.
 #[derive(Clone)]
@@ -62,8 +65,8 @@ pub fn router(ctx: AppContext) -> Router {
         Some(
             CorsLayer::new()
                 .allow_origin(Any)
-                .allow_headers(Any)
-                .allow_methods(Any),
+                .allow_headers(CORS_HEADERS)
+                .allow_methods(CORS_METHODS),
         )
     } else {
         let origins: Vec<HeaderValue> = config
@@ -74,8 +77,8 @@ pub fn router(ctx: AppContext) -> Router {
         Some(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
-                .allow_headers(Any)
-                .allow_methods(Any),
+                .allow_headers(CORS_HEADERS)
+                .allow_methods(CORS_METHODS),
         )
     };
     let make_id = MakeId {
@@ -99,7 +102,6 @@ pub fn router(ctx: AppContext) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
         .layer(middleware::from_fn(record_metrics))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(
@@ -162,6 +164,14 @@ async fn readyz(State(ctx): State<AppContext>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, axum::Json(body)).into_response()
+}
+
+/// `/metrics` alone, for the metrics listener ([`crate::config::Config::metrics_listen`]):
+/// request counts, latencies and SQL statements are for the operator, not the public.
+pub fn metrics_router(ctx: AppContext) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics_text))
+        .with_state(ctx)
 }
 
 async fn metrics_text(State(ctx): State<AppContext>) -> Response {

@@ -197,6 +197,46 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_session() {
     }
 }
 
+#[tokio::test]
+async fn a_made_up_refresh_token_with_a_real_session_id_signs_nobody_out() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let user = app.user(&[], None).await;
+        let login = run(
+            &app,
+            "Login",
+            json!({ "phone": user.phone, "password": PASSWORD }),
+            None,
+        )
+        .await;
+        let token = login["data"]["login"]["refreshToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // The session id is in every access token anyone may see; the secret is not.
+        let session_id = token.split('.').next().unwrap();
+        let forged = run(
+            &app,
+            "RefreshSession",
+            json!({ "refreshToken": format!("{session_id}.not-the-secret") }),
+            None,
+        )
+        .await;
+        assert_eq!(code(&forged), "UNAUTHENTICATED", "{forged}");
+        let owner = run(
+            &app,
+            "RefreshSession",
+            json!({ "refreshToken": token }),
+            None,
+        )
+        .await;
+        assert!(
+            owner["data"]["refreshSession"]["refreshToken"].is_string(),
+            "the owner's session must live on: {owner}"
+        );
+    }
+}
+
 fn claims(user_id: i32, roles: Vec<Role>) -> Claims {
     let now = chrono::Utc::now().timestamp();
     Claims {
@@ -221,7 +261,7 @@ fn sign(claims: &Claims, secret: &str) -> String {
 }
 
 #[tokio::test]
-async fn expired_tampered_foreign_and_unsigned_tokens_are_refused() {
+async fn expired_tampered_foreign_unsigned_and_future_tokens_are_refused_with_a_reason() {
     let app = spawn_app(Backend::Sqlite).await;
     let admin = app.user(&[Role::Admin], None).await;
     let secret = app.state.config.jwt_secret.clone().unwrap();
@@ -258,8 +298,12 @@ async fn expired_tampered_foreign_and_unsigned_tokens_are_refused() {
         )
         .unwrap()
     };
+    let mut future = claims(admin.id, vec![Role::Admin]);
+    future.iat = chrono::Utc::now().timestamp() + 3600;
+    future.exp = future.iat + 900;
     let cases = [
         ("expired", sign(&expired, secret)),
+        ("issued in the future", sign(&future, secret)),
         (
             "other key",
             sign(
@@ -277,9 +321,29 @@ async fn expired_tampered_foreign_and_unsigned_tokens_are_refused() {
     for (what, token) in cases {
         let body = app.gql(GUARDED, json!({}), Some(&token)).await;
         assert_eq!(code(&body), "UNAUTHENTICATED", "{what}: {body}");
+        // Not anonymity: the app must learn that its token is no good.
         let me = app.gql("{ me { id } }", json!({}), Some(&token)).await;
-        assert!(me["data"]["me"].is_null(), "{what}: {me}");
+        assert_eq!(code(&me), "UNAUTHENTICATED", "{what}: {me}");
+        let reason = if what == "expired" {
+            "TOKEN_EXPIRED"
+        } else {
+            "TOKEN_INVALID"
+        };
+        assert_eq!(
+            me["errors"][0]["extensions"]["reason"], reason,
+            "{what}: {me}"
+        );
+        assert!(me.get("data").is_none(), "nothing ran: {me}");
     }
+    // Signing in again works with the stale token still in the header.
+    let login = app
+        .gql(
+            "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken } }",
+            json!({ "p": admin.phone, "w": PASSWORD }),
+            Some(&sign(&expired, secret)),
+        )
+        .await;
+    assert!(login["data"]["login"]["accessToken"].is_string(), "{login}");
 }
 
 /// A stand-in for WeChat's jscode2session, answering as WeChat does.

@@ -142,6 +142,8 @@ fn replace_database(url: &str, name: &str) -> String {
 pub struct TestApp {
     pub backend: Backend,
     pub address: String,
+    /// Where /metrics is served (a listener of its own).
+    pub metrics_address: String,
     pub http: reqwest::Client,
     pub state: AppState,
     _scratch: Scratch,
@@ -176,14 +178,17 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     config.redis_url = if options.redis { redis_url() } else { None };
     config.redis_prefix = format!("{}:", unique_name("tongxin_test"));
     config.introspection = Some(true);
+    config.metrics_listen = "127.0.0.1:0".to_owned();
     (options.configure)(&mut config);
     let app = App::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = format!("http://127.0.0.1:{}", app.metrics_port().unwrap_or(0));
     let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         backend,
         address,
+        metrics_address,
         http: reqwest::Client::new(),
         state,
         _scratch: scratch,
@@ -196,11 +201,13 @@ pub async fn spawn_sibling(first: &TestApp) -> TestApp {
     config.listen = "127.0.0.1:0".parse().expect("address");
     let app = App::build(config).await.expect("sibling builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = format!("http://127.0.0.1:{}", app.metrics_port().unwrap_or(0));
     let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         backend: first.backend,
         address,
+        metrics_address,
         http: reqwest::Client::new(),
         state,
         _scratch: Scratch::File(std::env::temp_dir().join(unique_name("none"))),
@@ -354,7 +361,7 @@ impl TestApp {
     /// The server's Prometheus text.
     pub async fn metrics(&self) -> String {
         self.http
-            .get(format!("{}/metrics", self.address))
+            .get(format!("{}/metrics", self.metrics_address))
             .send()
             .await
             .expect("metrics answer")

@@ -2,9 +2,12 @@
 //! store anything, nor reach what the sender may not see.
 
 use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
-use crate::helpers::{Backend, code, spawn_app};
+use crate::activities::run;
+use crate::helpers::{Backend, PASSWORD, code, spawn_app, spawn_sibling};
 
 /// `{ activities(first: 1, filter: { search: [[[…1…]]] }) { totalCount } }`, `depth` deep.
 fn nested_list_query(depth: usize) -> String {
@@ -76,5 +79,461 @@ async fn deeply_nested_variables_are_refused() {
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
     let alive = app.gql("{ departments { id } }", json!({}), None).await;
     assert!(alive["data"]["departments"].is_array(), "{alive}");
-    let _ = StatusCode::OK;
+}
+
+const LOGIN: &str =
+    "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken } }";
+
+#[tokio::test]
+async fn parallel_wrong_passwords_get_five_checks_on_two_instances_and_a_right_one_then_waits() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let sibling = spawn_sibling(&app).await;
+        let user = app.user(&[], None).await;
+        let attempts = (0..40).map(|i| {
+            let target = if i % 2 == 0 { &app } else { &sibling };
+            let phone = user.phone.clone();
+            async move {
+                let body = target
+                    .gql(
+                        LOGIN,
+                        json!({ "p": phone, "w": format!("wrong {i}") }),
+                        None,
+                    )
+                    .await;
+                code(&body).to_owned()
+            }
+        });
+        let codes = futures::future::join_all(attempts).await;
+        let checked = codes.iter().filter(|c| *c == "UNAUTHENTICATED").count();
+        let limited = codes.iter().filter(|c| *c == "RATE_LIMITED").count();
+        if app.state.cache.uses_redis() {
+            assert!(checked <= 5, "{checked} passwords were checked: {codes:?}");
+        } else {
+            // Without Redis each instance counts for itself.
+            assert!(checked <= 10, "{checked} passwords were checked: {codes:?}");
+        }
+        assert_eq!(checked + limited, 40, "{codes:?}");
+        let right = app
+            .gql(LOGIN, json!({ "p": user.phone, "w": PASSWORD }), None)
+            .await;
+        assert_eq!(code(&right), "RATE_LIMITED", "{right}");
+    }
+}
+
+#[tokio::test]
+async fn a_huge_phone_is_refused_and_counters_never_hold_the_phone() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let huge = "1".repeat(900_000);
+        let body = app
+            .gql(LOGIN, json!({ "p": huge, "w": "whatever1" }), None)
+            .await;
+        assert_eq!(
+            code(&body),
+            "BAD_USER_INPUT",
+            "{}",
+            &body.to_string()[..200]
+        );
+        assert_eq!(body["errors"][0]["extensions"]["field"], "phone");
+        let user = app.user(&[], None).await;
+        app.gql(
+            LOGIN,
+            json!({ "p": user.phone, "w": "wrong password" }),
+            None,
+        )
+        .await;
+        if let Some(url) = crate::helpers::redis_url() {
+            let mut conn = redis::Client::open(url)
+                .unwrap()
+                .get_multiplexed_async_connection()
+                .await
+                .unwrap();
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{}*", app.state.config.redis_prefix))
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            assert!(
+                keys.iter().any(|k| k.contains("login-attempts:")),
+                "the attempt was counted in Redis: {keys:?}"
+            );
+            assert!(
+                keys.iter()
+                    .all(|k| !k.contains(&user.phone) && k.len() < 200),
+                "{keys:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn one_sign_in_per_request_however_it_is_written() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let user = app.user(&[], None).await;
+        let sign_up = |alias: &str, phone: &str| {
+            format!(
+                "{alias}: signUp(input: {{ phone: \"{phone}\", password: \"long enough\", displayName: \"甲\" }}) {{ accessToken }}"
+            )
+        };
+        let documents = [
+            format!(
+                "mutation {{ a: login(phone: \"{0}\", password: \"x1234567\") {{ accessToken }} b: login(phone: \"{0}\", password: \"y1234567\") {{ accessToken }} }}",
+                user.phone
+            ),
+            format!(
+                "mutation {{ ... on Mutation {{ a: login(phone: \"{0}\", password: \"x1234567\") {{ accessToken }} }} ... on Mutation {{ b: login(phone: \"{0}\", password: \"y1234567\") {{ accessToken }} }} }}",
+                user.phone
+            ),
+            format!(
+                "mutation {{ ...A ...B }} fragment A on Mutation {{ {} }} fragment B on Mutation {{ {} }}",
+                sign_up("a", "13911112222"),
+                sign_up("b", "13911113333")
+            ),
+            format!(
+                "mutation {{ {} {} }}",
+                sign_up("a", "13911114444"),
+                sign_up("b", "13911115555")
+            ),
+        ];
+        for document in &documents {
+            let body = app.gql(document, json!({}), None).await;
+            assert_eq!(code(&body), "BAD_USER_INPUT", "{document}: {body}");
+        }
+        let accounts = entity::user::Entity::find()
+            .filter(entity::user::Column::Phone.starts_with("1391111"))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(accounts, 0, "no account was opened");
+        // A login hidden in a fragment does not ride in a batch either.
+        let batch = json!([
+            { "query": "{ departments { id } }" },
+            { "query": format!("mutation {{ ... on Mutation {{ login(phone: \"{}\", password: \"x1234567\") {{ accessToken }} }} }}", user.phone) }
+        ]);
+        let body: Value = app.post_json(&batch, None).await.json().await.unwrap();
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    }
+}
+
+#[tokio::test]
+async fn check_in_codes_cannot_be_guessed() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (id, organizer, volunteer) = crate::hours::activity_about_to_start(&app).await;
+        let guesses = (0..20).map(|i| {
+            let (app, id, token) = (&app, id.clone(), volunteer.token.clone());
+            async move {
+                let body = run(
+                    app,
+                    "CheckIn",
+                    json!({ "activityId": id, "code": format!("{:06}", 999_000 + i) }),
+                    Some(&token),
+                )
+                .await;
+                (code(&body).to_owned(), body)
+            }
+        });
+        let answers = futures::future::join_all(guesses).await;
+        let compared = answers
+            .iter()
+            .filter(|(c, _)| c == "BAD_USER_INPUT")
+            .count();
+        let limited: Vec<&Value> = answers
+            .iter()
+            .filter(|(c, _)| c == "RATE_LIMITED")
+            .map(|(_, body)| body)
+            .collect();
+        assert!(compared <= 5, "{compared} guesses were compared");
+        assert_eq!(compared + limited.len(), 20);
+        assert!(
+            limited[0]["errors"][0]["extensions"]["retryAfter"]
+                .as_u64()
+                .is_some_and(|s| s > 0 && s <= 600),
+            "{}",
+            limited[0]
+        );
+        // Even the right code waits until the window passes.
+        let shown = run(
+            &app,
+            "ActivityCheckInCode",
+            json!({ "activityId": id }),
+            Some(&organizer.token),
+        )
+        .await;
+        let right = shown["data"]["activityCheckInCode"]["code"]
+            .as_str()
+            .unwrap();
+        let body = run(
+            &app,
+            "CheckIn",
+            json!({ "activityId": id, "code": right }),
+            Some(&volunteer.token),
+        )
+        .await;
+        assert_eq!(code(&body), "RATE_LIMITED", "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_right_code_does_not_use_up_the_guesses() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (id, organizer, volunteer) = crate::hours::activity_about_to_start(&app).await;
+    let shown = run(
+        &app,
+        "ActivityCheckInCode",
+        json!({ "activityId": id }),
+        Some(&organizer.token),
+    )
+    .await;
+    let right = shown["data"]["activityCheckInCode"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..4 {
+        let wrong = run(
+            &app,
+            "CheckIn",
+            json!({ "activityId": id, "code": "000000x" }),
+            Some(&volunteer.token),
+        )
+        .await;
+        assert_eq!(code(&wrong), "BAD_USER_INPUT");
+    }
+    let checked_in = run(
+        &app,
+        "CheckIn",
+        json!({ "activityId": id, "code": right }),
+        Some(&volunteer.token),
+    )
+    .await;
+    assert!(checked_in.get("errors").is_none(), "{checked_in}");
+    let fifth = run(
+        &app,
+        "CheckIn",
+        json!({ "activityId": id, "code": "000000x" }),
+        Some(&volunteer.token),
+    )
+    .await;
+    assert_eq!(
+        code(&fifth),
+        "BAD_USER_INPUT",
+        "the fifth wrong code is still compared"
+    );
+}
+
+#[tokio::test]
+async fn sign_ups_from_one_address_are_limited_across_instances() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let sibling = spawn_sibling(&app).await;
+        let mut codes = Vec::new();
+        for i in 0..11 {
+            let target = if i % 2 == 0 { &app } else { &sibling };
+            let body = run(
+                target,
+                "SignUp",
+                json!({ "input": { "phone": format!("1390000{i:04}"), "password": "long enough", "displayName": "居民" } }),
+                None,
+            )
+            .await;
+            codes.push(code(&body).to_owned());
+        }
+        let expected_limited = if app.state.cache.uses_redis() { 1 } else { 0 };
+        assert_eq!(
+            codes.iter().filter(|c| *c == "RATE_LIMITED").count(),
+            expected_limited,
+            "{codes:?}"
+        );
+        // Without Redis each instance counts alone: the eleventh on one of them is the sixth there.
+        let limited_alone = run(
+            &app,
+            "SignUp",
+            json!({ "input": { "phone": "13900009999", "password": "long enough", "displayName": "居民" } }),
+            None,
+        )
+        .await;
+        if app.state.cache.uses_redis() {
+            assert_eq!(code(&limited_alone), "RATE_LIMITED");
+        }
+    }
+}
+
+#[tokio::test]
+async fn persisted_queries_keep_only_documents_that_run() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let junk = format!("this is not graphql {}", "x".repeat(1000));
+        let hash = hex::encode(Sha256::digest(junk.as_bytes()));
+        let learn = json!({ "query": junk, "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+        let body: Value = app.post_json(&learn, None).await.json().await.unwrap();
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+        let by_hash =
+            json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+        let body: Value = app.post_json(&by_hash, None).await.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["message"], "PersistedQueryNotFound",
+            "junk was stored: {body}"
+        );
+        // A document larger than the bound is refused before anything else.
+        let large = format!("{{ departments {{ id }} }} #{}", "x".repeat(70 * 1024));
+        let body = app.gql(&large, json!({}), None).await;
+        assert_eq!(
+            code(&body),
+            "BAD_USER_INPUT",
+            "{}",
+            &body.to_string()[..200]
+        );
+        assert_eq!(body["errors"][0]["extensions"]["field"], "query");
+    }
+}
+
+#[tokio::test]
+async fn nul_and_control_characters_are_refused_and_nothing_is_stored() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        for (name, field) in [
+            ("居民\u{0}", "input.displayName"),
+            ("居民\u{1b}[31m", "input.displayName"),
+            ("\u{202e}民居", "input.displayName"),
+        ] {
+            let body = run(
+                &app,
+                "SignUp",
+                json!({ "input": { "phone": "13912340000", "password": "long enough", "displayName": name } }),
+                None,
+            )
+            .await;
+            assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+            assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+        }
+        // Written into the document itself, too.
+        let literal = "mutation { signUp(input: { phone: \"13912340000\", password: \"long enough\", displayName: \"a\\u0000b\" }) { accessToken } }";
+        let body = app.gql(literal, json!({}), None).await;
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"],
+            "input.displayName"
+        );
+        let accounts = entity::user::Entity::find()
+            .filter(entity::user::Column::Phone.eq("13912340000"))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(accounts, 0);
+    }
+}
+
+#[tokio::test]
+async fn the_transport_refuses_what_is_not_graphql_over_http() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let url = format!("{}/graphql", app.address);
+    let no_type = app
+        .http
+        .post(&url)
+        .body(r#"{"query":"{ departments { id } }"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let not_json = app
+        .http
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{ \"not a JSON")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), StatusCode::BAD_REQUEST);
+    for body in [
+        json!({ "query": "{ __typename }", "variables": "string" }),
+        json!({ "query": "{ __typename }", "extensions": [1] }),
+        json!({ "query": 0 }),
+        json!({ "qeury": "{ __typename }" }),
+    ] {
+        let response = app.post_json(&body, None).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+    }
+    // Execution ran: 200 even with data null, under the GraphQL-over-HTTP media type.
+    let user = app.user(&[], None).await;
+    let wrong = app
+        .http
+        .post(&url)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": LOGIN, "variables": { "p": user.phone, "w": "wrong password" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::OK);
+    let body: Value = wrong.json().await.unwrap();
+    assert!(
+        body["data"].is_null() && code(&body) == "UNAUTHENTICATED",
+        "{body}"
+    );
+    // Refused before execution: 400 and no data at all.
+    let invalid = app
+        .http
+        .post(&url)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ nothingHere }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.status(), StatusCode::BAD_REQUEST);
+    let body: Value = invalid.json().await.unwrap();
+    assert!(body.get("data").is_none(), "{body}");
+    let refused_type = app
+        .http
+        .post(&url)
+        .header("accept", "text/plain")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused_type.status(), StatusCode::NOT_ACCEPTABLE);
+    // Metrics are not public.
+    let public = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), StatusCode::NOT_FOUND);
+    assert!(app.metrics().await.contains("tongxin_http_requests_total"));
+}
+
+#[tokio::test]
+async fn cors_lists_the_headers_a_browser_may_send() {
+    let app = crate::helpers::spawn_app_with(
+        Backend::Sqlite,
+        crate::helpers::Options {
+            configure: Box::new(|config| config.cors_origins = vec!["*".to_owned()]),
+            ..Default::default()
+        },
+    )
+    .await;
+    let preflight = app
+        .http
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+        .header("origin", "https://mp.example.cn")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    let allowed = preflight
+        .headers()
+        .get("access-control-allow-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    assert!(
+        allowed.contains("authorization") && allowed.contains("content-type"),
+        "{allowed}"
+    );
+    assert_ne!(allowed, "*");
 }

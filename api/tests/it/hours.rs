@@ -8,7 +8,7 @@ use crate::activities::run;
 use crate::helpers::{Backend, TestApp, User, code, spawn_app};
 
 /// A published activity of 养老科 starting in 30 minutes, with one registered volunteer.
-async fn activity_about_to_start(app: &TestApp) -> (String, User, User) {
+pub async fn activity_about_to_start(app: &TestApp) -> (String, User, User) {
     let starts = chrono::Utc::now() + chrono::Duration::minutes(30);
     let ends = starts + chrono::Duration::hours(2);
     let (id, organizer) = crate::registrations::published_activity(

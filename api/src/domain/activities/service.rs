@@ -239,7 +239,7 @@ impl Default for FeedPages {
 /// The feed page from [`FeedPages`], or from the database (four statements: total, page
 /// with categories, locations, departments). Not cached: filters that depend on the clock
 /// (`openForRegistration`), and everything while the shared cache is unreachable.
-#[tracing::instrument(skip(state, loader, viewer), err(Debug))]
+#[tracing::instrument(skip(state, loader, viewer), err(level = "info", Debug))]
 pub async fn feed_page(
     state: &AppState,
     loader: &DbLoader,
@@ -577,7 +577,7 @@ pub async fn write_departments<C: ConnectionTrait>(
     Ok(())
 }
 
-#[tracing::instrument(skip(state, viewer, input), err(Debug))]
+#[tracing::instrument(skip(state, viewer, input), err(level = "info", Debug))]
 pub async fn create(
     state: &AppState,
     viewer: &Viewer,
@@ -631,7 +631,7 @@ pub async fn create(
     Ok(model)
 }
 
-#[tracing::instrument(skip(state, viewer, patch), err(Debug))]
+#[tracing::instrument(skip(state, viewer, patch), err(level = "info", Debug))]
 pub async fn update(
     state: &AppState,
     viewer: &Viewer,
@@ -734,7 +734,7 @@ pub async fn update(
 }
 
 /// DRAFT → PUBLISHED → COMPLETED; any state but COMPLETED → CANCELLED.
-#[tracing::instrument(skip(state, viewer), err(Debug))]
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn transition(
     state: &AppState,
     viewer: &Viewer,

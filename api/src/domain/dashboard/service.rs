@@ -58,7 +58,7 @@ impl DashboardScope {
 /// pick one; an organizer sees only their own department, which is also what they get
 /// without `departmentId`. A range with neither bound is no range; one whose `from` is
 /// after its `to` is refused.
-#[tracing::instrument(skip(state, viewer), err(Debug))]
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn open(
     state: &AppState,
     viewer: &Viewer,
@@ -154,7 +154,7 @@ fn always<T>(_: &T) -> bool {
     true
 }
 
-#[tracing::instrument(skip(state), err(Debug))]
+#[tracing::instrument(skip(state), err(level = "info", Debug))]
 pub async fn overview(state: &AppState, dashboard: &DashboardScope) -> AppResult<OverviewFigures> {
     cached(
         state,
@@ -167,7 +167,7 @@ pub async fn overview(state: &AppState, dashboard: &DashboardScope) -> AppResult
     .await
 }
 
-#[tracing::instrument(skip(state), err(Debug))]
+#[tracing::instrument(skip(state), err(level = "info", Debug))]
 pub async fn hours_by_department(
     state: &AppState,
     dashboard: &DashboardScope,
@@ -182,7 +182,7 @@ pub async fn hours_by_department(
     .await
 }
 
-#[tracing::instrument(skip(state), err(Debug))]
+#[tracing::instrument(skip(state), err(level = "info", Debug))]
 pub async fn hours_by_month(
     state: &AppState,
     dashboard: &DashboardScope,
@@ -197,7 +197,7 @@ pub async fn hours_by_month(
     .await
 }
 
-#[tracing::instrument(skip(state), err(Debug))]
+#[tracing::instrument(skip(state), err(level = "info", Debug))]
 pub async fn activities_by_category(
     state: &AppState,
     dashboard: &DashboardScope,
@@ -212,7 +212,7 @@ pub async fn activities_by_category(
     .await
 }
 
-#[tracing::instrument(skip(state), err(Debug))]
+#[tracing::instrument(skip(state), err(level = "info", Debug))]
 pub async fn satisfaction_by_department(
     state: &AppState,
     dashboard: &DashboardScope,
@@ -227,7 +227,7 @@ pub async fn satisfaction_by_department(
     .await
 }
 
-#[tracing::instrument(skip(state), err(Debug))]
+#[tracing::instrument(skip(state), err(level = "info", Debug))]
 pub async fn pairing_progress(
     state: &AppState,
     dashboard: &DashboardScope,
@@ -243,7 +243,7 @@ pub async fn pairing_progress(
 }
 
 /// At most 100 volunteers, like any list of the API; a negative limit is refused.
-#[tracing::instrument(skip(state), err(Debug))]
+#[tracing::instrument(skip(state), err(level = "info", Debug))]
 pub async fn top_volunteers(
     state: &AppState,
     dashboard: &DashboardScope,

@@ -13,6 +13,7 @@ use entity::enums::{
 use entity::{activity, activity_department, registration, service_record, volunteer};
 
 use crate::auth::Viewer;
+use crate::cache::CacheKey;
 use crate::context::AppState;
 use crate::domain::activities::service::{lead_department_ids, managed};
 use crate::domain::audit;
@@ -25,6 +26,8 @@ use super::types::{ServiceRecord, ServiceRecordConnection};
 
 /// How long one check-in code is shown before the next replaces it.
 pub const CODE_PERIOD_SECS: i64 = 120;
+/// Wrong codes one volunteer may enter at one activity in 10 minutes; then RATE_LIMITED.
+pub const MAX_CODE_GUESSES: u64 = 5;
 
 pub fn code_for(state: &AppState, activity_id: i32, period: i64) -> String {
     let digest = state
@@ -63,6 +66,9 @@ pub async fn check_in_code(
 fn code_is_valid(state: &AppState, activity_id: i32, code: &str, now: DateTime<Utc>) -> bool {
     let period = period_of(now);
     let code = code.trim();
+    if code.len() > 16 {
+        return false;
+    }
     code == code_for(state, activity_id, period) || code == code_for(state, activity_id, period - 1)
 }
 
@@ -102,12 +108,25 @@ async fn checking_volunteer(
     }
     let now = Utc::now();
     check_window(&activity, now)?;
+    // Counted before the code is compared, atomically across instances, so parallel
+    // guesses get no more than MAX_CODE_GUESSES comparisons; a right code is not counted.
+    let guesses = CacheKey::CheckInGuesses {
+        activity_id,
+        volunteer_id: volunteer.id,
+    };
+    let (count, retry_after) = state.cache.hit(&guesses).await;
+    if count > MAX_CODE_GUESSES {
+        return Err(AppError::RateLimited {
+            retry_after_secs: retry_after,
+        });
+    }
     if !code_is_valid(state, activity_id, code, now) {
         return Err(AppError::bad_input(
             "code",
             "the check-in code is wrong or has expired",
         ));
     }
+    state.cache.unhit(&guesses).await;
     let registered = registration::Entity::find()
         .filter(registration::Column::ActivityId.eq(activity_id))
         .filter(registration::Column::VolunteerId.eq(volunteer.id))
@@ -120,7 +139,7 @@ async fn checking_volunteer(
     Ok((volunteer, activity))
 }
 
-#[tracing::instrument(skip(state, viewer, code), err(Debug))]
+#[tracing::instrument(skip(state, viewer, code), err(level = "info", Debug))]
 pub async fn check_in(
     state: &AppState,
     viewer: &Viewer,
@@ -149,7 +168,7 @@ pub async fn check_in(
     .await?)
 }
 
-#[tracing::instrument(skip(state, viewer, code), err(Debug))]
+#[tracing::instrument(skip(state, viewer, code), err(level = "info", Debug))]
 pub async fn check_out(
     state: &AppState,
     viewer: &Viewer,
@@ -191,7 +210,7 @@ fn minutes_of(hours: f64, field: &str) -> AppResult<i32> {
 }
 
 /// Organizers record hours directly, e.g. for offline activities.
-#[tracing::instrument(skip(state, viewer, note), err(Debug))]
+#[tracing::instrument(skip(state, viewer, note), err(level = "info", Debug))]
 pub async fn record(
     state: &AppState,
     viewer: &Viewer,
@@ -239,7 +258,7 @@ pub async fn record(
 }
 
 /// Approves (optionally with corrected hours) or rejects (with a note) pending records.
-#[tracing::instrument(skip(state, viewer, note), err(Debug))]
+#[tracing::instrument(skip(state, viewer, note), err(level = "info", Debug))]
 pub async fn review(
     state: &AppState,
     viewer: &Viewer,

@@ -32,7 +32,7 @@ pub async fn communities(
     Ok(query.order_by_asc(community::Column::Id).all(db).await?)
 }
 
-#[tracing::instrument(skip(state, viewer), err(Debug))]
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn create_community(
     state: &AppState,
     viewer: &Viewer,
@@ -83,7 +83,7 @@ pub struct NewPairing {
 }
 
 /// One pairing of a kind per department and community at a time.
-#[tracing::instrument(skip(state, viewer, new), err(Debug))]
+#[tracing::instrument(skip(state, viewer, new), err(level = "info", Debug))]
 pub async fn create_pairing(
     state: &AppState,
     viewer: &Viewer,
@@ -169,7 +169,7 @@ pub async fn create_pairing(
     Ok(created)
 }
 
-#[tracing::instrument(skip(state, viewer), err(Debug))]
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn end_pairing(
     state: &AppState,
     viewer: &Viewer,

@@ -55,7 +55,7 @@ pub async fn department_by_name<C: ConnectionTrait>(
 }
 
 /// Writes the whole table or nothing: one transaction.
-#[tracing::instrument(skip(db, viewer, request), fields(title = %request.title, year = request.year), err(Debug))]
+#[tracing::instrument(skip(db, viewer, request), fields(year = request.year), err(level = "info", Debug))]
 pub async fn import(
     db: &DatabaseConnection,
     viewer: Option<&Viewer>,

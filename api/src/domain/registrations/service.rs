@@ -136,7 +136,7 @@ pub struct Registered {
 /// `ux_registrations_live` refuses a second live registration (CONFLICT). The counters'
 /// update returns the activity for the answer. When nothing was inserted, the activity is
 /// read again to say why.
-#[tracing::instrument(skip(state, viewer), err(Debug))]
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn register(
     state: &AppState,
     viewer: &Viewer,
@@ -194,7 +194,7 @@ pub async fn register(
     })
 }
 
-#[tracing::instrument(skip(state, viewer), err(Debug))]
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn cancel(
     state: &AppState,
     viewer: &Viewer,

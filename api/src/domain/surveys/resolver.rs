@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object};
 
 use entity::enums::SurveyStatus as DbStatus;
 
-use crate::auth::guard::{ORGANIZERS, READERS};
+use crate::auth::guard::{AddressLimit, ORGANIZERS, PerAddress, READERS};
 use crate::auth::{RoleGuard, SignedIn};
 use crate::context::{ContextExt, parse_id, parse_opt_id};
 use crate::error::GqlResult;
@@ -99,7 +99,7 @@ impl SurveysMutation {
     }
 
     /// Answers a survey: once per respondent through self-service channels; organizers enter HOTLINE and OFFLINE answers.
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn.and(PerAddress::new(AddressLimit::SubmitSurveyResponse))")]
     async fn submit_survey_response(
         &self,
         ctx: &Context<'_>,

@@ -181,7 +181,7 @@ pub async fn get(state: &AppState, viewer: &Viewer, id: i32) -> AppResult<Option
 }
 
 /// The surveys the viewer may see, newest first.
-#[tracing::instrument(skip(state, viewer), err(Debug))]
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn list(
     state: &AppState,
     viewer: &Viewer,
@@ -335,7 +335,7 @@ fn check_questions(inputs: &[QuestionInput]) -> AppResult<Vec<NewQuestion>> {
 /// Creates a DRAFT survey. Organizers create them for their own department (the default
 /// for them) and only about activities their department leads; admins for any department,
 /// or none (then the activity's primary department answers for it).
-#[tracing::instrument(skip(state, viewer, input), err(Debug))]
+#[tracing::instrument(skip(state, viewer, input), err(level = "info", Debug))]
 pub async fn create(
     state: &AppState,
     viewer: &Viewer,
@@ -448,7 +448,7 @@ pub async fn create(
 }
 
 /// DRAFT → OPEN → CLOSED, by organizers of the survey's department and admins.
-#[tracing::instrument(skip(state, viewer), err(Debug))]
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn transition(
     state: &AppState,
     viewer: &Viewer,
@@ -708,7 +708,7 @@ fn replay(first: survey_response::Model, survey_id: i32) -> AppResult<survey_res
 /// Submits a response. Self-service channels (MINI_PROGRAM, MOBILE_APP, WEB): once per
 /// respondent. HOTLINE and OFFLINE: organizers of the survey's department and admins, on
 /// residents' behalf, any number. A repeated requestId returns the first response.
-#[tracing::instrument(skip(state, viewer, input), err(Debug))]
+#[tracing::instrument(skip(state, viewer, input), err(level = "info", Debug))]
 pub async fn submit(
     state: &AppState,
     viewer: &Viewer,
@@ -909,7 +909,7 @@ pub struct RectificationQuery {
 }
 
 /// Organizers see their own department's rectifications; viewers and admins all. Newest first.
-#[tracing::instrument(skip(state, viewer), err(Debug))]
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn rectifications(
     state: &AppState,
     viewer: &Viewer,
@@ -965,7 +965,7 @@ pub async fn rectifications(
 /// Moves a rectification forward (OPEN → IN_PROGRESS → RESOLVED → CLOSED; steps may be
 /// skipped, never repeated or reversed). Reaching RESOLVED, or CLOSED without having been
 /// resolved, needs the resolution text and sets resolvedAt.
-#[tracing::instrument(skip(state, viewer, resolution), err(Debug))]
+#[tracing::instrument(skip(state, viewer, resolution), err(level = "info", Debug))]
 pub async fn update_rectification(
     state: &AppState,
     viewer: &Viewer,

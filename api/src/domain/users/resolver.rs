@@ -3,6 +3,7 @@
 use async_graphql::{Context, Object};
 
 use crate::auth::SignedIn;
+use crate::auth::guard::{AddressLimit, PerAddress};
 use crate::context::ContextExt;
 use crate::error::GqlResult;
 
@@ -43,6 +44,7 @@ pub struct UsersMutation;
 #[Object]
 impl UsersMutation {
     /// A new resident account; signs in at once.
+    #[graphql(guard = "PerAddress::new(AddressLimit::SignUp)")]
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> GqlResult<Session> {
         Ok(service::sign_up(
             ctx.state(),
@@ -64,11 +66,13 @@ impl UsersMutation {
     }
 
     /// Mini-program login: the code from wx.login(), exchanged server-side for the openid.
+    #[graphql(guard = "PerAddress::new(AddressLimit::WechatLogin)")]
     async fn wechat_login(&self, ctx: &Context<'_>, code: String) -> GqlResult<Session> {
         Ok(wechat::login(ctx.state(), &code).await?.into())
     }
 
     /// Rotates: the old refresh token stops working; reusing it revokes the whole session.
+    #[graphql(guard = "PerAddress::new(AddressLimit::RefreshSession)")]
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,

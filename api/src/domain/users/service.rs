@@ -24,12 +24,18 @@ use crate::cache::CacheKey;
 use crate::context::AppState;
 use crate::domain::activities::service::json_list;
 use crate::domain::plans::department_by_name;
+use crate::domain::users::types::mask_phone;
 use crate::error::{AppError, AppResult};
 
+/// Refresh tokens are `<32 hex session id>.<43 base64 characters>`; anything much longer
+/// is not one.
+const MAX_REFRESH_TOKEN_BYTES: usize = 128;
 /// Refresh tokens live 30 days and are rotated on every use.
 pub const REFRESH_TTL_DAYS: i64 = 30;
 /// More than this many failed logins for one phone in 15 minutes: RATE_LIMITED.
 pub const MAX_LOGIN_FAILURES: u64 = 5;
+/// The longest password accepted (argon2 hashes whatever it is given).
+pub const MAX_PASSWORD_CHARS: usize = 128;
 
 static PHONE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^1[3-9]\d{9}$").expect("valid regex"));
@@ -47,10 +53,10 @@ pub fn check_phone(phone: &str) -> AppResult<String> {
 
 pub fn check_password(password: &str) -> AppResult<()> {
     let len = password.chars().count();
-    if !(8..=128).contains(&len) {
+    if !(8..=MAX_PASSWORD_CHARS).contains(&len) {
         return Err(AppError::bad_input(
             "password",
-            "the password needs at least 8 characters",
+            "the password needs 8 to 128 characters",
         ));
     }
     Ok(())
@@ -109,6 +115,7 @@ pub async fn open_session(state: &AppState, user: user::Model) -> AppResult<Issu
         revoked_at: Set(None),
         created_at: Set(now),
         last_used_at: Set(None),
+        previous_token_hash: Set(None),
     }
     .insert(&state.db)
     .await?;
@@ -120,7 +127,7 @@ pub async fn open_session(state: &AppState, user: user::Model) -> AppResult<Issu
     })
 }
 
-#[tracing::instrument(skip(state, password, display_name), err(Debug))]
+#[tracing::instrument(skip_all, fields(phone = %mask_phone(phone)), err(level = "info", Debug))]
 pub async fn sign_up(
     state: &AppState,
     phone: &str,
@@ -165,14 +172,22 @@ pub async fn create_user<C: ConnectionTrait>(
     .await?)
 }
 
-#[tracing::instrument(skip(state, password), err(Debug))]
+/// Every attempt is counted before the password is checked, atomically in the shared
+/// cache, so parallel guesses on any number of instances get no more than
+/// [`MAX_LOGIN_FAILURES`] checks between them; a success resets the count. The counter is
+/// keyed by a keyed hash of the phone: whatever is sent, the key stays short and says
+/// nothing of the number.
+#[tracing::instrument(skip_all, fields(phone = %mask_phone(phone)), err(level = "info", Debug))]
 pub async fn login(state: &AppState, phone: &str, password: &str) -> AppResult<IssuedSession> {
-    let phone = phone.trim().to_owned();
-    let key = CacheKey::LoginFailures {
-        phone: phone.clone(),
+    let phone = check_phone(phone)?;
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::Unauthenticated);
+    }
+    let key = CacheKey::LoginAttempts {
+        phone: state.secrets.keyed_hash("login-attempts", &phone),
     };
-    let (failures, retry_after) = state.cache.count(&key).await;
-    if failures >= MAX_LOGIN_FAILURES {
+    let (attempts, retry_after) = state.cache.hit(&key).await;
+    if attempts > MAX_LOGIN_FAILURES {
         return Err(AppError::RateLimited {
             retry_after_secs: retry_after,
         });
@@ -191,10 +206,7 @@ pub async fn login(state: &AppState, phone: &str, password: &str) -> AppResult<I
             state.cache.delete(&key).await;
             open_session(state, user).await
         }
-        _ => {
-            state.cache.hit(&key).await;
-            Err(AppError::Unauthenticated)
-        }
+        _ => Err(AppError::Unauthenticated),
     }
 }
 
@@ -202,19 +214,17 @@ fn session_id_of(token: &str) -> Option<&str> {
     token.split_once('.').map(|(id, _)| id)
 }
 
-/// Rotates the refresh token. Presenting one that was already used revokes the session:
-/// whoever holds the stolen copy and the rightful owner both have to log in again.
-#[tracing::instrument(skip_all, err(Debug))]
+/// Rotates the refresh token. Presenting the token that the last rotation replaced (a
+/// copy someone kept) revokes the session: whoever holds the stolen copy and the rightful
+/// owner both have to log in again. A token that was never valid is refused and harms
+/// nothing: a session id alone (it is in every access token) cannot sign anyone out.
+#[tracing::instrument(skip_all, err(level = "info", Debug))]
 pub async fn refresh(state: &AppState, token: &str) -> AppResult<IssuedSession> {
-    let session_id = session_id_of(token).ok_or(AppError::Unauthenticated)?;
-    let session = refresh_session::Entity::find_by_id(session_id.to_owned())
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    let now = Utc::now();
-    if session.revoked_at.is_some() || session.expires_at <= now {
+    if token.len() > MAX_REFRESH_TOKEN_BYTES {
         return Err(AppError::Unauthenticated);
     }
+    let session_id = session_id_of(token).ok_or(AppError::Unauthenticated)?;
+    let now = Utc::now();
     let presented = token_hash(token);
     let next_token = format!("{session_id}.{}", random_secret());
     // Compare-and-swap on the current hash: of two concurrent uses of one token, one wins.
@@ -223,25 +233,34 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<IssuedSession> 
             refresh_session::Column::TokenHash,
             Expr::value(token_hash(&next_token)),
         )
+        .col_expr(
+            refresh_session::Column::PreviousTokenHash,
+            Expr::value(presented.clone()),
+        )
         .col_expr(refresh_session::Column::LastUsedAt, Expr::value(now))
         .col_expr(
             refresh_session::Column::ExpiresAt,
             Expr::value(now + Duration::days(REFRESH_TTL_DAYS)),
         )
         .filter(refresh_session::Column::Id.eq(session_id))
-        .filter(refresh_session::Column::TokenHash.eq(presented))
+        .filter(refresh_session::Column::TokenHash.eq(presented.as_str()))
         .filter(refresh_session::Column::RevokedAt.is_null())
-        .exec(&state.db)
+        .filter(refresh_session::Column::ExpiresAt.gt(now))
+        .exec_with_returning(&state.db)
         .await?;
-    if rotated.rows_affected == 0 {
-        tracing::warn!(
-            session_id,
-            user_id = session.user_id,
-            "refresh token reused; session revoked"
-        );
-        revoke(&state.db, session_id).await?;
+    let Some(session) = rotated.into_iter().next() else {
+        let reused = refresh_session::Entity::update_many()
+            .col_expr(refresh_session::Column::RevokedAt, Expr::value(now))
+            .filter(refresh_session::Column::Id.eq(session_id))
+            .filter(refresh_session::Column::PreviousTokenHash.eq(presented))
+            .filter(refresh_session::Column::RevokedAt.is_null())
+            .exec(&state.db)
+            .await?;
+        if reused.rows_affected > 0 {
+            tracing::warn!(session_id, "refresh token reused; session revoked");
+        }
         return Err(AppError::Unauthenticated);
-    }
+    };
     let user = user::Entity::find_by_id(session.user_id)
         .one(&state.db)
         .await?
@@ -252,16 +271,6 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<IssuedSession> 
         expires_in: ACCESS_TOKEN_TTL_SECS as i32,
         user,
     })
-}
-
-async fn revoke(db: &DatabaseConnection, session_id: &str) -> AppResult<()> {
-    refresh_session::Entity::update_many()
-        .col_expr(refresh_session::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(refresh_session::Column::Id.eq(session_id))
-        .filter(refresh_session::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// Ends the session of the refresh token; true when one was ended.
@@ -290,7 +299,7 @@ pub async fn current_user(
 }
 
 /// Adds the VOLUNTEER role and the volunteer profile.
-#[tracing::instrument(skip(state, viewer, real_name, skills), err(Debug))]
+#[tracing::instrument(skip(state, viewer, real_name, skills), err(level = "info", Debug))]
 pub async fn enroll(
     state: &AppState,
     viewer: &Viewer,

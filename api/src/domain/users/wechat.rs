@@ -76,7 +76,7 @@ async fn exchange(state: &AppState, code: &str) -> AppResult<String> {
     }
 }
 
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "info", Debug))]
 pub async fn login(state: &AppState, code: &str) -> AppResult<IssuedSession> {
     if code.trim().is_empty() || code.len() > 128 {
         return Err(AppError::bad_input(
