@@ -1,10 +1,12 @@
 //! The product's capabilities, one module each: service (queries and rules), types
 //! (GraphQL objects wrapping models), resolver (guard → service → convert).
 
+pub mod access;
 pub mod activities;
 pub mod audit;
 pub mod dashboard;
 pub mod hours;
+pub mod input;
 pub mod pairings;
 pub mod plans;
 pub mod registrations;

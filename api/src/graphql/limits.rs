@@ -26,7 +26,8 @@ pub const SIGN_IN_FIELDS: &[&str] = &["login", "signUp", "wechatLogin", "refresh
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub message: String,
-    /// The input at fault: a variable's path (`input.title`) or `query`.
+    /// The input at fault, as the services name it (`title`, `locations.0.name`), or
+    /// `query` or `variables`.
     pub field: String,
 }
 
@@ -107,7 +108,7 @@ pub fn check_variables(variables: &serde_json::Value) -> Result<(), Refusal> {
             ));
         }
         match value {
-            serde_json::Value::String(text) => check_characters(text, &path.join(".")),
+            serde_json::Value::String(text) => check_characters(text, &field_name(path)),
             serde_json::Value::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
                     path.push(index.to_string());
@@ -118,7 +119,7 @@ pub fn check_variables(variables: &serde_json::Value) -> Result<(), Refusal> {
             }
             serde_json::Value::Object(fields) => {
                 for (name, item) in fields {
-                    check_characters(name, &path.join("."))?;
+                    check_characters(name, &field_name(path))?;
                     path.push(name.clone());
                     walk(item, path, depth + 1)?;
                     path.pop();
@@ -144,6 +145,16 @@ pub fn forbidden_character(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
         | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The field a value sits at, as the services name fields: without the variable or
+/// argument that holds it (`input.title` → `title`), unless that is all there is.
+fn field_name(path: &[String]) -> String {
+    match path {
+        [only] => only.clone(),
+        [_, rest @ ..] => rest.join("."),
+        [] => "variables".to_owned(),
+    }
 }
 
 pub fn check_characters(text: &str, field: &str) -> Result<(), Refusal> {
@@ -211,7 +222,7 @@ pub fn sign_in_count(root_fields: &[&str]) -> usize {
 pub fn check_literals(doc: &ExecutableDocument) -> Result<(), Refusal> {
     fn value(literal: &Value, path: &mut Vec<String>) -> Result<(), Refusal> {
         match literal {
-            Value::String(text) => check_characters(text, &path.join(".")),
+            Value::String(text) => check_characters(text, &field_name(path)),
             Value::List(items) => items.iter().try_for_each(|item| value(item, path)),
             Value::Object(fields) => fields.iter().try_for_each(|(name, item)| {
                 path.push(name.to_string());
@@ -277,7 +288,7 @@ mod tests {
         }
         assert!(check_variables(&serde_json::json!({ "a": deep })).is_err());
         let refused = check_variables(&serde_json::json!({ "input": { "title": "a\u{0}b" } }));
-        assert_eq!(refused.unwrap_err().field, "input.title");
+        assert_eq!(refused.unwrap_err().field, "title");
         assert!(check_variables(&serde_json::json!({ "t": "两行\n\t文字" })).is_ok());
         assert!(check_variables(&serde_json::json!({ "n": "\u{202e}abc" })).is_err());
         assert!(check_variables(&serde_json::json!([1])).is_err());

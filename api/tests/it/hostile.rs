@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::activities::run;
+use entity::enums::Role;
+
 use crate::helpers::{Backend, PASSWORD, code, spawn_app, spawn_sibling};
 
 /// `{ activities(first: 1, filter: { search: [[[…1…]]] }) { totalCount } }`, `depth` deep.
@@ -394,9 +396,9 @@ async fn nul_and_control_characters_are_refused_and_nothing_is_stored() {
     for backend in Backend::all() {
         let app = spawn_app(backend).await;
         for (name, field) in [
-            ("居民\u{0}", "input.displayName"),
-            ("居民\u{1b}[31m", "input.displayName"),
-            ("\u{202e}民居", "input.displayName"),
+            ("居民\u{0}", "displayName"),
+            ("居民\u{1b}[31m", "displayName"),
+            ("\u{202e}民居", "displayName"),
         ] {
             let body = run(
                 &app,
@@ -412,10 +414,7 @@ async fn nul_and_control_characters_are_refused_and_nothing_is_stored() {
         let literal = "mutation { signUp(input: { phone: \"13912340000\", password: \"long enough\", displayName: \"a\\u0000b\" }) { accessToken } }";
         let body = app.gql(literal, json!({}), None).await;
         assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
-        assert_eq!(
-            body["errors"][0]["extensions"]["field"],
-            "input.displayName"
-        );
+        assert_eq!(body["errors"][0]["extensions"]["field"], "displayName");
         let accounts = entity::user::Entity::find()
             .filter(entity::user::Column::Phone.eq("13912340000"))
             .count(&app.state.db)
@@ -536,4 +535,155 @@ async fn cors_lists_the_headers_a_browser_may_send() {
         "{allowed}"
     );
     assert_ne!(allowed, "*");
+}
+
+const HEADER: &str = "序号,活动时间,活动主题,活动地点,活动内容,牵头科室\n";
+
+async fn import(app: &crate::helpers::TestApp, csv: &str, token: &str) -> Value {
+    run(
+        app,
+        "ImportPlan",
+        json!({ "input": { "title": "2023年方案", "year": 2023, "csv": csv, "publish": true } }),
+        Some(token),
+    )
+    .await
+}
+
+async fn plan_count(app: &crate::helpers::TestApp) -> (u64, u64, u64) {
+    let db = &app.state.db;
+    (
+        entity::plan::Entity::find().count(db).await.unwrap(),
+        entity::activity::Entity::find().count(db).await.unwrap(),
+        entity::department::Entity::find().count(db).await.unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn organizers_import_only_their_own_rows_and_create_no_department() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        app.department("办公室").await;
+        let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
+        let before = plan_count(&app).await;
+        let foreign = format!(
+            "{HEADER}1,3月5日,本科室活动,源淮社区,慰问,养老科\n2,3月6日,别人的活动,源淮社区,慰问,办公室\n"
+        );
+        let body = import(&app, &foreign, &organizer.token).await;
+        assert_eq!(code(&body), "FORBIDDEN", "{body}");
+        let invented = format!("{HEADER}1,3月5日,新科室的活动,源淮社区,慰问,养老科、虚构科\n");
+        let body = import(&app, &invented, &organizer.token).await;
+        assert_eq!(code(&body), "FORBIDDEN", "{body}");
+        assert_eq!(plan_count(&app).await, before, "nothing was stored");
+        // Their own rows, co-led with a department that exists, import.
+        let own = format!("{HEADER}1,3月5日,本科室活动,源淮社区,慰问,养老科、办公室\n");
+        let body = import(&app, &own, &organizer.token).await;
+        assert_eq!(body["data"]["importPlan"]["createdCount"], 1, "{body}");
+        // Admins create departments by importing.
+        let admin = app.user(&[Role::Admin], None).await;
+        let body = import(&app, &invented, &admin.token).await;
+        assert_eq!(body["data"]["importPlan"]["createdCount"], 1, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn imports_are_bounded_and_an_empty_table_is_refused() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let admin = app.user(&[Role::Admin], None).await;
+        let before = plan_count(&app).await;
+        let long_title = format!(
+            "{HEADER}1,3月5日,{},源淮社区,慰问,养老科\n",
+            "长".repeat(290_000)
+        );
+        let long_department = format!(
+            "{HEADER}1,3月5日,活动,源淮社区,慰问,{}科\n",
+            "名".repeat(3_000)
+        );
+        let nul = format!("{HEADER}1,3月5日,活动\u{1},源淮社区,慰问,养老科\n");
+        for csv in [HEADER.to_owned(), long_title, long_department, nul] {
+            let body = import(&app, &csv, &admin.token).await;
+            assert_eq!(
+                code(&body),
+                "BAD_USER_INPUT",
+                "{}",
+                &body.to_string()[..300.min(body.to_string().len())]
+            );
+            assert_eq!(body["errors"][0]["extensions"]["field"], "csv");
+        }
+        let body = run(
+            &app,
+            "ImportPlan",
+            json!({ "input": { "title": "长".repeat(201), "year": 2023, "csv": format!("{HEADER}1,3月5日,活动,源淮社区,慰问,养老科\n") } }),
+            Some(&admin.token),
+        )
+        .await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], "title", "{body}");
+        assert_eq!(plan_count(&app).await, before, "nothing was stored");
+    }
+}
+
+#[tokio::test]
+async fn organizers_reach_only_their_departments_records_through_every_path() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        api::seed::seed_demo(&app.state).await.expect("demo seeds");
+        let organizer = app.login("13800000001", "tongxin-demo").await;
+        let query = "{ dashboard { topVolunteers(limit: 100) { volunteer {
+            serviceRecords(first: 100) { edges { node { activity { leadDepartments { name } } } } }
+            registrations(first: 100) { edges { node { activity { leadDepartments { name } } } } }
+        } } } }";
+        let body = app.ok(query, json!({}), Some(&organizer)).await;
+        let volunteers = body["dashboard"]["topVolunteers"].as_array().unwrap();
+        assert!(!volunteers.is_empty());
+        let mut seen = 0;
+        for row in volunteers {
+            for list in ["serviceRecords", "registrations"] {
+                for edge in row["volunteer"][list]["edges"].as_array().unwrap() {
+                    seen += 1;
+                    let leads: Vec<&str> = edge["node"]["activity"]["leadDepartments"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|d| d["name"].as_str())
+                        .collect();
+                    assert!(
+                        leads.contains(&"养老科"),
+                        "{list} of another department: {leads:?}"
+                    );
+                }
+            }
+        }
+        assert!(
+            seen > 0,
+            "the organizer still sees their own department's records"
+        );
+        // The volunteer sees all of their own.
+        let volunteer = app.login("13800000010", "tongxin-demo").await;
+        let own = app
+            .ok(
+                "{ me { volunteer { serviceRecords(first: 100) { totalCount } } } }",
+                json!({}),
+                Some(&volunteer),
+            )
+            .await;
+        let all = own["me"]["volunteer"]["serviceRecords"]["totalCount"]
+            .as_i64()
+            .unwrap();
+        let admin = app.login("13800000000", "tongxin-demo").await;
+        let id = app
+            .ok("{ me { volunteer { id } } }", json!({}), Some(&volunteer))
+            .await["me"]["volunteer"]["id"]
+            .clone();
+        let by_admin = app
+            .ok(
+                "query($id: ID!) { serviceRecords(filter: { volunteerId: $id }, first: 100) { totalCount } }",
+                json!({ "id": id }),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(
+            by_admin["serviceRecords"]["totalCount"].as_i64().unwrap(),
+            all
+        );
+    }
 }

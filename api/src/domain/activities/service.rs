@@ -100,13 +100,9 @@ pub fn visibility(viewer: &Viewer) -> Condition {
 
 /// Activities a department takes part in (as lead or co-organizer).
 fn of_department(department_id: i32) -> SimpleExpr {
-    activity::Column::Id.in_subquery(
-        Query::select()
-            .column(activity_department::Column::ActivityId)
-            .from(activity_department::Entity)
-            .and_where(activity_department::Column::DepartmentId.eq(department_id))
-            .to_owned(),
-    )
+    activity::Column::Id.in_subquery(crate::domain::access::activities_of_department(
+        department_id,
+    ))
 }
 
 fn like_pattern(search: &str) -> String {

@@ -1,7 +1,6 @@
 //! Check-in codes, check-in and check-out, recorded hours and their review.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -10,11 +9,12 @@ use sea_orm::{
 use entity::enums::{
     ActivityStatus, RegistrationStatus, Role, ServiceRecordSource, ServiceRecordStatus,
 };
-use entity::{activity, activity_department, registration, service_record, volunteer};
+use entity::{activity, registration, service_record, volunteer};
 
 use crate::auth::Viewer;
 use crate::cache::CacheKey;
 use crate::context::AppState;
+use crate::domain::access::{RecordScope, activities_of_department};
 use crate::domain::activities::service::{lead_department_ids, managed};
 use crate::domain::audit;
 use crate::domain::registrations::service::volunteer_of_user;
@@ -391,15 +391,8 @@ pub async fn list(
         cond = cond.add(service_record::Column::Status.eq(status));
     }
     if let Some(id) = department_id {
-        cond = cond.add(
-            service_record::Column::ActivityId.in_subquery(
-                Query::select()
-                    .column(activity_department::Column::ActivityId)
-                    .from(activity_department::Entity)
-                    .and_where(activity_department::Column::DepartmentId.eq(id))
-                    .to_owned(),
-            ),
-        );
+        cond =
+            cond.add(service_record::Column::ActivityId.in_subquery(activities_of_department(id)));
     }
     page_of(&state.db, service_record::Entity::find().filter(cond), page).await
 }
@@ -425,14 +418,20 @@ pub async fn of_activity(
     page_of(&state.db, query, page).await
 }
 
+/// A volunteer's records, within the reader's scope.
 pub async fn of_volunteer(
     db: &DatabaseConnection,
     volunteer_id: i32,
+    scope: RecordScope,
     status: Option<ServiceRecordStatus>,
     page: Page,
 ) -> AppResult<ServiceRecordConnection> {
     let mut query =
         service_record::Entity::find().filter(service_record::Column::VolunteerId.eq(volunteer_id));
+    if let RecordScope::Department(id) = scope {
+        query = query
+            .filter(service_record::Column::ActivityId.in_subquery(activities_of_department(id)));
+    }
     if let Some(status) = status {
         query = query.filter(service_record::Column::Status.eq(status));
     }

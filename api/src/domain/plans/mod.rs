@@ -16,6 +16,7 @@ use entity::{activity, activity_location, category, community, department, plan}
 use crate::auth::Viewer;
 use crate::domain::activities::service::{json_list, write_departments};
 use crate::domain::audit;
+use crate::domain::input::{self, max};
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::local_date;
 
@@ -54,6 +55,88 @@ pub async fn department_by_name<C: ConnectionTrait>(
     .await?)
 }
 
+/// Every cell within the bounds of the field it becomes; the error names the row.
+fn check_rows(rows: &[parse::ParsedRow]) -> AppResult<()> {
+    if rows.is_empty() {
+        return Err(AppError::bad_input("csv", "表格中没有活动（只有表头？）"));
+    }
+    if rows.len() > max::PLAN_ROWS {
+        return Err(AppError::bad_input(
+            "csv",
+            format!("一次最多导入 {} 行活动", max::PLAN_ROWS),
+        ));
+    }
+    for row in rows {
+        let at = |column: &str, err: AppError| match err {
+            AppError::BadInput { message, .. } => {
+                AppError::bad_input("csv", format!("第{}行「{column}」：{message}", row.line))
+            }
+            other => other,
+        };
+        input::line("csv", &row.title, max::TITLE).map_err(|e| at("活动主题", e))?;
+        input::optional_line("csv", row.time_label.as_deref(), max::LABEL)
+            .map_err(|e| at("活动时间", e))?;
+        input::count("csv", &row.locations, max::LOCATIONS).map_err(|e| at("活动地点", e))?;
+        for location in &row.locations {
+            input::line("csv", &location.name, max::LABEL).map_err(|e| at("活动地点", e))?;
+        }
+        input::lines("csv", &row.content_items, max::ITEMS, max::ITEM)
+            .map_err(|e| at("活动内容", e))?;
+        input::lines("csv", &row.departments, max::DEPARTMENTS, max::LABEL)
+            .map_err(|e| at("牵头科室", e))?;
+        input::optional_line("csv", row.category.as_deref(), max::LABEL)
+            .map_err(|e| at("专项行动", e))?;
+        if row.seq_no.is_some_and(|n| !(1..=99_999).contains(&n)) {
+            return Err(at("序号", AppError::bad_input("csv", "应为 1 至 99999")));
+        }
+    }
+    Ok(())
+}
+
+/// Organizers import only rows that their own department leads (among the row's lead
+/// departments, as `createActivity` requires), and only departments that exist: new
+/// departments come from admins. Anything else refuses the whole table.
+async fn check_scope<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    rows: &[parse::ParsedRow],
+) -> AppResult<()> {
+    let user = viewer.require_any(&[entity::enums::Role::Organizer, entity::enums::Role::Admin])?;
+    if user.is_admin() {
+        return Ok(());
+    }
+    let known: HashMap<String, i32> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.name, d.id))
+        .collect();
+    let own = user
+        .department_id
+        .and_then(|id| known.iter().find(|(_, known_id)| **known_id == id))
+        .map(|(name, _)| name.clone())
+        .ok_or_else(|| AppError::forbidden("没有所属科室的组织者不能导入方案"))?;
+    for row in rows {
+        if let Some(unknown) = row
+            .departments
+            .iter()
+            .find(|name| !known.contains_key(*name))
+        {
+            return Err(AppError::forbidden(format!(
+                "第{}行：科室“{unknown}”不存在；只有管理员能通过导入新建科室",
+                row.line
+            )));
+        }
+        if !row.departments.contains(&own) {
+            return Err(AppError::forbidden(format!(
+                "第{}行“{}”不由{own}牵头：组织者只能导入本科室牵头的活动",
+                row.line, row.title
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Writes the whole table or nothing: one transaction.
 #[tracing::instrument(skip(db, viewer, request), fields(year = request.year), err(level = "info", Debug))]
 pub async fn import(
@@ -61,25 +144,30 @@ pub async fn import(
     viewer: Option<&Viewer>,
     request: &ImportRequest,
 ) -> AppResult<ImportOutcome> {
-    let title = request.title.trim();
-    if title.is_empty() {
-        return Err(AppError::bad_input("title", "the plan needs a title"));
-    }
+    let title = input::line("title", &request.title, max::TITLE)?;
+    let issuer = input::optional_line("issuer", request.issuer.as_deref(), max::LABEL)?;
     if !(2000..=2100).contains(&request.year) {
         return Err(AppError::bad_input(
             "year",
             "year must be between 2000 and 2100",
         ));
     }
+    if request.csv.len() > max::TABLE_BYTES {
+        return Err(AppError::bad_input("csv", "表格最大 1 MB"));
+    }
     let parsed = parse::parse_plan_csv(&request.csv, request.year)
         .map_err(|err| AppError::bad_input("csv", err.to_string()))?;
+    check_rows(&parsed.rows)?;
 
     let txn = db.begin().await?;
+    if let Some(viewer) = viewer {
+        check_scope(&txn, viewer, &parsed.rows).await?;
+    }
     let now = Utc::now();
     let plan = plan::ActiveModel {
-        title: Set(title.to_owned()),
+        title: Set(title),
         year: Set(request.year),
-        issuer: Set(request.issuer.clone().filter(|s| !s.trim().is_empty())),
+        issuer: Set(issuer),
         created_at: Set(now),
         ..Default::default()
     }

@@ -16,6 +16,7 @@ use entity::{activity, registration, volunteer};
 
 use crate::auth::Viewer;
 use crate::context::AppState;
+use crate::domain::access::{RecordScope, activities_of_department};
 use crate::domain::activities::service::lead_department_ids;
 use crate::error::{AppError, AppResult};
 use crate::graphql::pagination::Page;
@@ -295,14 +296,20 @@ pub async fn roster(
     page_of(&state.db, query, page).await
 }
 
+/// A volunteer's registrations, within the reader's scope.
 pub async fn of_volunteer(
     db: &DatabaseConnection,
     volunteer_id: i32,
+    scope: RecordScope,
     status: Option<RegistrationStatus>,
     page: Page,
 ) -> AppResult<RegistrationConnection> {
     let mut query =
         registration::Entity::find().filter(registration::Column::VolunteerId.eq(volunteer_id));
+    if let RecordScope::Department(id) = scope {
+        query = query
+            .filter(registration::Column::ActivityId.in_subquery(activities_of_department(id)));
+    }
     if let Some(status) = status {
         query = query.filter(registration::Column::Status.eq(status));
     }

@@ -4,13 +4,14 @@ use std::collections::{HashMap, HashSet};
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use entity::enums::{Role, ServiceRecordStatus};
-use entity::{activity_department, department, registration, service_record, user, volunteer};
+use entity::{department, registration, service_record, user, volunteer};
 
 use crate::context::{ContextExt, to_id};
+use crate::domain::access::{RecordScope, activities_of_department, record_scope};
 use crate::domain::activities::types::Department;
 use crate::domain::hours::types::{
     ServiceRecordConnection, ServiceRecordStatus as GqlRecordStatus,
@@ -192,11 +193,12 @@ impl Volunteer {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<RegistrationConnection> {
-        self.check_private(ctx)?;
+        let scope = self.scope(ctx)?;
         let page = Page::new(first, after.as_deref())?;
         Ok(crate::domain::registrations::service::of_volunteer(
             &ctx.state().db,
             self.0.id,
+            scope,
             status.map(Into::into),
             page,
         )
@@ -209,11 +211,12 @@ impl Volunteer {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<ServiceRecordConnection> {
-        self.check_private(ctx)?;
+        let scope = self.scope(ctx)?;
         let page = Page::new(first, after.as_deref())?;
         Ok(crate::domain::hours::service::of_volunteer(
             &ctx.state().db,
             self.0.id,
+            scope,
             status.map(Into::into),
             page,
         )
@@ -230,16 +233,10 @@ impl Volunteer {
             .unwrap_or(0))
     }
 
-    /// A volunteer's registrations and records: the volunteer, organizers and admins.
-    fn check_private(&self, ctx: &Context<'_>) -> Result<(), AppError> {
-        let viewer = ctx.viewer().require()?;
-        if viewer.id == self.0.user_id || viewer.has(Role::Organizer) || viewer.is_admin() {
-            Ok(())
-        } else {
-            Err(AppError::forbidden(
-                "these records are private to the volunteer",
-            ))
-        }
+    /// A volunteer's registrations and records: all of them for the volunteer and admins,
+    /// those of their department's activities for organizers, none for anyone else.
+    fn scope(&self, ctx: &Context<'_>) -> Result<RecordScope, AppError> {
+        record_scope(ctx.viewer().require()?, self.0.user_id)
     }
 }
 
@@ -342,13 +339,8 @@ impl Loader<RealNameVisible> for DbLoader {
             .distinct()
             .filter(registration::Column::VolunteerId.is_in(keys.iter().map(|k| k.0)))
             .filter(
-                registration::Column::ActivityId.in_subquery(
-                    Query::select()
-                        .column(activity_department::Column::ActivityId)
-                        .from(activity_department::Entity)
-                        .and_where(activity_department::Column::DepartmentId.eq(department_id))
-                        .to_owned(),
-                ),
+                registration::Column::ActivityId
+                    .in_subquery(activities_of_department(department_id)),
             )
             .into_tuple::<i32>()
             .all(&self.db)

@@ -1,0 +1,175 @@
+//! The bounds of every input, in one place: how long each kind of text may be, how many
+//! items each list may hold, and which characters no text may contain. Every command
+//! checks its fields here before it touches the database, whichever door it came in by
+//! (GraphQL, the command line, an imported table), and a violation is BAD_USER_INPUT
+//! naming the field; nothing is stored.
+
+use crate::error::{AppError, AppResult};
+use crate::graphql::limits::forbidden_character;
+
+/// Maximum lengths in characters, and counts, documented in the README ("Limits").
+pub mod max {
+    /// A person's name (display name, real name), a skill.
+    pub const NAME: usize = 32;
+    /// A title: of a plan, an activity, a survey.
+    pub const TITLE: usize = 200;
+    /// A short label: a time label, a location, a department, a community, a district, an
+    /// issuing body, a category, a choice option.
+    pub const LABEL: usize = 100;
+    /// An address.
+    pub const ADDRESS: usize = 200;
+    /// One item of a list of content or commitments, a question's prompt.
+    pub const ITEM: usize = 500;
+    /// A reason, a note, a resolution.
+    pub const NOTE: usize = 1_000;
+    /// A description, a text answer.
+    pub const TEXT: usize = 2_000;
+    /// A search string.
+    pub const SEARCH: usize = 100;
+    /// A plan table as text (CSV).
+    pub const TABLE_BYTES: usize = 1 << 20;
+
+    /// Content items of an activity, commitments of a pairing.
+    pub const ITEMS: usize = 50;
+    /// Locations of an activity.
+    pub const LOCATIONS: usize = 20;
+    /// Lead departments of an activity.
+    pub const DEPARTMENTS: usize = 10;
+    /// A volunteer's skills.
+    pub const SKILLS: usize = 20;
+    /// Ids named in one request (records reviewed at once, options chosen).
+    pub const IDS: usize = 100;
+    /// Questions of a survey, options of a question.
+    pub const QUESTIONS: usize = 50;
+    pub const OPTIONS: usize = 20;
+    /// Rows of one imported plan table.
+    pub const PLAN_ROWS: usize = 500;
+}
+
+fn refused_characters(field: &str) -> AppError {
+    AppError::bad_input(
+        field,
+        "含有不允许的控制字符（如 NUL、ESC 或文字方向控制符）",
+    )
+}
+
+fn too_long(field: &str, max: usize) -> AppError {
+    AppError::bad_input(field, format!("最多 {max} 个字符"))
+}
+
+/// One line of text, trimmed: 1 to `max` characters, no line breaks, tabs or controls.
+pub fn line(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::bad_input(field, "不能为空"));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() || forbidden_character(c))
+    {
+        return Err(refused_characters(field));
+    }
+    if value.chars().count() > max {
+        return Err(too_long(field, max));
+    }
+    Ok(value.to_owned())
+}
+
+/// An optional line: absent or blank is `None`.
+pub fn optional_line(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(value) => line(field, value, max).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Text that may run over lines (line breaks and tabs kept), trimmed: 1 to `max`
+/// characters.
+pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::bad_input(field, "不能为空"));
+    }
+    if value.chars().any(forbidden_character) {
+        return Err(refused_characters(field));
+    }
+    if value.chars().count() > max {
+        return Err(too_long(field, max));
+    }
+    Ok(value.to_owned())
+}
+
+/// Optional text: absent or blank is `None`.
+pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(value) => text(field, value, max).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// At most `max` items.
+pub fn count<T>(field: &str, items: &[T], max: usize) -> AppResult<()> {
+    if items.len() > max {
+        return Err(AppError::bad_input(field, format!("最多 {max} 项")));
+    }
+    Ok(())
+}
+
+/// A list of lines: at most `max_items`, each a [`line`] of at most `max_chars`; blank
+/// items are dropped.
+pub fn lines(
+    field: &str,
+    items: &[String],
+    max_items: usize,
+    max_chars: usize,
+) -> AppResult<Vec<String>> {
+    count(field, items, max_items)?;
+    items
+        .iter()
+        .filter(|item| !item.trim().is_empty())
+        .map(|item| line(field, item, max_chars))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(result: AppResult<String>) -> String {
+        match result {
+            Err(AppError::BadInput { field, .. }) => field,
+            other => panic!("expected BadInput, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn lines_refuse_breaks_controls_and_length() {
+        assert_eq!(line("title", "  助老  ", 10).unwrap(), "助老");
+        assert_eq!(field_of(line("title", "a\nb", 10)), "title");
+        assert_eq!(field_of(line("title", "a\tb", 10)), "title");
+        assert_eq!(field_of(line("title", "a\u{0}b", 10)), "title");
+        assert_eq!(field_of(line("title", "\u{202e}ab", 10)), "title");
+        assert_eq!(field_of(line("title", &"字".repeat(11), 10)), "title");
+        assert!(line("title", &"字".repeat(10), 10).is_ok());
+        assert_eq!(field_of(line("title", "   ", 10)), "title");
+    }
+
+    #[test]
+    fn text_keeps_line_breaks_and_tabs() {
+        assert_eq!(
+            text("note", "第一行\n\t第二行", 20).unwrap(),
+            "第一行\n\t第二行"
+        );
+        assert_eq!(field_of(text("note", "a\u{1b}b", 20)), "note");
+        assert!(optional_text("note", Some("  "), 20).unwrap().is_none());
+    }
+
+    #[test]
+    fn lists_are_counted_and_each_item_bounded() {
+        let items = vec!["a".to_owned(); 3];
+        assert!(lines("items", &items, 2, 10).is_err());
+        assert_eq!(lines("items", &items, 3, 10).unwrap().len(), 3);
+        assert!(lines("items", &["x".repeat(11)], 3, 10).is_err());
+        assert!(lines("items", &["".to_owned()], 3, 10).unwrap().is_empty());
+    }
+}
