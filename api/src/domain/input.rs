@@ -11,11 +11,13 @@ use crate::graphql::limits::forbidden_character;
 pub mod max {
     /// A person's name (display name, real name), a skill.
     pub const NAME: usize = 32;
-    /// A title: of a plan, an activity, a survey.
+    /// A title: of a plan, an activity, a survey; a choice option.
     pub const TITLE: usize = 200;
     /// A short label: a time label, a location, a department, a community, a district, an
-    /// issuing body, a category, a choice option.
+    /// issuing body, a category.
     pub const LABEL: usize = 100;
+    /// An idempotency key.
+    pub const KEY: usize = 128;
     /// An address.
     pub const ADDRESS: usize = 200;
     /// One item of a list of content or commitments, a question's prompt.
@@ -39,9 +41,9 @@ pub mod max {
     pub const SKILLS: usize = 20;
     /// Ids named in one request (records reviewed at once, options chosen).
     pub const IDS: usize = 100;
-    /// Questions of a survey, options of a question.
-    pub const QUESTIONS: usize = 50;
-    pub const OPTIONS: usize = 20;
+    /// Questions of a survey (and answers of a response), options of a question.
+    pub const QUESTIONS: usize = 100;
+    pub const OPTIONS: usize = 50;
     /// Rows of one imported plan table.
     pub const PLAN_ROWS: usize = 500;
 }

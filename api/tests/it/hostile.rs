@@ -687,3 +687,230 @@ async fn organizers_reach_only_their_departments_records_through_every_path() {
         );
     }
 }
+
+/// A table snapshot: how many rows each table that these inputs write holds.
+async fn row_counts(app: &crate::helpers::TestApp) -> Vec<u64> {
+    let db = &app.state.db;
+    vec![
+        entity::activity::Entity::find().count(db).await.unwrap(),
+        entity::activity_location::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        entity::community::Entity::find().count(db).await.unwrap(),
+        entity::pairing::Entity::find().count(db).await.unwrap(),
+        entity::survey::Entity::find().count(db).await.unwrap(),
+        entity::service_record::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        entity::volunteer::Entity::find().count(db).await.unwrap(),
+    ]
+}
+
+#[tokio::test]
+async fn oversized_text_and_lists_are_refused_with_their_field_and_nothing_is_stored() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
+        let elderly = app.department("养老科").await;
+        let huge = "长".repeat(300_000);
+        let (activity, _) = crate::registrations::published_activity(
+            &app,
+            None,
+            "2031-01-01T09:00:00+08:00",
+            "2031-01-01T12:00:00+08:00",
+        )
+        .await;
+        let community = app
+            .ok(
+                "mutation { createCommunity(input: { name: \"测试社区\", kind: COMMUNITY }) { id } }",
+                json!({}),
+                Some(&organizer.token),
+            )
+            .await["createCommunity"]["id"]
+            .clone();
+        let volunteer = app.volunteers(1).await.remove(0);
+        let volunteer_id = app
+            .ok(
+                "{ me { volunteer { id } } }",
+                json!({}),
+                Some(&volunteer.token),
+            )
+            .await["me"]["volunteer"]["id"]
+            .clone();
+        let before = row_counts(&app).await;
+        let base = json!({ "title": "助老", "leadDepartmentIds": [elderly] });
+        let with = |field: &str, value: Value| {
+            let mut input = base.clone();
+            input[field] = value;
+            input
+        };
+        let create = "mutation($input: ActivityInput!) { createActivity(input: $input) { id } }";
+        let many_locations: Vec<Value> = (0..5_000)
+            .map(|i| json!({ "name": format!("地点{i}") }))
+            .collect();
+        let cases: Vec<(&str, Value, &str)> = vec![
+            (
+                create,
+                json!({ "input": with("title", json!(huge)) }),
+                "title",
+            ),
+            (
+                create,
+                json!({ "input": with("contentItems", json!([huge])) }),
+                "contentItems",
+            ),
+            (
+                create,
+                json!({ "input": with("timeLabel", json!(huge)) }),
+                "timeLabel",
+            ),
+            (
+                create,
+                json!({ "input": with("locations", json!([{ "name": "源淮社区", "address": huge }])) }),
+                "locations.0.address",
+            ),
+            (
+                create,
+                json!({ "input": with("locations", json!(many_locations)) }),
+                "locations",
+            ),
+            (
+                create,
+                json!({ "input": with("seqNo", json!(-5)) }),
+                "seqNo",
+            ),
+            (
+                create,
+                json!({ "input": with("registrationOpensAt", json!("2031-01-02T00:00:00+08:00"))
+                    .as_object().unwrap().clone().into_iter()
+                    .chain([("registrationClosesAt".to_owned(), json!("2031-01-01T00:00:00+08:00")),
+                            ("startsAt".to_owned(), json!("2031-01-03T09:00:00+08:00"))])
+                    .collect::<serde_json::Map<_, _>>() }),
+                "registrationClosesAt",
+            ),
+            (
+                create,
+                json!({ "input": with("registrationClosesAt", json!("2031-02-01T00:00:00+08:00"))
+                    .as_object().unwrap().clone().into_iter()
+                    .chain([("startsAt".to_owned(), json!("2031-01-01T09:00:00+08:00")),
+                            ("endsAt".to_owned(), json!("2031-01-01T12:00:00+08:00"))])
+                    .collect::<serde_json::Map<_, _>>() }),
+                "registrationClosesAt",
+            ),
+            (
+                "mutation($id: ID!, $r: String!) { cancelActivity(id: $id, reason: $r) { id } }",
+                json!({ "id": activity, "r": huge }),
+                "reason",
+            ),
+            (
+                "mutation($input: RecordServiceHoursInput!) { recordServiceHours(input: $input) { id } }",
+                json!({ "input": { "activityId": activity, "volunteerId": volunteer_id, "hours": 2, "note": huge } }),
+                "note",
+            ),
+            (
+                "mutation($ids: [ID!]!) { reviewServiceRecords(ids: $ids, decision: REJECT, note: \"x\") { id } }",
+                json!({ "ids": (0..5_000).map(|i| i.to_string()).collect::<Vec<_>>() }),
+                "ids",
+            ),
+            (
+                "mutation($input: CommunityInput!) { createCommunity(input: $input) { id } }",
+                json!({ "input": { "name": "另一社区", "district": huge, "kind": "COMMUNITY" } }),
+                "district",
+            ),
+            (
+                "mutation($input: CommunityInput!) { createCommunity(input: $input) { id } }",
+                json!({ "input": { "name": "名".repeat(3_000), "kind": "COMMUNITY" } }),
+                "name",
+            ),
+            (
+                "mutation($input: PairingInput!) { createPairing(input: $input) { id } }",
+                json!({ "input": { "kind": "CO_BUILDING", "departmentId": elderly, "communityId": community,
+                    "startsOn": "2031-01-01", "targetActivityCount": 10, "commitments": [huge] } }),
+                "commitments",
+            ),
+            (
+                "mutation($input: SurveyInput!) { createSurvey(input: $input) { id } }",
+                json!({ "input": { "title": "满意度", "description": huge,
+                    "questions": [{ "kind": "SATISFACTION", "prompt": "满意吗" }] } }),
+                "description",
+            ),
+            (
+                "query($f: ActivityFilter) { activities(filter: $f, first: 1) { totalCount } }",
+                json!({ "f": { "search": "搜".repeat(50_000) } }),
+                "filter.search",
+            ),
+        ];
+        for (document, variables, field) in cases {
+            let body = app.gql(document, variables, Some(&organizer.token)).await;
+            let short = &body.to_string()[..body.to_string().len().min(300)];
+            assert_eq!(code(&body), "BAD_USER_INPUT", "{field}: {short}");
+            assert_eq!(body["errors"][0]["extensions"]["field"], field, "{short}");
+        }
+        let resident = app.user(&[], None).await;
+        let body = app
+            .gql(
+                "mutation($input: EnrollVolunteerInput!) { enrollAsVolunteer(input: $input) { id } }",
+                json!({ "input": { "realName": "王五", "skills": [huge] } }),
+                Some(&resident.token),
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"],
+            "skills",
+            "{}",
+            &body.to_string()[..200]
+        );
+        assert_eq!(row_counts(&app).await, before, "nothing was stored");
+    }
+}
+
+#[tokio::test]
+async fn an_update_with_null_for_what_cannot_be_cleared_is_refused_and_not_audited() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (activity, organizer) = crate::registrations::published_activity(
+            &app,
+            None,
+            "2031-01-01T09:00:00+08:00",
+            "2031-01-01T12:00:00+08:00",
+        )
+        .await;
+        let audits = entity::audit_entry::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        for (input, field) in [
+            (json!({ "title": null }), "title"),
+            (json!({ "leadDepartmentIds": null }), "leadDepartmentIds"),
+        ] {
+            let body = run(
+                &app,
+                "UpdateActivity",
+                json!({ "id": activity, "input": input }),
+                Some(&organizer.token),
+            )
+            .await;
+            assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+            assert_eq!(body["errors"][0]["extensions"]["field"], field);
+        }
+        assert_eq!(
+            entity::audit_entry::Entity::find()
+                .count(&app.state.db)
+                .await
+                .unwrap(),
+            audits,
+            "a refused update leaves no audit entry"
+        );
+        // null clears what may be cleared.
+        let body = run(
+            &app,
+            "UpdateActivity",
+            json!({ "id": activity, "input": { "contentItems": null, "locations": null } }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+}

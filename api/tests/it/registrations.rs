@@ -375,15 +375,16 @@ async fn registration_is_open_only_for_published_activities_inside_their_window(
 
         // Started yesterday, no closing time of its own: closed at its start.
         let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
-        let today = chrono::Utc::now().to_rfc3339();
-        let (started, _) = published_activity(&app, None, &yesterday, &today).await;
+        let in_two_days = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+        let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+        let (started, _) = published_activity(&app, None, &yesterday, &in_two_days).await;
         let body = register(started.clone()).await;
         assert_eq!(code(&body), "REGISTRATION_CLOSED", "{backend:?}: {body:#}");
-        // A closing time after the start keeps it open.
+        // A closing time after the start (and by the end) keeps it open.
         patch(
             started.clone(),
             organizer.token.clone(),
-            json!({ "registrationClosesAt": "2031-01-01T00:00:00+08:00" }),
+            json!({ "registrationClosesAt": tomorrow }),
         )
         .await;
         let body = register(started).await;

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_graphql::MaybeUndefined;
 use async_graphql::dataloader::Loader;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -21,6 +22,7 @@ use crate::auth::Viewer;
 use crate::cache::CacheKey;
 use crate::context::{AppState, parse_id, parse_opt_id};
 use crate::domain::audit;
+use crate::domain::input::{self, max};
 use crate::domain::registrations::service as registrations;
 use crate::error::{AppError, AppResult};
 use crate::graphql::loaders::DbLoader;
@@ -429,34 +431,121 @@ fn hours_to_minutes(hours: f64, field: &str) -> AppResult<i32> {
 }
 
 fn check_title(title: &str) -> AppResult<String> {
-    let title = title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::bad_input(
-            "title",
-            "title must be 1 to 200 characters",
-        ));
-    }
-    Ok(title.to_owned())
+    input::line("title", title, max::TITLE)
 }
 
-fn check_times(starts: Option<DateTime<Utc>>, ends: Option<DateTime<Utc>>) -> AppResult<()> {
-    match (starts, ends) {
-        (Some(s), Some(e)) if e < s => {
-            Err(AppError::bad_input("endsAt", "endsAt is before startsAt"))
+/// Times the product can mean: from 2000 to 2100.
+fn check_instant(at: Option<DateTime<Utc>>, field: &str) -> AppResult<()> {
+    match at {
+        Some(at)
+            if !(2000..=2100).contains(
+                &at.with_timezone(&crate::graphql::scalars::shanghai())
+                    .year(),
+            ) =>
+        {
+            Err(AppError::bad_input(field, "时间应在 2000 至 2100 年之间"))
         }
-        (None, Some(_)) => Err(AppError::bad_input("startsAt", "an end needs a start")),
         _ => Ok(()),
     }
 }
+
+/// The activity's time and its registration window, as they will be saved: an end needs
+/// a start and follows it; registration opens before it closes, and closes by the end.
+struct Schedule {
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+    opens_at: Option<DateTime<Utc>>,
+    closes_at: Option<DateTime<Utc>>,
+}
+
+impl Schedule {
+    fn check(&self) -> AppResult<()> {
+        check_instant(self.starts_at, "startsAt")?;
+        check_instant(self.ends_at, "endsAt")?;
+        check_instant(self.opens_at, "registrationOpensAt")?;
+        check_instant(self.closes_at, "registrationClosesAt")?;
+        match (self.starts_at, self.ends_at) {
+            (Some(s), Some(e)) if e < s => {
+                return Err(AppError::bad_input("endsAt", "endsAt is before startsAt"));
+            }
+            (None, Some(_)) => {
+                return Err(AppError::bad_input("startsAt", "an end needs a start"));
+            }
+            _ => {}
+        }
+        if let (Some(opens), Some(closes)) = (self.opens_at, self.closes_at)
+            && closes <= opens
+        {
+            return Err(AppError::bad_input(
+                "registrationClosesAt",
+                "报名截止时间须晚于报名开始时间",
+            ));
+        }
+        if let (Some(closes), Some(last)) = (self.closes_at, self.ends_at.or(self.starts_at))
+            && closes > last
+        {
+            return Err(AppError::bad_input(
+                "registrationClosesAt",
+                "报名截止时间不能晚于活动结束时间",
+            ));
+        }
+        if let (Some(opens), Some(last)) = (self.opens_at, self.ends_at.or(self.starts_at))
+            && opens >= last
+        {
+            return Err(AppError::bad_input(
+                "registrationOpensAt",
+                "报名开始时间须早于活动结束时间",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// At most this many places on one activity.
+const MAX_CAPACITY: i32 = 100_000;
 
 fn check_capacity(capacity: Option<i32>) -> AppResult<()> {
     match capacity {
-        Some(n) if n < 0 => Err(AppError::bad_input(
+        Some(n) if !(0..=MAX_CAPACITY).contains(&n) => Err(AppError::bad_input(
             "capacity",
-            "capacity must not be negative",
+            format!("capacity must be between 0 and {MAX_CAPACITY}"),
         )),
         _ => Ok(()),
     }
+}
+
+/// 序号 as plan tables number their rows.
+fn check_seq_no(seq_no: Option<i32>) -> AppResult<()> {
+    match seq_no {
+        Some(n) if !(1..=99_999).contains(&n) => {
+            Err(AppError::bad_input("seqNo", "序号应为 1 至 99999"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_content_items(items: &[String]) -> AppResult<Vec<String>> {
+    input::lines("contentItems", items, max::ITEMS, max::ITEM)
+}
+
+/// Locations, bounded, with names required.
+fn check_locations(locations: &[LocationInput]) -> AppResult<Vec<LocationInput>> {
+    input::count("locations", locations, max::LOCATIONS)?;
+    locations
+        .iter()
+        .enumerate()
+        .map(|(i, location)| {
+            Ok(LocationInput {
+                name: input::line(&format!("locations.{i}.name"), &location.name, max::LABEL)?,
+                address: input::optional_line(
+                    &format!("locations.{i}.address"),
+                    location.address.as_deref(),
+                    max::ADDRESS,
+                )?,
+                ..location.clone()
+            })
+        })
+        .collect()
 }
 
 /// Lead departments: existing, without repeats; an organizer's own must be among them.
@@ -466,6 +555,7 @@ async fn check_departments<C: ConnectionTrait>(
     ids: &[async_graphql::ID],
 ) -> AppResult<Vec<i32>> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
+    input::count("leadDepartmentIds", ids, max::DEPARTMENTS)?;
     let mut parsed = Vec::with_capacity(ids.len());
     for id in ids {
         let id = parse_id(id, "leadDepartmentIds")?;
@@ -529,14 +619,10 @@ async fn write_locations<C: ConnectionTrait>(
         .exec(db)
         .await?;
     for (position, location) in locations.iter().enumerate() {
-        let name = location.name.trim();
-        if name.is_empty() {
-            return Err(AppError::bad_input("locations", "a location needs a name"));
-        }
         activity_location::ActiveModel {
             activity_id: Set(activity_id),
             position: Set(position as i32),
-            name: Set(name.to_owned()),
+            name: Set(location.name.clone()),
             address: Set(location.address.clone()),
             online: Set(location.online.unwrap_or(false)),
             tbd: Set(location.tbd.unwrap_or(false)),
@@ -580,10 +666,20 @@ pub async fn create(
     input: ActivityInput,
 ) -> AppResult<activity::Model> {
     let title = check_title(&input.title)?;
+    let time_label = input::optional_line("timeLabel", input.time_label.as_deref(), max::LABEL)?;
     let starts_at = input.starts_at.map(|at| at.to_utc());
     let ends_at = input.ends_at.map(|at| at.to_utc());
-    check_times(starts_at, ends_at)?;
+    Schedule {
+        starts_at,
+        ends_at,
+        opens_at: input.registration_opens_at.map(|at| at.to_utc()),
+        closes_at: input.registration_closes_at.map(|at| at.to_utc()),
+    }
+    .check()?;
     check_capacity(input.capacity)?;
+    check_seq_no(input.seq_no)?;
+    let content_items = check_content_items(input.content_items.as_deref().unwrap_or_default())?;
+    let locations = check_locations(input.locations.as_deref().unwrap_or_default())?;
     let service_minutes = input
         .service_hours
         .map(|hours| hours_to_minutes(hours, "serviceHours"))
@@ -598,12 +694,12 @@ pub async fn create(
         seq_no: Set(input.seq_no),
         title: Set(title),
         category_id: Set(parse_opt_id(input.category_id.as_ref(), "categoryId")?),
-        time_label: Set(input.time_label.clone()),
+        time_label: Set(time_label),
         starts_at: Set(starts_at),
         ends_at: Set(ends_at),
         start_date: Set(starts_at.map(local_date)),
         status: Set(ActivityStatus::Draft),
-        content_items: Set(json_list(&input.content_items.clone().unwrap_or_default())),
+        content_items: Set(json_list(&content_items)),
         primary_department_id: Set(departments.first().copied()),
         capacity: Set(input.capacity),
         registered_count: Set(0),
@@ -621,7 +717,7 @@ pub async fn create(
     .insert(&txn)
     .await?;
     write_departments(&txn, model.id, &departments).await?;
-    write_locations(&txn, model.id, &input.locations.unwrap_or_default()).await?;
+    write_locations(&txn, model.id, &locations).await?;
     audit::record(&txn, viewer, "activity.create", "Activity", Some(model.id)).await?;
     txn.commit().await?;
     Ok(model)
@@ -646,37 +742,60 @@ pub async fn update(
         ));
     }
     let mut model: activity::ActiveModel = current.clone().into();
-    if let Some(title) = &patch.title {
-        model.title = Set(check_title(title)?);
+    match &patch.title {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => {
+            return Err(AppError::bad_input("title", "活动主题不能清空"));
+        }
+        MaybeUndefined::Value(title) => model.title = Set(check_title(title)?),
     }
     if !patch.category_id.is_undefined() {
         model.category_id = Set(parse_opt_id(patch.category_id.value(), "categoryId")?);
     }
     if !patch.time_label.is_undefined() {
-        model.time_label = Set(patch.time_label.clone().take());
+        model.time_label = Set(input::optional_line(
+            "timeLabel",
+            patch.time_label.value().map(String::as_str),
+            max::LABEL,
+        )?);
     }
     let starts_at = match &patch.starts_at {
-        async_graphql::MaybeUndefined::Undefined => current.starts_at,
+        MaybeUndefined::Undefined => current.starts_at,
         other => other.value().map(|at| at.to_utc()),
     };
     let ends_at = match &patch.ends_at {
-        async_graphql::MaybeUndefined::Undefined => current.ends_at,
+        MaybeUndefined::Undefined => current.ends_at,
         other => other.value().map(|at| at.to_utc()),
     };
-    check_times(starts_at, ends_at)?;
+    let opens_at = match &patch.registration_opens_at {
+        MaybeUndefined::Undefined => current.registration_opens_at,
+        other => other.value().map(|at| at.to_utc()),
+    };
+    let closes_at = match &patch.registration_closes_at {
+        MaybeUndefined::Undefined => current.registration_closes_at,
+        other => other.value().map(|at| at.to_utc()),
+    };
+    Schedule {
+        starts_at,
+        ends_at,
+        opens_at,
+        closes_at,
+    }
+    .check()?;
     model.starts_at = Set(starts_at);
     model.ends_at = Set(ends_at);
     model.start_date = Set(starts_at.map(local_date));
-    if let Some(items) = &patch.content_items {
-        model.content_items = Set(json_list(items));
-    }
-    if !patch.registration_opens_at.is_undefined() {
-        model.registration_opens_at =
-            Set(patch.registration_opens_at.value().map(|at| at.to_utc()));
-    }
-    if !patch.registration_closes_at.is_undefined() {
-        model.registration_closes_at =
-            Set(patch.registration_closes_at.value().map(|at| at.to_utc()));
+    model.registration_opens_at = Set(opens_at);
+    model.registration_closes_at = Set(closes_at);
+    if !patch.content_items.is_undefined() {
+        let items = check_content_items(
+            patch
+                .content_items
+                .value()
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+        )?;
+        model.content_items = Set(json_list(&items));
     }
     if !patch.service_hours.is_undefined() {
         model.service_minutes = Set(patch
@@ -686,27 +805,40 @@ pub async fn update(
             .transpose()?);
     }
     let departments = match &patch.lead_department_ids {
-        Some(ids) => {
+        MaybeUndefined::Value(ids) => {
             let departments = check_departments(&txn, viewer, ids).await?;
             write_departments(&txn, id, &departments).await?;
             model.primary_department_id = Set(departments.first().copied());
             departments
         }
-        None => lead_department_ids(&txn, id).await?,
+        MaybeUndefined::Null => {
+            return Err(AppError::bad_input(
+                "leadDepartmentIds",
+                "牵头科室不能清空：至少保留一个",
+            ));
+        }
+        MaybeUndefined::Undefined => lead_department_ids(&txn, id).await?,
     };
     let pairing_id = match &patch.pairing_id {
-        async_graphql::MaybeUndefined::Undefined => current.pairing_id,
+        MaybeUndefined::Undefined => current.pairing_id,
         other => parse_opt_id(other.value(), "pairingId")?,
     };
     check_pairing(&txn, pairing_id, &departments).await?;
     model.pairing_id = Set(pairing_id);
-    if let Some(locations) = &patch.locations {
-        write_locations(&txn, id, locations).await?;
+    if !patch.locations.is_undefined() {
+        let locations = check_locations(
+            patch
+                .locations
+                .value()
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+        )?;
+        write_locations(&txn, id, &locations).await?;
     }
     let new_capacity = match patch.capacity {
-        async_graphql::MaybeUndefined::Undefined => current.capacity,
-        async_graphql::MaybeUndefined::Null => None,
-        async_graphql::MaybeUndefined::Value(n) => Some(n),
+        MaybeUndefined::Undefined => current.capacity,
+        MaybeUndefined::Null => None,
+        MaybeUndefined::Value(n) => Some(n),
     };
     check_capacity(new_capacity)?;
     model.capacity = Set(new_capacity);
@@ -764,14 +896,9 @@ pub async fn transition(
         model.published_at = Set(Some(now));
     }
     if to == ActivityStatus::Cancelled {
-        let reason = reason.unwrap_or_default();
-        if reason.trim().is_empty() {
-            return Err(AppError::bad_input(
-                "reason",
-                "say why the activity is cancelled",
-            ));
-        }
-        model.cancel_reason = Set(Some(reason.trim().to_owned()));
+        let reason = input::text("reason", reason.as_deref().unwrap_or_default(), max::NOTE)
+            .map_err(|_| AppError::bad_input("reason", "请说明取消的原因（最多 1000 字）"))?;
+        model.cancel_reason = Set(Some(reason));
     }
     let updated = model.update(&txn).await?;
     let action = match to {

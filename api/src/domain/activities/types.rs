@@ -368,7 +368,11 @@ impl ActivityFilter {
             status: self.status.map(Into::into),
             from: self.from.map(|at| at.to_utc()),
             to: self.to.map(|at| at.to_utc()),
-            search: self.search.clone().filter(|s| !s.trim().is_empty()),
+            search: crate::domain::input::optional_line(
+                "filter.search",
+                self.search.as_deref(),
+                crate::domain::input::max::SEARCH,
+            )?,
             open_for_registration: self.open_for_registration,
         })
     }
@@ -402,17 +406,18 @@ pub struct ActivityInput {
     pub pairing_id: Option<ID>,
 }
 
-/// Fields left out stay as they are; an explicit null clears a field.
+/// Fields left out stay as they are; an explicit null clears a field (title and lead
+/// departments cannot be cleared: null is refused).
 #[derive(InputObject)]
 pub struct ActivityPatch {
-    pub title: Option<String>,
+    pub title: MaybeUndefined<String>,
     pub category_id: MaybeUndefined<ID>,
     pub time_label: MaybeUndefined<String>,
     pub starts_at: MaybeUndefined<DateTime<FixedOffset>>,
     pub ends_at: MaybeUndefined<DateTime<FixedOffset>>,
-    pub content_items: Option<Vec<String>>,
-    pub locations: Option<Vec<LocationInput>>,
-    pub lead_department_ids: Option<Vec<ID>>,
+    pub content_items: MaybeUndefined<Vec<String>>,
+    pub locations: MaybeUndefined<Vec<LocationInput>>,
+    pub lead_department_ids: MaybeUndefined<Vec<ID>>,
     /// Null: no limit. Raising it promotes waitlisted volunteers; lowering it bumps nobody.
     pub capacity: MaybeUndefined<i32>,
     pub registration_opens_at: MaybeUndefined<DateTime<FixedOffset>>,

@@ -67,6 +67,11 @@ pub async fn open(
     department_id: Option<i32>,
 ) -> AppResult<DashboardScope> {
     let user = viewer.require_any(READERS)?;
+    for (day, field) in [(from, "range.from"), (to, "range.to")] {
+        if day.is_some_and(|day| !(2000..=2100).contains(&chrono::Datelike::year(&day))) {
+            return Err(AppError::bad_input(field, "日期应在 2000 至 2100 年之间"));
+        }
+    }
     if let (Some(from), Some(to)) = (from, to)
         && from > to
     {

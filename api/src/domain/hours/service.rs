@@ -17,6 +17,7 @@ use crate::context::AppState;
 use crate::domain::access::{RecordScope, activities_of_department};
 use crate::domain::activities::service::{lead_department_ids, managed};
 use crate::domain::audit;
+use crate::domain::input::{self, max};
 use crate::domain::registrations::service::volunteer_of_user;
 use crate::error::{AppError, AppResult};
 use crate::graphql::pagination::Page;
@@ -236,7 +237,7 @@ pub async fn record(
         minutes: Set(minutes),
         status: Set(ServiceRecordStatus::Pending),
         service_date: Set(Some(activity.start_date.unwrap_or_else(today))),
-        review_note: Set(note.filter(|n| !n.trim().is_empty())),
+        review_note: Set(input::optional_text("note", note.as_deref(), max::NOTE)?),
         reviewed_by: Set(None),
         reviewed_at: Set(None),
         created_at: Set(now),
@@ -267,11 +268,12 @@ pub async fn review(
     hours: Option<f64>,
     note: Option<String>,
 ) -> AppResult<Vec<service_record::Model>> {
+    input::count("ids", ids, max::IDS)?;
     if ids.is_empty() {
         return Err(AppError::bad_input("ids", "name at least one record"));
     }
     let corrected = hours.map(|h| minutes_of(h, "hours")).transpose()?;
-    let note = note.filter(|n| !n.trim().is_empty());
+    let note = input::optional_text("note", note.as_deref(), max::NOTE)?;
     if !approve && note.is_none() {
         return Err(AppError::bad_input(
             "note",

@@ -14,6 +14,7 @@ use crate::auth::Viewer;
 use crate::context::AppState;
 use crate::domain::activities::service::json_list;
 use crate::domain::audit;
+use crate::domain::input::{self, max};
 use crate::domain::registrations::service::begin_write;
 use crate::error::{AppError, AppResult};
 
@@ -22,7 +23,8 @@ pub async fn communities(
     search: Option<&str>,
 ) -> AppResult<Vec<community::Model>> {
     let mut query = community::Entity::find();
-    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = input::optional_line("search", search, max::SEARCH)? {
+        let search = search.as_str();
         query = query.filter(
             Condition::any()
                 .add(community::Column::Name.contains(search))
@@ -40,20 +42,12 @@ pub async fn create_community(
     district: Option<&str>,
     kind: CommunityKind,
 ) -> AppResult<community::Model> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(AppError::bad_input(
-            "name",
-            "the name must be 1 to 64 characters",
-        ));
-    }
+    let name = input::line("name", name, max::LABEL)?;
+    let district = input::optional_line("district", district, max::LABEL)?;
     let txn = begin_write(&state.db).await?;
     let created = community::ActiveModel {
-        name: Set(name.to_owned()),
-        district: Set(district
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned)),
+        name: Set(name),
+        district: Set(district),
         kind: Set(kind),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -103,12 +97,13 @@ pub async fn create_pairing(
             "the end date is before the start date",
         ));
     }
-    if new.target_activity_count < 0 {
+    if !(0..=1_000).contains(&new.target_activity_count) {
         return Err(AppError::bad_input(
             "targetActivityCount",
-            "the target must not be negative",
+            "the target must be between 0 and 1000",
         ));
     }
+    let commitments = input::lines("commitments", &new.commitments, max::ITEMS, max::ITEM)?;
     let txn = begin_write(&state.db).await?;
     // Serializes pairings of one department on PostgreSQL (SQLite holds the write lock).
     department::Entity::find_by_id(new.department_id)
@@ -150,13 +145,7 @@ pub async fn create_pairing(
         community_id: Set(new.community_id),
         starts_on: Set(new.starts_on),
         ends_on: Set(new.ends_on),
-        commitments: Set(json_list(
-            &new.commitments
-                .iter()
-                .map(|c| c.trim().to_owned())
-                .filter(|c| !c.is_empty())
-                .collect::<Vec<_>>(),
-        )),
+        commitments: Set(json_list(&commitments)),
         target_activity_count: Set(new.target_activity_count),
         created_at: Set(Utc::now()),
         ..Default::default()

@@ -26,6 +26,7 @@ use crate::auth::Viewer;
 use crate::context::{AppState, Secrets, parse_id, parse_opt_id};
 use crate::domain::activities::service::lead_department_ids;
 use crate::domain::audit;
+use crate::domain::input::{self, max};
 use crate::domain::registrations::service::begin_write;
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::graphql::loaders::Loaders;
@@ -41,13 +42,13 @@ use super::types::{
 /// A rectification is due this many days after the response that opened it.
 pub const RECTIFICATION_DAYS: i64 = 15;
 /// TEXT answers and resolutions.
-pub const MAX_TEXT_CHARS: usize = 2_000;
-const MAX_TITLE_CHARS: usize = 200;
-const MAX_PROMPT_CHARS: usize = 500;
-const MAX_LABEL_CHARS: usize = 200;
-const MAX_QUESTIONS: usize = 100;
-const MAX_OPTIONS: usize = 50;
-const MAX_REQUEST_ID_CHARS: usize = 128;
+pub const MAX_TEXT_CHARS: usize = max::TEXT;
+const MAX_TITLE_CHARS: usize = max::TITLE;
+const MAX_PROMPT_CHARS: usize = max::ITEM;
+const MAX_LABEL_CHARS: usize = max::TITLE;
+const MAX_QUESTIONS: usize = max::QUESTIONS;
+const MAX_OPTIONS: usize = max::OPTIONS;
+const MAX_REQUEST_ID_CHARS: usize = max::KEY;
 
 const ALREADY_ANSWERED: &str = "you have already answered this survey";
 
@@ -244,14 +245,7 @@ struct NewQuestion {
 }
 
 fn check_title(title: &str) -> AppResult<String> {
-    let title = title.trim();
-    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-        return Err(AppError::bad_input(
-            "title",
-            format!("the title must be 1 to {MAX_TITLE_CHARS} characters"),
-        ));
-    }
-    Ok(title.to_owned())
+    input::line("title", title, MAX_TITLE_CHARS)
 }
 
 fn check_questions(inputs: &[QuestionInput]) -> AppResult<Vec<NewQuestion>> {
@@ -270,26 +264,36 @@ fn check_questions(inputs: &[QuestionInput]) -> AppResult<Vec<NewQuestion>> {
     let mut questions = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
         let kind = QuestionKind::from(input.kind);
-        let prompt = input.prompt.trim();
-        if prompt.is_empty() {
-            return Err(AppError::bad_input(
-                format!("questions[{i}].prompt"),
-                "a question needs a prompt",
-            ));
-        }
-        if prompt.chars().count() > MAX_PROMPT_CHARS {
-            return Err(AppError::bad_input(
-                format!("questions[{i}].prompt"),
-                format!("a prompt has at most {MAX_PROMPT_CHARS} characters"),
-            ));
-        }
+        let prompt = input::text(
+            &format!("questions[{i}].prompt"),
+            &input.prompt,
+            MAX_PROMPT_CHARS,
+        )?;
+        let prompt = prompt.as_str();
         let field = format!("questions[{i}].options");
+        input::count(
+            &field,
+            input.options.as_deref().unwrap_or_default(),
+            MAX_OPTIONS,
+        )?;
         let labels: Vec<String> = input
             .options
             .iter()
             .flatten()
             .map(|label| label.trim().to_owned())
             .collect();
+        if let Some(bad) = labels
+            .iter()
+            .find(|label| label.chars().any(|c| c.is_control()))
+        {
+            return Err(AppError::bad_input(
+                &field,
+                format!(
+                    "选项“{}”含有控制字符",
+                    bad.chars().filter(|c| !c.is_control()).collect::<String>()
+                ),
+            ));
+        }
         if matches!(
             kind,
             QuestionKind::SingleChoice | QuestionKind::MultipleChoice
@@ -343,12 +347,7 @@ pub async fn create(
 ) -> AppResult<survey::Model> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let title = check_title(&input.title)?;
-    let description = input
-        .description
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(str::to_owned);
+    let description = input::optional_text("description", input.description.as_deref(), max::TEXT)?;
     let opens_at = input.opens_at.map(|at| at.to_utc());
     let closes_at = input.closes_at.map(|at| at.to_utc());
     if let (Some(opens), Some(closes)) = (opens_at, closes_at)
@@ -547,6 +546,7 @@ async fn questions_of<C: ConnectionTrait>(db: &C, survey_id: i32) -> AppResult<V
 /// Checks every answer against its question. Errors are BAD_USER_INPUT whose `field` is the
 /// question's id (as sent, for an unknown one) and whose message quotes the prompt.
 fn check_answers(questions: &[QuestionSpec], inputs: &[AnswerInput]) -> AppResult<Vec<AnswerRow>> {
+    input::count("answers", inputs, MAX_QUESTIONS)?;
     let mut answered: HashSet<i32> = HashSet::new();
     let mut rows = Vec::new();
     for input in inputs {
@@ -600,6 +600,9 @@ fn check_answers(questions: &[QuestionSpec], inputs: &[AnswerInput]) -> AppResul
             }
             QuestionKind::SingleChoice | QuestionKind::MultipleChoice => {
                 let sent_ids = input.option_ids.as_deref().unwrap_or_default();
+                if sent_ids.len() > MAX_OPTIONS {
+                    return Err(bad("too many options chosen"));
+                }
                 let single = question.kind == QuestionKind::SingleChoice;
                 if single && sent_ids.len() != 1 {
                     return Err(bad("choose exactly one option"));
@@ -640,6 +643,12 @@ fn check_answers(questions: &[QuestionSpec], inputs: &[AnswerInput]) -> AppResul
                 }
                 if text.chars().count() > MAX_TEXT_CHARS {
                     return Err(bad("the answer has more than 2,000 characters"));
+                }
+                if text
+                    .chars()
+                    .any(crate::graphql::limits::forbidden_character)
+                {
+                    return Err(bad("the answer holds control characters"));
                 }
                 rows.push(row(None, None, None, Some(text.to_owned())));
             }
@@ -974,20 +983,7 @@ pub async fn update_rectification(
     resolution: Option<String>,
 ) -> AppResult<rectification::Model> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
-    let resolution = resolution
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(str::to_owned);
-    if resolution
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_TEXT_CHARS)
-    {
-        return Err(AppError::bad_input(
-            "resolution",
-            "the resolution has more than 2,000 characters",
-        ));
-    }
+    let resolution = input::optional_text("resolution", resolution.as_deref(), MAX_TEXT_CHARS)?;
     let txn = begin_write(&state.db).await?;
     let current = rectification::Entity::find_by_id(id)
         .one(&txn)

@@ -23,6 +23,7 @@ use crate::auth::{Viewer, password};
 use crate::cache::CacheKey;
 use crate::context::AppState;
 use crate::domain::activities::service::json_list;
+use crate::domain::input::{self, max};
 use crate::domain::plans::department_by_name;
 use crate::domain::users::types::mask_phone;
 use crate::error::{AppError, AppResult};
@@ -63,15 +64,12 @@ pub fn check_password(password: &str) -> AppResult<()> {
 }
 
 pub fn check_display_name(name: &str, field: &str) -> AppResult<String> {
-    let name = name.trim();
-    let len = name.chars().count();
-    if !(1..=32).contains(&len) {
-        return Err(AppError::bad_input(
+    input::line(field, name, max::NAME).map_err(|_| {
+        AppError::bad_input(
             field,
-            "the name must be 1 to 32 characters",
-        ));
-    }
-    Ok(name.to_owned())
+            "the name must be 1 to 32 characters on one line, without control characters",
+        )
+    })
 }
 
 pub struct IssuedSession {
@@ -308,6 +306,7 @@ pub async fn enroll(
 ) -> AppResult<volunteer::Model> {
     let viewer = viewer.require()?;
     let real_name = check_display_name(real_name, "realName")?;
+    let skills = input::lines("skills", skills, max::SKILLS, max::NAME)?;
     let user = user::Entity::find_by_id(viewer.id)
         .one(&state.db)
         .await?
@@ -315,7 +314,7 @@ pub async fn enroll(
     let created = volunteer::ActiveModel {
         user_id: Set(user.id),
         real_name: Set(real_name),
-        skills: Set(json_list(skills)),
+        skills: Set(json_list(&skills)),
         enrolled_at: Set(Utc::now()),
         ..Default::default()
     }
