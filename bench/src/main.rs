@@ -73,7 +73,7 @@ struct Args {
     /// Threads of the load generator (it shares the machine with the server).
     #[arg(long, default_value_t = 1)]
     client_threads: usize,
-    /// Only these scenarios (comma-separated): feed-anonymous, feed-signed-in,
+    /// Only these scenarios (comma-separated): feed-anonymous, hostile, feed-signed-in,
     /// activity-detail, dashboard-overview-cached, dashboard-hours-cached, survey-submit,
     /// register-spread, register-burst, dashboard-cold.
     #[arg(long, value_delimiter = ',')]
@@ -106,8 +106,9 @@ enum BackendChoice {
     Both,
 }
 
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "feed-anonymous",
+    "hostile",
     "feed-signed-in",
     "activity-detail",
     "dashboard-overview-cached",
@@ -373,6 +374,9 @@ async fn run_backend(
     let outcome: anyhow::Result<()> = async {
         if wanted("feed-anonymous") {
             bench.feed_anonymous().await?;
+        }
+        if wanted("hostile") {
+            bench.hostile().await?;
         }
         if wanted("feed-signed-in") {
             bench.feed_signed_in().await?;

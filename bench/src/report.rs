@@ -127,6 +127,22 @@ impl Report {
             10_000.0,
             None,
         );
+        if let Some(r) = find(results, "hostile") {
+            let attacks = r.tags.get("attacks").copied().unwrap_or(0);
+            let refused = r.tags.get("attacks_refused").copied().unwrap_or(0);
+            targets.push(Target {
+                scenario: "Anonymous feed while 4 clients attack (issue 13)".to_owned(),
+                target: "every attack refused with a coded error, no 5xx, feed p99 ≤ 50 ms".to_owned(),
+                measured: format!(
+                    "{refused} of {attacks} attacks refused, {} errors; feed {} req/s, p99 {:.1} ms, RSS {:.1} MB",
+                    r.errors,
+                    thousands(r.requests_per_second.unwrap_or(0.0)),
+                    r.p99_ms,
+                    r.peak_rss_mb
+                ),
+                met: attacks > 0 && refused == attacks && r.errors == 0 && r.p99_ms <= 50.0,
+            });
+        }
         throughput(
             &mut targets,
             "dashboard-overview-cached",

@@ -814,3 +814,137 @@ impl Bench {
 fn gcd(a: i64, b: i64) -> i64 {
     if b == 0 { a.abs() } else { gcd(b, a % b) }
 }
+
+/// What the attackers of the `hostile` scenario sent and got.
+#[derive(Debug, Default)]
+struct AttackTally {
+    sent: AtomicU64,
+    refused: AtomicU64,
+    server_errors: AtomicU64,
+    transport_errors: AtomicU64,
+}
+
+/// The attacks of issue 13, in turn: each is a request body and, for some, a token.
+fn attack(seq: u64, rng: &mut Rng) -> (String, Option<String>) {
+    match seq % 6 {
+        // A value literal nested 2,000 deep (it used to overflow a worker's stack).
+        0 => {
+            let deep = format!("{}1{}", "[".repeat(2_000), "]".repeat(2_000));
+            let query = format!("{{ activities(first: 1, filter: {{search: {deep}}}) {{ totalCount }} }}");
+            (json!({ "query": query }).to_string(), None)
+        }
+        // A 60 KB document of aliased fields (refused by complexity after parsing).
+        1 => {
+            let fields: String = (0..3_000).map(|i| format!("a{i}: __typename ")).collect();
+            (json!({ "query": format!("{{ {fields} }}") }).to_string(), None)
+        }
+        // A wrong password for a random phone (counted, argon2 bounded).
+        2 => {
+            let phone = format!("139{:08}", rng.below(100_000_000));
+            let query = "mutation($p: String!) { login(phone: $p, password: \"guess-guess\") { accessToken } }";
+            (json!({ "query": query, "variables": { "p": phone } }).to_string(), None)
+        }
+        // Variables nested 500 deep.
+        3 => {
+            let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
+            let body = format!(
+                r#"{{"query":"query($x: [Int]) {{ __typename }}","variables":{{"x":{deep}}}}}"#
+            );
+            (body, None)
+        }
+        // A forged token.
+        4 => (
+            json!({ "query": "{ me { id } }" }).to_string(),
+            Some("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.forged".to_owned()),
+        ),
+        // Control characters and a bidi override in a search.
+        _ => (
+            json!({ "query": "{ activities(first: 1, filter: {search: \"\u{202e}\u{0}x\"}) { totalCount } }" })
+                .to_string(),
+            None,
+        ),
+    }
+}
+
+impl Bench {
+    /// Issue 13: the anonymous feed at full load while four attackers send, in turn, every
+    /// attack the issue names. Reports the feed's figures (compare with feed-anonymous) and
+    /// what the attackers got; any 5xx or dropped connection is an error.
+    pub async fn hostile(&mut self) -> anyhow::Result<()> {
+        const ATTACKERS: usize = 4;
+        let tally = Arc::new(AttackTally::default());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut handles = Vec::new();
+        for attacker in 0..ATTACKERS {
+            let (http, url, tally, stop) = (
+                self.http.clone(),
+                self.url.clone(),
+                tally.clone(),
+                stop.clone(),
+            );
+            handles.push(tokio::spawn(async move {
+                let mut rng = Rng::new(1_000 + attacker as u64);
+                let mut seq = attacker as u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let (body, token) = attack(seq, &mut rng);
+                    seq += ATTACKERS as u64;
+                    tally.sent.fetch_add(1, Ordering::Relaxed);
+                    match driver::send(&http, &url, Request { body, token }).await {
+                        Ok((status, _)) if status >= 500 => {
+                            tally.server_errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok((status, body)) => {
+                            if status >= 400 || driver::contains(&body, b"\"errors\"") {
+                                tally.refused.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                        Err(_) => {
+                            tally.transport_errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }));
+        }
+        let request = body(
+            &self.ops.activity_feed,
+            "ActivityFeed",
+            json!({ "first": 20 }),
+        );
+        let make: MakeRequest = Arc::new(move |_, _| Request {
+            body: request.clone(),
+            token: None,
+        });
+        let measured = self
+            .measure(
+                "hostile",
+                "ActivityFeed (first 20), anonymous, while 4 attackers send nested literals, 60 KB documents, wrong passwords, nested variables, forged tokens and control characters",
+                make,
+                &[],
+            )
+            .await;
+        stop.store(true, Ordering::Relaxed);
+        for handle in handles {
+            let _ = handle.await;
+        }
+        let mut result = measured?;
+        let (sent, refused, server_errors, transport_errors) = (
+            tally.sent.load(Ordering::Relaxed),
+            tally.refused.load(Ordering::Relaxed),
+            tally.server_errors.load(Ordering::Relaxed),
+            tally.transport_errors.load(Ordering::Relaxed),
+        );
+        result.notes.push(format!(
+            "attackers sent {sent} requests: {refused} refused with a coded error, {server_errors} 5xx, {transport_errors} dropped"
+        ));
+        eprintln!("  {}", result.notes[0]);
+        result.errors += server_errors + transport_errors;
+        result.tags.insert("attacks".to_owned(), sent);
+        result.tags.insert("attacks_refused".to_owned(), refused);
+        self.results.push(result);
+        ensure!(
+            self.server.is_running(),
+            "the server died under the attacks"
+        );
+        Ok(())
+    }
+}

@@ -88,11 +88,6 @@ pub fn server_binary(force_build: bool) -> anyhow::Result<PathBuf> {
     Ok(binary)
 }
 
-pub fn free_port() -> anyhow::Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
-}
-
 pub struct ServerConfig {
     pub binary: PathBuf,
     pub database_url: String,
@@ -250,6 +245,11 @@ impl Server {
     /// VmHWM: the process's peak RSS since it started (kB).
     pub fn high_water_mark(&self) -> Option<u64> {
         status_field(self.pid, "VmHWM:")
+    }
+
+    /// The process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     pub fn stop(mut self) {

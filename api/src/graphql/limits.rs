@@ -94,6 +94,18 @@ pub fn check_document(query: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// A document as the handler takes it: size and nesting checked before the parser sees
+/// it, literals after. `Ok(None)`: it does not parse (the executor reports why, from text
+/// that passed the same checks). The fuzz target `document` drives this function.
+pub fn parse_checked(query: &str) -> Result<Option<ExecutableDocument>, Refusal> {
+    check_document(query)?;
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return Ok(None);
+    };
+    check_literals(&doc)?;
+    Ok(Some(doc))
+}
+
 /// Nesting and characters of the JSON variables.
 pub fn check_variables(variables: &serde_json::Value) -> Result<(), Refusal> {
     fn walk(
@@ -272,6 +284,25 @@ mod tests {
         assert!(check_document(&format!("{{ a(x: \"\\\"{deep}\") }}")).is_ok());
         assert!(check_document(&format!("{{ a(x: {deep}) }}")).is_err());
         assert!(check_document(&"{a:".repeat(MAX_DOCUMENT_NESTING + 1)).is_err());
+    }
+
+    /// Inputs the fuzzer (`fuzz/`, target `document`) or an attack found, kept: each must
+    /// be answered without a panic, and the nested ones refused before parsing.
+    #[test]
+    fn the_fuzzers_findings_stay_fixed() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/regressions/document");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).expect("fuzz/regressions/document") {
+            let path = entry.expect("entry").path();
+            let bytes = std::fs::read(&path).expect("readable");
+            let text = String::from_utf8_lossy(&bytes);
+            let answer = parse_checked(&text);
+            if path.to_string_lossy().contains("nested") {
+                assert!(answer.is_err(), "{} must be refused", path.display());
+            }
+            seen += 1;
+        }
+        assert!(seen >= 2, "the regressions are there");
     }
 
     #[test]

@@ -324,11 +324,9 @@ impl Documents {
         if let Some(doc) = self.0.get(query) {
             return Ok(Some(doc));
         }
-        limits::check_document(query)?;
-        let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        let Some(doc) = limits::parse_checked(query)? else {
             return Ok(None);
         };
-        limits::check_literals(&doc)?;
         let doc = Arc::new(doc);
         self.0.insert(query.to_owned(), doc.clone());
         Ok(Some(doc))

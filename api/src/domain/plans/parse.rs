@@ -919,6 +919,19 @@ mod tests {
 
     const HEADER: &str = "序号,活动时间,活动主题,活动地点,活动内容,牵头科室,专项行动";
 
+    /// Tables the fuzzer (`fuzz/`, target `plan_table`) found, kept: none may panic.
+    #[test]
+    fn the_fuzzers_findings_stay_fixed() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fuzz/regressions/plan_table"
+        );
+        for entry in std::fs::read_dir(dir).expect("fuzz/regressions/plan_table") {
+            let bytes = std::fs::read(entry.expect("entry").path()).expect("readable");
+            let _ = parse_plan_csv(&String::from_utf8_lossy(&bytes), 2022);
+        }
+    }
+
     fn demo() -> ParsedPlan {
         parse_plan_csv(DEMO_2022, 2022).expect("the demo table parses")
     }
