@@ -1,17 +1,15 @@
-//! What every resolver can reach: the shared app state and the per-request viewer.
+//! The state every request shares: database, cache, keys, configuration.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use async_graphql::{Context, ID};
 use hmac::{Hmac, Mac};
 use sea_orm::DatabaseConnection;
 use sha2::Sha256;
 
-use crate::auth::{JwtKeys, Viewer};
+use crate::auth::JwtKeys;
 use crate::cache::{Cache, CacheKey};
 use crate::config::Config;
-use crate::error::{AppError, AppResult};
 
 /// Shared by all requests of one server instance.
 #[derive(Clone)]
@@ -24,10 +22,10 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// SQL statements run since start: tests and the benchmark read it per request.
     pub statements: Arc<AtomicU64>,
-    /// Public parts of activity feed pages, by the public version.
-    pub feed_pages: crate::domain::activities::service::FeedPages,
+    /// Values computed under a version, kept in this instance (public parts of feed pages).
+    pub memo: crate::cache::Memo,
     /// Volunteer ids by user id, as found (a volunteer row never changes its user).
-    pub volunteer_ids: moka::sync::Cache<i32, i32>,
+    pub volunteer_ids: crate::cache::VolunteerIds,
 }
 
 /// Keys derived from the one server secret, each for one purpose.
@@ -64,34 +62,4 @@ impl AppState {
     pub async fn public_changed(&self) {
         self.cache.bump(&CacheKey::PublicVersion).await;
     }
-}
-
-pub trait ContextExt {
-    fn state(&self) -> &AppState;
-    fn viewer(&self) -> &Viewer;
-}
-
-impl ContextExt for Context<'_> {
-    fn state(&self) -> &AppState {
-        self.data_unchecked::<AppState>()
-    }
-    fn viewer(&self) -> &Viewer {
-        self.data_unchecked::<Viewer>()
-    }
-}
-
-/// IDs are opaque strings to clients; here they are row numbers.
-pub fn parse_id(id: &ID, field: &str) -> AppResult<i32> {
-    id.parse::<i32>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| AppError::bad_input(field, format!("{field} is not a valid id")))
-}
-
-pub fn parse_opt_id(id: Option<&ID>, field: &str) -> AppResult<Option<i32>> {
-    id.map(|id| parse_id(id, field)).transpose()
-}
-
-pub fn to_id(id: i32) -> ID {
-    ID(id.to_string())
 }

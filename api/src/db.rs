@@ -8,11 +8,37 @@ use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use rand::RngCore;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
-use sea_orm::{ActiveModelTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QuerySelect, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
-use entity::setting;
+use entity::{activity, setting};
 
 use crate::config::{Config, Secret};
+use crate::error::{AppError, AppResult};
+
+/// A transaction that will write: on SQLite it takes the write lock at once, so two
+/// transactions never both read and then deadlock on upgrading to write.
+pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
+    Ok(db
+        .begin_with_options(TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        })
+        .await?)
+}
+
+/// Reads the activity and holds it until the transaction ends (a row lock on PostgreSQL;
+/// on SQLite the transaction's write lock already holds everything).
+pub async fn lock_activity(txn: &DatabaseTransaction, id: i32) -> AppResult<activity::Model> {
+    activity::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("activity"))
+}
 
 /// Opens the pool. SQLite gets WAL (readers never wait for the writer) and a busy timeout
 /// so that concurrent writers queue instead of failing.

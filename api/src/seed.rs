@@ -16,7 +16,6 @@ use entity::{activity, community, registration, service_record, user, volunteer}
 use crate::auth::Viewer;
 use crate::auth::viewer::SignedInUser;
 use crate::context::AppState;
-use crate::domain::activities::service::json_list;
 use crate::domain::pairings::service::{NewPairing, create_pairing};
 use crate::domain::plans::{ImportRequest, department_by_name, import};
 
@@ -173,9 +172,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         let volunteer = volunteer::ActiveModel {
             user_id: Set(user.id),
             real_name: Set((*name).to_owned()),
-            skills: Set(json_list(&[
-                ["助老", "宣传", "义剪", "法律咨询"][i % 4].to_owned()
-            ])),
+            skills: Set(vec![["助老", "宣传", "义剪", "法律咨询"][i % 4].to_owned()].into()),
             enrolled_at: Set(now - Duration::days(400)),
             ..Default::default()
         }
@@ -325,7 +322,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("demo resident missing"))?;
     seed_feedback(state, &admin_viewer, &activities, &volunteers, &resident).await?;
     // The demo's approved hours were written directly, not through a review.
-    migration::rollups::rebuild(db).await?;
+    crate::domain::hours::rollups::rebuild(db).await?;
     state.dashboards_changed().await;
     state.public_changed().await;
     tracing::info!("demo data loaded");
@@ -396,7 +393,8 @@ async fn seed_feedback(
                 question(QuestionKind::Rating, "志愿者服务态度评分（1-5分）", &[]),
                 question(QuestionKind::Text, "意见和建议", &[]),
             ],
-        },
+        }
+        .try_into()?,
     )
     .await?;
     surveys::transition(state, admin, survey.id, SurveyStatus::Open).await?;
@@ -479,7 +477,7 @@ async fn seed_feedback(
                 text,
             });
         }
-        let response = surveys::submit(
+        let response = crate::domain::surveys::submission::submit(
             state,
             &viewer_of(volunteer.user_id, vec![Role::Resident, Role::Volunteer]),
             SurveyResponseInput {
@@ -491,7 +489,8 @@ async fn seed_feedback(
                 },
                 answers,
                 request_id: None,
-            },
+            }
+            .try_into()?,
         )
         .await?;
         if matches!(level, Level::Dissatisfied | Level::VeryDissatisfied) {
@@ -499,7 +498,7 @@ async fn seed_feedback(
         }
     }
     // A call to the 12345 hotline, entered by the office.
-    surveys::submit(
+    crate::domain::surveys::submission::submit(
         state,
         admin,
         SurveyResponseInput {
@@ -529,7 +528,8 @@ async fn seed_feedback(
                 },
             ],
             request_id: Some("hotline-20220306-001".to_owned()),
-        },
+        }
+        .try_into()?,
     )
     .await?;
     // The answers came in the week after the activity, in March 2022, so that the 2022
@@ -569,7 +569,7 @@ async fn seed_feedback(
         .all(&state.db)
         .await?;
     if let Some(first) = open.first() {
-        surveys::update_rectification(
+        crate::domain::surveys::rectifications::update_rectification(
             state,
             admin,
             first.id,
@@ -577,7 +577,7 @@ async fn seed_feedback(
             None,
         )
         .await?;
-        surveys::update_rectification(
+        crate::domain::surveys::rectifications::update_rectification(
             state,
             admin,
             first.id,
@@ -610,7 +610,8 @@ async fn seed_feedback(
                 "您对本辖区养老服务的总体评价",
                 &[],
             )],
-        },
+        }
+        .try_into()?,
     )
     .await?;
     surveys::transition(state, admin, anonymous.id, SurveyStatus::Open).await?;
@@ -619,7 +620,7 @@ async fn seed_feedback(
         .one(&state.db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("question missing"))?;
-    surveys::submit(
+    crate::domain::surveys::submission::submit(
         state,
         &viewer_of(resident.id, vec![Role::Resident]),
         SurveyResponseInput {
@@ -633,7 +634,8 @@ async fn seed_feedback(
                 text: None,
             }],
             request_id: Some("demo-resident-1".to_owned()),
-        },
+        }
+        .try_into()?,
     )
     .await?;
     Ok(())

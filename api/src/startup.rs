@@ -39,8 +39,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         http,
         statements,
-        feed_pages: Default::default(),
-        volunteer_ids: moka::sync::Cache::new(100_000),
+        memo: Default::default(),
+        volunteer_ids: Default::default(),
     })
 }
 

@@ -824,7 +824,7 @@ pub async fn load(
     }
     // The hours rollups the server keeps on approval, computed once for the bulk load.
     let started_rollups = Instant::now();
-    migration::rollups::rebuild(&txn).await?;
+    api::domain::hours::rollups::rebuild(&txn).await?;
     eprintln!(
         "  {:<24} {:>15}  {:>6.1} s",
         "hours rollups",

@@ -18,7 +18,8 @@ pub struct Model {
     pub ends_at: Option<DateTimeUtc>,
     pub start_date: Option<Date>,
     pub status: ActivityStatus,
-    pub content_items: Json,
+    #[sea_orm(column_type = "Json")]
+    pub content_items: crate::TextList,
     pub primary_department_id: Option<i32>,
     pub capacity: Option<i32>,
     pub registered_count: i32,

@@ -3,6 +3,21 @@
 pub mod enums;
 pub mod prelude;
 
+use sea_orm::FromJsonQueryResult;
+use serde::{Deserialize, Serialize};
+
+/// A list of texts kept as one JSON array column: an activity's content items, a
+/// volunteer's skills, a pairing's commitments.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(transparent)]
+pub struct TextList(pub Vec<String>);
+
+impl From<Vec<String>> for TextList {
+    fn from(items: Vec<String>) -> Self {
+        TextList(items)
+    }
+}
+
 /// A volunteer activity (optionally an item of a plan) with its schedule, registration window and counters.
 pub mod activity;
 /// A lead department of an activity (many-to-many link), ordered by position.

@@ -13,7 +13,8 @@ pub struct Model {
     pub community_id: i32,
     pub starts_on: Date,
     pub ends_on: Option<Date>,
-    pub commitments: Json,
+    #[sea_orm(column_type = "Json")]
+    pub commitments: crate::TextList,
     pub target_activity_count: i32,
     pub created_at: DateTimeUtc,
 }

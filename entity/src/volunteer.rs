@@ -10,7 +10,8 @@ pub struct Model {
     pub user_id: i32,
     #[sea_orm(column_type = "String(StringLen::N(64))")]
     pub real_name: String,
-    pub skills: Json,
+    #[sea_orm(column_type = "Json")]
+    pub skills: crate::TextList,
     pub enrolled_at: DateTimeUtc,
 }
 

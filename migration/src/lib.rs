@@ -27,7 +27,6 @@ mod m20260101_000021_create_audit_entries;
 mod m20260102_000022_index_public_feed;
 mod m20260103_000023_create_hours_rollups;
 mod m20261202_000024_refresh_previous_hash;
-pub mod rollups;
 
 pub struct Migrator;
 

@@ -156,8 +156,8 @@ fn day(y: i32, m: u32, d: u32) -> Date {
     Date::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn strings(items: &[&str]) -> Json {
-    Json::from(items.to_vec())
+fn strings(items: &[&str]) -> entity::TextList {
+    entity::TextList(items.iter().map(|item| (*item).to_owned()).collect())
 }
 
 fn violation(result: Result<impl std::fmt::Debug, DbErr>) -> SqlErr {

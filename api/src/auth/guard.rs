@@ -9,8 +9,8 @@ use std::time::Duration;
 use crate::auth::Viewer;
 use crate::auth::viewer::ClientAddress;
 use crate::cache::CacheKey;
-use crate::context::ContextExt;
 use crate::error::AppError;
+use crate::graphql::ContextExt;
 
 /// Any signed-in user.
 pub struct SignedIn;

@@ -3,8 +3,10 @@
 //! dropped, and a warning and a metric say so.
 
 mod keys;
+mod memo;
 
 pub use keys::CacheKey;
+pub use memo::{Memo, VolunteerIds};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -10,12 +10,12 @@ use entity::{audit_entry, user};
 
 use crate::auth::guard::ADMINS;
 use crate::auth::{RoleGuard, Viewer};
-use crate::context::{ContextExt, to_id};
 use crate::domain::users::types::User;
 use crate::error::{AppResult, GqlResult};
 use crate::graphql::loaders::{Loaders, by_id};
 use crate::graphql::pagination::{Page, connection};
 use crate::graphql::scalars::local;
+use crate::graphql::{ContextExt, to_id};
 
 /// Records an action in the caller's transaction, so it exists exactly when the change does.
 pub async fn record<C: ConnectionTrait>(

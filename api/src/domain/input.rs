@@ -175,3 +175,49 @@ mod tests {
         assert!(lines("items", &["".to_owned()], 3, 10).unwrap().is_empty());
     }
 }
+
+/// One field of a change: left as it is, cleared, or set. (GraphQL's `MaybeUndefined`
+/// becomes this at the edge.)
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Change<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Change<T> {
+    pub fn is_keep(&self) -> bool {
+        matches!(self, Change::Keep)
+    }
+
+    /// The new value (`None` when cleared), or `None` when kept.
+    pub fn new_value(self) -> Option<Option<T>> {
+        match self {
+            Change::Keep => None,
+            Change::Clear => Some(None),
+            Change::Set(value) => Some(Some(value)),
+        }
+    }
+
+    /// The value after the change, given the current one.
+    pub fn apply(self, current: Option<T>) -> Option<T> {
+        self.new_value().unwrap_or(current)
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Change<U> {
+        match self {
+            Change::Keep => Change::Keep,
+            Change::Clear => Change::Clear,
+            Change::Set(value) => Change::Set(f(value)),
+        }
+    }
+
+    pub fn try_map<U, E>(self, f: impl FnOnce(T) -> Result<U, E>) -> Result<Change<U>, E> {
+        Ok(match self {
+            Change::Keep => Change::Keep,
+            Change::Clear => Change::Clear,
+            Change::Set(value) => Change::Set(f(value)?),
+        })
+    }
+}

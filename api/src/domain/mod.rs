@@ -7,6 +7,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod hours;
 pub mod input;
+pub mod page;
 pub mod pairings;
 pub mod plans;
 pub mod registrations;

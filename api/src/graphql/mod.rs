@@ -1,11 +1,13 @@
 //! The GraphQL schema: merged per-domain roots, limits, loaders, pagination, scalars.
 
+pub mod context;
 pub mod limits;
 pub mod loaders;
 pub mod pagination;
 pub mod scalars;
 pub mod schema;
 
+pub use context::{ContextExt, change, change_id, parse_id, parse_opt_id, to_id};
 pub use schema::{AppSchema, build_schema, export_sdl};
 
 use std::sync::Mutex;

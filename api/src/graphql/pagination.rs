@@ -9,11 +9,8 @@ use crate::error::{AppError, AppResult};
 pub const DEFAULT_PAGE: u64 = 20;
 pub const MAX_PAGE: u64 = 100;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Page {
-    pub offset: u64,
-    pub limit: u64,
-}
+/// A page as the arguments `first` and `after` ask for it.
+pub use crate::domain::page::PageRequest as Page;
 
 impl Page {
     pub fn new(first: Option<i32>, after: Option<&str>) -> AppResult<Self> {
@@ -29,11 +26,6 @@ impl Page {
             Some(cursor) => decode_cursor(cursor)? + 1,
         };
         Ok(Page { offset, limit })
-    }
-
-    /// Fetch one more than asked to know whether a next page exists.
-    pub fn fetch_limit(&self) -> u64 {
-        self.limit + 1
     }
 }
 
@@ -89,6 +81,32 @@ macro_rules! connection {
         pub struct $edge {
             pub cursor: String,
             pub node: $node,
+        }
+
+        impl<M> From<$crate::domain::page::Page<M>> for $conn
+        where
+            $node: From<M>,
+        {
+            fn from(page: $crate::domain::page::Page<M>) -> Self {
+                let offset = page.offset;
+                let edges: Vec<$edge> = page
+                    .items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| $edge {
+                        cursor: $crate::graphql::pagination::encode_cursor(offset + i as u64),
+                        node: <$node>::from(item),
+                    })
+                    .collect();
+                $conn {
+                    page_info: $crate::graphql::pagination::PageInfo {
+                        has_next_page: page.next.is_some(),
+                        end_cursor: edges.last().map(|edge| edge.cursor.clone()),
+                    },
+                    edges,
+                    total_count: i32::try_from(page.total).unwrap_or(i32::MAX),
+                }
+            }
         }
 
         impl $conn {

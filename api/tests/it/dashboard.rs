@@ -120,7 +120,7 @@ async fn generate(app: &TestApp) -> Dataset {
         let v = entity::volunteer::ActiveModel {
             user_id: Set(user.id),
             real_name: Set(format!("志愿者{i}")),
-            skills: Set(json!([])),
+            skills: Set(Default::default()),
             enrolled_at: Set(now),
             ..Default::default()
         }
@@ -162,7 +162,7 @@ async fn generate(app: &TestApp) -> Dataset {
             ends_at: Set(None),
             start_date: Set(date),
             status: Set(status),
-            content_items: Set(json!([])),
+            content_items: Set(Default::default()),
             primary_department_id: Set(Some(department)),
             capacity: Set(None),
             registered_count: Set(0),
@@ -365,7 +365,7 @@ async fn generate(app: &TestApp) -> Dataset {
         }
     }
     // Written directly, like a bulk load: the hours rollups are rebuilt after it.
-    migration::rollups::rebuild(db).await.unwrap();
+    api::domain::hours::rollups::rebuild(db).await.unwrap();
     Dataset {
         departments,
         categories,

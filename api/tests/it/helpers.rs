@@ -276,7 +276,7 @@ impl TestApp {
             entity::volunteer::ActiveModel {
                 user_id: Set(user.id),
                 real_name: Set("王小明".to_owned()),
-                skills: Set(json!([])),
+                skills: Set(Default::default()),
                 enrolled_at: Set(chrono::Utc::now()),
                 ..Default::default()
             }
@@ -315,7 +315,7 @@ impl TestApp {
             entity::volunteer::ActiveModel {
                 user_id: Set(user.id),
                 real_name: Set(format!("志愿者{i}")),
-                skills: Set(json!([])),
+                skills: Set(Default::default()),
                 enrolled_at: Set(chrono::Utc::now()),
                 ..Default::default()
             }

@@ -5,12 +5,10 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use entity::enums::RegistrationStatus;
-use entity::{
-    activity_department, activity_location, community, department, registration, volunteer,
-};
+use entity::{department, registration, volunteer};
 
 use crate::graphql::loaders::DbLoader;
 
@@ -19,29 +17,19 @@ pub struct ActivityLocations(pub i32);
 
 impl Loader<ActivityLocations> for DbLoader {
     /// Each location with its community, joined: one query however deep the page.
-    type Value = Vec<(activity_location::Model, Option<community::Model>)>;
+    type Value = super::service::Locations;
     type Error = crate::error::LoadError;
 
     async fn load(
         &self,
         keys: &[ActivityLocations],
     ) -> Result<HashMap<ActivityLocations, Self::Value>, Self::Error> {
-        let rows = activity_location::Entity::find()
-            .find_also_related(community::Entity)
-            .filter(activity_location::Column::ActivityId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(activity_location::Column::ActivityId)
-            .order_by_asc(activity_location::Column::Position)
-            .all(&self.db)
-            .await?;
-        // Every key gets an entry, empty ones too, so the request's cache remembers them.
-        let mut map: HashMap<ActivityLocations, Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (location, community) in rows {
-            map.entry(ActivityLocations(location.activity_id))
-                .or_default()
-                .push((location, community));
-        }
-        Ok(map)
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let map = super::service::locations_of(&self.db, &ids).await?;
+        Ok(map
+            .into_iter()
+            .map(|(id, locations)| (ActivityLocations(id), locations))
+            .collect())
     }
 }
 
@@ -56,23 +44,12 @@ impl Loader<ActivityDepartments> for DbLoader {
         &self,
         keys: &[ActivityDepartments],
     ) -> Result<HashMap<ActivityDepartments, Self::Value>, Self::Error> {
-        let rows = activity_department::Entity::find()
-            .find_also_related(department::Entity)
-            .filter(activity_department::Column::ActivityId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(activity_department::Column::ActivityId)
-            .order_by_asc(activity_department::Column::Position)
-            .all(&self.db)
-            .await?;
-        let mut map: HashMap<ActivityDepartments, Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (link, dept) in rows {
-            if let Some(dept) = dept {
-                map.entry(ActivityDepartments(link.activity_id))
-                    .or_default()
-                    .push(dept);
-            }
-        }
-        Ok(map)
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let map = super::service::departments_of(&self.db, &ids).await?;
+        Ok(map
+            .into_iter()
+            .map(|(id, departments)| (ActivityDepartments(id), departments))
+            .collect())
     }
 }
 
@@ -233,4 +210,49 @@ pub async fn prefetch(
         loaders.feed_many(positions).await;
     }
     Ok(())
+}
+
+/// A page of activities as a connection: the public part from the feed page (kept across
+/// requests), fed into the request's loaders, then only what it cannot know (the
+/// viewer's registrations) loaded up front.
+pub async fn connection(
+    ctx: &async_graphql::Context<'_>,
+    q: &super::service::ActivityQuery,
+    page: crate::graphql::pagination::Page,
+) -> crate::error::GqlResult<super::types::ActivityConnection> {
+    use crate::graphql::ContextExt;
+    use crate::graphql::loaders::{ById, Loaders};
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let feed = super::service::feed_page(ctx.state(), ctx.viewer(), q, page).await?;
+    loaders
+        .feed_many(
+            feed.categories
+                .iter()
+                .map(|c| (ById::<entity::category::Entity>::new(c.id), c.clone())),
+        )
+        .await;
+    loaders
+        .feed_many(
+            feed.locations
+                .iter()
+                .map(|(id, v)| (ActivityLocations(*id), v.clone())),
+        )
+        .await;
+    loaders
+        .feed_many(
+            feed.departments
+                .iter()
+                .map(|(id, v)| (ActivityDepartments(*id), v.clone())),
+        )
+        .await;
+    prefetch(ctx, &feed.activities).await?;
+    let nodes = feed
+        .activities
+        .iter()
+        .cloned()
+        .map(super::types::Activity)
+        .collect();
+    Ok(super::types::ActivityConnection::new(
+        nodes, page, feed.total,
+    ))
 }

@@ -7,11 +7,11 @@ use entity::plan;
 
 use crate::auth::RoleGuard;
 use crate::auth::guard::ORGANIZERS;
-use crate::context::{ContextExt, parse_id};
 use crate::domain::plans;
 use crate::error::GqlResult;
 use crate::graphql::loaders::{Loaders, by_id};
 use crate::graphql::pagination::Page;
+use crate::graphql::{ContextExt, parse_id};
 
 use super::service;
 use super::types::{
@@ -59,7 +59,7 @@ impl ActivitiesQuery {
     ) -> GqlResult<ActivityConnection> {
         let query = filter.unwrap_or_default().to_query()?;
         let page = Page::new(first, after.as_deref())?;
-        service::page_with_prefetch(ctx, &query, page).await
+        super::loaders::connection(ctx, &query, page).await
     }
 
     async fn activity(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Activity>> {
@@ -83,7 +83,7 @@ impl ActivitiesMutation {
         input: ActivityInput,
     ) -> GqlResult<Activity> {
         Ok(Activity(
-            service::create(ctx.state(), ctx.viewer(), input).await?,
+            service::create(ctx.state(), ctx.viewer(), input.try_into()?).await?,
         ))
     }
 
@@ -96,7 +96,7 @@ impl ActivitiesMutation {
     ) -> GqlResult<Activity> {
         let id = parse_id(&id, "id")?;
         Ok(Activity(
-            service::update(ctx.state(), ctx.viewer(), id, input).await?,
+            service::update(ctx.state(), ctx.viewer(), id, input.try_into()?).await?,
         ))
     }
 

@@ -3,51 +3,29 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::MaybeUndefined;
-use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Datelike, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use serde_json::Value as Json;
 
 use entity::enums::{ActivityStatus, Role};
 use entity::{
-    activity, activity_department, activity_location, category, department, pairing, plan,
+    activity, activity_department, activity_location, category, community, department, pairing,
+    plan,
 };
 
 use crate::auth::Viewer;
 use crate::cache::CacheKey;
-use crate::context::{AppState, parse_id, parse_opt_id};
+use crate::context::AppState;
+use crate::domain::access::{lead_department_ids, managed, of_department, visibility, visible_to};
 use crate::domain::audit;
-use crate::domain::input::{self, max};
+use crate::domain::input::{self, Change, max};
+use crate::domain::page::PageRequest as Page;
 use crate::domain::registrations::service as registrations;
 use crate::error::{AppError, AppResult};
-use crate::graphql::loaders::DbLoader;
-use crate::graphql::pagination::Page;
 use crate::graphql::scalars::local_date;
-
-use super::loaders::{ActivityDepartments, ActivityLocations};
-use super::types::{Activity, ActivityConnection, ActivityInput, ActivityPatch, LocationInput};
-
-/// A JSON array of strings as stored in list columns.
-pub fn string_list(value: &Json) -> Vec<String> {
-    value
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|item| item.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-pub fn json_list(items: &[String]) -> Json {
-    Json::Array(items.iter().cloned().map(Json::String).collect())
-}
 
 #[derive(Debug, Default, Clone)]
 pub struct ActivityQuery {
@@ -63,48 +41,54 @@ pub struct ActivityQuery {
     pub open_for_registration: Option<bool>,
 }
 
-const PUBLIC_STATUSES: [ActivityStatus; 2] = [ActivityStatus::Published, ActivityStatus::Completed];
-
-/// Which activities a viewer sees.
-#[derive(Debug, Clone, Copy)]
-enum Visible {
-    /// Admins: everything.
-    All,
-    /// An organizer: the public ones and drafts and cancelled ones of their department.
-    PublicAndDepartment(i32),
-    /// Everyone else: published and completed activities.
-    Public,
+/// A place of an activity as it will be saved.
+#[derive(Debug, Clone, Default)]
+pub struct NewLocation {
+    pub name: String,
+    pub address: Option<String>,
+    pub online: bool,
+    pub tbd: bool,
+    pub community_id: Option<i32>,
 }
 
-fn visible_to(viewer: &Viewer) -> Visible {
-    match viewer.user() {
-        Some(user) if user.is_admin() => Visible::All,
-        Some(user) if user.has(Role::Organizer) => match user.department_id {
-            Some(id) => Visible::PublicAndDepartment(id),
-            None => Visible::Public,
-        },
-        _ => Visible::Public,
-    }
+/// A new activity (a DRAFT).
+#[derive(Debug, Clone, Default)]
+pub struct NewActivity {
+    pub plan_id: Option<i32>,
+    pub seq_no: Option<i32>,
+    pub title: String,
+    pub category_id: Option<i32>,
+    pub time_label: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub content_items: Vec<String>,
+    pub locations: Vec<NewLocation>,
+    pub lead_department_ids: Vec<i32>,
+    pub capacity: Option<i32>,
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub service_hours: Option<f64>,
+    pub pairing_id: Option<i32>,
 }
 
-/// What the viewer may see: published and completed activities for everyone; also drafts
-/// and cancelled ones of an organizer's own department; everything for admins.
-pub fn visibility(viewer: &Viewer) -> Condition {
-    let public = Condition::all().add(activity::Column::Status.is_in(PUBLIC_STATUSES));
-    match visible_to(viewer) {
-        Visible::All => Condition::all(),
-        Visible::PublicAndDepartment(department_id) => Condition::any()
-            .add(public)
-            .add(of_department(department_id)),
-        Visible::Public => public,
-    }
-}
-
-/// Activities a department takes part in (as lead or co-organizer).
-fn of_department(department_id: i32) -> SimpleExpr {
-    activity::Column::Id.in_subquery(crate::domain::access::activities_of_department(
-        department_id,
-    ))
+/// A change to an activity: every field kept unless said otherwise. Title and lead
+/// departments cannot be cleared.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityChanges {
+    pub title: Change<String>,
+    pub category_id: Change<i32>,
+    pub time_label: Change<String>,
+    pub starts_at: Change<DateTime<Utc>>,
+    pub ends_at: Change<DateTime<Utc>>,
+    pub content_items: Change<Vec<String>>,
+    pub locations: Change<Vec<NewLocation>>,
+    pub lead_department_ids: Change<Vec<i32>>,
+    /// Cleared: no limit. Raising it promotes waitlisted volunteers.
+    pub capacity: Change<i32>,
+    pub registration_opens_at: Change<DateTime<Utc>>,
+    pub registration_closes_at: Change<DateTime<Utc>>,
+    pub service_hours: Change<f64>,
+    pub pairing_id: Change<i32>,
 }
 
 fn like_pattern(search: &str) -> String {
@@ -208,39 +192,19 @@ pub struct FeedPage {
     pub total: u64,
     pub activities: Vec<activity::Model>,
     pub categories: Vec<category::Model>,
-    pub locations: HashMap<ActivityLocations, <DbLoader as Loader<ActivityLocations>>::Value>,
-    pub departments: HashMap<ActivityDepartments, Vec<department::Model>>,
+    pub locations: HashMap<i32, Locations>,
+    pub departments: HashMap<i32, Vec<department::Model>>,
 }
 
-/// Feed pages by the public version, the viewer's visibility, the filter and the page.
-/// Every write bumps the public version before it returns, so an entry is never served
-/// after a change, on any instance; only the viewer's own registrations are read per
-/// request. Kept in the instance's memory: a page is small and the hot ones are few.
-#[derive(Clone)]
-pub struct FeedPages(moka::future::Cache<String, Arc<FeedPage>>);
-
-impl Default for FeedPages {
-    fn default() -> Self {
-        FeedPages(
-            moka::future::Cache::builder()
-                .max_capacity(4 * 1024 * 1024)
-                // About 2 KB per activity with its locations and departments.
-                .weigher(|_: &String, page: &Arc<FeedPage>| {
-                    u32::try_from(page.activities.len() * 2048 + 256).unwrap_or(u32::MAX)
-                })
-                .time_to_live(std::time::Duration::from_secs(300))
-                .build(),
-        )
-    }
-}
-
-/// The feed page from [`FeedPages`], or from the database (four statements: total, page
+/// The feed page from the instance's memo, by the public version, the viewer's
+/// visibility, the filter and the page (every write bumps the public version before it
+/// returns, so an entry is never served after a change, on any instance; only the
+/// viewer's own registrations are read per request), or from the database (four statements: total, page
 /// with categories, locations, departments). Not cached: filters that depend on the clock
 /// (`openForRegistration`), and everything while the shared cache is unreachable.
-#[tracing::instrument(skip(state, loader, viewer), err(level = "info", Debug))]
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn feed_page(
     state: &AppState,
-    loader: &DbLoader,
     viewer: &Viewer,
     q: &ActivityQuery,
     page: Page,
@@ -262,13 +226,17 @@ pub async fn feed_page(
     };
     match key {
         // Concurrent misses of one page (after every write) load it once.
+        // About 2 KB per activity with its locations and departments.
         Some(key) => state
-            .feed_pages
-            .0
-            .try_get_with(key, load_feed_page(state, loader, viewer, q, page))
+            .memo
+            .get_or_load(
+                key,
+                |page: &FeedPage| page.activities.len() * 2048 + 256,
+                load_feed_page(state, viewer, q, page),
+            )
             .await
             .map_err(|err| AppError::internal(anyhow::anyhow!("loading a feed page: {err:?}"))),
-        None => load_feed_page(state, loader, viewer, q, page).await,
+        None => load_feed_page(state, viewer, q, page).await,
     }
 }
 
@@ -276,7 +244,6 @@ pub async fn feed_page(
 /// locations, departments).
 async fn load_feed_page(
     state: &AppState,
-    loader: &DbLoader,
     viewer: &Viewer,
     q: &ActivityQuery,
     page: Page,
@@ -307,13 +274,11 @@ async fn load_feed_page(
     let (locations, departments) = if activities.is_empty() {
         (HashMap::new(), HashMap::new())
     } else {
-        let locations: Vec<ActivityLocations> =
-            activities.iter().map(|a| ActivityLocations(a.id)).collect();
-        let departments: Vec<ActivityDepartments> = activities
-            .iter()
-            .map(|a| ActivityDepartments(a.id))
-            .collect();
-        futures::try_join!(loader.load(&locations), loader.load(&departments))?
+        let ids: Vec<i32> = activities.iter().map(|a| a.id).collect();
+        futures::try_join!(
+            locations_of(&state.db, &ids),
+            departments_of(&state.db, &ids)
+        )?
     };
     Ok(Arc::new(FeedPage {
         total,
@@ -324,33 +289,52 @@ async fn load_feed_page(
     }))
 }
 
-/// A page of activities, with what its selected nested fields need loaded up front.
-pub async fn page_with_prefetch(
-    ctx: &async_graphql::Context<'_>,
-    q: &ActivityQuery,
-    page: Page,
-) -> crate::error::GqlResult<ActivityConnection> {
-    use crate::context::ContextExt;
-    use crate::graphql::loaders::{ById, Loaders};
-    let loaders = ctx.data_unchecked::<Loaders>();
-    let feed = feed_page(ctx.state(), loaders.loader(), ctx.viewer(), q, page).await?;
-    loaders
-        .feed_many(
-            feed.categories
-                .iter()
-                .map(|c| (ById::<category::Entity>::new(c.id), c.clone())),
-        )
-        .await;
-    loaders
-        .feed_many(feed.locations.iter().map(|(k, v)| (*k, v.clone())))
-        .await;
-    loaders
-        .feed_many(feed.departments.iter().map(|(k, v)| (*k, v.clone())))
-        .await;
-    // Only what the cached page cannot know is loaded now: the viewer's registrations.
-    super::loaders::prefetch(ctx, &feed.activities).await?;
-    let nodes = feed.activities.iter().cloned().map(Activity).collect();
-    Ok(ActivityConnection::new(nodes, page, feed.total))
+/// An activity's locations in order, each with its community.
+pub type Locations = Vec<(activity_location::Model, Option<community::Model>)>;
+
+/// The locations of these activities, joined with their communities: one statement. Every
+/// id gets an entry, empty ones too.
+pub async fn locations_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> Result<HashMap<i32, Locations>, DbErr> {
+    let rows = activity_location::Entity::find()
+        .find_also_related(community::Entity)
+        .filter(activity_location::Column::ActivityId.is_in(ids.iter().copied()))
+        .order_by_asc(activity_location::Column::ActivityId)
+        .order_by_asc(activity_location::Column::Position)
+        .all(db)
+        .await?;
+    let mut map: HashMap<i32, Locations> = ids.iter().map(|id| (*id, Vec::new())).collect();
+    for (location, community) in rows {
+        map.entry(location.activity_id)
+            .or_default()
+            .push((location, community));
+    }
+    Ok(map)
+}
+
+/// The lead departments of these activities in order: one statement. Every id gets an
+/// entry.
+pub async fn departments_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> Result<HashMap<i32, Vec<department::Model>>, DbErr> {
+    let rows = activity_department::Entity::find()
+        .find_also_related(department::Entity)
+        .filter(activity_department::Column::ActivityId.is_in(ids.iter().copied()))
+        .order_by_asc(activity_department::Column::ActivityId)
+        .order_by_asc(activity_department::Column::Position)
+        .all(db)
+        .await?;
+    let mut map: HashMap<i32, Vec<department::Model>> =
+        ids.iter().map(|id| (*id, Vec::new())).collect();
+    for (link, department) in rows {
+        if let Some(department) = department {
+            map.entry(link.activity_id).or_default().push(department);
+        }
+    }
+    Ok(map)
 }
 
 /// One activity, if the viewer may see it.
@@ -385,39 +369,6 @@ pub async fn departments(db: &DatabaseConnection) -> AppResult<Vec<department::M
         .order_by_asc(department::Column::Id)
         .all(db)
         .await?)
-}
-
-pub async fn lead_department_ids<C: ConnectionTrait>(
-    db: &C,
-    activity_id: i32,
-) -> AppResult<Vec<i32>> {
-    Ok(activity_department::Entity::find()
-        .filter(activity_department::Column::ActivityId.eq(activity_id))
-        .order_by_asc(activity_department::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|link| link.department_id)
-        .collect())
-}
-
-/// The activity, if the viewer organizes it (a lead department's organizer, or an admin).
-pub async fn managed<C: ConnectionTrait>(
-    db: &C,
-    viewer: &Viewer,
-    id: i32,
-) -> AppResult<activity::Model> {
-    let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
-    let activity = activity::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("activity"))?;
-    if !user.may_manage_any(&lead_department_ids(db, id).await?) {
-        return Err(AppError::forbidden(
-            "only organizers of a lead department may manage this activity",
-        ));
-    }
-    Ok(activity)
 }
 
 fn hours_to_minutes(hours: f64, field: &str) -> AppResult<i32> {
@@ -529,13 +480,13 @@ fn check_content_items(items: &[String]) -> AppResult<Vec<String>> {
 }
 
 /// Locations, bounded, with names required.
-fn check_locations(locations: &[LocationInput]) -> AppResult<Vec<LocationInput>> {
+fn check_locations(locations: &[NewLocation]) -> AppResult<Vec<NewLocation>> {
     input::count("locations", locations, max::LOCATIONS)?;
     locations
         .iter()
         .enumerate()
         .map(|(i, location)| {
-            Ok(LocationInput {
+            Ok(NewLocation {
                 name: input::line(&format!("locations.{i}.name"), &location.name, max::LABEL)?,
                 address: input::optional_line(
                     &format!("locations.{i}.address"),
@@ -552,13 +503,12 @@ fn check_locations(locations: &[LocationInput]) -> AppResult<Vec<LocationInput>>
 async fn check_departments<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
-    ids: &[async_graphql::ID],
+    ids: &[i32],
 ) -> AppResult<Vec<i32>> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     input::count("leadDepartmentIds", ids, max::DEPARTMENTS)?;
     let mut parsed = Vec::with_capacity(ids.len());
-    for id in ids {
-        let id = parse_id(id, "leadDepartmentIds")?;
+    for &id in ids {
         if !parsed.contains(&id) {
             parsed.push(id);
         }
@@ -612,7 +562,7 @@ async fn check_pairing<C: ConnectionTrait>(
 async fn write_locations<C: ConnectionTrait>(
     db: &C,
     activity_id: i32,
-    locations: &[LocationInput],
+    locations: &[NewLocation],
 ) -> AppResult<()> {
     activity_location::Entity::delete_many()
         .filter(activity_location::Column::ActivityId.eq(activity_id))
@@ -624,12 +574,9 @@ async fn write_locations<C: ConnectionTrait>(
             position: Set(position as i32),
             name: Set(location.name.clone()),
             address: Set(location.address.clone()),
-            online: Set(location.online.unwrap_or(false)),
-            tbd: Set(location.tbd.unwrap_or(false)),
-            community_id: Set(parse_opt_id(
-                location.community_id.as_ref(),
-                "locations.communityId",
-            )?),
+            online: Set(location.online),
+            tbd: Set(location.tbd),
+            community_id: Set(location.community_id),
             ..Default::default()
         }
         .insert(db)
@@ -663,49 +610,48 @@ pub async fn write_departments<C: ConnectionTrait>(
 pub async fn create(
     state: &AppState,
     viewer: &Viewer,
-    input: ActivityInput,
+    input: NewActivity,
 ) -> AppResult<activity::Model> {
     let title = check_title(&input.title)?;
     let time_label = input::optional_line("timeLabel", input.time_label.as_deref(), max::LABEL)?;
-    let starts_at = input.starts_at.map(|at| at.to_utc());
-    let ends_at = input.ends_at.map(|at| at.to_utc());
+    let (starts_at, ends_at) = (input.starts_at, input.ends_at);
     Schedule {
         starts_at,
         ends_at,
-        opens_at: input.registration_opens_at.map(|at| at.to_utc()),
-        closes_at: input.registration_closes_at.map(|at| at.to_utc()),
+        opens_at: input.registration_opens_at,
+        closes_at: input.registration_closes_at,
     }
     .check()?;
     check_capacity(input.capacity)?;
     check_seq_no(input.seq_no)?;
-    let content_items = check_content_items(input.content_items.as_deref().unwrap_or_default())?;
-    let locations = check_locations(input.locations.as_deref().unwrap_or_default())?;
+    let content_items = check_content_items(&input.content_items)?;
+    let locations = check_locations(&input.locations)?;
     let service_minutes = input
         .service_hours
         .map(|hours| hours_to_minutes(hours, "serviceHours"))
         .transpose()?;
     let txn = state.db.begin().await?;
     let departments = check_departments(&txn, viewer, &input.lead_department_ids).await?;
-    let pairing_id = parse_opt_id(input.pairing_id.as_ref(), "pairingId")?;
+    let pairing_id = input.pairing_id;
     check_pairing(&txn, pairing_id, &departments).await?;
     let now = Utc::now();
     let model = activity::ActiveModel {
-        plan_id: Set(parse_opt_id(input.plan_id.as_ref(), "planId")?),
+        plan_id: Set(input.plan_id),
         seq_no: Set(input.seq_no),
         title: Set(title),
-        category_id: Set(parse_opt_id(input.category_id.as_ref(), "categoryId")?),
+        category_id: Set(input.category_id),
         time_label: Set(time_label),
         starts_at: Set(starts_at),
         ends_at: Set(ends_at),
         start_date: Set(starts_at.map(local_date)),
         status: Set(ActivityStatus::Draft),
-        content_items: Set(json_list(&content_items)),
+        content_items: Set(content_items.into()),
         primary_department_id: Set(departments.first().copied()),
         capacity: Set(input.capacity),
         registered_count: Set(0),
         waitlist_count: Set(0),
-        registration_opens_at: Set(input.registration_opens_at.map(|at| at.to_utc())),
-        registration_closes_at: Set(input.registration_closes_at.map(|at| at.to_utc())),
+        registration_opens_at: Set(input.registration_opens_at),
+        registration_closes_at: Set(input.registration_closes_at),
         service_minutes: Set(service_minutes),
         pairing_id: Set(pairing_id),
         published_at: Set(None),
@@ -723,16 +669,16 @@ pub async fn create(
     Ok(model)
 }
 
-#[tracing::instrument(skip(state, viewer, patch), err(level = "info", Debug))]
+#[tracing::instrument(skip(state, viewer, changes), err(level = "info", Debug))]
 pub async fn update(
     state: &AppState,
     viewer: &Viewer,
     id: i32,
-    patch: ActivityPatch,
+    changes: ActivityChanges,
 ) -> AppResult<activity::Model> {
-    let txn = registrations::begin_write(&state.db).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let current = managed(&txn, viewer, id).await?;
-    let current = registrations::lock_activity(&txn, current.id).await?;
+    let current = crate::db::lock_activity(&txn, current.id).await?;
     if matches!(
         current.status,
         ActivityStatus::Completed | ActivityStatus::Cancelled
@@ -742,39 +688,31 @@ pub async fn update(
         ));
     }
     let mut model: activity::ActiveModel = current.clone().into();
-    match &patch.title {
-        MaybeUndefined::Undefined => {}
-        MaybeUndefined::Null => {
+    match changes.title {
+        Change::Keep => {}
+        Change::Clear => {
             return Err(AppError::bad_input("title", "活动主题不能清空"));
         }
-        MaybeUndefined::Value(title) => model.title = Set(check_title(title)?),
+        Change::Set(title) => model.title = Set(check_title(&title)?),
     }
-    if !patch.category_id.is_undefined() {
-        model.category_id = Set(parse_opt_id(patch.category_id.value(), "categoryId")?);
+    if let Some(category_id) = changes.category_id.new_value() {
+        model.category_id = Set(category_id);
     }
-    if !patch.time_label.is_undefined() {
+    if let Some(label) = changes.time_label.new_value() {
         model.time_label = Set(input::optional_line(
             "timeLabel",
-            patch.time_label.value().map(String::as_str),
+            label.as_deref(),
             max::LABEL,
         )?);
     }
-    let starts_at = match &patch.starts_at {
-        MaybeUndefined::Undefined => current.starts_at,
-        other => other.value().map(|at| at.to_utc()),
-    };
-    let ends_at = match &patch.ends_at {
-        MaybeUndefined::Undefined => current.ends_at,
-        other => other.value().map(|at| at.to_utc()),
-    };
-    let opens_at = match &patch.registration_opens_at {
-        MaybeUndefined::Undefined => current.registration_opens_at,
-        other => other.value().map(|at| at.to_utc()),
-    };
-    let closes_at = match &patch.registration_closes_at {
-        MaybeUndefined::Undefined => current.registration_closes_at,
-        other => other.value().map(|at| at.to_utc()),
-    };
+    let starts_at = changes.starts_at.apply(current.starts_at);
+    let ends_at = changes.ends_at.apply(current.ends_at);
+    let opens_at = changes
+        .registration_opens_at
+        .apply(current.registration_opens_at);
+    let closes_at = changes
+        .registration_closes_at
+        .apply(current.registration_closes_at);
     Schedule {
         starts_at,
         ends_at,
@@ -787,59 +725,38 @@ pub async fn update(
     model.start_date = Set(starts_at.map(local_date));
     model.registration_opens_at = Set(opens_at);
     model.registration_closes_at = Set(closes_at);
-    if !patch.content_items.is_undefined() {
-        let items = check_content_items(
-            patch
-                .content_items
-                .value()
-                .map(Vec::as_slice)
-                .unwrap_or_default(),
-        )?;
-        model.content_items = Set(json_list(&items));
+    if let Some(items) = changes.content_items.new_value() {
+        let items = check_content_items(items.as_deref().unwrap_or_default())?;
+        model.content_items = Set(items.into());
     }
-    if !patch.service_hours.is_undefined() {
-        model.service_minutes = Set(patch
-            .service_hours
-            .value()
-            .map(|hours| hours_to_minutes(*hours, "serviceHours"))
+    if let Some(hours) = changes.service_hours.new_value() {
+        model.service_minutes = Set(hours
+            .map(|hours| hours_to_minutes(hours, "serviceHours"))
             .transpose()?);
     }
-    let departments = match &patch.lead_department_ids {
-        MaybeUndefined::Value(ids) => {
-            let departments = check_departments(&txn, viewer, ids).await?;
+    let departments = match changes.lead_department_ids {
+        Change::Set(ids) => {
+            let departments = check_departments(&txn, viewer, &ids).await?;
             write_departments(&txn, id, &departments).await?;
             model.primary_department_id = Set(departments.first().copied());
             departments
         }
-        MaybeUndefined::Null => {
+        Change::Clear => {
             return Err(AppError::bad_input(
                 "leadDepartmentIds",
                 "牵头科室不能清空：至少保留一个",
             ));
         }
-        MaybeUndefined::Undefined => lead_department_ids(&txn, id).await?,
+        Change::Keep => lead_department_ids(&txn, id).await?,
     };
-    let pairing_id = match &patch.pairing_id {
-        MaybeUndefined::Undefined => current.pairing_id,
-        other => parse_opt_id(other.value(), "pairingId")?,
-    };
+    let pairing_id = changes.pairing_id.apply(current.pairing_id);
     check_pairing(&txn, pairing_id, &departments).await?;
     model.pairing_id = Set(pairing_id);
-    if !patch.locations.is_undefined() {
-        let locations = check_locations(
-            patch
-                .locations
-                .value()
-                .map(Vec::as_slice)
-                .unwrap_or_default(),
-        )?;
+    if let Some(locations) = changes.locations.new_value() {
+        let locations = check_locations(locations.as_deref().unwrap_or_default())?;
         write_locations(&txn, id, &locations).await?;
     }
-    let new_capacity = match patch.capacity {
-        MaybeUndefined::Undefined => current.capacity,
-        MaybeUndefined::Null => None,
-        MaybeUndefined::Value(n) => Some(n),
-    };
+    let new_capacity = changes.capacity.apply(current.capacity);
     check_capacity(new_capacity)?;
     model.capacity = Set(new_capacity);
     model.updated_at = Set(Utc::now());
@@ -847,7 +764,8 @@ pub async fn update(
     if saved.primary_department_id != current.primary_department_id {
         // Its approved hours now count for the new primary department.
         let moved = [current.primary_department_id, saved.primary_department_id];
-        migration::rollups::rebuild_departments(&txn, &moved.map(|d| d.unwrap_or(0))).await?;
+        crate::domain::hours::rollups::rebuild_departments(&txn, &moved.map(|d| d.unwrap_or(0)))
+            .await?;
     }
     // Raising the capacity promotes as many waitlisted volunteers as now fit.
     registrations::promote_waitlisted(&txn, id).await?;

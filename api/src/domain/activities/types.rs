@@ -10,17 +10,17 @@ use entity::enums::{
 };
 use entity::{activity, activity_location, category, community, department, plan};
 
-use crate::context::{ContextExt, parse_id, to_id};
 use crate::domain::hours::types::{ServiceRecordConnection, ServiceRecordStatus};
 use crate::domain::pairings::types::{Community, Pairing};
 use crate::domain::registrations::types::{
     Registration, RegistrationConnection, RegistrationStatus, WaitlistPosition,
 };
 use crate::domain::surveys::types::Survey;
-use crate::error::GqlResult;
+use crate::error::{AppError, AppResult, GqlResult};
 use crate::graphql::loaders::{Loaders, by_id};
 use crate::graphql::pagination::{Page, connection};
 use crate::graphql::scalars::local;
+use crate::graphql::{ContextExt, change, change_id, parse_id, parse_opt_id, to_id};
 
 use super::loaders::{ActivityDepartments, ActivityLocations};
 use super::service;
@@ -86,7 +86,7 @@ impl Plan {
             ..Default::default()
         };
         let page = Page::new(first, after.as_deref())?;
-        service::page_with_prefetch(ctx, &filter, page).await
+        super::loaders::connection(ctx, &filter, page).await
     }
 }
 
@@ -195,7 +195,7 @@ impl Activity {
     }
     /// What happens, item by item, in the plan's order.
     async fn content_items(&self) -> Vec<String> {
-        service::string_list(&self.0.content_items)
+        self.0.content_items.0.clone()
     }
     async fn locations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Location>> {
         let loaders = ctx.data_unchecked::<Loaders>();
@@ -259,7 +259,7 @@ impl Activity {
     }
     /// The satisfaction survey about this activity, if one was made.
     async fn survey(&self, ctx: &Context<'_>) -> GqlResult<Option<Survey>> {
-        crate::domain::surveys::service::survey_of_activity(ctx, self.0.id).await
+        crate::domain::surveys::loaders::survey_of_activity(ctx, self.0.id).await
     }
     /// The signed-in volunteer's registration, if any.
     async fn viewer_registration(&self, ctx: &Context<'_>) -> GqlResult<Option<Registration>> {
@@ -297,7 +297,8 @@ impl Activity {
             status.map(DbRegistrationStatus::from),
             page,
         )
-        .await?)
+        .await?
+        .into())
     }
     /// Organizers of a lead department and admins.
     async fn service_records(
@@ -315,7 +316,8 @@ impl Activity {
             status.map(Into::into),
             page,
         )
-        .await?)
+        .await?
+        .into())
     }
 }
 
@@ -424,6 +426,93 @@ pub struct ActivityPatch {
     pub registration_closes_at: MaybeUndefined<DateTime<FixedOffset>>,
     pub service_hours: MaybeUndefined<f64>,
     pub pairing_id: MaybeUndefined<ID>,
+}
+
+fn utc(at: Option<DateTime<FixedOffset>>) -> Option<DateTime<chrono::Utc>> {
+    at.map(|at| at.to_utc())
+}
+
+fn new_locations(locations: Option<Vec<LocationInput>>) -> AppResult<Vec<service::NewLocation>> {
+    let locations = locations.unwrap_or_default();
+    crate::domain::input::count(
+        "locations",
+        &locations,
+        crate::domain::input::max::LOCATIONS,
+    )?;
+    locations
+        .into_iter()
+        .map(|location| {
+            Ok(service::NewLocation {
+                name: location.name,
+                address: location.address,
+                online: location.online.unwrap_or(false),
+                tbd: location.tbd.unwrap_or(false),
+                community_id: parse_opt_id(
+                    location.community_id.as_ref(),
+                    "locations.communityId",
+                )?,
+            })
+        })
+        .collect()
+}
+
+fn department_ids(ids: &[ID]) -> AppResult<Vec<i32>> {
+    crate::domain::input::count(
+        "leadDepartmentIds",
+        ids,
+        crate::domain::input::max::DEPARTMENTS,
+    )?;
+    ids.iter()
+        .map(|id| parse_id(id, "leadDepartmentIds"))
+        .collect()
+}
+
+impl TryFrom<ActivityInput> for service::NewActivity {
+    type Error = AppError;
+
+    fn try_from(input: ActivityInput) -> AppResult<Self> {
+        Ok(service::NewActivity {
+            plan_id: parse_opt_id(input.plan_id.as_ref(), "planId")?,
+            seq_no: input.seq_no,
+            title: input.title,
+            category_id: parse_opt_id(input.category_id.as_ref(), "categoryId")?,
+            time_label: input.time_label,
+            starts_at: utc(input.starts_at),
+            ends_at: utc(input.ends_at),
+            content_items: input.content_items.unwrap_or_default(),
+            locations: new_locations(input.locations)?,
+            lead_department_ids: department_ids(&input.lead_department_ids)?,
+            capacity: input.capacity,
+            registration_opens_at: utc(input.registration_opens_at),
+            registration_closes_at: utc(input.registration_closes_at),
+            service_hours: input.service_hours,
+            pairing_id: parse_opt_id(input.pairing_id.as_ref(), "pairingId")?,
+        })
+    }
+}
+
+impl TryFrom<ActivityPatch> for service::ActivityChanges {
+    type Error = AppError;
+
+    fn try_from(patch: ActivityPatch) -> AppResult<Self> {
+        let at = |value: MaybeUndefined<DateTime<FixedOffset>>| change(value).map(|at| at.to_utc());
+        Ok(service::ActivityChanges {
+            title: change(patch.title),
+            category_id: change_id(patch.category_id, "categoryId")?,
+            time_label: change(patch.time_label),
+            starts_at: at(patch.starts_at),
+            ends_at: at(patch.ends_at),
+            content_items: change(patch.content_items),
+            locations: change(patch.locations).try_map(|l| new_locations(Some(l)))?,
+            lead_department_ids: change(patch.lead_department_ids)
+                .try_map(|ids| department_ids(&ids))?,
+            capacity: change(patch.capacity),
+            registration_opens_at: at(patch.registration_opens_at),
+            registration_closes_at: at(patch.registration_closes_at),
+            service_hours: change(patch.service_hours),
+            pairing_id: change_id(patch.pairing_id, "pairingId")?,
+        })
+    }
 }
 
 #[derive(InputObject)]

@@ -87,7 +87,7 @@ impl Sql {
 
     /// The YYYY-MM of a date column.
     fn month(&mut self, column: &str) -> &mut Self {
-        let month = migration::rollups::month(self.backend, column);
+        let month = crate::domain::hours::rollups::month(self.backend, column);
         self.push(&month)
     }
 

@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, Object};
 
 use crate::auth::RoleGuard;
 use crate::auth::guard::READERS;
-use crate::context::{ContextExt, parse_opt_id};
 use crate::error::GqlResult;
+use crate::graphql::{ContextExt, parse_opt_id};
 
 use super::service;
 use super::types::{Dashboard, DateRangeInput};

@@ -7,12 +7,12 @@ use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
 use entity::enums::SatisfactionLevel as DbLevel;
 use entity::{category, department, pairing};
 
-use crate::context::ContextExt;
 use crate::domain::activities::types::{Category, Department};
 use crate::domain::pairings::types::Pairing;
 use crate::domain::surveys::types::{LevelCount, level_counts, satisfaction_rate};
 use crate::domain::users::types::{Volunteer, round_hours};
 use crate::error::{AppError, GqlResult};
+use crate::graphql::ContextExt;
 use crate::graphql::loaders::{Loaders, by_id};
 use crate::graphql::scalars::Date;
 

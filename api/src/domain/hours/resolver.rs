@@ -4,10 +4,10 @@ use async_graphql::{Context, ID, Object};
 
 use crate::auth::guard::ORGANIZERS;
 use crate::auth::{RoleGuard, SignedIn};
-use crate::context::{ContextExt, parse_id, parse_opt_id};
 use crate::error::GqlResult;
 use crate::graphql::pagination::Page;
 use crate::graphql::scalars::local;
+use crate::graphql::{ContextExt, parse_id, parse_opt_id};
 
 use super::service::{self, RecordQuery};
 use super::types::{
@@ -52,7 +52,9 @@ impl HoursQuery {
             status: filter.status.map(Into::into),
         };
         let page = Page::new(first, after.as_deref())?;
-        Ok(service::list(ctx.state(), ctx.viewer(), query, page).await?)
+        Ok(service::list(ctx.state(), ctx.viewer(), query, page)
+            .await?
+            .into())
     }
 }
 

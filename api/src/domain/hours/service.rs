@@ -15,15 +15,16 @@ use crate::auth::Viewer;
 use crate::cache::CacheKey;
 use crate::context::AppState;
 use crate::domain::access::{RecordScope, activities_of_department};
-use crate::domain::activities::service::{lead_department_ids, managed};
+use crate::domain::access::{lead_department_ids, managed};
 use crate::domain::audit;
 use crate::domain::input::{self, max};
+use crate::domain::page::PageRequest as Page;
 use crate::domain::registrations::service::volunteer_of_user;
 use crate::error::{AppError, AppResult};
-use crate::graphql::pagination::Page;
 use crate::graphql::scalars::{local_date, today};
 
-use super::types::{ServiceRecord, ServiceRecordConnection};
+/// A page of service records, newest first.
+pub type Records = crate::domain::page::Page<service_record::Model>;
 
 /// How long one check-in code is shown before the next replaces it.
 pub const CODE_PERIOD_SECS: i64 = 120;
@@ -326,7 +327,7 @@ pub async fn review(
                 .service_date
                 .map(|day| day.format("%Y-%m").to_string())
                 .unwrap_or_default();
-            migration::rollups::add_approved(
+            crate::domain::hours::rollups::add_approved(
                 &txn,
                 activity.primary_department_id,
                 &month,
@@ -363,7 +364,7 @@ pub async fn list(
     viewer: &Viewer,
     q: RecordQuery,
     page: Page,
-) -> AppResult<ServiceRecordConnection> {
+) -> AppResult<Records> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let department_id = if user.is_admin() {
         q.department_id
@@ -405,7 +406,7 @@ pub async fn of_activity(
     activity: &activity::Model,
     status: Option<ServiceRecordStatus>,
     page: Page,
-) -> AppResult<ServiceRecordConnection> {
+) -> AppResult<Records> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     if !user.may_manage_any(&lead_department_ids(&state.db, activity.id).await?) {
         return Err(AppError::forbidden(
@@ -427,7 +428,7 @@ pub async fn of_volunteer(
     scope: RecordScope,
     status: Option<ServiceRecordStatus>,
     page: Page,
-) -> AppResult<ServiceRecordConnection> {
+) -> AppResult<Records> {
     let mut query =
         service_record::Entity::find().filter(service_record::Column::VolunteerId.eq(volunteer_id));
     if let RecordScope::Department(id) = scope {
@@ -444,7 +445,7 @@ async fn page_of(
     db: &DatabaseConnection,
     query: sea_orm::Select<service_record::Entity>,
     page: Page,
-) -> AppResult<ServiceRecordConnection> {
+) -> AppResult<Records> {
     let total = query.clone().count(db).await?;
     let rows = query
         .order_by_desc(service_record::Column::Id)
@@ -452,9 +453,5 @@ async fn page_of(
         .limit(page.fetch_limit())
         .all(db)
         .await?;
-    Ok(ServiceRecordConnection::new(
-        rows.into_iter().map(ServiceRecord).collect(),
-        page,
-        total,
-    ))
+    Ok(crate::domain::page::Page::from_rows(rows, page, total))
 }

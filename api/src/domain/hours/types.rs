@@ -6,13 +6,13 @@ use chrono::{DateTime, FixedOffset};
 use entity::enums::ServiceRecordStatus as DbStatus;
 use entity::{activity, service_record};
 
-use crate::context::to_id;
 use crate::domain::activities::types::Activity;
 use crate::domain::users::types::{Volunteer, round_hours};
 use crate::error::{AppError, GqlResult};
 use crate::graphql::loaders::{Loaders, by_id};
 use crate::graphql::pagination::connection;
 use crate::graphql::scalars::local;
+use crate::graphql::to_id;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "DbStatus")]
@@ -30,6 +30,12 @@ pub enum ReviewDecision {
 
 /// Hours served at one activity (志愿服务记录), reviewed by the organizer.
 pub struct ServiceRecord(pub service_record::Model);
+
+impl From<service_record::Model> for ServiceRecord {
+    fn from(model: service_record::Model) -> Self {
+        ServiceRecord(model)
+    }
+}
 
 connection!(ServiceRecordConnection, ServiceRecordEdge, ServiceRecord);
 

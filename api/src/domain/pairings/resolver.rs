@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, Object};
 
 use crate::auth::RoleGuard;
 use crate::auth::guard::ORGANIZERS;
-use crate::context::{ContextExt, parse_id, parse_opt_id};
 use crate::error::GqlResult;
 use crate::graphql::scalars::Date;
+use crate::graphql::{ContextExt, parse_id, parse_opt_id};
 
 use super::service::{self, NewPairing, PairingQuery};
 use super::types::{Community, CommunityInput, Pairing, PairingFilter, PairingInput};

@@ -12,10 +12,9 @@ use entity::{community, department, pairing};
 
 use crate::auth::Viewer;
 use crate::context::AppState;
-use crate::domain::activities::service::json_list;
+use crate::db::begin_write;
 use crate::domain::audit;
 use crate::domain::input::{self, max};
-use crate::domain::registrations::service::begin_write;
 use crate::error::{AppError, AppResult};
 
 pub async fn communities(
@@ -145,7 +144,7 @@ pub async fn create_pairing(
         community_id: Set(new.community_id),
         starts_on: Set(new.starts_on),
         ends_on: Set(new.ends_on),
-        commitments: Set(json_list(&commitments)),
+        commitments: Set(commitments.into()),
         target_activity_count: Set(new.target_activity_count),
         created_at: Set(Utc::now()),
         ..Default::default()

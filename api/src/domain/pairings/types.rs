@@ -11,13 +11,13 @@ use entity::enums::{
 };
 use entity::{activity, community, department, pairing};
 
-use crate::context::to_id;
-use crate::domain::activities::service::{ActivityQuery, string_list};
+use crate::domain::activities::service::ActivityQuery;
 use crate::domain::activities::types::{ActivityConnection, Department};
 use crate::error::{AppError, GqlResult};
 use crate::graphql::loaders::{DbLoader, Loaders, by_id};
 use crate::graphql::pagination::Page;
 use crate::graphql::scalars::{Date, today};
+use crate::graphql::to_id;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "DbCommunityKind")]
@@ -106,7 +106,7 @@ impl Pairing {
     }
     /// What the department promised, e.g. 每季度开展一次志愿服务.
     async fn commitments(&self) -> Vec<String> {
-        string_list(&self.0.commitments)
+        self.0.commitments.0.clone()
     }
     /// The number of activities aimed at (the “十个一” action: 10).
     async fn target_activity_count(&self) -> i32 {
@@ -132,7 +132,7 @@ impl Pairing {
             ..Default::default()
         };
         let page = Page::new(first, after.as_deref())?;
-        crate::domain::activities::service::page_with_prefetch(ctx, &query, page).await
+        crate::domain::activities::loaders::connection(ctx, &query, page).await
     }
 }
 

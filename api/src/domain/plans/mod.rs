@@ -14,7 +14,7 @@ use entity::enums::ActivityStatus;
 use entity::{activity, activity_location, category, community, department, plan};
 
 use crate::auth::Viewer;
-use crate::domain::activities::service::{json_list, write_departments};
+use crate::domain::activities::service::write_departments;
 use crate::domain::audit;
 use crate::domain::input::{self, max};
 use crate::error::{AppError, AppResult};
@@ -233,7 +233,7 @@ pub async fn import(
             ends_at: Set(row.ends_at.map(|at| at.to_utc())),
             start_date: Set(starts_at.map(local_date)),
             status: Set(status),
-            content_items: Set(json_list(&row.content_items)),
+            content_items: Set(row.content_items.clone().into()),
             primary_department_id: Set(department_ids.first().copied()),
             capacity: Set(None),
             registered_count: Set(0),

@@ -3,8 +3,8 @@
 use async_graphql::{Context, ID, Object};
 
 use crate::auth::SignedIn;
-use crate::context::{ContextExt, parse_id};
 use crate::error::GqlResult;
+use crate::graphql::{ContextExt, parse_id};
 
 use entity::activity;
 

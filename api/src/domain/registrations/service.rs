@@ -8,7 +8,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    Set, Statement,
 };
 
 use entity::enums::{ActivityStatus, RegistrationStatus, Role};
@@ -16,33 +16,14 @@ use entity::{activity, registration, volunteer};
 
 use crate::auth::Viewer;
 use crate::context::AppState;
+use crate::db::{begin_write, lock_activity};
+use crate::domain::access::lead_department_ids;
 use crate::domain::access::{RecordScope, activities_of_department};
-use crate::domain::activities::service::lead_department_ids;
+use crate::domain::page::PageRequest as Page;
 use crate::error::{AppError, AppResult};
-use crate::graphql::pagination::Page;
 
-use super::types::{Registration, RegistrationConnection};
-
-/// A transaction that will write: on SQLite it takes the write lock at once, so two
-/// transactions never both read and then deadlock on upgrading to write.
-pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
-    Ok(db
-        .begin_with_options(TransactionOptions {
-            isolation_level: None,
-            access_mode: None,
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        })
-        .await?)
-}
-
-/// Reads the activity and holds it until the transaction ends.
-pub async fn lock_activity(txn: &DatabaseTransaction, id: i32) -> AppResult<activity::Model> {
-    activity::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound("activity"))
-}
+/// A page of registrations, in arrival order.
+pub type Registrations = crate::domain::page::Page<registration::Model>;
 
 pub async fn volunteer_of_user<C: ConnectionTrait>(
     db: &C,
@@ -116,7 +97,7 @@ async fn volunteer_id<C: ConnectionTrait>(
     viewer: &Viewer,
 ) -> AppResult<i32> {
     let user = viewer.require()?;
-    if let Some(id) = state.volunteer_ids.get(&user.id) {
+    if let Some(id) = state.volunteer_ids.get(user.id) {
         return Ok(id);
     }
     let id = require_volunteer(db, viewer).await?.id;
@@ -281,7 +262,7 @@ pub async fn roster(
     activity: &activity::Model,
     status: Option<RegistrationStatus>,
     page: Page,
-) -> AppResult<RegistrationConnection> {
+) -> AppResult<Registrations> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     if !user.may_manage_any(&lead_department_ids(&state.db, activity.id).await?) {
         return Err(AppError::forbidden(
@@ -303,7 +284,7 @@ pub async fn of_volunteer(
     scope: RecordScope,
     status: Option<RegistrationStatus>,
     page: Page,
-) -> AppResult<RegistrationConnection> {
+) -> AppResult<Registrations> {
     let mut query =
         registration::Entity::find().filter(registration::Column::VolunteerId.eq(volunteer_id));
     if let RecordScope::Department(id) = scope {
@@ -320,7 +301,7 @@ async fn page_of(
     db: &DatabaseConnection,
     query: sea_orm::Select<registration::Entity>,
     page: Page,
-) -> AppResult<RegistrationConnection> {
+) -> AppResult<Registrations> {
     let total = query.clone().count(db).await?;
     let rows = query
         .order_by_asc(registration::Column::Id)
@@ -328,9 +309,5 @@ async fn page_of(
         .limit(page.fetch_limit())
         .all(db)
         .await?;
-    Ok(RegistrationConnection::new(
-        rows.into_iter().map(Registration).collect(),
-        page,
-        total,
-    ))
+    Ok(crate::domain::page::Page::from_rows(rows, page, total))
 }

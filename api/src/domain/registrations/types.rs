@@ -10,13 +10,13 @@ use sea_orm::{ConnectionTrait, Statement};
 use entity::enums::RegistrationStatus as DbStatus;
 use entity::{activity, registration};
 
-use crate::context::to_id;
 use crate::domain::activities::types::Activity;
 use crate::domain::users::types::Volunteer;
 use crate::error::{AppError, GqlResult};
 use crate::graphql::loaders::{DbLoader, Loaders, by_id};
 use crate::graphql::pagination::connection;
 use crate::graphql::scalars::local;
+use crate::graphql::to_id;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "DbStatus")]
@@ -28,6 +28,12 @@ pub enum RegistrationStatus {
 
 /// A volunteer's sign-up (报名) for an activity.
 pub struct Registration(pub registration::Model);
+
+impl From<registration::Model> for Registration {
+    fn from(model: registration::Model) -> Self {
+        Registration(model)
+    }
+}
 
 connection!(RegistrationConnection, RegistrationEdge, Registration);
 

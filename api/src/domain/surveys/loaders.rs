@@ -184,3 +184,33 @@ impl Loader<SurveyTally> for DbLoader {
             .collect())
     }
 }
+
+/// `Activity.survey`: the newest OPEN or CLOSED survey about the activity. When it has
+/// none, organizers of a draft's department and admins see the newest such draft, so they
+/// can find the survey they are preparing; everyone else sees null.
+pub async fn survey_of_activity(
+    ctx: &async_graphql::Context<'_>,
+    activity_id: i32,
+) -> crate::error::GqlResult<Option<super::types::Survey>> {
+    use super::types::Survey;
+    use crate::auth::Viewer;
+    use crate::graphql::loaders::Loaders;
+    use entity::enums::SurveyStatus;
+    let surveys = ctx
+        .data_unchecked::<Loaders>()
+        .load_one(SurveysOfActivity(activity_id))
+        .await?
+        .unwrap_or_default();
+    if let Some(live) = surveys.iter().find(|s| s.status != SurveyStatus::Draft) {
+        return Ok(Some(Survey(live.clone())));
+    }
+    let Some(user) = ctx.data_unchecked::<Viewer>().user() else {
+        return Ok(None);
+    };
+    for draft in surveys.into_iter().map(Survey) {
+        if user.may_manage_department(draft.owning_department(ctx).await?) {
+            return Ok(Some(draft));
+        }
+    }
+    Ok(None)
+}

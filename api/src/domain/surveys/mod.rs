@@ -2,7 +2,9 @@
 //! (整改) that dissatisfied answers open.
 
 pub mod loaders;
+pub mod rectifications;
 pub mod resolver;
 pub mod results;
 pub mod service;
+pub mod submission;
 pub mod types;

@@ -6,11 +6,13 @@ use entity::enums::SurveyStatus as DbStatus;
 
 use crate::auth::guard::{AddressLimit, ORGANIZERS, PerAddress, READERS};
 use crate::auth::{RoleGuard, SignedIn};
-use crate::context::{ContextExt, parse_id, parse_opt_id};
 use crate::error::GqlResult;
 use crate::graphql::pagination::Page;
+use crate::graphql::{ContextExt, parse_id, parse_opt_id};
 
-use super::service::{self, RectificationQuery, SurveyQuery};
+use super::rectifications::{self, RectificationQuery};
+use super::service::{self, SurveyQuery};
+use super::submission;
 use super::types::{
     Rectification, RectificationConnection, RectificationFilter, RectificationUpdate, Survey,
     SurveyConnection, SurveyFilter, SurveyInput, SurveyResponse, SurveyResponseInput,
@@ -44,7 +46,9 @@ impl SurveysQuery {
             status: filter.status.map(Into::into),
         };
         let page = Page::new(first, after.as_deref())?;
-        Ok(service::list(ctx.state(), ctx.viewer(), &query, page).await?)
+        Ok(service::list(ctx.state(), ctx.viewer(), &query, page)
+            .await?
+            .into())
     }
 
     /// Organizers (own department), viewers and admins: complaints and their handling, newest first.
@@ -63,7 +67,11 @@ impl SurveysQuery {
             overdue: filter.overdue,
         };
         let page = Page::new(first, after.as_deref())?;
-        Ok(service::rectifications(ctx.state(), ctx.viewer(), &query, page).await?)
+        Ok(
+            rectifications::rectifications(ctx.state(), ctx.viewer(), &query, page)
+                .await?
+                .into(),
+        )
     }
 }
 
@@ -76,7 +84,7 @@ impl SurveysMutation {
     #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
     async fn create_survey(&self, ctx: &Context<'_>, input: SurveyInput) -> GqlResult<Survey> {
         Ok(Survey(
-            service::create(ctx.state(), ctx.viewer(), input).await?,
+            service::create(ctx.state(), ctx.viewer(), input.try_into()?).await?,
         ))
     }
 
@@ -106,7 +114,7 @@ impl SurveysMutation {
         input: SurveyResponseInput,
     ) -> GqlResult<SurveyResponse> {
         Ok(SurveyResponse(
-            service::submit(ctx.state(), ctx.viewer(), input).await?,
+            submission::submit(ctx.state(), ctx.viewer(), input.try_into()?).await?,
         ))
     }
 
@@ -120,7 +128,7 @@ impl SurveysMutation {
     ) -> GqlResult<Rectification> {
         let id = parse_id(&id, "id")?;
         Ok(Rectification(
-            service::update_rectification(
+            rectifications::update_rectification(
                 ctx.state(),
                 ctx.viewer(),
                 id,

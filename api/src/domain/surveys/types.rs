@@ -15,13 +15,13 @@ use entity::{
     activity, department, question, question_option, rectification, survey, survey_response,
 };
 
-use crate::context::{ContextExt, to_id};
 use crate::domain::activities::loaders::ActivityDepartments;
 use crate::domain::activities::types::{Activity, Department};
 use crate::error::{AppError, GqlResult};
 use crate::graphql::loaders::{Loaders, by_id};
 use crate::graphql::pagination::connection;
 use crate::graphql::scalars::local;
+use crate::graphql::{ContextExt, parse_id, parse_opt_id, to_id};
 
 use super::loaders::{
     OptionsOfQuestion, QuestionsOfSurvey, RectificationOfResponse, SurveyTally, ViewerResponse,
@@ -516,4 +516,73 @@ pub struct RectificationUpdate {
     pub status: RectificationStatus,
     /// Required on becoming RESOLVED (or CLOSED without having been resolved).
     pub resolution: Option<String>,
+}
+
+impl TryFrom<SurveyInput> for super::service::NewSurvey {
+    type Error = AppError;
+
+    fn try_from(input: SurveyInput) -> Result<Self, AppError> {
+        Ok(super::service::NewSurvey {
+            title: input.title,
+            description: input.description,
+            activity_id: parse_opt_id(input.activity_id.as_ref(), "activityId")?,
+            department_id: parse_opt_id(input.department_id.as_ref(), "departmentId")?,
+            anonymous: input.anonymous.unwrap_or(false),
+            opens_at: input.opens_at.map(|at| at.to_utc()),
+            closes_at: input.closes_at.map(|at| at.to_utc()),
+            questions: input
+                .questions
+                .into_iter()
+                .map(|q| super::service::QuestionDraft {
+                    kind: q.kind.into(),
+                    prompt: q.prompt,
+                    required: q.required,
+                    options: q.options.unwrap_or_default(),
+                })
+                .collect(),
+        })
+    }
+}
+
+impl TryFrom<SurveyResponseInput> for super::submission::NewResponse {
+    type Error = AppError;
+
+    fn try_from(input: SurveyResponseInput) -> Result<Self, AppError> {
+        Ok(super::submission::NewResponse {
+            survey_id: parse_id(&input.survey_id, "surveyId")?,
+            channel: input.channel.into(),
+            answers: input
+                .answers
+                .into_iter()
+                .map(|a| super::submission::AnswerDraft {
+                    question_id: a.question_id.0,
+                    level: a.level.map(Into::into),
+                    option_ids: a
+                        .option_ids
+                        .map(|ids| ids.into_iter().map(|id| id.0).collect()),
+                    rating: a.rating,
+                    text: a.text,
+                })
+                .collect(),
+            request_id: input.request_id,
+        })
+    }
+}
+
+impl From<survey::Model> for Survey {
+    fn from(model: survey::Model) -> Self {
+        Survey(model)
+    }
+}
+
+impl From<survey_response::Model> for SurveyResponse {
+    fn from(model: survey_response::Model) -> Self {
+        SurveyResponse(model)
+    }
+}
+
+impl From<rectification::Model> for Rectification {
+    fn from(model: rectification::Model) -> Self {
+        Rectification(model)
+    }
 }

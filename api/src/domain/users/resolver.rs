@@ -4,8 +4,8 @@ use async_graphql::{Context, Object};
 
 use crate::auth::SignedIn;
 use crate::auth::guard::{AddressLimit, PerAddress};
-use crate::context::ContextExt;
 use crate::error::GqlResult;
+use crate::graphql::ContextExt;
 
 use super::service::{self, IssuedSession};
 use super::types::{EnrollVolunteerInput, Session, SignUpInput, User, Volunteer};

@@ -22,7 +22,6 @@ use crate::auth::jwt::ACCESS_TOKEN_TTL_SECS;
 use crate::auth::{Viewer, password};
 use crate::cache::CacheKey;
 use crate::context::AppState;
-use crate::domain::activities::service::json_list;
 use crate::domain::input::{self, max};
 use crate::domain::plans::department_by_name;
 use crate::domain::users::types::mask_phone;
@@ -314,7 +313,7 @@ pub async fn enroll(
     let created = volunteer::ActiveModel {
         user_id: Set(user.id),
         real_name: Set(real_name),
-        skills: Set(json_list(&skills)),
+        skills: Set(skills.into()),
         enrolled_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -374,7 +373,7 @@ pub async fn create_from_cli(
         volunteer::ActiveModel {
             user_id: Set(user.id),
             real_name: Set(name),
-            skills: Set(json_list(&[])),
+            skills: Set(Default::default()),
             enrolled_at: Set(Utc::now()),
             ..Default::default()
         }

@@ -10,7 +10,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use entity::enums::{Role, ServiceRecordStatus};
 use entity::{department, registration, service_record, user, volunteer};
 
-use crate::context::{ContextExt, to_id};
 use crate::domain::access::{RecordScope, activities_of_department, record_scope};
 use crate::domain::activities::types::Department;
 use crate::domain::hours::types::{
@@ -21,6 +20,7 @@ use crate::domain::surveys::types::SurveyResponseConnection;
 use crate::error::{AppError, GqlResult};
 use crate::graphql::loaders::{DbLoader, Loaders, by_id};
 use crate::graphql::pagination::Page;
+use crate::graphql::{ContextExt, to_id};
 
 #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "Role", name = "Role")]
@@ -127,7 +127,8 @@ impl User {
         let page = Page::new(first, after.as_deref())?;
         Ok(
             crate::domain::surveys::service::feedback_of_user(ctx.state(), self.model.id, page)
-                .await?,
+                .await?
+                .into(),
         )
     }
 }
@@ -176,7 +177,7 @@ impl Volunteer {
         Ok(visible.then(|| self.0.real_name.clone()))
     }
     async fn skills(&self) -> Vec<String> {
-        crate::domain::activities::service::string_list(&self.0.skills)
+        self.0.skills.0.clone()
     }
     /// Approved hours only.
     async fn total_hours(&self, ctx: &Context<'_>) -> GqlResult<f64> {
@@ -202,7 +203,8 @@ impl Volunteer {
             status.map(Into::into),
             page,
         )
-        .await?)
+        .await?
+        .into())
     }
     async fn service_records(
         &self,
@@ -220,7 +222,8 @@ impl Volunteer {
             status.map(Into::into),
             page,
         )
-        .await?)
+        .await?
+        .into())
     }
 }
 

@@ -5,10 +5,11 @@
 //!
 //! The app adds to them when it approves records and rebuilds a department's rows when an
 //! activity changes its primary department; whatever writes approved records by other
-//! means (bulk loads, fixtures) calls [`rebuild`] afterwards.
+//! means (bulk loads, fixtures) calls [`rebuild`] afterwards. The migration that created
+//! the tables keeps its own copy of the backfill: history does not follow today's code.
 
-use sea_orm_migration::prelude::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Value};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Value};
 
 /// The YYYY-MM of a date column (DATE on PostgreSQL, 'YYYY-MM-DD' text on SQLite): the one
 /// expression the dashboards' SQL differs in between the backends.

@@ -1,0 +1,159 @@
+//! Rectifications (整改): the department's work on a dissatisfied answer, forward only,
+//! OPEN → IN_PROGRESS → RESOLVED → CLOSED.
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveEnum as _, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use entity::enums::{RectificationStatus, Role};
+use entity::rectification;
+
+use crate::auth::Viewer;
+use crate::context::AppState;
+use crate::db::begin_write;
+use crate::domain::audit;
+use crate::domain::input::{self};
+use crate::domain::page::PageRequest as Page;
+use crate::error::{AppError, AppResult};
+
+use super::service::{MAX_TEXT_CHARS, stage};
+
+#[derive(Debug, Default, Clone)]
+pub struct RectificationQuery {
+    pub department_id: Option<i32>,
+    pub status: Option<RectificationStatus>,
+    pub overdue: Option<bool>,
+}
+
+/// Organizers see their own department's rectifications; viewers and admins all. Newest first.
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
+pub async fn rectifications(
+    state: &AppState,
+    viewer: &Viewer,
+    q: &RectificationQuery,
+    page: Page,
+) -> AppResult<crate::domain::page::Page<rectification::Model>> {
+    let user = viewer.require_any(&[Role::Organizer, Role::Viewer, Role::Admin])?;
+    let department_id = if user.reads_everything() {
+        q.department_id
+    } else {
+        let own = user.department_id.ok_or_else(|| {
+            AppError::forbidden("an organizer without a department sees no rectifications")
+        })?;
+        if q.department_id.is_some_and(|id| id != own) {
+            return Err(AppError::forbidden(
+                "organizers see their own department's rectifications",
+            ));
+        }
+        Some(own)
+    };
+    let mut cond = Condition::all();
+    if let Some(id) = department_id {
+        cond = cond.add(rectification::Column::DepartmentId.eq(id));
+    }
+    if let Some(status) = q.status {
+        cond = cond.add(rectification::Column::Status.eq(status));
+    }
+    if let Some(overdue) = q.overdue {
+        let late = Condition::all()
+            .add(
+                rectification::Column::Status
+                    .is_in([RectificationStatus::Open, RectificationStatus::InProgress]),
+            )
+            .add(rectification::Column::DueAt.lt(Utc::now()));
+        cond = cond.add(if overdue { late } else { late.not() });
+    }
+    let query = rectification::Entity::find().filter(cond);
+    let total = query.clone().count(&state.db).await?;
+    let rows = query
+        .order_by_desc(rectification::Column::CreatedAt)
+        .order_by_desc(rectification::Column::Id)
+        .offset(page.offset)
+        .limit(page.fetch_limit())
+        .all(&state.db)
+        .await?;
+    Ok(crate::domain::page::Page::from_rows(rows, page, total))
+}
+
+/// Moves a rectification forward (OPEN → IN_PROGRESS → RESOLVED → CLOSED; steps may be
+/// skipped, never repeated or reversed). Reaching RESOLVED, or CLOSED without having been
+/// resolved, needs the resolution text and sets resolvedAt.
+#[tracing::instrument(skip(state, viewer, resolution), err(level = "info", Debug))]
+pub async fn update_rectification(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    to: RectificationStatus,
+    resolution: Option<String>,
+) -> AppResult<rectification::Model> {
+    let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
+    let resolution = input::optional_text("resolution", resolution.as_deref(), MAX_TEXT_CHARS)?;
+    let txn = begin_write(&state.db).await?;
+    let current = rectification::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("rectification"))?;
+    if !user.may_manage_department(current.department_id) {
+        return Err(AppError::forbidden(
+            "only organizers of its department handle a rectification",
+        ));
+    }
+    let refused = || {
+        AppError::conflict(format!(
+            "a rectification that is {} cannot become {}",
+            current.status.to_value(),
+            to.to_value()
+        ))
+    };
+    if stage(to) <= stage(current.status) {
+        return Err(refused());
+    }
+    let resolved = stage(RectificationStatus::Resolved);
+    let resolving = stage(current.status) < resolved && stage(to) >= resolved;
+    if resolving && resolution.is_none() {
+        return Err(AppError::bad_input(
+            "resolution",
+            "say how the complaint was resolved",
+        ));
+    }
+    if stage(to) < resolved && resolution.is_some() {
+        return Err(AppError::bad_input(
+            "resolution",
+            "a resolution is given when the rectification is resolved",
+        ));
+    }
+    let now = Utc::now();
+    let mut update = rectification::Entity::update_many()
+        .col_expr(rectification::Column::Status, Expr::value(to))
+        .col_expr(rectification::Column::UpdatedAt, Expr::value(now))
+        .filter(rectification::Column::Id.eq(id))
+        // Conditional on the state just read, so of two racing updates only one applies.
+        .filter(rectification::Column::Status.eq(current.status));
+    if let Some(text) = resolution {
+        update = update.col_expr(rectification::Column::Resolution, Expr::value(text));
+    }
+    if resolving {
+        update = update.col_expr(rectification::Column::ResolvedAt, Expr::value(now));
+    }
+    if update.exec(&txn).await?.rows_affected == 0 {
+        return Err(refused());
+    }
+    audit::record(
+        &txn,
+        viewer,
+        "rectification.update",
+        "Rectification",
+        Some(id),
+    )
+    .await?;
+    let updated = rectification::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("rectification"))?;
+    txn.commit().await?;
+    state.dashboards_changed().await;
+    Ok(updated)
+}

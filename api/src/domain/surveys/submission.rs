@@ -1,0 +1,408 @@
+//! Submitting a response: every answer checked against its question; a dissatisfied
+//! answer opens a rectification in the same transaction.
+//!
+//! Submitting runs in one write transaction (IMMEDIATE on SQLite). Once-per-respondent and
+//! requestId idempotency are guarded by the unique indexes ux_survey_responses_respondent
+//! (survey_id, respondent_key) and ux_survey_responses_idempotency_key: a submission that
+//! loses a race on PostgreSQL hits the index, rolls back and reads the winner.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    SqlErr,
+};
+
+use entity::enums::{
+    FeedbackChannel, QuestionKind, RectificationStatus, SatisfactionLevel, SurveyStatus,
+};
+use entity::{answer, question, question_option, rectification, survey, survey_response};
+
+use crate::auth::Viewer;
+use crate::context::AppState;
+use crate::db::begin_write;
+use crate::domain::audit;
+use crate::domain::input::{self};
+use crate::error::{AppError, AppResult};
+use crate::graphql::scalars::local_date;
+
+use super::service::{
+    ALREADY_ANSWERED, MAX_OPTIONS, MAX_QUESTIONS, MAX_REQUEST_ID_CHARS, MAX_TEXT_CHARS,
+    RECTIFICATION_DAYS, accepting_answers, idempotency_key, is_dissatisfied, is_self_service,
+    owning_department, respondent_key,
+};
+
+/// One answer as sent: the question's id as the client wrote it (an unknown one is named
+/// in the error), and the value matching the question's kind.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerDraft {
+    pub question_id: String,
+    pub level: Option<SatisfactionLevel>,
+    pub option_ids: Option<Vec<String>>,
+    pub rating: Option<i32>,
+    pub text: Option<String>,
+}
+
+/// A response as sent.
+#[derive(Debug, Clone)]
+pub struct NewResponse {
+    pub survey_id: i32,
+    pub channel: FeedbackChannel,
+    pub answers: Vec<AnswerDraft>,
+    /// Idempotency key: the same key from the same respondent returns the first response.
+    pub request_id: Option<String>,
+}
+
+/// A question with its options, as answers are checked against it.
+struct QuestionSpec {
+    question: question::Model,
+    options: Vec<question_option::Model>,
+}
+
+/// One row of `answers` to insert (a multiple-choice answer is one row per option).
+struct AnswerRow {
+    question_id: i32,
+    level: Option<SatisfactionLevel>,
+    option_id: Option<i32>,
+    rating: Option<i32>,
+    text: Option<String>,
+}
+
+async fn questions_of<C: ConnectionTrait>(db: &C, survey_id: i32) -> AppResult<Vec<QuestionSpec>> {
+    let questions = question::Entity::find()
+        .filter(question::Column::SurveyId.eq(survey_id))
+        .order_by_asc(question::Column::Position)
+        .order_by_asc(question::Column::Id)
+        .all(db)
+        .await?;
+    let mut options: HashMap<i32, Vec<question_option::Model>> = HashMap::new();
+    for option in question_option::Entity::find()
+        .filter(question_option::Column::QuestionId.is_in(questions.iter().map(|q| q.id)))
+        .order_by_asc(question_option::Column::Position)
+        .order_by_asc(question_option::Column::Id)
+        .all(db)
+        .await?
+    {
+        options.entry(option.question_id).or_default().push(option);
+    }
+    Ok(questions
+        .into_iter()
+        .map(|question| QuestionSpec {
+            options: options.remove(&question.id).unwrap_or_default(),
+            question,
+        })
+        .collect())
+}
+
+/// Checks every answer against its question. Errors are BAD_USER_INPUT whose `field` is the
+/// question's id (as sent, for an unknown one) and whose message quotes the prompt.
+fn check_answers(questions: &[QuestionSpec], inputs: &[AnswerDraft]) -> AppResult<Vec<AnswerRow>> {
+    input::count("answers", inputs, MAX_QUESTIONS)?;
+    let mut answered: HashSet<i32> = HashSet::new();
+    let mut rows = Vec::new();
+    for input in inputs {
+        let sent = input.question_id.as_str();
+        let spec = sent
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .and_then(|id| questions.iter().find(|spec| spec.question.id == id))
+            .ok_or_else(|| {
+                AppError::bad_input(sent, format!("question {sent} is not part of this survey"))
+            })?;
+        let question = &spec.question;
+        let bad = |message: &str| {
+            AppError::bad_input(
+                question.id.to_string(),
+                format!("“{}”: {message}", question.prompt),
+            )
+        };
+        if !answered.insert(question.id) {
+            return Err(bad("answered more than once"));
+        }
+        let expected = match question.kind {
+            QuestionKind::Satisfaction => "level",
+            QuestionKind::SingleChoice | QuestionKind::MultipleChoice => "optionIds",
+            QuestionKind::Rating => "rating",
+            QuestionKind::Text => "text",
+        };
+        let given = [
+            ("level", input.level.is_some()),
+            ("optionIds", input.option_ids.is_some()),
+            ("rating", input.rating.is_some()),
+            ("text", input.text.is_some()),
+        ];
+        if let Some((other, _)) = given.iter().find(|(name, set)| *set && *name != expected) {
+            return Err(bad(&format!("answer with {expected}, not {other}")));
+        }
+        let row = |level, option_id, rating, text| AnswerRow {
+            question_id: question.id,
+            level,
+            option_id,
+            rating,
+            text,
+        };
+        match question.kind {
+            QuestionKind::Satisfaction => {
+                let level = input
+                    .level
+                    .ok_or_else(|| bad("choose a satisfaction level"))?;
+                rows.push(row(Some(level), None, None, None));
+            }
+            QuestionKind::SingleChoice | QuestionKind::MultipleChoice => {
+                let sent_ids = input.option_ids.as_deref().unwrap_or_default();
+                if sent_ids.len() > MAX_OPTIONS {
+                    return Err(bad("too many options chosen"));
+                }
+                let single = question.kind == QuestionKind::SingleChoice;
+                if single && sent_ids.len() != 1 {
+                    return Err(bad("choose exactly one option"));
+                }
+                if sent_ids.is_empty() {
+                    return Err(bad("choose at least one option"));
+                }
+                let mut chosen = HashSet::new();
+                for sent_id in sent_ids {
+                    let option = sent_id
+                        .trim()
+                        .parse::<i32>()
+                        .ok()
+                        .and_then(|id| spec.options.iter().find(|option| option.id == id))
+                        .ok_or_else(|| {
+                            bad(&format!("option {sent_id} is not one of its options"))
+                        })?;
+                    if !chosen.insert(option.id) {
+                        return Err(bad("an option is chosen more than once"));
+                    }
+                    rows.push(row(None, Some(option.id), None, None));
+                }
+            }
+            QuestionKind::Rating => {
+                let rating = input
+                    .rating
+                    .filter(|r| (1..=5).contains(r))
+                    .ok_or_else(|| bad("give a rating from 1 to 5"))?;
+                rows.push(row(None, None, Some(rating), None));
+            }
+            QuestionKind::Text => {
+                let text = input.text.as_deref().map(str::trim).unwrap_or_default();
+                if text.is_empty() {
+                    return Err(bad("the answer is empty"));
+                }
+                if text.chars().count() > MAX_TEXT_CHARS {
+                    return Err(bad("the answer has more than 2,000 characters"));
+                }
+                if text
+                    .chars()
+                    .any(crate::graphql::limits::forbidden_character)
+                {
+                    return Err(bad("the answer holds control characters"));
+                }
+                rows.push(row(None, None, None, Some(text.to_owned())));
+            }
+        }
+    }
+    if let Some(missing) = questions
+        .iter()
+        .find(|spec| spec.question.required && !answered.contains(&spec.question.id))
+    {
+        return Err(AppError::bad_input(
+            missing.question.id.to_string(),
+            format!("“{}” must be answered", missing.question.prompt),
+        ));
+    }
+    if rows.is_empty() {
+        return Err(AppError::bad_input(
+            "answers",
+            "answer at least one question",
+        ));
+    }
+    Ok(rows)
+}
+
+/// The answer to the survey's first SATISFACTION question, if it was answered.
+fn satisfaction_of(questions: &[QuestionSpec], rows: &[AnswerRow]) -> Option<SatisfactionLevel> {
+    let first = questions
+        .iter()
+        .find(|spec| spec.question.kind == QuestionKind::Satisfaction)?;
+    rows.iter()
+        .find(|row| row.question_id == first.question.id)
+        .and_then(|row| row.level)
+}
+
+/// The TEXT answers in question order, one per line; they never name the respondent.
+fn complaint_of(questions: &[QuestionSpec], rows: &[AnswerRow]) -> Option<String> {
+    let texts: Vec<&str> = questions
+        .iter()
+        .filter(|spec| spec.question.kind == QuestionKind::Text)
+        .filter_map(|spec| rows.iter().find(|row| row.question_id == spec.question.id))
+        .filter_map(|row| row.text.as_deref())
+        .collect();
+    (!texts.is_empty()).then(|| texts.join("\n"))
+}
+
+async fn by_idempotency_key<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+) -> AppResult<Option<survey_response::Model>> {
+    Ok(survey_response::Entity::find()
+        .filter(survey_response::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?)
+}
+
+/// A repeated requestId returns the first response, if it answered the same survey.
+fn replay(first: survey_response::Model, survey_id: i32) -> AppResult<survey_response::Model> {
+    if first.survey_id == survey_id {
+        Ok(first)
+    } else {
+        Err(AppError::conflict(
+            "this requestId was already used for another survey",
+        ))
+    }
+}
+
+/// Submits a response. Self-service channels (MINI_PROGRAM, MOBILE_APP, WEB): once per
+/// respondent. HOTLINE and OFFLINE: organizers of the survey's department and admins, on
+/// residents' behalf, any number. A repeated requestId returns the first response.
+#[tracing::instrument(skip(state, viewer, input), err(level = "info", Debug))]
+pub async fn submit(
+    state: &AppState,
+    viewer: &Viewer,
+    input: NewResponse,
+) -> AppResult<survey_response::Model> {
+    let user = viewer.require()?;
+    let (survey_id, channel) = (input.survey_id, input.channel);
+    let self_service = is_self_service(channel);
+    let request_id = input
+        .request_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if request_id.is_some_and(|r| r.chars().count() > MAX_REQUEST_ID_CHARS) {
+        return Err(AppError::bad_input(
+            "requestId",
+            format!("requestId has at most {MAX_REQUEST_ID_CHARS} characters"),
+        ));
+    }
+    let idempotency = request_id.map(|r| idempotency_key(&state.secrets, user.id, r));
+    let respondent = self_service.then(|| respondent_key(&state.secrets, survey_id, user.id));
+
+    let txn = begin_write(&state.db).await?;
+    if let Some(key) = &idempotency
+        && let Some(first) = by_idempotency_key(&txn, key).await?
+    {
+        return replay(first, survey_id);
+    }
+    let survey = survey::Entity::find_by_id(survey_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("survey"))?;
+    let department_id = owning_department(&txn, &survey).await?;
+    let organizer = user.may_manage_department(department_id);
+    if survey.status == SurveyStatus::Draft && !organizer {
+        return Err(AppError::NotFound("survey"));
+    }
+    let now = Utc::now();
+    if !accepting_answers(&survey, now) {
+        return Err(AppError::conflict("the survey is not open"));
+    }
+    if !self_service && !organizer {
+        return Err(AppError::forbidden(
+            "only organizers of the survey's department enter hotline and offline answers",
+        ));
+    }
+    if let Some(key) = &respondent
+        && let Some(earlier) = survey_response::Entity::find()
+            .filter(survey_response::Column::SurveyId.eq(survey_id))
+            .filter(survey_response::Column::RespondentKey.eq(key.as_str()))
+            .one(&txn)
+            .await?
+    {
+        // The same request may have committed since the idempotency lookup above.
+        return match &idempotency {
+            Some(key) if earlier.idempotency_key.as_ref() == Some(key) => Ok(earlier),
+            _ => Err(AppError::conflict(ALREADY_ANSWERED)),
+        };
+    }
+    let questions = questions_of(&txn, survey_id).await?;
+    let rows = check_answers(&questions, &input.answers)?;
+    let satisfaction = satisfaction_of(&questions, &rows);
+
+    let inserted = survey_response::ActiveModel {
+        survey_id: Set(survey_id),
+        // Named only on non-anonymous surveys, and only when answering for oneself.
+        respondent_id: Set((self_service && !survey.anonymous).then_some(user.id)),
+        respondent_key: Set(respondent),
+        idempotency_key: Set(idempotency.clone()),
+        channel: Set(channel),
+        satisfaction: Set(satisfaction),
+        department_id: Set(department_id),
+        entered_by: Set((!self_service).then_some(user.id)),
+        submitted_at: Set(now),
+        submitted_on: Set(local_date(now)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let response = match inserted {
+        Ok(response) => response,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            // A concurrent submission by the same respondent, or with the same requestId,
+            // committed first (PostgreSQL; SQLite's write lock serializes us before this).
+            txn.rollback().await?;
+            if let Some(key) = &idempotency
+                && let Some(first) = by_idempotency_key(&state.db, key).await?
+            {
+                return replay(first, survey_id);
+            }
+            return Err(AppError::conflict(ALREADY_ANSWERED));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let complaint = complaint_of(&questions, &rows);
+    answer::Entity::insert_many(rows.into_iter().map(|row| answer::ActiveModel {
+        response_id: Set(response.id),
+        question_id: Set(row.question_id),
+        level: Set(row.level),
+        option_id: Set(row.option_id),
+        rating: Set(row.rating),
+        text: Set(row.text),
+        ..Default::default()
+    }))
+    .exec_without_returning(&txn)
+    .await?;
+    if let Some(level) = satisfaction.filter(|level| is_dissatisfied(*level)) {
+        rectification::ActiveModel {
+            response_id: Set(response.id),
+            survey_id: Set(survey_id),
+            activity_id: Set(survey.activity_id),
+            department_id: Set(department_id),
+            level: Set(level),
+            complaint: Set(complaint),
+            status: Set(RectificationStatus::Open),
+            due_at: Set(now + Duration::days(RECTIFICATION_DAYS)),
+            resolution: Set(None),
+            resolved_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    if !self_service {
+        audit::record(
+            &txn,
+            viewer,
+            "surveyResponse.enter",
+            "SurveyResponse",
+            Some(response.id),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    state.dashboards_changed().await;
+    Ok(response)
+}
