@@ -5,7 +5,6 @@
 //! naming the field; nothing is stored.
 
 use crate::error::{AppError, AppResult};
-use crate::graphql::limits::forbidden_character;
 
 /// Maximum lengths in characters, and counts, documented in the README ("Limits").
 pub mod max {
@@ -220,4 +219,14 @@ impl<T> Change<T> {
             Change::Set(value) => Change::Set(f(value)?),
         })
     }
+}
+
+/// Characters no text of this API may hold: C0 and C1 controls but tab, line feed and
+/// carriage return (NUL breaks PostgreSQL text, ESC drives terminals), and the bidirectional
+/// overrides that make a name read backwards (U+202A–U+202E, U+2066–U+2069). Single-line
+/// fields also refuse tabs and line breaks ([`crate::domain::input`]).
+pub fn forbidden_character(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

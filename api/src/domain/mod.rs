@@ -4,6 +4,7 @@
 pub mod access;
 pub mod activities;
 pub mod audit;
+pub mod calendar;
 pub mod dashboard;
 pub mod hours;
 pub mod input;

@@ -1,5 +1,9 @@
 //! Slices of lists, as services take and return them.
 
+/// Items per page unless asked otherwise, and the most a page holds.
+pub const DEFAULT_PAGE: u64 = 20;
+pub const MAX_PAGE: u64 = 100;
+
 /// Which slice of a list: skip `offset`, take `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {

@@ -149,15 +149,7 @@ pub fn check_variables(variables: &serde_json::Value) -> Result<(), Refusal> {
     }
 }
 
-/// Characters no text of this API may hold: C0 and C1 controls but tab, line feed and
-/// carriage return (NUL breaks PostgreSQL text, ESC drives terminals), and the bidirectional
-/// overrides that make a name read backwards (U+202A–U+202E, U+2066–U+2069). Single-line
-/// fields also refuse tabs and line breaks ([`crate::domain::input`]).
-pub fn forbidden_character(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
-        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
+pub use crate::domain::input::forbidden_character;
 
 /// The field a value sits at, as the services name fields: without the variable or
 /// argument that holds it (`input.title` → `title`), unless that is all there is.

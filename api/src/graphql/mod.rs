@@ -1,6 +1,7 @@
 //! The GraphQL schema: merged per-domain roots, limits, loaders, pagination, scalars.
 
 pub mod context;
+pub mod extensions;
 pub mod limits;
 pub mod loaders;
 pub mod pagination;

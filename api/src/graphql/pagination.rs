@@ -6,8 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{AppError, AppResult};
 
-pub const DEFAULT_PAGE: u64 = 20;
-pub const MAX_PAGE: u64 = 100;
+pub use crate::domain::page::{DEFAULT_PAGE, MAX_PAGE};
 
 /// A page as the arguments `first` and `after` ask for it.
 pub use crate::domain::page::PageRequest as Page;

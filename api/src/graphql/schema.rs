@@ -5,7 +5,7 @@
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::domain::activities::resolver::{ActivitiesMutation, ActivitiesQuery};
-use crate::domain::audit::AuditQuery;
+use crate::domain::audit::types::AuditQuery;
 use crate::domain::dashboard::resolver::DashboardQuery;
 use crate::domain::hours::resolver::{HoursMutation, HoursQuery};
 use crate::domain::pairings::resolver::{PairingsMutation, PairingsQuery};
@@ -51,7 +51,10 @@ pub fn build_schema_bare() -> SchemaBuilder<Query, Mutation, EmptySubscription> 
 }
 
 pub fn build_schema(state: crate::context::AppState, suggestions: bool) -> AppSchema {
-    let builder = build_schema_bare().data(state);
+    let builder = build_schema_bare()
+        .data(state)
+        .extension(super::extensions::ErrorCodes)
+        .extension(super::extensions::PublicVersion);
     if suggestions {
         builder.finish()
     } else {

@@ -163,6 +163,45 @@ async fn a_dashboard_answer_is_kept_per_user_and_a_write_shows_at_once() {
     }
 }
 
+/// The dashboard's figures are kept per user, but a field under `dashboard` that leads to a
+/// list of its own (a volunteer's registrations and records, a pairing's activities, a
+/// community's pairings) says `no_cache`: an answer selecting one is computed each time.
+#[tokio::test]
+async fn dashboard_answers_that_reach_lists_of_their_own_are_not_kept() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        // Volunteers with hours and pairings with activities, so every list has rows.
+        api::seed::seed_demo(&app.state).await.expect("demo seeds");
+        let admin = app
+            .login(api::seed::ADMIN_PHONE, api::seed::DEMO_PASSWORD)
+            .await;
+        let figures = "{ dashboard { overview { activityCount } } }";
+        let reaching = [
+            "{ dashboard { topVolunteers { volunteer { registrations(first: 1) { totalCount } } } } }",
+            "{ dashboard { topVolunteers { volunteer { serviceRecords(first: 1) { totalCount } } } } }",
+            "{ dashboard { pairingProgress { pairing { activities(first: 1) { totalCount } } } } }",
+            "{ dashboard { pairingProgress { pairing { community { pairings { id } } } } } }",
+        ];
+        app.ok(figures, json!({}), Some(&admin)).await;
+        let before = app.statements();
+        app.ok(figures, json!({}), Some(&admin)).await;
+        assert_eq!(
+            app.statements(),
+            before,
+            "{backend:?}: the figures are kept"
+        );
+        for query in reaching {
+            app.ok(query, json!({}), Some(&admin)).await;
+            let before = app.statements();
+            app.ok(query, json!({}), Some(&admin)).await;
+            assert!(
+                app.statements() > before,
+                "{backend:?}: {query} was answered from the cache"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_overdue_count_changes_when_a_deadline_passes_without_any_write() {
     use sea_orm::{ActiveModelTrait, EntityTrait, Set};

@@ -21,11 +21,11 @@ use crate::cache::CacheKey;
 use crate::context::AppState;
 use crate::domain::access::{lead_department_ids, managed, of_department, visibility, visible_to};
 use crate::domain::audit;
+use crate::domain::calendar::local_date;
 use crate::domain::input::{self, Change, max};
 use crate::domain::page::PageRequest as Page;
 use crate::domain::registrations::service as registrations;
 use crate::error::{AppError, AppResult};
-use crate::graphql::scalars::local_date;
 
 #[derive(Debug, Default, Clone)]
 pub struct ActivityQuery {
@@ -390,7 +390,7 @@ fn check_instant(at: Option<DateTime<Utc>>, field: &str) -> AppResult<()> {
     match at {
         Some(at)
             if !(2000..=2100).contains(
-                &at.with_timezone(&crate::graphql::scalars::shanghai())
+                &at.with_timezone(&crate::domain::calendar::shanghai())
                     .year(),
             ) =>
         {
@@ -664,7 +664,13 @@ pub async fn create(
     .await?;
     write_departments(&txn, model.id, &departments).await?;
     write_locations(&txn, model.id, &locations).await?;
-    audit::record(&txn, viewer, "activity.create", "Activity", Some(model.id)).await?;
+    audit::record(
+        &txn,
+        viewer,
+        audit::AuditAction::ActivityCreate,
+        Some(model.id),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -769,7 +775,7 @@ pub async fn update(
     }
     // Raising the capacity promotes as many waitlisted volunteers as now fit.
     registrations::promote_waitlisted(&txn, id).await?;
-    audit::record(&txn, viewer, "activity.update", "Activity", Some(id)).await?;
+    audit::record(&txn, viewer, audit::AuditAction::ActivityUpdate, Some(id)).await?;
     let updated = activity::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -820,11 +826,11 @@ pub async fn transition(
     }
     let updated = model.update(&txn).await?;
     let action = match to {
-        ActivityStatus::Published => "activity.publish",
-        ActivityStatus::Completed => "activity.complete",
-        _ => "activity.cancel",
+        ActivityStatus::Published => audit::AuditAction::ActivityPublish,
+        ActivityStatus::Completed => audit::AuditAction::ActivityComplete,
+        _ => audit::AuditAction::ActivityCancel,
     };
-    audit::record(&txn, viewer, action, "Activity", Some(id)).await?;
+    audit::record(&txn, viewer, action, Some(id)).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(updated)

@@ -16,7 +16,12 @@ pub struct DashboardQuery;
 #[Object]
 impl DashboardQuery {
     /// Organizers (own department), viewers and admins.
-    #[graphql(guard = "RoleGuard::any(READERS)")]
+    // Its figures may be cached per user (under the data's version, so a write shows at
+    // once); the few fields under it that lead to lists of their own say `no_cache`.
+    #[graphql(
+        guard = "RoleGuard::any(READERS)",
+        cache_control(max_age = 300, private)
+    )]
     async fn dashboard(
         &self,
         ctx: &Context<'_>,

@@ -20,8 +20,8 @@ use crate::auth::Viewer;
 use crate::auth::guard::READERS;
 use crate::cache::{CacheKey, Lookup};
 use crate::context::AppState;
+use crate::domain::page::MAX_PAGE;
 use crate::error::{AppError, AppResult};
-use crate::graphql::pagination::MAX_PAGE;
 
 pub use super::queries::Filter;
 use super::queries::{

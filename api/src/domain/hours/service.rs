@@ -17,11 +17,11 @@ use crate::context::AppState;
 use crate::domain::access::{RecordScope, activities_of_department};
 use crate::domain::access::{lead_department_ids, managed};
 use crate::domain::audit;
+use crate::domain::calendar::{local_date, today};
 use crate::domain::input::{self, max};
 use crate::domain::page::PageRequest as Page;
 use crate::domain::registrations::service::volunteer_of_user;
 use crate::error::{AppError, AppResult};
-use crate::graphql::scalars::{local_date, today};
 
 /// A page of service records, newest first.
 pub type Records = crate::domain::page::Page<service_record::Model>;
@@ -250,8 +250,7 @@ pub async fn record(
     audit::record(
         &txn,
         viewer,
-        "serviceRecord.record",
-        "ServiceRecord",
+        audit::AuditAction::ServiceRecordRecord,
         Some(created.id),
     )
     .await?;
@@ -340,8 +339,7 @@ pub async fn review(
         audit::record(
             &txn,
             viewer,
-            "serviceRecord.review",
-            "ServiceRecord",
+            audit::AuditAction::ServiceRecordReview,
             Some(*id),
         )
         .await?;

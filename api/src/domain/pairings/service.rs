@@ -56,8 +56,7 @@ pub async fn create_community(
     audit::record(
         &txn,
         viewer,
-        "community.create",
-        "Community",
+        audit::AuditAction::CommunityCreate,
         Some(created.id),
     )
     .await?;
@@ -151,7 +150,13 @@ pub async fn create_pairing(
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, viewer, "pairing.create", "Pairing", Some(created.id)).await?;
+    audit::record(
+        &txn,
+        viewer,
+        audit::AuditAction::PairingCreate,
+        Some(created.id),
+    )
+    .await?;
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(created)
@@ -184,7 +189,7 @@ pub async fn end_pairing(
     let mut model: pairing::ActiveModel = found.into();
     model.ends_on = Set(Some(ends_on));
     let updated = model.update(&txn).await?;
-    audit::record(&txn, viewer, "pairing.end", "Pairing", Some(id)).await?;
+    audit::record(&txn, viewer, audit::AuditAction::PairingEnd, Some(id)).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(updated)

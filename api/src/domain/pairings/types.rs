@@ -53,6 +53,8 @@ impl Community {
         self.0.kind.into()
     }
     /// The departments paired with it, newest first.
+    // Not part of a cached dashboard answer: it leads to a list of its own.
+    #[graphql(cache_control(no_cache))]
     async fn pairings(&self, ctx: &Context<'_>) -> GqlResult<Vec<Pairing>> {
         Ok(ctx
             .data_unchecked::<Loaders>()
@@ -121,6 +123,8 @@ impl Pairing {
             .unwrap_or(0))
     }
     /// The activities done under it that the viewer may see.
+    // Not part of a cached dashboard answer: it leads to a list of its own.
+    #[graphql(cache_control(no_cache))]
     async fn activities(
         &self,
         ctx: &Context<'_>,

@@ -16,9 +16,9 @@ use entity::{activity, activity_location, category, community, department, plan}
 use crate::auth::Viewer;
 use crate::domain::activities::service::write_departments;
 use crate::domain::audit;
+use crate::domain::calendar::local_date;
 use crate::domain::input::{self, max};
 use crate::error::{AppError, AppResult};
-use crate::graphql::scalars::local_date;
 
 pub struct ImportRequest {
     pub title: String,
@@ -267,7 +267,7 @@ pub async fn import(
         }
     }
     if let Some(viewer) = viewer {
-        audit::record(&txn, viewer, "plan.import", "Plan", Some(plan.id)).await?;
+        audit::record(&txn, viewer, audit::AuditAction::PlanImport, Some(plan.id)).await?;
     }
     txn.commit().await?;
     tracing::info!(

@@ -144,8 +144,7 @@ pub async fn update_rectification(
     audit::record(
         &txn,
         viewer,
-        "rectification.update",
-        "Rectification",
+        audit::AuditAction::RectificationUpdate,
         Some(id),
     )
     .await?;

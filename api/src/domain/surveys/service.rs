@@ -417,7 +417,13 @@ pub async fn create(
             .await?;
         }
     }
-    audit::record(&txn, viewer, "survey.create", "Survey", Some(created.id)).await?;
+    audit::record(
+        &txn,
+        viewer,
+        audit::AuditAction::SurveyCreate,
+        Some(created.id),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -449,8 +455,8 @@ pub async fn transition(
         ))
     };
     let (from, action) = match to {
-        SurveyStatus::Open => (SurveyStatus::Draft, "survey.open"),
-        SurveyStatus::Closed => (SurveyStatus::Open, "survey.close"),
+        SurveyStatus::Open => (SurveyStatus::Draft, audit::AuditAction::SurveyOpen),
+        SurveyStatus::Closed => (SurveyStatus::Open, audit::AuditAction::SurveyClose),
         SurveyStatus::Draft => return Err(refused()),
     };
     if current.status != from {
@@ -466,7 +472,7 @@ pub async fn transition(
     if changed.rows_affected == 0 {
         return Err(refused());
     }
-    audit::record(&txn, viewer, action, "Survey", Some(id)).await?;
+    audit::record(&txn, viewer, action, Some(id)).await?;
     let updated = survey::Entity::find_by_id(id)
         .one(&txn)
         .await?

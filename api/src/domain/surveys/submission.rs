@@ -23,9 +23,9 @@ use crate::auth::Viewer;
 use crate::context::AppState;
 use crate::db::begin_write;
 use crate::domain::audit;
+use crate::domain::calendar::local_date;
 use crate::domain::input::{self};
 use crate::error::{AppError, AppResult};
-use crate::graphql::scalars::local_date;
 
 use super::service::{
     ALREADY_ANSWERED, MAX_OPTIONS, MAX_QUESTIONS, MAX_REQUEST_ID_CHARS, MAX_TEXT_CHARS,
@@ -193,10 +193,7 @@ fn check_answers(questions: &[QuestionSpec], inputs: &[AnswerDraft]) -> AppResul
                 if text.chars().count() > MAX_TEXT_CHARS {
                     return Err(bad("the answer has more than 2,000 characters"));
                 }
-                if text
-                    .chars()
-                    .any(crate::graphql::limits::forbidden_character)
-                {
+                if text.chars().any(crate::domain::input::forbidden_character) {
                     return Err(bad("the answer holds control characters"));
                 }
                 rows.push(row(None, None, None, Some(text.to_owned())));
@@ -396,8 +393,7 @@ pub async fn submit(
         audit::record(
             &txn,
             viewer,
-            "surveyResponse.enter",
-            "SurveyResponse",
+            audit::AuditAction::SurveyResponseEnter,
             Some(response.id),
         )
         .await?;

@@ -187,6 +187,8 @@ impl Volunteer {
     async fn star_level(&self, ctx: &Context<'_>) -> GqlResult<i32> {
         Ok(star_level(self.approved_minutes(ctx).await?))
     }
+    // Not part of a cached dashboard answer: it leads to a list of its own.
+    #[graphql(cache_control(no_cache))]
     async fn registrations(
         &self,
         ctx: &Context<'_>,
@@ -206,6 +208,8 @@ impl Volunteer {
         .await?
         .into())
     }
+    // Not part of a cached dashboard answer: it leads to a list of its own.
+    #[graphql(cache_control(no_cache))]
     async fn service_records(
         &self,
         ctx: &Context<'_>,

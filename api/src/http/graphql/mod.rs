@@ -8,7 +8,14 @@
 //!   codes (400 when the request fails before execution); `application/json` always gets 200.
 //! - Automatic persisted queries (Apollo's `persistedQuery` extension with `sha256Hash`),
 //!   stored in the shared cache so any instance can answer a hash another one learned;
-//!   only documents that parsed and validated are stored.
+//!   only documents that passed the limits and ran are stored. Not async-graphql's
+//!   `ApolloPersistedQueries` extension: its `CacheStorage` keeps parsed documents, which
+//!   do not serialize, so Redis could not share them (we store the text); it parses the
+//!   text itself, before the nesting limits that keep the parser's recursion bounded; it
+//!   stores a document as soon as it parses, so junk fills the shared cache; and its
+//!   "not found" answer carries no code.
+//! - Which answers are cached: [`execution`] (the fields declare it); error codes and the
+//!   public version a mutation bumps: [`crate::graphql::extensions`].
 //! - Before anything is parsed: the document's size and nesting, the variables' nesting and
 //!   characters ([`crate::graphql::limits`]); a request with an access token that is not
 //!   valid is refused as UNAUTHENTICATED (with `extensions.reason`) instead of running as
@@ -16,41 +23,41 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
-    SelectionSet,
-};
-use async_graphql::{BatchResponse, Response, ServerError, Variables};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchResponse, Response, ServerError};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query as UrlQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::auth::Viewer;
 use crate::auth::jwt::TokenError;
 use crate::auth::viewer::{ClientAddress, SignedInUser};
-use crate::cache::{CacheKey, Lookup};
 use crate::error::Code;
-use crate::graphql::ValidUntil;
 use crate::graphql::limits::{self, Refusal};
-use crate::graphql::loaders::loaders;
 use crate::http::AppContext;
+
+mod execution;
+mod prepared;
+
+use execution::{execute, execute_cached};
+pub use prepared::Documents;
+use prepared::Prepared;
 
 pub const MAX_BATCH: usize = 5;
 pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 pub const JSON: &str = "application/json";
 /// Root fields that an invalid access token does not stop: signing in is how a client
 /// whose token expired gets a new one.
-const SIGN_IN_OR_OUT: &[&str] = &["login", "signUp", "wechatLogin", "refreshSession", "logout"];
+pub(super) const SIGN_IN_OR_OUT: &[&str] =
+    &["login", "signUp", "wechatLogin", "refreshSession", "logout"];
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct WireRequest {
+pub(super) struct WireRequest {
     query: Option<String>,
     operation_name: Option<String>,
     #[serde(default)]
@@ -70,7 +77,7 @@ struct GetParams {
 
 /// How the client wants the answer.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Media {
+pub(super) enum Media {
     GraphqlResponse,
     Json,
 }
@@ -115,7 +122,7 @@ fn not_acceptable() -> axum::response::Response {
 
 /// A request-level failure: nothing was executed.
 #[derive(Debug)]
-struct RequestError {
+pub(super) struct RequestError {
     status: StatusCode,
     code: Code,
     message: String,
@@ -128,7 +135,7 @@ struct RequestError {
 }
 
 impl RequestError {
-    fn new(status: StatusCode, code: Code, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, code: Code, message: impl Into<String>) -> Self {
         RequestError {
             status,
             code,
@@ -139,7 +146,7 @@ impl RequestError {
         }
     }
 
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(super) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, Code::BadUserInput, message)
     }
 
@@ -251,441 +258,10 @@ fn viewer_of(ctx: &AppContext, headers: &HeaderMap) -> Result<Viewer, TokenError
     }))
 }
 
-/// Resolves the APQ extension: fills in the query text of a known hash, and returns the
-/// key to learn a new one under (stored once the document has parsed and validated, so
-/// junk never takes space in the shared cache).
-async fn persisted_query(
-    ctx: &AppContext,
-    wire: &mut WireRequest,
-) -> Result<Option<CacheKey>, RequestError> {
-    let hash = wire
-        .extensions
-        .as_ref()
-        .and_then(|ext| ext.get("persistedQuery"))
-        .and_then(|pq| pq.get("sha256Hash"))
-        .and_then(|h| h.as_str())
-        .map(str::to_ascii_lowercase);
-    let Some(hash) = hash else {
-        return Ok(None);
-    };
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(RequestError::bad_request(
-            "persistedQuery.sha256Hash is not a SHA-256 hex digest",
-        ));
-    }
-    let key = CacheKey::PersistedQuery {
-        sha256: hash.clone(),
-    };
-    match &wire.query {
-        Some(query) => {
-            if hex::encode(Sha256::digest(query.as_bytes())) != hash {
-                return Err(RequestError::bad_request(
-                    "provided sha does not match query",
-                ));
-            }
-            Ok(Some(key))
-        }
-        None => match ctx.state.cache.get(&key).await {
-            Some(query) => {
-                wire.query = Some(query);
-                Ok(None)
-            }
-            None => Err(RequestError::bad_request("PersistedQueryNotFound")),
-        },
-    }
-}
-
-/// Documents parsed lately, by their text. Clients send the same few operations over and
-/// over; parsing was the costliest step of an answer served from the cache, and the
-/// executor takes the parsed document instead of parsing it again. Documents that do not
-/// parse are not kept (the executor reports their error). Bounded by an estimate of the
-/// syntax tree's size.
-#[derive(Clone)]
-pub struct Documents(moka::sync::Cache<String, Arc<ExecutableDocument>>);
-
-impl Default for Documents {
-    fn default() -> Self {
-        Documents(
-            moka::sync::Cache::builder()
-                .max_capacity(8 * 1024 * 1024)
-                .weigher(|query: &String, _: &Arc<ExecutableDocument>| {
-                    u32::try_from(query.len() * 16).unwrap_or(u32::MAX)
-                })
-                .build(),
-        )
-    }
-}
-
-impl Documents {
-    /// The parsed document; `None` when it does not parse (the executor reports why). Its
-    /// size and nesting are checked first (the parser recurses per nesting), its literals
-    /// after; a document is kept only once it passed.
-    fn parse(&self, query: &str) -> Result<Option<Arc<ExecutableDocument>>, Refusal> {
-        if let Some(doc) = self.0.get(query) {
-            return Ok(Some(doc));
-        }
-        let Some(doc) = limits::parse_checked(query)? else {
-            return Ok(None);
-        };
-        let doc = Arc::new(doc);
-        self.0.insert(query.to_owned(), doc.clone());
-        Ok(Some(doc))
-    }
-}
-
-/// A request with its document parsed (once, or taken from [`Documents`]).
-#[derive(Clone)]
-struct Prepared {
-    wire: WireRequest,
-    doc: Option<Arc<ExecutableDocument>>,
-    /// Where to learn the document as a persisted query once it proved valid.
-    persist: Option<Arc<CacheKey>>,
-}
-
-impl Prepared {
-    /// Checks what may be checked before running and parses the document.
-    async fn new(ctx: &AppContext, mut wire: WireRequest) -> Result<Self, RequestError> {
-        if wire
-            .extensions
-            .as_ref()
-            .is_some_and(|ext| !ext.is_object() && !ext.is_null())
-        {
-            return Err(RequestError::malformed("extensions 必须是 JSON 对象"));
-        }
-        let persist = persisted_query(ctx, &mut wire).await?;
-        if wire.query.is_none() {
-            return Err(RequestError::malformed("没有给出 query"));
-        }
-        if let Some(variables) = &wire.variables {
-            if !variables.is_object() && !variables.is_null() {
-                return Err(RequestError::malformed("variables 必须是 JSON 对象"));
-            }
-            limits::check_variables(variables)?;
-        }
-        let doc = match wire.query.as_deref() {
-            Some(query) => ctx.documents.parse(query)?,
-            None => None,
-        };
-        let prepared = Prepared {
-            wire,
-            doc,
-            persist: persist.map(Arc::new),
-        };
-        if limits::sign_in_count(&prepared.root_fields()) > 1 {
-            return Err(RequestError::bad_request(
-                "一次请求最多包含一个登录、注册或刷新会话操作",
-            ));
-        }
-        Ok(prepared)
-    }
-
-    /// The named (or only) operation.
-    fn operation(&self) -> Option<&OperationDefinition> {
-        let doc = self.doc.as_deref()?;
-        Some(
-            match (&doc.operations, self.wire.operation_name.as_deref()) {
-                (DocumentOperations::Single(op), _) => &op.node,
-                (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
-                (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-                    &ops.values().next()?.node
-                }
-                _ => return None,
-            },
-        )
-    }
-
-    fn ty(&self) -> Option<OperationType> {
-        self.operation().map(|op| op.ty)
-    }
-
-    /// Root fields, through fragments.
-    fn root_fields(&self) -> Vec<&str> {
-        match (self.doc.as_deref(), self.operation()) {
-            (Some(doc), Some(op)) => limits::root_field_names(doc, op),
-            _ => Vec::new(),
-        }
-    }
-
-    /// Whether an invalid access token may be ignored: the operation only signs in or out.
-    fn only_signs_in_or_out(&self) -> bool {
-        let fields = self.root_fields();
-        !fields.is_empty() && fields.iter().all(|f| SIGN_IN_OR_OUT.contains(f))
-    }
-
-    /// A query of the dashboards only, selecting only figures and the ids and names of
-    /// what they refer to (see [`DASHBOARD_FIELDS`]).
-    fn is_dashboard_only(&self) -> bool {
-        let (Some(doc), Some(op)) = (self.doc.as_deref(), self.operation()) else {
-            return false;
-        };
-        op.ty == OperationType::Query
-            && self.root_fields().iter().all(|name| *name == "dashboard")
-            && only_fields(&op.selection_set.node, DASHBOARD_FIELDS)
-            && doc
-                .fragments
-                .values()
-                .all(|fragment| only_fields(&fragment.node.selection_set.node, DASHBOARD_FIELDS))
-    }
-}
-
-/// The fields a cached dashboard answer may select, whatever type they are on. What they
-/// show depends only on the data (every write bumps the version the answer is cached
-/// under), on the user and roles (part of the key), on the local date (`Pairing.active`;
-/// part of the key) and on the overview's overdue count, which records when it changes
-/// ([`ValidUntil`]). Lists that lead elsewhere (`Volunteer.registrations`,
-/// `Pairing.activities`, `Community.pairings` …) are not among them.
-const DASHBOARD_FIELDS: &[&str] = &[
-    "__typename",
-    "dashboard",
-    "overview",
-    "hoursByDepartment",
-    "hoursByMonth",
-    "activitiesByCategory",
-    "satisfactionByDepartment",
-    "pairingProgress",
-    "topVolunteers",
-    "activityCount",
-    "completedActivityCount",
-    "registrationCount",
-    "volunteerCount",
-    "activeVolunteerCount",
-    "totalServiceHours",
-    "responseCount",
-    "satisfactionRate",
-    "openRectificationCount",
-    "overdueRectificationCount",
-    "department",
-    "hours",
-    "month",
-    "category",
-    "count",
-    "levelCounts",
-    "level",
-    "targetActivityCount",
-    "pairing",
-    "volunteer",
-    "id",
-    "name",
-    "description",
-    "displayName",
-    "realName",
-    "skills",
-    "starLevel",
-    "totalHours",
-    "kind",
-    "active",
-    "community",
-    "district",
-    "startsOn",
-    "endsOn",
-    "commitments",
-];
-
-fn only_fields(set: &SelectionSet, allowed: &[&str]) -> bool {
-    set.items.iter().all(|item| match &item.node {
-        Selection::Field(field) => {
-            allowed.contains(&field.node.name.node.as_str())
-                && only_fields(&field.node.selection_set.node, allowed)
-        }
-        Selection::InlineFragment(inline) => only_fields(&inline.node.selection_set.node, allowed),
-        // Checked with the document's fragments.
-        Selection::FragmentSpread(_) => true,
-    })
-}
-
-/// Where a query's whole answer is cached, if it may be:
-/// - an anonymous query answers everyone alike;
-/// - a signed-in dashboard query ([`Prepared::is_dashboard_only`]) answers that user alike.
-///
-/// Both are keyed under the public version, which every mutation bumps before it returns,
-/// so a change is visible to the next request on every instance. `None`: not cacheable
-/// (other signed-in queries, a mutation, an invalid token, or the shared cache
-/// unreachable).
-async fn response_key(ctx: &AppContext, viewer: &Viewer, prepared: &Prepared) -> Option<CacheKey> {
-    if prepared.ty() != Some(OperationType::Query) {
-        return None;
-    }
-    let audience = match viewer {
-        Viewer::Anonymous => None,
-        Viewer::User(user) if prepared.is_dashboard_only() => Some(user),
-        _ => return None,
-    };
-    let wire = &prepared.wire;
-    let query = wire.query.as_deref()?;
-    let version = ctx.state.cache.version(&CacheKey::PublicVersion).await?;
-    let mut hasher = Sha256::new();
-    hasher.update(query.as_bytes());
-    hasher.update([0]);
-    hasher.update(wire.operation_name.as_deref().unwrap_or("").as_bytes());
-    hasher.update([0]);
-    hasher.update(
-        wire.variables
-            .as_ref()
-            .map(|v| v.to_string())
-            .unwrap_or_default()
-            .as_bytes(),
-    );
-    hasher.update([0]);
-    hasher.update([u8::from(ctx.introspection)]);
-    let Some(user) = audience else {
-        return Some(CacheKey::PublicResponse {
-            version,
-            hash: hex::encode(hasher.finalize()),
-        });
-    };
-    hasher.update(
-        format!(
-            "\0{}\0{:?}\0{:?}\0{}",
-            user.id,
-            user.roles,
-            user.department_id,
-            crate::graphql::scalars::today()
-        )
-        .as_bytes(),
-    );
-    Some(CacheKey::ViewerResponse {
-        version,
-        hash: hex::encode(hasher.finalize()),
-    })
-}
-
-/// A cached answer is stored as `<valid until, Unix ms, 0 for no limit>\n<body>`; its body
-/// while it is valid.
-fn cached_body(stored: &str) -> Option<String> {
-    let (until, body) = stored.split_once('\n')?;
-    let until: i64 = until.parse().ok()?;
-    (until == 0 || chrono::Utc::now().timestamp_millis() < until).then(|| body.to_owned())
-}
-
-/// Runs one request, through the response cache when it is cacheable: its response, or the
-/// body of a cached one.
-async fn execute_cached(
-    ctx: &AppContext,
-    client: &Client,
-    prepared: Prepared,
-) -> Result<Response, String> {
-    let Some(key) = response_key(ctx, &client.viewer, &prepared).await else {
-        let mutation = prepared.ty() == Some(OperationType::Mutation);
-        let response = execute(ctx, client, prepared, None).await;
-        if mutation {
-            ctx.state.public_changed().await;
-        }
-        return Ok(response);
-    };
-    // Concurrent requests for the same answer wait for the first one's execution.
-    let answer = ctx
-        .state
-        .cache
-        .get_or_compute(&key, cached_body, execute_for_cache(ctx, client, &prepared))
-        .await;
-    match answer {
-        Lookup::Stored(body) => Err(body),
-        Lookup::Computed(response) => Ok(response),
-    }
-}
-
-/// Executes a cacheable query: its response, and what to store of it (nothing when it
-/// has errors).
-async fn execute_for_cache(
-    ctx: &AppContext,
-    client: &Client,
-    prepared: &Prepared,
-) -> (Response, Option<String>) {
-    let valid_until = Arc::new(ValidUntil::default());
-    let response = execute(ctx, client, prepared.clone(), Some(valid_until.clone())).await;
-    let store = response
-        .errors
-        .is_empty()
-        .then(|| serde_json::to_string(&response).ok())
-        .flatten()
-        .map(|body| {
-            let until = valid_until.get().map_or(0, |at| at.timestamp_millis());
-            format!("{until}\n{body}")
-        });
-    (response, store)
-}
-
 /// Errors that the executor raised before running anything (parse, validation, limits)
 /// have no path; errors of fields have one.
-fn refused_before_execution(response: &Response) -> bool {
+pub(super) fn refused_before_execution(response: &Response) -> bool {
     !response.errors.is_empty() && response.errors.iter().all(|error| error.path.is_empty())
-}
-
-async fn execute(
-    ctx: &AppContext,
-    client: &Client,
-    prepared: Prepared,
-    valid_until: Option<Arc<ValidUntil>>,
-) -> Response {
-    let viewer = client.viewer.clone();
-    let user_id = viewer.user().map(|user| user.id);
-    let department_id = viewer.user().and_then(|user| user.department_id);
-    let Prepared { wire, doc, persist } = prepared;
-    let query = wire.query.unwrap_or_default();
-    let mut request = async_graphql::Request::new(query.clone())
-        .variables(Variables::from_json(
-            wire.variables.unwrap_or(serde_json::Value::Null),
-        ))
-        .data(viewer)
-        .data(client.address.clone())
-        .data(loaders(ctx.state.db.clone(), user_id, department_id));
-    if let Some(valid_until) = valid_until {
-        request = request.data(valid_until);
-    }
-    if let Some(doc) = doc {
-        request.set_parsed_query(ExecutableDocument::clone(&doc));
-    }
-    if let Some(name) = wire.operation_name {
-        request = request.operation_name(name);
-    }
-    if !ctx.introspection {
-        request = request.disable_introspection();
-    }
-    let mut response = ctx.schema.execute(request).await;
-    for error in &mut response.errors {
-        ensure_code(error);
-    }
-    if let Some(key) = persist
-        && !refused_before_execution(&response)
-    {
-        ctx.state.cache.set(&key, &query).await;
-    }
-    response
-}
-
-/// Errors raised by the executor itself (parse, validation, limits, coercion) carry no
-/// code; the contract promises one on every error.
-fn ensure_code(error: &mut ServerError) {
-    let has_code = error
-        .extensions
-        .as_ref()
-        .is_some_and(|ext| ext.get("code").is_some());
-    if !has_code {
-        // Without a path the executor refused the document (parse, validation, limits).
-        // With one, a resolver failed without going through AppError: unless it is the
-        // executor's own coercion of an argument, that is a bug whose text may carry
-        // internals, so it is logged and masked.
-        let coercion = error.message.starts_with("Failed to parse")
-            || error.message.starts_with("Invalid value");
-        let code = if error.path.is_empty() || coercion {
-            Code::BadUserInput
-        } else {
-            tracing::error!(error = %error.message, path = ?error.path, "unclassified resolver error");
-            error.message = "internal error".to_owned();
-            Code::Internal
-        };
-        error
-            .extensions
-            .get_or_insert_with(Default::default)
-            .set("code", code.as_str());
-    }
-    let code = error
-        .extensions
-        .as_ref()
-        .and_then(|ext| ext.get("code"))
-        .map(|v| v.to_string().trim_matches('"').to_owned())
-        .unwrap_or_default();
-    metrics::counter!("tongxin_graphql_errors_total", "code" => code).increment(1);
 }
 
 /// One response as JSON: without `data` when nothing was executed (the GraphQL spec:
@@ -734,7 +310,7 @@ fn finish(media: Media, batch: BatchResponse) -> axum::response::Response {
 }
 
 /// Who sends a request.
-struct Client {
+pub(super) struct Client {
     viewer: Viewer,
     address: ClientAddress,
 }
@@ -854,11 +430,7 @@ pub async fn post(
             }
             continue;
         }
-        let mutation = prepared.ty() == Some(OperationType::Mutation);
         responses.push(execute(&ctx, &client, prepared, None).await);
-        if mutation {
-            ctx.state.public_changed().await;
-        }
     }
     metrics::histogram!("tongxin_graphql_duration_seconds", "method" => "POST")
         .record(started.elapsed().as_secs_f64());

@@ -1,0 +1,116 @@
+//! Audit entries: who did what, when. Every organizer and admin mutation leaves one, in
+//! its own transaction. `types` shows them to admins.
+
+pub mod types;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Set,
+};
+
+use entity::audit_entry;
+
+use crate::auth::Viewer;
+use crate::domain::page::{Page, PageRequest};
+use crate::error::AppResult;
+
+/// What was done. Stored as its [`AuditAction::as_str`] (e.g. `activity.publish`), on a
+/// target of type [`AuditAction::target_type`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    ActivityCreate,
+    ActivityUpdate,
+    ActivityPublish,
+    ActivityComplete,
+    ActivityCancel,
+    CommunityCreate,
+    PairingCreate,
+    PairingEnd,
+    PlanImport,
+    RectificationUpdate,
+    ServiceRecordRecord,
+    ServiceRecordReview,
+    SurveyCreate,
+    SurveyOpen,
+    SurveyClose,
+    SurveyResponseEnter,
+}
+
+impl AuditAction {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::ActivityCreate => "activity.create",
+            AuditAction::ActivityUpdate => "activity.update",
+            AuditAction::ActivityPublish => "activity.publish",
+            AuditAction::ActivityComplete => "activity.complete",
+            AuditAction::ActivityCancel => "activity.cancel",
+            AuditAction::CommunityCreate => "community.create",
+            AuditAction::PairingCreate => "pairing.create",
+            AuditAction::PairingEnd => "pairing.end",
+            AuditAction::PlanImport => "plan.import",
+            AuditAction::RectificationUpdate => "rectification.update",
+            AuditAction::ServiceRecordRecord => "serviceRecord.record",
+            AuditAction::ServiceRecordReview => "serviceRecord.review",
+            AuditAction::SurveyCreate => "survey.create",
+            AuditAction::SurveyOpen => "survey.open",
+            AuditAction::SurveyClose => "survey.close",
+            AuditAction::SurveyResponseEnter => "surveyResponse.enter",
+        }
+    }
+
+    /// The GraphQL type of the target.
+    pub const fn target_type(self) -> &'static str {
+        match self {
+            AuditAction::ActivityCreate
+            | AuditAction::ActivityUpdate
+            | AuditAction::ActivityPublish
+            | AuditAction::ActivityComplete
+            | AuditAction::ActivityCancel => "Activity",
+            AuditAction::CommunityCreate => "Community",
+            AuditAction::PairingCreate | AuditAction::PairingEnd => "Pairing",
+            AuditAction::PlanImport => "Plan",
+            AuditAction::RectificationUpdate => "Rectification",
+            AuditAction::ServiceRecordRecord | AuditAction::ServiceRecordReview => "ServiceRecord",
+            AuditAction::SurveyCreate | AuditAction::SurveyOpen | AuditAction::SurveyClose => {
+                "Survey"
+            }
+            AuditAction::SurveyResponseEnter => "SurveyResponse",
+        }
+    }
+}
+
+/// Records an action in the caller's transaction, so it exists exactly when the change does.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    action: AuditAction,
+    target_id: Option<i32>,
+) -> AppResult<()> {
+    audit_entry::ActiveModel {
+        actor_id: Set(viewer.user().map(|user| user.id)),
+        action: Set(action.as_str().to_owned()),
+        target_type: Set(action.target_type().to_owned()),
+        target_id: Set(target_id.map(|id| id.to_string())),
+        detail: Set(None),
+        at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Entries, newest first.
+pub async fn newest_first<C: ConnectionTrait>(
+    db: &C,
+    page: PageRequest,
+) -> AppResult<Page<audit_entry::Model>> {
+    let total = audit_entry::Entity::find().count(db).await?;
+    let rows = audit_entry::Entity::find()
+        .order_by_desc(audit_entry::Column::Id)
+        .offset(page.offset)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?;
+    Ok(Page::from_rows(rows, page, total))
+}
