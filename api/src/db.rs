@@ -18,6 +18,24 @@ use entity::{activity, setting};
 use crate::config::{Config, Secret};
 use crate::error::{AppError, AppResult};
 
+/// An enum's value as an SQL literal, for statements written as text. The values are the
+/// enums' own fixed upper-case words, so quoting them cannot break out of the literal.
+pub fn sql_value<E>(value: E) -> String
+where
+    E: sea_orm::ActiveEnum<Value = String>,
+{
+    format!("'{}'", value.to_value())
+}
+
+/// Enum values as an SQL list: `('A', 'B')`.
+pub fn sql_values<E>(values: impl IntoIterator<Item = E>) -> String
+where
+    E: sea_orm::ActiveEnum<Value = String>,
+{
+    let values: Vec<String> = values.into_iter().map(sql_value).collect();
+    format!("({})", values.join(", "))
+}
+
 /// A transaction that will write: on SQLite it takes the write lock at once, so two
 /// transactions never both read and then deadlock on upgrading to write.
 pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {

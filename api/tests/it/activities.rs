@@ -5,29 +5,8 @@ use serde_json::{Value, json};
 
 use entity::enums::Role;
 
+use crate::helpers::run;
 use crate::helpers::{Backend, code, spawn_app};
-
-/// A contract operation as an app sends it: the operation and the fragments it spreads.
-pub fn op(name: &str) -> String {
-    crate::contract::operation(name)
-}
-
-/// Runs a contract operation by name.
-pub async fn run(
-    app: &crate::helpers::TestApp,
-    name: &str,
-    variables: Value,
-    token: Option<&str>,
-) -> Value {
-    app.post_json(
-        &json!({ "query": op(name), "operationName": name, "variables": variables }),
-        token,
-    )
-    .await
-    .json()
-    .await
-    .expect("JSON")
-}
 
 const DEMO_CSV: &str = include_str!("../../data/plan-2022.csv");
 

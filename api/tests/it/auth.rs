@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use api::auth::jwt::{AUDIENCE, Claims, ISSUER};
 use entity::enums::Role;
 
-use crate::activities::run;
+use crate::helpers::run;
 use crate::helpers::{Backend, Options, PASSWORD, code, spawn_app, spawn_app_with, spawn_sibling};
 
 const GUARDED: &str = "{ auditEntries { totalCount } }";

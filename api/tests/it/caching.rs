@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 
 use entity::enums::Role;
 
-use crate::activities::run;
-use crate::dashboard::PrivateRedis;
+use crate::helpers::PrivateRedis;
+use crate::helpers::run;
 use crate::helpers::{Backend, Options, TestApp, spawn_app, spawn_app_with};
-use crate::registrations::{open_activity, published_activity};
+use crate::helpers::{open_activity, published_activity};
 
 /// The feed card of one activity, as `token` sees it.
 async fn card(app: &TestApp, id: &str, token: Option<&str>) -> Value {
@@ -330,7 +330,7 @@ async fn requests_beyond_the_in_flight_limit_wait_their_turn_instead_of_failing(
             25,
             "{backend:?}: {statuses:?}"
         );
-        crate::registrations::assert_invariants(&app, &id, &organizer.token, 5, 30).await;
+        crate::helpers::assert_invariants(&app, &id, &organizer.token, 5, 30).await;
     }
 }
 

@@ -12,8 +12,9 @@ use entity::enums::{
     SatisfactionLevel, ServiceRecordSource, ServiceRecordStatus, SurveyStatus,
 };
 
-use crate::activities::run;
-use crate::helpers::{Backend, Options, TestApp, code, spawn_app, spawn_app_with, spawn_sibling};
+use crate::helpers::PrivateRedis;
+use crate::helpers::run;
+use crate::helpers::{Backend, TestApp, code, spawn_app, spawn_sibling};
 
 /// A deterministic pseudo-random sequence, so failures reproduce.
 struct Rng(u64);
@@ -767,82 +768,6 @@ async fn a_change_through_one_instance_shows_at_once_on_another() {
     }
 }
 
-/// A private Redis server on a free port, to stop and start within one test.
-pub struct PrivateRedis {
-    port: u16,
-    child: Option<std::process::Child>,
-}
-
-impl PrivateRedis {
-    pub fn start(port: u16) -> Option<PrivateRedis> {
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .ok()?;
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        Some(PrivateRedis {
-            port,
-            child: Some(child),
-        })
-    }
-
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl PrivateRedis {
-    /// A private Redis for one test, on a port of this process (`salt` keeps the tests of
-    /// one run apart). `None` when redis-server is missing, which CI does not accept.
-    pub fn for_test(salt: u32) -> Option<PrivateRedis> {
-        let port = 20_000 + ((std::process::id() + salt) % 20_000) as u16;
-        let redis = PrivateRedis::start(port);
-        assert!(
-            redis.is_some() || std::env::var("TONGXIN_REQUIRE_SERVICES").is_err(),
-            "redis-server is needed for this test"
-        );
-        redis
-    }
-
-    /// The same Redis, started again empty (it keeps nothing on disk).
-    pub fn restart(&mut self) {
-        self.stop();
-        *self = PrivateRedis::start(self.port).expect("redis restarts");
-    }
-
-    /// An app on SQLite that uses this Redis.
-    pub async fn app(&self) -> TestApp {
-        let url = format!("redis://127.0.0.1:{}/", self.port);
-        spawn_app_with(
-            Backend::Sqlite,
-            Options {
-                configure: Box::new(move |config| config.redis_url = Some(url)),
-                ..Default::default()
-            },
-        )
-        .await
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[tokio::test]
 async fn dashboards_answer_from_the_database_while_redis_is_down_and_use_it_again_after() {
     let Some(mut redis) = PrivateRedis::for_test(0) else {
@@ -891,7 +816,7 @@ async fn whole_plan_hours_from_the_rollups_agree_with_the_records() {
         let app = spawn_app(backend).await;
         let viewer = app.user(&[Role::Viewer], None).await;
         let admin = app.user(&[Role::Admin], None).await;
-        let (id, organizer) = crate::registrations::published_activity(
+        let (id, organizer) = crate::helpers::published_activity(
             &app,
             None,
             "2030-05-01T09:00:00+08:00",

@@ -2,6 +2,7 @@
 //! database (SQLite always; PostgreSQL when TEST_DATABASE_URL is set) and its own Redis key
 //! prefix (when TEST_REDIS_URL is set).
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use api::config::{Config, Secret};
@@ -381,4 +382,248 @@ pub fn code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()
         .unwrap_or("<none>")
+}
+
+// ---------- fixtures and runners shared by the test modules ----------
+
+/// A contract operation as an app sends it: the operation and the fragments it spreads.
+pub fn op(name: &str) -> String {
+    crate::contract::operation(name)
+}
+
+/// Runs a contract operation by name.
+pub async fn run(
+    app: &crate::helpers::TestApp,
+    name: &str,
+    variables: Value,
+    token: Option<&str>,
+) -> Value {
+    app.post_json(
+        &json!({ "query": op(name), "operationName": name, "variables": variables }),
+        token,
+    )
+    .await
+    .json()
+    .await
+    .expect("JSON")
+}
+
+/// A published activity of 养老科 with this capacity, open for registration.
+pub async fn open_activity(app: &TestApp, capacity: Option<i32>) -> (String, crate::helpers::User) {
+    published_activity(
+        app,
+        capacity,
+        "2031-01-01T09:00:00+08:00",
+        "2031-01-01T12:00:00+08:00",
+    )
+    .await
+}
+
+/// A published activity of 养老科 with this capacity and time, and its organizer.
+pub async fn published_activity(
+    app: &TestApp,
+    capacity: Option<i32>,
+    starts_at: &str,
+    ends_at: &str,
+) -> (String, crate::helpers::User) {
+    let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
+    let elderly = app.department("养老科").await;
+    let created = run(
+        app,
+        "CreateActivity",
+        json!({ "input": { "title": "助老服务", "leadDepartmentIds": [elderly], "capacity": capacity,
+                "startsAt": starts_at, "endsAt": ends_at } }),
+        Some(&organizer.token),
+    )
+    .await;
+    let id = created["data"]["createActivity"]["id"]
+        .as_str()
+        .expect("created")
+        .to_owned();
+    let published = run(
+        app,
+        "PublishActivity",
+        json!({ "id": id }),
+        Some(&organizer.token),
+    )
+    .await;
+    assert_eq!(
+        published["data"]["publishActivity"]["status"], "PUBLISHED",
+        "{published}"
+    );
+    (id, organizer)
+}
+
+/// REGISTERED within capacity, waitlist positions 1..n in arrival order, counters agreeing.
+pub async fn assert_invariants(
+    app: &TestApp,
+    id: &str,
+    token: &str,
+    capacity: usize,
+    expect_live: usize,
+) {
+    let nodes = roster(app, id, token).await;
+    let registered = nodes.iter().filter(|n| n["status"] == "REGISTERED").count();
+    let waitlisted: Vec<&Value> = nodes
+        .iter()
+        .filter(|n| n["status"] == "WAITLISTED")
+        .collect();
+    assert!(
+        registered <= capacity,
+        "{registered} registered over capacity {capacity}"
+    );
+    assert_eq!(
+        registered + waitlisted.len(),
+        expect_live,
+        "live registrations lost or doubled"
+    );
+    assert_eq!(
+        registered,
+        capacity.min(expect_live),
+        "a free place was left while people wait"
+    );
+    let positions: Vec<i64> = waitlisted
+        .iter()
+        .map(|n| n["waitlistPosition"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        positions,
+        (1..=waitlisted.len() as i64).collect::<Vec<_>>(),
+        "positions have gaps"
+    );
+    let volunteers: HashSet<&Value> = nodes
+        .iter()
+        .filter(|n| n["status"] != "CANCELLED")
+        .map(|n| &n["volunteer"]["id"])
+        .collect();
+    assert_eq!(
+        volunteers.len(),
+        expect_live,
+        "a volunteer holds two live registrations"
+    );
+    let counts = run(app, "ActivityDetail", json!({ "id": id }), None).await;
+    assert_eq!(
+        counts["data"]["activity"]["registeredCount"],
+        registered as i64
+    );
+    assert_eq!(
+        counts["data"]["activity"]["waitlistCount"],
+        waitlisted.len() as i64
+    );
+}
+
+/// A published activity of 养老科 starting in 30 minutes, with one registered volunteer.
+pub async fn activity_about_to_start(app: &TestApp) -> (String, User, User) {
+    let starts = chrono::Utc::now() + chrono::Duration::minutes(30);
+    let ends = starts + chrono::Duration::hours(2);
+    let (id, organizer) =
+        crate::helpers::published_activity(app, None, &starts.to_rfc3339(), &ends.to_rfc3339())
+            .await;
+    let volunteer = app.volunteers(1).await.remove(0);
+    let registered = run(
+        app,
+        "RegisterForActivity",
+        json!({ "activityId": id }),
+        Some(&volunteer.token),
+    )
+    .await;
+    assert_eq!(
+        registered["data"]["registerForActivity"]["status"], "REGISTERED",
+        "{registered}"
+    );
+    (id, organizer, volunteer)
+}
+
+/// A private Redis server on a free port, to stop and start within one test.
+pub struct PrivateRedis {
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    pub fn start(port: u16) -> Option<PrivateRedis> {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Some(PrivateRedis {
+            port,
+            child: Some(child),
+        })
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl PrivateRedis {
+    /// A private Redis for one test, on a port of this process (`salt` keeps the tests of
+    /// one run apart). `None` when redis-server is missing, which CI does not accept.
+    pub fn for_test(salt: u32) -> Option<PrivateRedis> {
+        let port = 20_000 + ((std::process::id() + salt) % 20_000) as u16;
+        let redis = PrivateRedis::start(port);
+        assert!(
+            redis.is_some() || std::env::var("TONGXIN_REQUIRE_SERVICES").is_err(),
+            "redis-server is needed for this test"
+        );
+        redis
+    }
+
+    /// The same Redis, started again empty (it keeps nothing on disk).
+    pub fn restart(&mut self) {
+        self.stop();
+        *self = PrivateRedis::start(self.port).expect("redis restarts");
+    }
+
+    /// An app on SQLite that uses this Redis.
+    pub async fn app(&self) -> TestApp {
+        let url = format!("redis://127.0.0.1:{}/", self.port);
+        spawn_app_with(
+            Backend::Sqlite,
+            Options {
+                configure: Box::new(move |config| config.redis_url = Some(url)),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The roster of an activity, as its organizer reads it.
+pub async fn roster(app: &TestApp, id: &str, token: &str) -> Vec<Value> {
+    let body = run(
+        app,
+        "ActivityRoster",
+        json!({ "id": id, "first": 100 }),
+        Some(token),
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    body["data"]["activity"]["registrations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
 }

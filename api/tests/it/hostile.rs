@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::activities::run;
+use crate::helpers::run;
 use entity::enums::Role;
 
 use crate::helpers::{Backend, PASSWORD, code, spawn_app, spawn_sibling};
@@ -223,7 +223,7 @@ async fn one_sign_in_per_request_however_it_is_written() {
 async fn check_in_codes_cannot_be_guessed() {
     for backend in Backend::all() {
         let app = spawn_app(backend).await;
-        let (id, organizer, volunteer) = crate::hours::activity_about_to_start(&app).await;
+        let (id, organizer, volunteer) = crate::helpers::activity_about_to_start(&app).await;
         let guesses = (0..20).map(|i| {
             let (app, id, token) = (&app, id.clone(), volunteer.token.clone());
             async move {
@@ -281,7 +281,7 @@ async fn check_in_codes_cannot_be_guessed() {
 #[tokio::test]
 async fn a_right_code_does_not_use_up_the_guesses() {
     let app = spawn_app(Backend::Sqlite).await;
-    let (id, organizer, volunteer) = crate::hours::activity_about_to_start(&app).await;
+    let (id, organizer, volunteer) = crate::helpers::activity_about_to_start(&app).await;
     let shown = run(
         &app,
         "ActivityCheckInCode",
@@ -715,7 +715,7 @@ async fn oversized_text_and_lists_are_refused_with_their_field_and_nothing_is_st
         let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
         let elderly = app.department("养老科").await;
         let huge = "长".repeat(300_000);
-        let (activity, _) = crate::registrations::published_activity(
+        let (activity, _) = crate::helpers::published_activity(
             &app,
             None,
             "2031-01-01T09:00:00+08:00",
@@ -870,7 +870,7 @@ async fn oversized_text_and_lists_are_refused_with_their_field_and_nothing_is_st
 async fn an_update_with_null_for_what_cannot_be_cleared_is_refused_and_not_audited() {
     for backend in Backend::all() {
         let app = spawn_app(backend).await;
-        let (activity, organizer) = crate::registrations::published_activity(
+        let (activity, organizer) = crate::helpers::published_activity(
             &app,
             None,
             "2031-01-01T09:00:00+08:00",

@@ -4,34 +4,9 @@ use serde_json::json;
 
 use entity::enums::Role;
 
-use crate::activities::run;
-use crate::helpers::{Backend, TestApp, User, code, spawn_app};
-
-/// A published activity of 养老科 starting in 30 minutes, with one registered volunteer.
-pub async fn activity_about_to_start(app: &TestApp) -> (String, User, User) {
-    let starts = chrono::Utc::now() + chrono::Duration::minutes(30);
-    let ends = starts + chrono::Duration::hours(2);
-    let (id, organizer) = crate::registrations::published_activity(
-        app,
-        None,
-        &starts.to_rfc3339(),
-        &ends.to_rfc3339(),
-    )
-    .await;
-    let volunteer = app.volunteers(1).await.remove(0);
-    let registered = run(
-        app,
-        "RegisterForActivity",
-        json!({ "activityId": id }),
-        Some(&volunteer.token),
-    )
-    .await;
-    assert_eq!(
-        registered["data"]["registerForActivity"]["status"], "REGISTERED",
-        "{registered}"
-    );
-    (id, organizer, volunteer)
-}
+use crate::helpers::activity_about_to_start;
+use crate::helpers::run;
+use crate::helpers::{Backend, code, spawn_app};
 
 #[tokio::test]
 async fn a_registered_volunteer_checks_in_and_out_with_the_code_and_approved_hours_count() {

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use entity::enums::Role;
 
-use crate::activities::run;
+use crate::helpers::run;
 use crate::helpers::{Backend, code, spawn_app};
 
 #[tokio::test]

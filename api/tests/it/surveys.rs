@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use entity::enums::Role;
 
-use crate::activities::run;
+use crate::helpers::run;
 use crate::helpers::{Backend, TestApp, User, code, spawn_app};
 
 pub struct Fixture {

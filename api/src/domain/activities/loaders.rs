@@ -91,11 +91,11 @@ impl Loader<ViewerRegistration> for DbLoader {
                 registration::Column::UpdatedAt,
             ])
             .column_as(
-                Expr::cust(
-                    "CASE WHEN registrations.status = 'WAITLISTED' THEN \
-                       (SELECT COUNT(*) FROM registrations w WHERE w.activity_id = registrations.activity_id \
-                        AND w.status = 'WAITLISTED' AND w.id <= registrations.id) END",
-                ),
+                Expr::cust(format!(
+                    "CASE WHEN registrations.status = {} THEN {} END",
+                    crate::db::sql_value(RegistrationStatus::Waitlisted),
+                    crate::domain::registrations::rules::waitlist_position_sql("registrations"),
+                )),
                 "position",
             )
             .filter(

@@ -160,27 +160,10 @@ fn filter_condition(q: &ActivityQuery) -> Condition {
         );
     }
     if let Some(open) = q.open_for_registration {
-        let now = Utc::now();
-        let open_now = Condition::all()
-            .add(activity::Column::Status.eq(ActivityStatus::Published))
-            .add(
-                Condition::any()
-                    .add(activity::Column::RegistrationOpensAt.is_null())
-                    .add(activity::Column::RegistrationOpensAt.lte(now)),
-            )
-            .add(
-                Condition::any()
-                    .add(activity::Column::RegistrationClosesAt.gt(now))
-                    .add(
-                        Condition::all()
-                            .add(activity::Column::RegistrationClosesAt.is_null())
-                            .add(
-                                Condition::any()
-                                    .add(activity::Column::StartsAt.is_null())
-                                    .add(activity::Column::StartsAt.gt(now)),
-                            ),
-                    ),
-            );
+        let open_now = Condition::all().add(Expr::cust_with_values(
+            crate::domain::registrations::rules::open_sql("activities", "$1"),
+            [Utc::now()],
+        ));
         cond = cond.add(if open { open_now } else { open_now.not() });
     }
     cond

@@ -9,12 +9,18 @@
 //! with a bound `NaiveDate`, and the month bucket is the only expression that differs.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
 use serde::{Deserialize, Serialize};
 
-use entity::enums::SatisfactionLevel;
+use entity::enums::{
+    ActivityStatus, RectificationStatus, RegistrationStatus, SatisfactionLevel, ServiceRecordStatus,
+};
+use sea_orm::Iterable;
+
+use crate::db::{sql_value, sql_values};
 
 /// What every figure of one dashboard is restricted to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,9 +33,24 @@ pub struct Filter {
 }
 
 /// Activities the dashboards count: published or completed, never drafts or cancelled ones.
-const COUNTED_ACTIVITY: &str = "a.status IN ('PUBLISHED', 'COMPLETED')";
-const SATISFIED: &str = "('VERY_SATISFIED', 'SATISFIED', 'BASICALLY_SATISFIED')";
-const SETTLED_RECTIFICATION: &str = "('RESOLVED', 'CLOSED')";
+static COUNTED_ACTIVITY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "a.status IN {}",
+        sql_values([ActivityStatus::Published, ActivityStatus::Completed])
+    )
+});
+/// The levels that count toward the satisfaction rate, from the rule itself.
+static SATISFIED: LazyLock<String> = LazyLock::new(|| {
+    sql_values(
+        SatisfactionLevel::iter()
+            .filter(|level| crate::domain::surveys::service::is_satisfied(*level)),
+    )
+});
+static SETTLED_RECTIFICATION: LazyLock<String> =
+    LazyLock::new(|| sql_values([RectificationStatus::Resolved, RectificationStatus::Closed]));
+static APPROVED: LazyLock<String> = LazyLock::new(|| sql_value(ServiceRecordStatus::Approved));
+static REGISTERED: LazyLock<String> = LazyLock::new(|| sql_value(RegistrationStatus::Registered));
+static COMPLETED: LazyLock<String> = LazyLock::new(|| sql_value(ActivityStatus::Completed));
 
 /// A statement being written, with each value bound in the backend's placeholder style
 /// (`$n` on PostgreSQL, `?` on SQLite): no value is ever written into the SQL text.
@@ -103,7 +124,8 @@ fn approved_records(sql: &mut Sql, filter: &Filter, always_join: bool) {
     if always_join || filter.department_id.is_some() {
         sql.push(" JOIN activities a ON a.id = s.activity_id");
     }
-    sql.push(" WHERE s.status = 'APPROVED'")
+    sql.push(" WHERE s.status = ")
+        .push(&APPROVED)
         .in_range("s.service_date", filter)
         .in_department("a.primary_department_id", filter);
 }
@@ -117,7 +139,7 @@ fn whole_plan(filter: &Filter) -> bool {
 /// `FROM activities a WHERE` the activities a dashboard counts.
 fn counted_activities(sql: &mut Sql, filter: &Filter) {
     sql.push(" FROM activities a WHERE ")
-        .push(COUNTED_ACTIVITY)
+        .push(&COUNTED_ACTIVITY)
         .in_range("a.start_date", filter)
         .in_department("a.primary_department_id", filter);
 }
@@ -159,13 +181,17 @@ fn volunteer_count(sql: &mut Sql, filter: &Filter) {
         Some(id) => sql
             .push("(SELECT COUNT(*) AS volunteer_count FROM (")
             .push("SELECT r.volunteer_id FROM registrations r JOIN activities a ON a.id = r.activity_id")
-            .push(" WHERE r.status = 'REGISTERED' AND ")
-            .push(COUNTED_ACTIVITY)
+            .push(" WHERE r.status = ")
+            .push(&REGISTERED)
+            .push(" AND ")
+            .push(&COUNTED_ACTIVITY)
             .push(" AND a.primary_department_id = ")
             .bind(id)
             .push(" UNION SELECT s.volunteer_id FROM service_records s JOIN activities a ON a.id = s.activity_id")
-            .push(" WHERE s.status = 'APPROVED' AND ")
-            .push(COUNTED_ACTIVITY)
+            .push(" WHERE s.status = ")
+            .push(&APPROVED)
+            .push(" AND ")
+            .push(&COUNTED_ACTIVITY)
             .push(" AND a.primary_department_id = ")
             .bind(id)
             .push(") v) vol"),
@@ -187,19 +213,22 @@ pub async fn overview<C: ConnectionTrait>(
          rec.open_rectification_count, rec.overdue_rectification_count, rec.next_due_at FROM ",
     );
 
-    sql.push(
+    sql.push(&format!(
         "(SELECT COUNT(*) AS activity_count, \
-         CAST(COALESCE(SUM(CASE WHEN a.status = 'COMPLETED' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         CAST(COALESCE(SUM(CASE WHEN a.status = {} THEN 1 ELSE 0 END), 0) AS BIGINT) \
          AS completed_activity_count",
-    );
+        *COMPLETED
+    ));
     counted_activities(&mut sql, filter);
     sql.push(") act");
 
     sql.push(
         " CROSS JOIN (SELECT COUNT(*) AS registration_count FROM registrations r \
-         JOIN activities a ON a.id = r.activity_id WHERE r.status = 'REGISTERED' AND ",
+         JOIN activities a ON a.id = r.activity_id WHERE r.status = ",
     )
-    .push(COUNTED_ACTIVITY)
+    .push(&REGISTERED)
+    .push(" AND ")
+    .push(&COUNTED_ACTIVITY)
     .in_range("a.start_date", filter)
     .in_department("a.primary_department_id", filter)
     .push(") reg");
@@ -231,7 +260,7 @@ pub async fn overview<C: ConnectionTrait>(
         " CROSS JOIN (SELECT COUNT(*) AS response_count, COUNT(sr.satisfaction) AS rated_count, \
          CAST(COALESCE(SUM(CASE WHEN sr.satisfaction IN ",
     )
-    .push(SATISFIED)
+    .push(&SATISFIED)
     .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied_count FROM survey_responses sr WHERE 1 = 1")
     .in_range("sr.submitted_on", filter)
     .in_department("sr.department_id", filter)
@@ -245,7 +274,7 @@ pub async fn overview<C: ConnectionTrait>(
     .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue_rectification_count, MIN(CASE WHEN x.due_at >= ")
     .bind(now)
     .push(" THEN x.due_at END) AS next_due_at FROM rectifications x WHERE x.status NOT IN ")
-    .push(SETTLED_RECTIFICATION)
+    .push(&SETTLED_RECTIFICATION)
     .in_department("x.department_id", filter)
     .push(") rec");
 
@@ -513,11 +542,12 @@ pub async fn pairing_progress<C: ConnectionTrait>(
     filter: &Filter,
 ) -> Result<Vec<PairingRow>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
+    sql.push(&format!(
         "SELECT p.id AS pairing_id, p.target_activity_count AS target_activity_count, \
          COUNT(a.id) AS completed_activity_count FROM pairings p \
-         LEFT JOIN activities a ON a.pairing_id = p.id AND a.status = 'COMPLETED' WHERE 1 = 1",
-    )
+         LEFT JOIN activities a ON a.pairing_id = p.id AND a.status = {} WHERE 1 = 1",
+        *COMPLETED
+    ))
     .in_department("p.department_id", filter);
     if let Some(to) = filter.to {
         sql.push(" AND p.starts_on <= ").bind(to);

@@ -26,6 +26,7 @@ fn department_statements(backend: DbBackend, departments: Option<&[i32]>) -> Vec
     // '' for records without a date.
     let month = format!("COALESCE({}, '')", month(backend, "s.service_date"));
     let department = "COALESCE(a.primary_department_id, 0)";
+    let approved = crate::db::sql_value(entity::enums::ServiceRecordStatus::Approved);
     let (delete_where, select_where) = match departments {
         Some(ids) => {
             // Integers, not text from a request: safe to write into the statement.
@@ -47,14 +48,14 @@ fn department_statements(backend: DbBackend, departments: Option<&[i32]>) -> Vec
             "INSERT INTO rollup_department_months (department_id, month, minutes, records) \
              SELECT {department}, {month}, SUM(s.minutes), COUNT(*) \
              FROM service_records s JOIN activities a ON a.id = s.activity_id \
-             WHERE s.status = 'APPROVED'{select_where} GROUP BY {department}, {month}"
+             WHERE s.status = {approved}{select_where} GROUP BY {department}, {month}"
         ),
         format!("DELETE FROM rollup_department_volunteers{delete_where}"),
         format!(
             "INSERT INTO rollup_department_volunteers (department_id, volunteer_id, minutes, records) \
              SELECT {department}, s.volunteer_id, SUM(s.minutes), COUNT(*) \
              FROM service_records s JOIN activities a ON a.id = s.activity_id \
-             WHERE s.status = 'APPROVED'{select_where} GROUP BY {department}, s.volunteer_id"
+             WHERE s.status = {approved}{select_where} GROUP BY {department}, s.volunteer_id"
         ),
     ]
 }
@@ -64,12 +65,12 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let mut statements = department_statements(backend, None);
     statements.push("DELETE FROM rollup_volunteers".to_owned());
-    statements.push(
+    statements.push(format!(
         "INSERT INTO rollup_volunteers (volunteer_id, minutes, records) \
          SELECT s.volunteer_id, SUM(s.minutes), COUNT(*) FROM service_records s \
-         WHERE s.status = 'APPROVED' GROUP BY s.volunteer_id"
-            .to_owned(),
-    );
+         WHERE s.status = {} GROUP BY s.volunteer_id",
+        crate::db::sql_value(entity::enums::ServiceRecordStatus::Approved)
+    ));
     for sql in statements {
         db.execute_unprepared(&sql).await?;
     }

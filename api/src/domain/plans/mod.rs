@@ -1,6 +1,8 @@
 //! Importing an annual plan table as bureaus write it.
 
+mod dating;
 pub mod parse;
+mod text;
 
 use std::collections::HashMap;
 

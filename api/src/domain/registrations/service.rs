@@ -16,7 +16,7 @@ use entity::{activity, registration, volunteer};
 
 use crate::auth::Viewer;
 use crate::context::AppState;
-use crate::db::{begin_write, lock_activity};
+use crate::db::{begin_write, lock_activity, sql_value};
 use crate::domain::access::lead_department_ids;
 use crate::domain::access::{RecordScope, activities_of_department};
 use crate::domain::page::PageRequest as Page;
@@ -45,7 +45,8 @@ async fn require_volunteer<C: ConnectionTrait>(
         .ok_or_else(|| AppError::forbidden("enroll as a volunteer first"))
 }
 
-/// Open from publication (or registrationOpensAt) until startsAt (or registrationClosesAt).
+/// Which part of [`super::rules::open_sql`] an activity fails at `now`, in words: said
+/// when a registration was refused.
 pub fn registration_open(
     activity: &activity::Model,
     now: chrono::DateTime<Utc>,
@@ -136,12 +137,12 @@ pub async fn register(
     let sql = format!(
         "INSERT INTO registrations (activity_id, volunteer_id, status, created_at, updated_at) \
          SELECT a.id, {volunteer}, CASE WHEN a.capacity IS NULL OR a.registered_count < a.capacity \
-           THEN 'REGISTERED' ELSE 'WAITLISTED' END, {at}, {at} \
-         FROM activities a WHERE a.id = {activity} AND a.status = 'PUBLISHED' \
-           AND COALESCE(a.registration_opens_at, a.published_at, {at}) <= {at} \
-           AND (COALESCE(a.registration_closes_at, a.starts_at) IS NULL \
-                OR {at} < COALESCE(a.registration_closes_at, a.starts_at)){lock} \
-         RETURNING id, activity_id, volunteer_id, status, created_at, updated_at"
+           THEN {registered} ELSE {waitlisted} END, {at}, {at} \
+         FROM activities a WHERE a.id = {activity} AND {open}{lock} \
+         RETURNING id, activity_id, volunteer_id, status, created_at, updated_at",
+        registered = sql_value(RegistrationStatus::Registered),
+        waitlisted = sql_value(RegistrationStatus::Waitlisted),
+        open = super::rules::open_sql("a", at),
     );
     let inserted = registration::Model::find_by_statement(Statement::from_sql_and_values(
         backend,

@@ -89,9 +89,10 @@ impl Loader<WaitlistPosition> for DbLoader {
             .collect::<Vec<_>>()
             .join(",");
         let sql = format!(
-            "SELECT r.id AS id, (SELECT COUNT(*) FROM registrations w \
-               WHERE w.activity_id = r.activity_id AND w.status = 'WAITLISTED' AND w.id <= r.id) AS position \
-             FROM registrations r WHERE r.status = 'WAITLISTED' AND r.id IN ({ids})"
+            "SELECT r.id AS id, {position} AS position \
+             FROM registrations r WHERE r.status = {waitlisted} AND r.id IN ({ids})",
+            position = super::rules::waitlist_position_sql("r"),
+            waitlisted = crate::db::sql_value(entity::enums::RegistrationStatus::Waitlisted),
         );
         let backend = self.db.get_database_backend();
         let rows = self
