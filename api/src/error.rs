@@ -108,9 +108,9 @@ const CONSTRAINTS: &[(&str, &str, &str)] = &[
         "you are already registered for this activity",
     ),
     (
-        "ux_service_records_activity_volunteer",
-        "service_records.activity_id, service_records.volunteer_id",
-        "this volunteer already has a service record for this activity",
+        "ux_service_records_activity_volunteer_day",
+        "service_records.activity_id, service_records.volunteer_id, service_records.service_date",
+        "this volunteer already has a service record for this activity on this day",
     ),
     (
         "ux_survey_responses_respondent",

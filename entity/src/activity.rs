@@ -31,6 +31,11 @@ pub struct Model {
     pub published_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text")]
     pub cancel_reason: Option<String>,
+    /// The person in charge (活动负责人, Art 7): name and phone.
+    #[sea_orm(column_type = "String(StringLen::N(32))")]
+    pub person_in_charge_name: Option<String>,
+    #[sea_orm(column_type = "String(StringLen::N(20))")]
+    pub person_in_charge_phone: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

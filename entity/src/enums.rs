@@ -263,3 +263,51 @@ mod tests {
         check::<RectificationStatus>();
     }
 }
+
+/// How a listed day of the working-day calendar differs from the week's rule.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DayKind {
+    /// A day off, even on a weekday (法定节假日, or a day of its 调休).
+    #[sea_orm(string_value = "OFF")]
+    Off,
+    /// A working day, even on a weekend (调休上班).
+    #[sea_orm(string_value = "WORK")]
+    Work,
+}
+
+/// A correction request's state: one OPEN per record at most.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CorrectionStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "REFUSED")]
+    Refused,
+}
+
+/// What changed a service record.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RecordChangeKind {
+    /// Recorded, checked in or out.
+    #[sea_orm(string_value = "RECORD")]
+    Record,
+    /// Approved or rejected by the organizer.
+    #[sea_orm(string_value = "REVIEW")]
+    Review,
+    /// A volunteer's correction, accepted.
+    #[sea_orm(string_value = "CORRECTION")]
+    Correction,
+}

@@ -28,8 +28,12 @@ pub mod activity_location;
 pub mod answer;
 /// An audit-log entry: who did what to which target, when.
 pub mod audit_entry;
+/// A day of the working-day calendar that differs from the week's rule.
+pub mod calendar_day;
 /// A category of activities within a plan.
 pub mod category;
+/// A commendation a volunteer received.
+pub mod commendation;
 /// An urban community or a rural village served by activities.
 pub mod community;
 /// A government department (unit) that leads activities and is paired with communities.
@@ -42,6 +46,10 @@ pub mod plan;
 pub mod question;
 /// A choice of a single/multiple-choice question, ordered by position.
 pub mod question_option;
+/// One change of a service record's state or hours (its history).
+pub mod record_change;
+/// A volunteer's request to correct a service record, and its answer.
+pub mod record_correction;
 /// A rectification task opened for a dissatisfied survey response, tracked until resolved.
 pub mod rectification;
 /// A refresh-token session of a user (stores only the hash of the current refresh token).
@@ -56,6 +64,8 @@ pub mod setting;
 pub mod survey;
 /// One submitted response to a survey, through some channel (self-service or entered by staff).
 pub mod survey_response;
+/// Training a volunteer received (hours of study, not service).
+pub mod training;
 /// A login account (phone/password and/or WeChat) with its comma-separated roles and optional department.
 pub mod user;
 /// A user's volunteer enrolment (real name and skills); at most one per user.

@@ -20,6 +20,8 @@ pub struct Model {
     pub review_note: Option<String>,
     pub reviewed_by: Option<i32>,
     pub reviewed_at: Option<DateTimeUtc>,
+    /// Approved or rejected after its recording deadline (Art 11), as it was then.
+    pub reviewed_late: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

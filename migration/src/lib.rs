@@ -27,6 +27,10 @@ mod m20260101_000021_create_audit_entries;
 mod m20260102_000022_index_public_feed;
 mod m20260103_000023_create_hours_rollups;
 mod m20261202_000024_refresh_previous_hash;
+mod m20261203_000025_create_calendar_days;
+mod m20261203_000026_service_records_per_day;
+mod m20261203_000027_record_corrections;
+mod m20261203_000028_trainings_commendations;
 
 pub struct Migrator;
 
@@ -58,6 +62,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20260102_000022_index_public_feed::Migration),
             Box::new(m20260103_000023_create_hours_rollups::Migration),
             Box::new(m20261202_000024_refresh_previous_hash::Migration),
+            Box::new(m20261203_000025_create_calendar_days::Migration),
+            Box::new(m20261203_000026_service_records_per_day::Migration),
+            Box::new(m20261203_000027_record_corrections::Migration),
+            Box::new(m20261203_000028_trainings_commendations::Migration),
         ]
     }
 }

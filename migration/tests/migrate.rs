@@ -12,7 +12,10 @@ use entity::{
 };
 use migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::entity::prelude::*;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, SqlErr};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, QueryOrder, QuerySelect,
+    SqlErr,
+};
 
 const TABLES: &[&str] = &[
     "settings",
@@ -36,6 +39,11 @@ const TABLES: &[&str] = &[
     "rectifications",
     "refresh_sessions",
     "audit_entries",
+    "calendar_days",
+    "record_corrections",
+    "record_changes",
+    "trainings",
+    "commendations",
 ];
 
 const INDEXES: &[(&str, &str)] = &[
@@ -53,7 +61,11 @@ const INDEXES: &[(&str, &str)] = &[
     ),
     ("registrations", "ux_registrations_live"),
     ("registrations", "ix_registrations_activity_id_status_id"),
-    ("service_records", "ux_service_records_activity_volunteer"),
+    (
+        "service_records",
+        "ux_service_records_activity_volunteer_day",
+    ),
+    ("record_corrections", "ux_record_corrections_open"),
     ("survey_responses", "ux_survey_responses_respondent"),
     ("audit_entries", "ix_audit_entries_at"),
 ];
@@ -117,6 +129,8 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 async fn exercise(db: &DatabaseConnection) {
+    keeps_every_service_record(db).await;
+    Migrator::down(db, None).await.unwrap();
     Migrator::up(db, None).await.unwrap();
     assert_schema(db, true).await;
     round_trip(db).await;
@@ -127,6 +141,180 @@ async fn exercise(db: &DatabaseConnection) {
     Migrator::up(db, None).await.unwrap();
     assert_schema(db, true).await;
     round_trip(db).await;
+}
+
+/// The migration to one record per day keeps every record and dates the undated ones by
+/// the rule of the time: the day checked in (+08:00), else the activity's start date, else
+/// the day the record was made.
+async fn keeps_every_service_record(db: &DatabaseConnection) {
+    // Every migration before `service_records_per_day`.
+    Migrator::up(db, Some(25)).await.unwrap();
+    let backend = db.get_database_backend();
+    let t0: DateTimeUtc = "2022-03-05T17:30:00Z".parse().unwrap(); // 03-06 01:30 at +08:00
+    let u = user::ActiveModel {
+        phone: Set(Some("13900000000".to_owned())),
+        display_name: Set("王五".to_owned()),
+        roles: Set(Role::join(&[Role::Resident, Role::Volunteer])),
+        created_at: Set(t0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let vol = volunteer::ActiveModel {
+        user_id: Set(u.id),
+        real_name: Set("王五".to_owned()),
+        skills: Set(strings(&[])),
+        enrolled_at: Set(t0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let p = |n: usize| match backend {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let insert_activity = |start_date: Option<Date>| {
+        sea_orm::Statement::from_sql_and_values(
+            backend,
+            format!(
+                "INSERT INTO activities (title, status, content_items, start_date, registered_count, \
+                 waitlist_count, created_at, updated_at) VALUES ({}, 'PUBLISHED', '[]', {}, 0, 0, {}, {})",
+                p(1),
+                p(2),
+                p(3),
+                p(4)
+            ),
+            ["活动".into(), start_date.into(), t0.into(), t0.into()],
+        )
+    };
+    db.execute_raw(insert_activity(Some(day(2022, 3, 1))))
+        .await
+        .unwrap();
+    db.execute_raw(insert_activity(None)).await.unwrap();
+    let activities: Vec<i32> = activity::Entity::find()
+        .select_only()
+        .column(activity::Column::Id)
+        .order_by_asc(activity::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    let insert_record = |activity_id: i32,
+                         volunteer_id: i32,
+                         checked_in: Option<DateTimeUtc>,
+                         date: Option<Date>| {
+        sea_orm::Statement::from_sql_and_values(
+            backend,
+            format!(
+                "INSERT INTO service_records (activity_id, volunteer_id, source, checked_in_at, minutes, \
+                 status, service_date, created_at, updated_at) VALUES ({}, {}, 'RECORDED', {}, 60, 'APPROVED', {}, {}, {})",
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5),
+                p(6)
+            ),
+            [
+                activity_id.into(),
+                volunteer_id.into(),
+                checked_in.into(),
+                date.into(),
+                t0.into(),
+                t0.into(),
+            ],
+        )
+    };
+    // Checked in: the local day of the check-in; dated activity: its start date; neither:
+    // the local day the record was made; already dated: kept.
+    db.execute_raw(insert_record(activities[0], vol.id, Some(t0), None))
+        .await
+        .unwrap();
+    db.execute_raw(insert_record(activities[1], vol.id, None, None))
+        .await
+        .unwrap();
+    let u2 = user::ActiveModel {
+        phone: Set(Some("13900000001".to_owned())),
+        display_name: Set("赵六".to_owned()),
+        roles: Set(Role::join(&[Role::Resident, Role::Volunteer])),
+        created_at: Set(t0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let vol2 = volunteer::ActiveModel {
+        user_id: Set(u2.id),
+        real_name: Set("赵六".to_owned()),
+        skills: Set(strings(&[])),
+        enrolled_at: Set(t0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    db.execute_raw(insert_record(activities[0], vol2.id, None, None))
+        .await
+        .unwrap();
+    db.execute_raw(insert_record(
+        activities[1],
+        vol2.id,
+        None,
+        Some(day(2022, 7, 1)),
+    ))
+    .await
+    .unwrap();
+
+    Migrator::up(db, None).await.unwrap();
+    let mut dated: Vec<(i32, i32, Option<Date>)> = service_record::Entity::find()
+        .select_only()
+        .column(service_record::Column::ActivityId)
+        .column(service_record::Column::VolunteerId)
+        .column(service_record::Column::ServiceDate)
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    dated.sort();
+    assert_eq!(
+        dated,
+        vec![
+            (activities[0], vol.id, Some(day(2022, 3, 6))),
+            (activities[0], vol2.id, Some(day(2022, 3, 1))),
+            (activities[1], vol.id, Some(day(2022, 3, 6))),
+            (activities[1], vol2.id, Some(day(2022, 7, 1))),
+        ],
+        "every record kept and dated"
+    );
+    // A second day of the same volunteer and activity is a record of its own now.
+    db.execute_raw(insert_record(
+        activities[0],
+        vol.id,
+        None,
+        Some(day(2022, 3, 2)),
+    ))
+    .await
+    .unwrap();
+    assert!(matches!(
+        violation(
+            db.execute_raw(insert_record(
+                activities[0],
+                vol.id,
+                None,
+                Some(day(2022, 3, 2))
+            ))
+            .await
+        ),
+        SqlErr::UniqueConstraintViolation(_)
+    ));
+    // Start the rest of the test from an empty database.
+    for table in ["service_records", "activities", "volunteers", "users"] {
+        db.execute_unprepared(&format!("DELETE FROM {table}"))
+            .await
+            .unwrap();
+    }
 }
 
 async fn assert_schema(db: &DatabaseConnection, present: bool) {

@@ -14,6 +14,10 @@ pub enum CacheKey {
     },
     /// Bumped by every mutation that changes what anonymous visitors see of activities.
     PublicVersion,
+    /// Bumped when admins change the working-day calendar.
+    CalendarVersion,
+    /// Bumped when admins change a setting the app keeps in memory (the star policy).
+    SettingsVersion,
     /// An anonymous response of a public query, keyed by its document and variables.
     PublicResponse { version: u64, hash: String },
     /// A signed-in user's response of a dashboard query, keyed by the user, their roles,
@@ -43,6 +47,8 @@ impl CacheKey {
                 args,
             } => format!("dash:{version}:{scope}:{args}"),
             CacheKey::PublicVersion => "v:public".to_owned(),
+            CacheKey::CalendarVersion => "v:calendar".to_owned(),
+            CacheKey::SettingsVersion => "v:settings".to_owned(),
             CacheKey::PublicResponse { version, hash } => format!("pub:{version}:{hash}"),
             CacheKey::ViewerResponse { version, hash } => format!("resp:{version}:{hash}"),
             CacheKey::PersistedQuery { sha256 } => format!("apq:{sha256}"),
@@ -70,7 +76,10 @@ impl CacheKey {
     /// A label for metrics.
     pub fn kind(&self) -> &'static str {
         match self {
-            CacheKey::DashboardVersion | CacheKey::PublicVersion => "version",
+            CacheKey::DashboardVersion
+            | CacheKey::PublicVersion
+            | CacheKey::CalendarVersion
+            | CacheKey::SettingsVersion => "version",
             CacheKey::Dashboard { .. } => "dashboard",
             CacheKey::PublicResponse { .. } => "public",
             CacheKey::ViewerResponse { .. } => "viewer",
@@ -83,9 +92,10 @@ impl CacheKey {
 
     pub fn ttl(&self) -> Duration {
         match self {
-            CacheKey::DashboardVersion | CacheKey::PublicVersion => {
-                Duration::from_secs(86_400 * 30)
-            }
+            CacheKey::DashboardVersion
+            | CacheKey::PublicVersion
+            | CacheKey::CalendarVersion
+            | CacheKey::SettingsVersion => Duration::from_secs(86_400 * 30),
             CacheKey::Dashboard { .. } => Duration::from_secs(600),
             CacheKey::PublicResponse { .. } | CacheKey::ViewerResponse { .. } => {
                 Duration::from_secs(60)

@@ -1,13 +1,13 @@
-//! What every GraphQL request goes through, as async-graphql extensions: each error gets
-//! its code, and a mutation makes cached public answers stale before it returns.
+//! What every executed GraphQL request goes through after the executor: each error gets its
+//! code, and a mutation makes cached public answers stale before its answer leaves. The
+//! handler's `execute` calls both, for single and batched requests alike: the one place
+//! each rule lives.
+//!
+//! Not async-graphql `Extension`s: with any extension registered the executor routes every
+//! field's resolution through the extension chain (a boxed future per field), which cost
+//! the signed-in feed 16 % of its throughput in the benchmark (bench/README.md).
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-};
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
-use async_graphql::{Response, ServerError, ServerResult, Variables};
+use async_graphql::{Response, ServerError};
 
 use crate::context::AppState;
 use crate::error::Code;
@@ -20,22 +20,9 @@ use crate::error::Code;
 ///   no path) or could not coerce an argument (with a path): the client's, BAD_USER_INPUT;
 /// - no code but a source: a foreign error converted by `?` (async-graphql keeps it as the
 ///   source), a bug whose text may carry internals: logged and masked as INTERNAL.
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            ensure_code(error);
-        }
-        response
+pub fn ensure_codes(response: &mut Response) {
+    for error in &mut response.errors {
+        ensure_code(error);
     }
 }
 
@@ -66,72 +53,8 @@ fn ensure_code(error: &mut ServerError) {
     metrics::counter!("tongxin_graphql_errors_total", "code" => code).increment(1);
 }
 
-/// After a mutation, anonymous and dashboard answers cached before it are no longer served
-/// on any instance ([`AppState::public_changed`]): the one place that rule lives for the
-/// API. The version is bumped once the mutation ran, before its answer leaves.
-#[derive(Default)]
-pub struct PublicVersion;
-
-impl ExtensionFactory for PublicVersion {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PublicVersionOfRequest::default())
-    }
-}
-
-#[derive(Default)]
-struct PublicVersionOfRequest {
-    /// The document of this request, kept to learn the executed operation's type.
-    document: std::sync::Mutex<Option<ExecutableDocument>>,
-}
-
-#[async_trait::async_trait]
-impl Extension for PublicVersionOfRequest {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        // Only mutations matter; a document without any keeps nothing.
-        let has_mutation = match &document.operations {
-            DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
-            DocumentOperations::Multiple(ops) => {
-                ops.values().any(|op| op.node.ty == OperationType::Mutation)
-            }
-        };
-        if has_mutation {
-            *self
-                .document
-                .lock()
-                .unwrap_or_else(|poison| poison.into_inner()) = Some(document.clone());
-        }
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mutation = self
-            .document
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .as_ref()
-            .is_some_and(|doc| match (&doc.operations, operation_name) {
-                (DocumentOperations::Single(op), _) => op.node.ty == OperationType::Mutation,
-                (DocumentOperations::Multiple(ops), Some(name)) => ops
-                    .get(name)
-                    .is_some_and(|op| op.node.ty == OperationType::Mutation),
-                (DocumentOperations::Multiple(_), None) => false,
-            });
-        let response = next.run(ctx, operation_name).await;
-        if mutation && let Ok(state) = ctx.data::<AppState>() {
-            state.public_changed().await;
-        }
-        response
-    }
+/// After a mutation ran, anonymous and dashboard answers cached before it are no longer
+/// served on any instance ([`AppState::public_changed`]).
+pub async fn after_mutation(state: &AppState) {
+    state.public_changed().await;
 }

@@ -6,6 +6,7 @@ use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, S
 
 use crate::domain::activities::resolver::{ActivitiesMutation, ActivitiesQuery};
 use crate::domain::audit::types::AuditQuery;
+use crate::domain::calendar::resolver::{CalendarMutation, CalendarQuery};
 use crate::domain::dashboard::resolver::DashboardQuery;
 use crate::domain::hours::resolver::{HoursMutation, HoursQuery};
 use crate::domain::pairings::resolver::{PairingsMutation, PairingsQuery};
@@ -22,6 +23,7 @@ pub struct Query(
     SurveysQuery,
     DashboardQuery,
     AuditQuery,
+    CalendarQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -32,6 +34,7 @@ pub struct Mutation(
     HoursMutation,
     PairingsMutation,
     SurveysMutation,
+    CalendarMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -51,10 +54,7 @@ pub fn build_schema_bare() -> SchemaBuilder<Query, Mutation, EmptySubscription> 
 }
 
 pub fn build_schema(state: crate::context::AppState, suggestions: bool) -> AppSchema {
-    let builder = build_schema_bare()
-        .data(state)
-        .extension(super::extensions::ErrorCodes)
-        .extension(super::extensions::PublicVersion);
+    let builder = build_schema_bare().data(state);
     if suggestions {
         builder.finish()
     } else {

@@ -6,7 +6,7 @@ use entity::enums::Role;
 
 use crate::helpers::activity_about_to_start;
 use crate::helpers::run;
-use crate::helpers::{Backend, code, spawn_app};
+use crate::helpers::{Backend, TestApp, User, code, published_activity, spawn_app};
 
 #[tokio::test]
 async fn a_registered_volunteer_checks_in_and_out_with_the_code_and_approved_hours_count() {
@@ -185,11 +185,158 @@ async fn organizers_record_hours_for_their_own_activities_only() {
 
 #[test]
 fn star_levels_follow_the_national_thresholds() {
-    use api::domain::users::types::star_level;
+    let policy = api::domain::users::stars::StarPolicy::default();
+    let star_level = |minutes: i64| policy.level(minutes);
     assert_eq!(star_level(99 * 60 + 59), 0);
     assert_eq!(star_level(100 * 60), 1);
     assert_eq!(star_level(300 * 60), 2);
     assert_eq!(star_level(600 * 60), 3);
     assert_eq!(star_level(1000 * 60), 4);
     assert_eq!(star_level(1500 * 60), 5);
+}
+
+/// The volunteer's id as `Me` shows it.
+async fn volunteer_id_of(app: &TestApp, volunteer: &User) -> serde_json::Value {
+    let me = run(app, "Me", json!({}), Some(&volunteer.token)).await;
+    me["data"]["me"]["volunteer"]["id"].clone()
+}
+
+/// "3-4月份 抗疫": a two-month activity credits every day served, one record per day, and
+/// 13 days of 8 hours (104 h, more than any one record may hold) make a one-star volunteer.
+#[tokio::test]
+async fn a_two_month_activity_credits_every_day_served() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (id, organizer) = published_activity(
+            &app,
+            None,
+            "2022-03-01T08:00:00+08:00",
+            "2022-04-30T18:00:00+08:00",
+        )
+        .await;
+        let volunteer = app.volunteers(1).await.remove(0);
+        let volunteer_id = volunteer_id_of(&app, &volunteer).await;
+        let mut ids = Vec::new();
+        for day in 1..=13 {
+            let recorded = run(
+                &app,
+                "RecordServiceHours",
+                json!({ "input": { "activityId": id, "volunteerId": volunteer_id, "hours": 8,
+                        "serviceDate": format!("2022-04-{day:02}") } }),
+                Some(&organizer.token),
+            )
+            .await;
+            assert!(recorded.get("errors").is_none(), "{backend:?}: {recorded}");
+            ids.push(recorded["data"]["recordServiceHours"]["id"].clone());
+        }
+        let approved = run(
+            &app,
+            "ReviewServiceRecords",
+            json!({ "ids": ids, "decision": "APPROVE" }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert!(approved.get("errors").is_none(), "{backend:?}: {approved}");
+        let me = run(&app, "Me", json!({}), Some(&volunteer.token)).await;
+        assert_eq!(
+            me["data"]["me"]["volunteer"]["totalHours"], 104.0,
+            "{backend:?}: {me}"
+        );
+        assert_eq!(
+            me["data"]["me"]["volunteer"]["starLevel"], 1,
+            "{backend:?}: {me}"
+        );
+        let days = app
+            .ok(
+                "query($id: ID!) { activity(id: $id) { serviceRecords(first: 20) { edges { node { serviceDate } } } } }",
+                json!({ "id": id }),
+                Some(&organizer.token),
+            )
+            .await;
+        let mut dates: Vec<String> = days["activity"]["serviceRecords"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|edge| {
+                edge["node"]["serviceDate"]
+                    .as_str()
+                    .expect("date")
+                    .to_owned()
+            })
+            .collect();
+        dates.sort();
+        assert_eq!(
+            dates.first().map(String::as_str),
+            Some("2022-04-01"),
+            "{backend:?}"
+        );
+        assert_eq!(dates.len(), 13, "{backend:?}: one record per day");
+    }
+}
+
+/// The day must lie within the activity's dates; one record per volunteer, activity and
+/// day; at most 24 hours in one; without a day, the activity's start date.
+#[tokio::test]
+async fn the_day_of_a_record_follows_the_rules() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (id, organizer) = published_activity(
+            &app,
+            None,
+            "2022-03-05T08:00:00+08:00",
+            "2022-03-06T18:00:00+08:00",
+        )
+        .await;
+        let volunteer = app.volunteers(1).await.remove(0);
+        let volunteer_id = volunteer_id_of(&app, &volunteer).await;
+        let record = |hours: f64, day: Option<&str>| {
+            let app = &app;
+            let (id, volunteer_id, token) =
+                (id.clone(), volunteer_id.clone(), organizer.token.clone());
+            let day = day.map(str::to_owned);
+            async move {
+                let mut input =
+                    json!({ "activityId": id, "volunteerId": volunteer_id, "hours": hours });
+                if let Some(day) = day {
+                    input["serviceDate"] = json!(day);
+                }
+                app.gql(
+                    "mutation($input: RecordServiceHoursInput!) { recordServiceHours(input: $input) { id serviceDate hours } }",
+                    json!({ "input": input }),
+                    Some(&token),
+                )
+                .await
+            }
+        };
+        let outside = record(4.0, Some("2022-03-07")).await;
+        assert_eq!(code(&outside), "BAD_USER_INPUT", "{backend:?}: {outside}");
+        assert_eq!(outside["errors"][0]["extensions"]["field"], "serviceDate");
+        let before = record(4.0, Some("2022-03-04")).await;
+        assert_eq!(code(&before), "BAD_USER_INPUT", "{backend:?}: {before}");
+        let too_long = record(24.5, Some("2022-03-06")).await;
+        assert_eq!(code(&too_long), "BAD_USER_INPUT", "{backend:?}: {too_long}");
+        let default_day = record(4.0, None).await;
+        assert_eq!(
+            default_day["data"]["recordServiceHours"]["serviceDate"], "2022-03-05",
+            "{backend:?}: {default_day}"
+        );
+        let second_day = record(24.0, Some("2022-03-06")).await;
+        assert!(
+            second_day.get("errors").is_none(),
+            "{backend:?}: {second_day}"
+        );
+        let twice = record(2.0, Some("2022-03-06")).await;
+        assert_eq!(code(&twice), "CONFLICT", "{backend:?}: {twice}");
+        let records = app
+            .ok(
+                "query($id: ID!) { activity(id: $id) { serviceRecords(first: 20) { totalCount } } }",
+                json!({ "id": id }),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(
+            records["activity"]["serviceRecords"]["totalCount"], 2,
+            "{backend:?}: nothing stored by the refused ones"
+        );
+    }
 }

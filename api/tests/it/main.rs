@@ -3,6 +3,7 @@
 mod activities;
 mod auth;
 mod caching;
+mod calendar;
 mod contract;
 mod dashboard;
 mod helpers;

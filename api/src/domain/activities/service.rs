@@ -69,6 +69,8 @@ pub struct NewActivity {
     pub registration_closes_at: Option<DateTime<Utc>>,
     pub service_hours: Option<f64>,
     pub pairing_id: Option<i32>,
+    /// The person in charge: name and phone.
+    pub person_in_charge: Option<(String, Option<String>)>,
 }
 
 /// A change to an activity: every field kept unless said otherwise. Title and lead
@@ -89,6 +91,30 @@ pub struct ActivityChanges {
     pub registration_closes_at: Change<DateTime<Utc>>,
     pub service_hours: Change<f64>,
     pub pairing_id: Change<i32>,
+    pub person_in_charge: Change<(String, Option<String>)>,
+}
+
+/// The person in charge as saved: a name of at most 32 characters and a phone of digits,
+/// spaces and dashes (at most 20).
+fn check_person_in_charge(
+    person: Option<(String, Option<String>)>,
+) -> AppResult<(Option<String>, Option<String>)> {
+    let Some((name, phone)) = person else {
+        return Ok((None, None));
+    };
+    let name = input::line("personInCharge.name", &name, max::NAME)?;
+    let phone = input::optional_line("personInCharge.phone", phone.as_deref(), 20)?;
+    if let Some(phone) = &phone
+        && !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+')
+    {
+        return Err(AppError::bad_input(
+            "personInCharge.phone",
+            "电话号码只能包含数字、空格、“-”和“+”",
+        ));
+    }
+    Ok((Some(name), phone))
 }
 
 fn like_pattern(search: &str) -> String {
@@ -609,6 +635,7 @@ pub async fn create(
     check_seq_no(input.seq_no)?;
     let content_items = check_content_items(&input.content_items)?;
     let locations = check_locations(&input.locations)?;
+    let (person_name, person_phone) = check_person_in_charge(input.person_in_charge.clone())?;
     let service_minutes = input
         .service_hours
         .map(|hours| hours_to_minutes(hours, "serviceHours"))
@@ -639,6 +666,8 @@ pub async fn create(
         pairing_id: Set(pairing_id),
         published_at: Set(None),
         cancel_reason: Set(None),
+        person_in_charge_name: Set(person_name),
+        person_in_charge_phone: Set(person_phone),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -744,6 +773,11 @@ pub async fn update(
     if let Some(locations) = changes.locations.new_value() {
         let locations = check_locations(locations.as_deref().unwrap_or_default())?;
         write_locations(&txn, id, &locations).await?;
+    }
+    if let Some(person) = changes.person_in_charge.new_value() {
+        let (name, phone) = check_person_in_charge(person)?;
+        model.person_in_charge_name = Set(name);
+        model.person_in_charge_phone = Set(phone);
     }
     let new_capacity = changes.capacity.apply(current.capacity);
     check_capacity(new_capacity)?;

@@ -246,6 +246,36 @@ impl Activity {
     async fn cancel_reason(&self) -> Option<&str> {
         self.0.cancel_reason.as_deref()
     }
+    /// The person in charge (活动负责人); the phone in full for organizers of its
+    /// departments and admins, masked (138****5678) for everyone else.
+    async fn person_in_charge(&self, ctx: &Context<'_>) -> GqlResult<Option<PersonInCharge>> {
+        let Some(name) = self.0.person_in_charge_name.clone() else {
+            return Ok(None);
+        };
+        let phone = match self.0.person_in_charge_phone.clone() {
+            None => None,
+            Some(phone) => {
+                let manages = match ctx.viewer().user() {
+                    Some(user) if user.is_admin() => true,
+                    Some(user) if user.has(entity::enums::Role::Organizer) => {
+                        let departments = ctx
+                            .data_unchecked::<Loaders>()
+                            .load_one(ActivityDepartments(self.0.id))
+                            .await?
+                            .unwrap_or_default();
+                        user.may_manage_any(&departments.iter().map(|d| d.id).collect::<Vec<_>>())
+                    }
+                    _ => false,
+                };
+                Some(if manages {
+                    phone
+                } else {
+                    crate::domain::users::types::mask_phone(&phone)
+                })
+            }
+        };
+        Ok(Some(PersonInCharge { name, phone }))
+    }
     /// The pairing arrangement (结对共建) this activity is done under.
     async fn pairing(&self, ctx: &Context<'_>) -> GqlResult<Option<Pairing>> {
         let Some(id) = self.0.pairing_id else {
@@ -406,6 +436,25 @@ pub struct ActivityInput {
     pub registration_closes_at: Option<DateTime<FixedOffset>>,
     pub service_hours: Option<f64>,
     pub pairing_id: Option<ID>,
+    /// The person in charge (活动负责人): name and phone.
+    pub person_in_charge: Option<PersonInChargeInput>,
+}
+
+/// The person in charge of an activity (活动负责人, 《志愿服务记录与证明出具办法（试行）》 Art 7).
+#[derive(InputObject, Clone)]
+pub struct PersonInChargeInput {
+    /// At most 32 characters.
+    pub name: String,
+    /// A mobile number (11 digits) or a landline; at most 20 characters.
+    pub phone: Option<String>,
+}
+
+/// The person in charge; the phone is masked for everyone but the organizers of the
+/// activity's departments and admins.
+#[derive(SimpleObject)]
+pub struct PersonInCharge {
+    pub name: String,
+    pub phone: Option<String>,
 }
 
 /// Fields left out stay as they are; an explicit null clears a field (title and lead
@@ -426,6 +475,8 @@ pub struct ActivityPatch {
     pub registration_closes_at: MaybeUndefined<DateTime<FixedOffset>>,
     pub service_hours: MaybeUndefined<f64>,
     pub pairing_id: MaybeUndefined<ID>,
+    /// Null clears it.
+    pub person_in_charge: MaybeUndefined<PersonInChargeInput>,
 }
 
 fn utc(at: Option<DateTime<FixedOffset>>) -> Option<DateTime<chrono::Utc>> {
@@ -487,6 +538,7 @@ impl TryFrom<ActivityInput> for service::NewActivity {
             registration_closes_at: utc(input.registration_closes_at),
             service_hours: input.service_hours,
             pairing_id: parse_opt_id(input.pairing_id.as_ref(), "pairingId")?,
+            person_in_charge: input.person_in_charge.map(|p| (p.name, p.phone)),
         })
     }
 }
@@ -511,6 +563,7 @@ impl TryFrom<ActivityPatch> for service::ActivityChanges {
             registration_closes_at: at(patch.registration_closes_at),
             service_hours: change(patch.service_hours),
             pairing_id: change_id(patch.pairing_id, "pairingId")?,
+            person_in_charge: change(patch.person_in_charge).map(|p| (p.name, p.phone)),
         })
     }
 }

@@ -34,6 +34,11 @@ pub enum AuditAction {
     SurveyOpen,
     SurveyClose,
     SurveyResponseEnter,
+    CalendarUpdate,
+    StarPolicyUpdate,
+    RecordCorrectionResolve,
+    TrainingRecord,
+    CommendationRecord,
 }
 
 impl AuditAction {
@@ -55,6 +60,11 @@ impl AuditAction {
             AuditAction::SurveyOpen => "survey.open",
             AuditAction::SurveyClose => "survey.close",
             AuditAction::SurveyResponseEnter => "surveyResponse.enter",
+            AuditAction::CalendarUpdate => "calendar.update",
+            AuditAction::StarPolicyUpdate => "starPolicy.update",
+            AuditAction::RecordCorrectionResolve => "recordCorrection.resolve",
+            AuditAction::TrainingRecord => "training.record",
+            AuditAction::CommendationRecord => "commendation.record",
         }
     }
 
@@ -75,6 +85,11 @@ impl AuditAction {
                 "Survey"
             }
             AuditAction::SurveyResponseEnter => "SurveyResponse",
+            AuditAction::CalendarUpdate => "WorkingCalendar",
+            AuditAction::StarPolicyUpdate => "StarPolicy",
+            AuditAction::RecordCorrectionResolve => "RecordCorrection",
+            AuditAction::TrainingRecord => "Training",
+            AuditAction::CommendationRecord => "Commendation",
         }
     }
 }

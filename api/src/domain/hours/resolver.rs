@@ -11,8 +11,8 @@ use crate::graphql::{ContextExt, parse_id, parse_opt_id};
 
 use super::service::{self, RecordQuery};
 use super::types::{
-    CheckInCode, RecordServiceHoursInput, ReviewDecision, ServiceRecord, ServiceRecordConnection,
-    ServiceRecordFilter,
+    CheckInCode, RecordCorrection, RecordServiceHoursInput, ReviewDecision, ServiceRecord,
+    ServiceRecordConnection, ServiceRecordFilter,
 };
 
 #[derive(Default)]
@@ -50,6 +50,7 @@ impl HoursQuery {
             department_id: parse_opt_id(filter.department_id.as_ref(), "filter.departmentId")?,
             volunteer_id: parse_opt_id(filter.volunteer_id.as_ref(), "filter.volunteerId")?,
             status: filter.status.map(Into::into),
+            overdue_review: filter.overdue_review,
         };
         let page = Page::new(first, after.as_deref())?;
         Ok(service::list(ctx.state(), ctx.viewer(), query, page)
@@ -100,16 +101,15 @@ impl HoursMutation {
     ) -> GqlResult<ServiceRecord> {
         let activity_id = parse_id(&input.activity_id, "activityId")?;
         let volunteer_id = parse_id(&input.volunteer_id, "volunteerId")?;
+        let new = service::NewRecord {
+            activity_id,
+            volunteer_id,
+            hours: input.hours,
+            service_date: input.service_date.map(|day| day.0),
+            note: input.note,
+        };
         Ok(ServiceRecord(
-            service::record(
-                ctx.state(),
-                ctx.viewer(),
-                activity_id,
-                volunteer_id,
-                input.hours,
-                input.note,
-            )
-            .await?,
+            service::record(ctx.state(), ctx.viewer(), new).await?,
         ))
     }
 
@@ -135,5 +135,45 @@ impl HoursMutation {
                 .map(ServiceRecord)
                 .collect(),
         )
+    }
+
+    /// A volunteer disputes the hours of a reviewed record of their own (Art 13); one open
+    /// request per record. `reason` at most 1,000 characters.
+    #[graphql(guard = "SignedIn")]
+    async fn request_record_correction(
+        &self,
+        ctx: &Context<'_>,
+        record_id: ID,
+        hours: f64,
+        reason: String,
+    ) -> GqlResult<RecordCorrection> {
+        let id = parse_id(&record_id, "recordId")?;
+        Ok(RecordCorrection(
+            crate::domain::hours::corrections::request(
+                ctx.state(),
+                ctx.viewer(),
+                id,
+                hours,
+                &reason,
+            )
+            .await?,
+        ))
+    }
+
+    /// Organizers of the record's activity and admins: accept a correction (the record
+    /// takes its hours, approved) or refuse it with a note. Audited, kept in the history.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn resolve_record_correction(
+        &self,
+        ctx: &Context<'_>,
+        correction_id: ID,
+        accept: bool,
+        note: Option<String>,
+    ) -> GqlResult<ServiceRecord> {
+        let id = parse_id(&correction_id, "correctionId")?;
+        let (_, record) =
+            crate::domain::hours::corrections::resolve(ctx.state(), ctx.viewer(), id, accept, note)
+                .await?;
+        Ok(ServiceRecord(record))
     }
 }

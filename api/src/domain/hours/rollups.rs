@@ -102,6 +102,19 @@ pub async fn add_approved<C: ConnectionTrait>(
     volunteer_id: i32,
     minutes: i64,
 ) -> Result<(), DbErr> {
+    adjust_approved(db, department_id, month, volunteer_id, minutes, 1).await
+}
+
+/// Moves the rollups of one record by `minutes` and `records` (a correction of an approved
+/// record: its change of minutes and no record more).
+pub async fn adjust_approved<C: ConnectionTrait>(
+    db: &C,
+    department_id: Option<i32>,
+    month: &str,
+    volunteer_id: i32,
+    minutes: i64,
+    records: i64,
+) -> Result<(), DbErr> {
     let department = department_id.unwrap_or(0);
     add(
         db,
@@ -111,6 +124,7 @@ pub async fn add_approved<C: ConnectionTrait>(
             ("month", month.into()),
         ],
         minutes,
+        records,
     )
     .await?;
     add(
@@ -121,6 +135,7 @@ pub async fn add_approved<C: ConnectionTrait>(
             ("volunteer_id", volunteer_id.into()),
         ],
         minutes,
+        records,
     )
     .await?;
     add(
@@ -128,17 +143,19 @@ pub async fn add_approved<C: ConnectionTrait>(
         "rollup_volunteers",
         [("volunteer_id", volunteer_id.into())],
         minutes,
+        records,
     )
     .await
 }
 
-/// `minutes` and one record more on the row of `table` with these key values, created at
+/// `minutes` and `records` more on the row of `table` with these key values, created at
 /// zero if missing.
 async fn add<C: ConnectionTrait, const N: usize>(
     db: &C,
     table: &str,
     keys: [(&str, Value); N],
     minutes: i64,
+    records: i64,
 ) -> Result<(), DbErr> {
     let total = |column: &str, more: SimpleExpr| {
         Expr::col((Alias::new(table), Alias::new(column))).add(more)
@@ -148,7 +165,7 @@ async fn add<C: ConnectionTrait, const N: usize>(
         .map(|(column, value)| (Alias::new(*column), SimpleExpr::from(value.clone())))
         .unzip();
     columns.extend([Alias::new("minutes"), Alias::new("records")]);
-    values.extend([minutes.into(), 1i64.into()]);
+    values.extend([minutes.into(), records.into()]);
     let upsert = Query::insert()
         .into_table(Alias::new(table))
         .columns(columns)
@@ -162,7 +179,13 @@ async fn add<C: ConnectionTrait, const N: usize>(
                         Expr::col((Alias::new("excluded"), Alias::new("minutes"))),
                     ),
                 )
-                .value(Alias::new("records"), total("records", 1i64.into()))
+                .value(
+                    Alias::new("records"),
+                    total(
+                        "records",
+                        Expr::col((Alias::new("excluded"), Alias::new("records"))),
+                    ),
+                )
                 .to_owned(),
         )
         .to_owned();

@@ -1,13 +1,15 @@
 //! Check-in codes, check-in and check-out, recorded hours and their review.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use entity::enums::{
-    ActivityStatus, RegistrationStatus, Role, ServiceRecordSource, ServiceRecordStatus,
+    ActivityStatus, RecordChangeKind, RegistrationStatus, Role, ServiceRecordSource,
+    ServiceRecordStatus,
 };
 use entity::{activity, registration, service_record, volunteer};
 
@@ -18,6 +20,7 @@ use crate::domain::access::{RecordScope, activities_of_department};
 use crate::domain::access::{lead_department_ids, managed};
 use crate::domain::audit;
 use crate::domain::calendar::{local_date, today};
+use crate::domain::hours::corrections::keep_change;
 use crate::domain::input::{self, max};
 use crate::domain::page::PageRequest as Page;
 use crate::domain::registrations::service::volunteer_of_user;
@@ -150,7 +153,8 @@ pub async fn check_in(
 ) -> AppResult<service_record::Model> {
     let (volunteer, _) = checking_volunteer(state, viewer, activity_id, code).await?;
     let now = Utc::now();
-    Ok(service_record::ActiveModel {
+    let txn = state.db.begin().await?;
+    let created = service_record::ActiveModel {
         activity_id: Set(activity_id),
         volunteer_id: Set(volunteer.id),
         source: Set(ServiceRecordSource::CheckIn),
@@ -166,8 +170,11 @@ pub async fn check_in(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&state.db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    keep_change(&txn, viewer, RecordChangeKind::Record, None, &created, None).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 #[tracing::instrument(skip(state, viewer, code), err(level = "info", Debug))]
@@ -178,12 +185,14 @@ pub async fn check_out(
     code: &str,
 ) -> AppResult<service_record::Model> {
     let (volunteer, _) = checking_volunteer(state, viewer, activity_id, code).await?;
+    // Each day served is a record of its own: the check-in must be today's.
     let record = service_record::Entity::find()
         .filter(service_record::Column::ActivityId.eq(activity_id))
         .filter(service_record::Column::VolunteerId.eq(volunteer.id))
+        .filter(service_record::Column::ServiceDate.eq(today()))
         .one(&state.db)
         .await?
-        .ok_or_else(|| AppError::conflict("check in first"))?;
+        .ok_or_else(|| AppError::conflict("今天还没有签到：请先签到再签退"))?;
     let Some(checked_in) = record.checked_in_at else {
         return Err(AppError::conflict(
             "your hours were recorded by the organizer",
@@ -194,14 +203,26 @@ pub async fn check_out(
     }
     let now = Utc::now();
     let minutes = (now - checked_in).num_minutes().max(0) as i32;
-    let mut model: service_record::ActiveModel = record.into();
+    let txn = state.db.begin().await?;
+    let mut model: service_record::ActiveModel = record.clone().into();
     model.checked_out_at = Set(Some(now));
     model.minutes = Set(minutes);
     model.updated_at = Set(now);
-    Ok(model.update(&state.db).await?)
+    let updated = model.update(&txn).await?;
+    keep_change(
+        &txn,
+        viewer,
+        RecordChangeKind::Record,
+        Some(&record),
+        &updated,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
-fn minutes_of(hours: f64, field: &str) -> AppResult<i32> {
+pub(crate) fn minutes_of(hours: f64, field: &str) -> AppResult<i32> {
     if !hours.is_finite() || hours <= 0.0 || hours > 24.0 {
         return Err(AppError::bad_input(
             field,
@@ -211,19 +232,125 @@ fn minutes_of(hours: f64, field: &str) -> AppResult<i32> {
     Ok((hours * 60.0).round() as i32)
 }
 
-/// Organizers record hours directly, e.g. for offline activities.
-#[tracing::instrument(skip(state, viewer, note), err(level = "info", Debug))]
+/// Working days after the activity's end within which its service information must be
+/// recorded and reviewed (Art 11).
+pub const REVIEW_WORKING_DAYS: u32 = 10;
+
+/// The day a record's review is due: [`REVIEW_WORKING_DAYS`] working days after the
+/// activity's local end date (an undated activity: after the day served).
+pub async fn review_due_on(
+    state: &AppState,
+    activity: &activity::Model,
+    record: &service_record::Model,
+) -> AppResult<Option<NaiveDate>> {
+    let ended = activity
+        .ends_at
+        .or(activity.starts_at)
+        .map(local_date)
+        .or(record.service_date);
+    let Some(ended) = ended else {
+        return Ok(None);
+    };
+    let calendar = crate::domain::calendar::service::working_calendar(state).await?;
+    Ok(calendar.add_working_days(ended, REVIEW_WORKING_DAYS))
+}
+
+/// The latest activity end date whose reviews are overdue today: a record is overdue when
+/// its activity ended on or before it (adding working days keeps the order of days).
+pub async fn overdue_review_end(state: &AppState) -> AppResult<NaiveDate> {
+    let calendar = crate::domain::calendar::service::working_calendar(state).await?;
+    let today = today();
+    let mut day = today;
+    // At most ~3 weeks back: 10 working days and the longest holiday.
+    for _ in 0..60 {
+        day = day.pred_opt().unwrap_or(day);
+        if calendar
+            .add_working_days(day, REVIEW_WORKING_DAYS)
+            .is_some_and(|due| due < today)
+        {
+            return Ok(day);
+        }
+    }
+    Ok(day)
+}
+
+/// Hours an organizer records for one volunteer, activity and day.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub activity_id: i32,
+    pub volunteer_id: i32,
+    pub hours: f64,
+    /// Default: the activity's (local) start date.
+    pub service_date: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
+/// The days an activity's hours may be recorded for: its local start date to its local
+/// end date; an undated activity, its plan's year (no plan: any day).
+pub async fn service_days<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    activity: &activity::Model,
+) -> AppResult<Option<(NaiveDate, NaiveDate)>> {
+    if let Some(starts) = activity.starts_at {
+        let first = local_date(starts);
+        let last = activity.ends_at.map(local_date).unwrap_or(first).max(first);
+        return Ok(Some((first, last)));
+    }
+    let Some(plan_id) = activity.plan_id else {
+        return Ok(None);
+    };
+    let year = entity::plan::Entity::find_by_id(plan_id)
+        .one(db)
+        .await?
+        .map(|plan| plan.year);
+    Ok(year.and_then(|year| {
+        Some((
+            NaiveDate::from_ymd_opt(year, 1, 1)?,
+            NaiveDate::from_ymd_opt(year, 12, 31)?,
+        ))
+    }))
+}
+
+/// The day a record is for: the one given, else the activity's start date; within
+/// [`service_days`], else BAD_USER_INPUT.
+async fn service_day<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    activity: &activity::Model,
+    given: Option<NaiveDate>,
+) -> AppResult<NaiveDate> {
+    let days = service_days(db, activity).await?;
+    // An undated activity without a given day: today, if it lies in the plan's year.
+    let day = given.or(activity.start_date).unwrap_or_else(today);
+    if let Some((first, last)) = days
+        && !(first..=last).contains(&day)
+    {
+        return Err(AppError::bad_input(
+            "serviceDate",
+            format!("服务日期应在活动日期 {first} 至 {last} 之内"),
+        ));
+    }
+    Ok(day)
+}
+
+/// Organizers record hours directly, e.g. for offline activities: one record per
+/// volunteer, activity and day (a second one for the same day is a CONFLICT).
+#[tracing::instrument(skip(state, viewer, new), err(level = "info", Debug))]
 pub async fn record(
     state: &AppState,
     viewer: &Viewer,
-    activity_id: i32,
-    volunteer_id: i32,
-    hours: f64,
-    note: Option<String>,
+    new: NewRecord,
 ) -> AppResult<service_record::Model> {
+    let NewRecord {
+        activity_id,
+        volunteer_id,
+        hours,
+        service_date,
+        note,
+    } = new;
     let minutes = minutes_of(hours, "hours")?;
     let txn = state.db.begin().await?;
     let activity = managed(&txn, viewer, activity_id).await?;
+    let day = service_day(&txn, &activity, service_date).await?;
     volunteer::Entity::find_by_id(volunteer_id)
         .one(&txn)
         .await?
@@ -237,7 +364,7 @@ pub async fn record(
         checked_out_at: Set(None),
         minutes: Set(minutes),
         status: Set(ServiceRecordStatus::Pending),
-        service_date: Set(Some(activity.start_date.unwrap_or_else(today))),
+        service_date: Set(Some(day)),
         review_note: Set(input::optional_text("note", note.as_deref(), max::NOTE)?),
         reviewed_by: Set(None),
         reviewed_at: Set(None),
@@ -246,6 +373,15 @@ pub async fn record(
         ..Default::default()
     }
     .insert(&txn)
+    .await?;
+    keep_change(
+        &txn,
+        viewer,
+        RecordChangeKind::Record,
+        None,
+        &created,
+        created.review_note.clone(),
+    )
     .await?;
     audit::record(
         &txn,
@@ -305,7 +441,9 @@ pub async fn review(
                 format!("record {id} has no check-out: give the hours to approve"),
             ));
         }
-        let mut model: service_record::ActiveModel = record.into();
+        let due = review_due_on(state, &activity, &record).await?;
+        let mut model: service_record::ActiveModel = record.clone().into();
+        model.reviewed_late = Set(due.is_some_and(|due| today() > due));
         model.status = Set(if approve {
             ServiceRecordStatus::Approved
         } else {
@@ -321,6 +459,15 @@ pub async fn review(
         model.reviewed_at = Set(Some(now));
         model.updated_at = Set(now);
         let updated = model.update(&txn).await?;
+        keep_change(
+            &txn,
+            viewer,
+            RecordChangeKind::Review,
+            Some(&record),
+            &updated,
+            note.clone(),
+        )
+        .await?;
         if approve {
             let month = updated
                 .service_date
@@ -354,7 +501,15 @@ pub struct RecordQuery {
     pub department_id: Option<i32>,
     pub volunteer_id: Option<i32>,
     pub status: Option<ServiceRecordStatus>,
+    /// PENDING records past their review deadline (true), or within it (false).
+    pub overdue_review: Option<bool>,
 }
+
+/// The activity's end (else its start) of a `service_records` row, for ordering by the
+/// review deadline: adding working days keeps the order of days, so the earliest end is
+/// the earliest due. Undated activities last.
+const ACTIVITY_END: &str = "(SELECT COALESCE(a.ends_at, a.starts_at) FROM activities a \
+     WHERE a.id = service_records.activity_id)";
 
 /// Organizers see their own department's activities' records; admins all.
 pub async fn list(
@@ -395,7 +550,37 @@ pub async fn list(
         cond =
             cond.add(service_record::Column::ActivityId.in_subquery(activities_of_department(id)));
     }
-    page_of(&state.db, service_record::Entity::find().filter(cond), page).await
+    if let Some(overdue) = q.overdue_review {
+        // Ended on or before the last day whose reviews are overdue today; an undated
+        // activity counts from the day served.
+        let last = overdue_review_end(state).await?;
+        let until = crate::domain::calendar::start_of_day(last.succ_opt().unwrap_or(last));
+        let late = Condition::any()
+            .add(Expr::cust_with_values(
+                format!("{ACTIVITY_END} < $1"),
+                [until],
+            ))
+            .add(
+                Condition::all()
+                    .add(Expr::cust(format!("{ACTIVITY_END} IS NULL")))
+                    .add(service_record::Column::ServiceDate.lte(last)),
+            );
+        cond = cond
+            .add(service_record::Column::Status.eq(ServiceRecordStatus::Pending))
+            .add(if overdue { late } else { late.not() });
+    }
+    let query = service_record::Entity::find().filter(cond);
+    if q.status == Some(ServiceRecordStatus::Pending) || q.overdue_review.is_some() {
+        // The review queue: the most urgent first.
+        let query = query
+            .order_by_asc(Expr::cust(format!(
+                "CASE WHEN {ACTIVITY_END} IS NULL THEN 1 ELSE 0 END"
+            )))
+            .order_by_asc(Expr::cust(ACTIVITY_END))
+            .order_by_asc(service_record::Column::Id);
+        return page_ordered(&state.db, query, page).await;
+    }
+    page_of(&state.db, query, page).await
 }
 
 pub async fn of_activity(
@@ -444,9 +629,16 @@ async fn page_of(
     query: sea_orm::Select<service_record::Entity>,
     page: Page,
 ) -> AppResult<Records> {
+    page_ordered(db, query.order_by_desc(service_record::Column::Id), page).await
+}
+
+async fn page_ordered(
+    db: &DatabaseConnection,
+    query: sea_orm::Select<service_record::Entity>,
+    page: Page,
+) -> AppResult<Records> {
     let total = query.clone().count(db).await?;
     let rows = query
-        .order_by_desc(service_record::Column::Id)
         .offset(page.offset)
         .limit(page.fetch_limit())
         .all(db)

@@ -1,6 +1,8 @@
 //! Accounts, sessions and volunteers.
 
+pub mod records;
 pub mod resolver;
 pub mod service;
+pub mod stars;
 pub mod types;
 pub mod wechat;

@@ -2,8 +2,8 @@
 
 use async_graphql::{Context, Object};
 
-use crate::auth::SignedIn;
 use crate::auth::guard::{AddressLimit, PerAddress};
+use crate::auth::{RoleGuard, SignedIn};
 use crate::error::GqlResult;
 use crate::graphql::ContextExt;
 
@@ -30,6 +30,14 @@ pub struct UsersQuery;
 
 #[Object]
 impl UsersQuery {
+    /// The star policy in force: the cumulative approved hours each level needs.
+    async fn star_policy(&self, ctx: &Context<'_>) -> GqlResult<super::types::StarPolicy> {
+        let policy = super::stars::star_policy(ctx.state()).await?;
+        Ok(super::types::StarPolicy {
+            thresholds: policy.thresholds.clone(),
+        })
+    }
+
     /// The signed-in user; null without a valid token.
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
         Ok(service::current_user(&ctx.state().db, ctx.viewer())
@@ -43,6 +51,60 @@ pub struct UsersMutation;
 
 #[Object]
 impl UsersMutation {
+    /// Admins: the hours each star level needs, rising (1 to 10 levels, each at most
+    /// 100,000 hours). Every star level follows at once. Audited.
+    #[graphql(guard = "RoleGuard::any(crate::auth::guard::ADMINS)")]
+    async fn set_star_policy(
+        &self,
+        ctx: &Context<'_>,
+        thresholds: Vec<f64>,
+    ) -> GqlResult<super::types::StarPolicy> {
+        let policy = super::stars::set_star_policy(ctx.state(), ctx.viewer(), &thresholds).await?;
+        Ok(super::types::StarPolicy {
+            thresholds: policy.thresholds,
+        })
+    }
+
+    /// Organizers (for volunteers who served their department) and admins: a training the
+    /// volunteer received. Audited.
+    #[graphql(guard = "RoleGuard::any(crate::auth::guard::ORGANIZERS)")]
+    async fn record_training(
+        &self,
+        ctx: &Context<'_>,
+        input: super::types::TrainingInput,
+    ) -> GqlResult<super::types::Training> {
+        let new = super::records::NewTraining {
+            volunteer_id: crate::graphql::parse_id(&input.volunteer_id, "volunteerId")?,
+            name: input.name,
+            content: input.content,
+            hours: input.hours,
+            organizer: input.organizer,
+            held_on: input.held_on.0,
+        };
+        Ok(super::types::Training(
+            super::records::record_training(ctx.state(), ctx.viewer(), new).await?,
+        ))
+    }
+
+    /// Organizers (for volunteers who served their department) and admins: a commendation
+    /// the volunteer received. Audited.
+    #[graphql(guard = "RoleGuard::any(crate::auth::guard::ORGANIZERS)")]
+    async fn record_commendation(
+        &self,
+        ctx: &Context<'_>,
+        input: super::types::CommendationInput,
+    ) -> GqlResult<super::types::Commendation> {
+        let new = super::records::NewCommendation {
+            volunteer_id: crate::graphql::parse_id(&input.volunteer_id, "volunteerId")?,
+            name: input.name,
+            granted_on: input.granted_on.0,
+            granted_by: input.granted_by,
+        };
+        Ok(super::types::Commendation(
+            super::records::record_commendation(ctx.state(), ctx.viewer(), new).await?,
+        ))
+    }
+
     /// A new resident account; signs in at once.
     #[graphql(guard = "PerAddress::new(AddressLimit::SignUp)")]
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> GqlResult<Session> {

@@ -43,15 +43,6 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{head}****{tail}")
 }
 
-/// Cumulative approved hours of 100, 300, 600, 1000 and 1500 make one to five stars.
-pub fn star_level(minutes: i64) -> i32 {
-    const THRESHOLDS_HOURS: [i64; 5] = [100, 300, 600, 1000, 1500];
-    THRESHOLDS_HOURS
-        .iter()
-        .filter(|hours| minutes >= **hours * 60)
-        .count() as i32
-}
-
 pub fn round_hours(minutes: i64) -> f64 {
     (minutes as f64 / 60.0 * 100.0).round() / 100.0
 }
@@ -183,9 +174,50 @@ impl Volunteer {
     async fn total_hours(&self, ctx: &Context<'_>) -> GqlResult<f64> {
         Ok(round_hours(self.approved_minutes(ctx).await?))
     }
-    /// 0 to 5, from approved hours.
+    /// From approved hours, by the star policy in force (`starPolicy`; by default 100,
+    /// 300, 600, 1000 and 1500 hours make one to five stars).
     async fn star_level(&self, ctx: &Context<'_>) -> GqlResult<i32> {
-        Ok(star_level(self.approved_minutes(ctx).await?))
+        let policy = crate::domain::users::stars::star_policy(ctx.state()).await?;
+        Ok(policy.level(self.approved_minutes(ctx).await?))
+    }
+    /// The day each level was reached, by the policy in force.
+    #[graphql(cache_control(no_cache))]
+    async fn star_history(&self, ctx: &Context<'_>) -> GqlResult<Vec<StarReached>> {
+        self.scope(ctx)?;
+        Ok(
+            crate::domain::users::stars::star_history(ctx.state(), self.0.id)
+                .await?
+                .into_iter()
+                .map(|(level, day)| StarReached {
+                    level,
+                    reached_on: crate::graphql::scalars::Date(day),
+                })
+                .collect(),
+        )
+    }
+    /// Training received (hours of study, not service hours): for the volunteer, admins,
+    /// and organizers (what their department recorded).
+    #[graphql(cache_control(no_cache))]
+    async fn trainings(&self, ctx: &Context<'_>) -> GqlResult<Vec<Training>> {
+        Ok(
+            crate::domain::users::records::trainings(ctx.state(), ctx.viewer(), &self.0)
+                .await?
+                .into_iter()
+                .map(Training)
+                .collect(),
+        )
+    }
+    /// Commendations: for the volunteer, admins, and organizers (what their department
+    /// recorded).
+    #[graphql(cache_control(no_cache))]
+    async fn commendations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Commendation>> {
+        Ok(
+            crate::domain::users::records::commendations(ctx.state(), ctx.viewer(), &self.0)
+                .await?
+                .into_iter()
+                .map(Commendation)
+                .collect(),
+        )
     }
     // Not part of a cached dashboard answer: it leads to a list of its own.
     #[graphql(cache_control(no_cache))]
@@ -359,4 +391,88 @@ impl Loader<RealNameVisible> for DbLoader {
             .map(|key| (*key, ids.contains(&key.0)))
             .collect())
     }
+}
+
+/// A star level and the day it was reached.
+#[derive(SimpleObject)]
+pub struct StarReached {
+    pub level: i32,
+    pub reached_on: crate::graphql::scalars::Date,
+}
+
+/// The star policy: the cumulative approved hours each level needs, rising.
+#[derive(SimpleObject)]
+pub struct StarPolicy {
+    pub thresholds: Vec<f64>,
+}
+
+/// Training a volunteer received (Art 8).
+pub struct Training(pub entity::training::Model);
+
+#[Object]
+impl Training {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn content(&self) -> Option<&str> {
+        self.0.content.as_deref()
+    }
+    /// Hours of study; never counted as service hours.
+    async fn hours(&self) -> f64 {
+        round_hours(i64::from(self.0.minutes))
+    }
+    /// Who held it.
+    async fn organizer(&self) -> &str {
+        &self.0.organizer
+    }
+    async fn held_on(&self) -> crate::graphql::scalars::Date {
+        crate::graphql::scalars::Date(self.0.held_on)
+    }
+}
+
+/// A commendation a volunteer received (Art 9).
+pub struct Commendation(pub entity::commendation::Model);
+
+#[Object]
+impl Commendation {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn granted_on(&self) -> crate::graphql::scalars::Date {
+        crate::graphql::scalars::Date(self.0.granted_on)
+    }
+    /// The body that granted it.
+    async fn granted_by(&self) -> &str {
+        &self.0.granted_by
+    }
+}
+
+#[derive(InputObject)]
+pub struct TrainingInput {
+    pub volunteer_id: ID,
+    /// At most 200 characters.
+    pub name: String,
+    /// At most 2,000 characters.
+    pub content: Option<String>,
+    /// More than 0, at most 500.
+    pub hours: f64,
+    /// Who held it; at most 200 characters.
+    pub organizer: String,
+    pub held_on: crate::graphql::scalars::Date,
+}
+
+#[derive(InputObject)]
+pub struct CommendationInput {
+    pub volunteer_id: ID,
+    /// At most 200 characters.
+    pub name: String,
+    pub granted_on: crate::graphql::scalars::Date,
+    /// The granting body; at most 200 characters.
+    pub granted_by: String,
 }

@@ -141,6 +141,7 @@ pub(super) async fn execute(
     let viewer = client.viewer.clone();
     let user_id = viewer.user().map(|user| user.id);
     let department_id = viewer.user().and_then(|user| user.department_id);
+    let mutation = prepared.ty() == Some(OperationType::Mutation);
     let Prepared { wire, doc, persist } = prepared;
     let query = wire.query.unwrap_or_default();
     let mut request = async_graphql::Request::new(query.clone())
@@ -162,7 +163,11 @@ pub(super) async fn execute(
     if !ctx.introspection {
         request = request.disable_introspection();
     }
-    let response = ctx.schema.execute(request).await;
+    let mut response = ctx.schema.execute(request).await;
+    crate::graphql::extensions::ensure_codes(&mut response);
+    if mutation && !refused_before_execution(&response) {
+        crate::graphql::extensions::after_mutation(&ctx.state).await;
+    }
     if let Some(key) = persist
         && !refused_before_execution(&response)
     {
