@@ -11,6 +11,7 @@ mod hostile;
 mod hours;
 mod http;
 mod pairings;
+mod records;
 mod registrations;
 mod services;
 mod surveys;

@@ -186,10 +186,7 @@ fn filter_condition(q: &ActivityQuery) -> Condition {
         );
     }
     if let Some(open) = q.open_for_registration {
-        let open_now = Condition::all().add(Expr::cust_with_values(
-            crate::domain::registrations::rules::open_sql("activities", "$1"),
-            [Utc::now()],
-        ));
+        let open_now = crate::domain::registrations::rules::open_condition(Utc::now());
         cond = cond.add(if open { open_now } else { open_now.not() });
     }
     cond

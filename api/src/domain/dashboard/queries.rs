@@ -600,3 +600,37 @@ pub async fn top_volunteers<C: ConnectionTrait>(
         .bind(limit as i64);
     VolunteerRow::find_by_statement(sql.build()).all(db).await
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromQueryResult)]
+pub struct OverdueReviewRow {
+    pub department_id: i32,
+    pub count: i64,
+}
+
+/// PENDING records past their review deadline, per primary department: those of
+/// activities that ended before `ended_before` (an instant), and of undated ones served on
+/// or before `served_by`. The range applies to the day served.
+pub async fn overdue_reviews<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    ended_before: DateTime<Utc>,
+    served_by: NaiveDate,
+) -> Result<Vec<OverdueReviewRow>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT COALESCE(a.primary_department_id, 0) AS department_id, COUNT(*) AS count \
+         FROM service_records s JOIN activities a ON a.id = s.activity_id WHERE s.status = ",
+    )
+    .push(&sql_value(ServiceRecordStatus::Pending))
+    .push(" AND ((a.starts_at IS NOT NULL AND COALESCE(a.ends_at, a.starts_at) < ")
+    .bind(ended_before)
+    .push(") OR (a.starts_at IS NULL AND s.service_date <= ")
+    .bind(served_by)
+    .push("))")
+    .in_range("s.service_date", filter)
+    .in_department("a.primary_department_id", filter);
+    sql.push(" GROUP BY COALESCE(a.primary_department_id, 0) ORDER BY count DESC, department_id");
+    OverdueReviewRow::find_by_statement(sql.build())
+        .all(db)
+        .await
+}

@@ -264,3 +264,15 @@ pub async fn top_volunteers(
     })
     .await
 }
+
+/// Overdue reviews per department (Art 11), as of today: not cached, since the count
+/// changes when a day passes (the whole answer is kept until the next local midnight).
+#[tracing::instrument(skip(state), err(level = "info", Debug))]
+pub async fn overdue_reviews(
+    state: &AppState,
+    dashboard: &DashboardScope,
+) -> AppResult<Vec<queries::OverdueReviewRow>> {
+    let last = crate::domain::hours::service::overdue_review_end(state).await?;
+    let ended_before = crate::domain::calendar::start_of_day(last.succ_opt().unwrap_or(last));
+    Ok(queries::overdue_reviews(&state.db, &dashboard.filter, ended_before, last).await?)
+}

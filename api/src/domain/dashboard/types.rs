@@ -107,6 +107,26 @@ impl Dashboard {
             .collect())
     }
 
+    /// Service records still PENDING after their review deadline (10 working days after
+    /// the activity ended), per primary department, most first.
+    async fn overdue_reviews(&self, ctx: &Context<'_>) -> GqlResult<Vec<DepartmentOverdueReviews>> {
+        let rows = service::overdue_reviews(ctx.state(), &self.0).await?;
+        // The count changes when a day passes: a cached answer lasts until midnight.
+        if let Some(valid) = ctx.data_opt::<std::sync::Arc<crate::graphql::ValidUntil>>() {
+            let tomorrow = crate::domain::calendar::today().succ_opt();
+            if let Some(day) = tomorrow {
+                valid.until(crate::domain::calendar::start_of_day(day));
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|row| DepartmentOverdueReviews {
+                department_id: row.department_id,
+                count: int(row.count),
+            })
+            .collect())
+    }
+
     /// Volunteers with the most approved hours in the range (at most 100), ties by volunteer.
     async fn top_volunteers(
         &self,
@@ -193,6 +213,26 @@ impl From<DepartmentHoursRow> for DepartmentHours {
             volunteer_count: int(row.volunteer_count),
             activity_count: int(row.activity_count),
         }
+    }
+}
+
+/// Reviews past their deadline in one department.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct DepartmentOverdueReviews {
+    #[graphql(skip)]
+    pub department_id: i32,
+    pub count: i32,
+}
+
+#[ComplexObject]
+impl DepartmentOverdueReviews {
+    /// Null for activities without a lead department.
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
+        if self.department_id == 0 {
+            return Ok(None);
+        }
+        Ok(Some(load_department(ctx, self.department_id).await?))
     }
 }
 

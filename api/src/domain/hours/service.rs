@@ -1,7 +1,7 @@
 //! Check-in codes, check-in and check-out, recorded hours and their review.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -202,7 +202,7 @@ pub async fn check_out(
         return Err(AppError::conflict("you have already checked out"));
     }
     let now = Utc::now();
-    let minutes = (now - checked_in).num_minutes().max(0) as i32;
+    let minutes = Ord::max((now - checked_in).num_minutes(), 0) as i32;
     let txn = state.db.begin().await?;
     let mut model: service_record::ActiveModel = record.clone().into();
     model.checked_out_at = Set(Some(now));
@@ -293,7 +293,7 @@ pub async fn service_days<C: sea_orm::ConnectionTrait>(
 ) -> AppResult<Option<(NaiveDate, NaiveDate)>> {
     if let Some(starts) = activity.starts_at {
         let first = local_date(starts);
-        let last = activity.ends_at.map(local_date).unwrap_or(first).max(first);
+        let last = Ord::max(activity.ends_at.map(local_date).unwrap_or(first), first);
         return Ok(Some((first, last)));
     }
     let Some(plan_id) = activity.plan_id else {
@@ -555,14 +555,21 @@ pub async fn list(
         // activity counts from the day served.
         let last = overdue_review_end(state).await?;
         let until = crate::domain::calendar::start_of_day(last.succ_opt().unwrap_or(last));
+        let ended_by = Query::select()
+            .column(activity::Column::Id)
+            .from(activity::Entity)
+            .and_where(Expr::cust("COALESCE(activities.ends_at, activities.starts_at)").lt(until))
+            .to_owned();
+        let undated = Query::select()
+            .column(activity::Column::Id)
+            .from(activity::Entity)
+            .and_where(activity::Column::StartsAt.is_null())
+            .to_owned();
         let late = Condition::any()
-            .add(Expr::cust_with_values(
-                format!("{ACTIVITY_END} < $1"),
-                [until],
-            ))
+            .add(service_record::Column::ActivityId.in_subquery(ended_by))
             .add(
                 Condition::all()
-                    .add(Expr::cust(format!("{ACTIVITY_END} IS NULL")))
+                    .add(service_record::Column::ActivityId.in_subquery(undated))
                     .add(service_record::Column::ServiceDate.lte(last)),
             );
         cond = cond

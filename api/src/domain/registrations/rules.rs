@@ -1,6 +1,14 @@
-//! The registration rules that SQL applies, each written once: when registration is open,
-//! and a waitlisted registration's place.
+//! The registration rules that SQL applies: when registration is open, and a waitlisted
+//! registration's place. The window is written here in the two forms the code needs, side
+//! by side: SQL text for the registering `INSERT … SELECT`, a sea-query condition for the
+//! feed's filter (sea-query's `cust_with_values` cannot carry the text: on SQLite it leaves
+//! numbered placeholders that bind the wrong values).
 
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition};
+
+use entity::activity;
 use entity::enums::{ActivityStatus, RegistrationStatus};
 
 use crate::db::sql_value;
@@ -18,6 +26,26 @@ pub fn open_sql(a: &str, at: &str) -> String {
               OR {at} < COALESCE({a}.registration_closes_at, {a}.starts_at))",
         published = sql_value(ActivityStatus::Published),
     )
+}
+
+/// [`open_sql`] as a condition on `activities`, at `now`.
+pub fn open_condition(now: DateTime<Utc>) -> Condition {
+    let opens: SimpleExpr =
+        Expr::cust("COALESCE(activities.registration_opens_at, activities.published_at)");
+    let closes: SimpleExpr =
+        Expr::cust("COALESCE(activities.registration_closes_at, activities.starts_at)");
+    Condition::all()
+        .add(activity::Column::Status.eq(ActivityStatus::Published))
+        .add(
+            Condition::any()
+                .add(opens.clone().is_null())
+                .add(opens.lte(now)),
+        )
+        .add(
+            Condition::any()
+                .add(closes.clone().is_null())
+                .add(closes.gt(now)),
+        )
 }
 
 /// The place of the WAITLISTED `registrations` row `r`: how many of its activity's

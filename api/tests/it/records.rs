@@ -1,0 +1,499 @@
+//! The service record as the national rules shape it: the recording deadline in working
+//! days, corrections with their history, trainings and commendations, the star policy.
+
+use serde_json::{Value, json};
+
+use entity::enums::Role;
+
+use crate::helpers::{Backend, TestApp, User, code, published_activity, run, spawn_app};
+
+async fn volunteer_id_of(app: &TestApp, volunteer: &User) -> Value {
+    let me = run(app, "Me", json!({}), Some(&volunteer.token)).await;
+    me["data"]["me"]["volunteer"]["id"].clone()
+}
+
+/// A volunteer registered for the activity (so its department may record for them).
+async fn registered_volunteer(app: &TestApp, activity: &str) -> (User, Value) {
+    let volunteer = app.volunteers(1).await.remove(0);
+    let id = volunteer_id_of(app, &volunteer).await;
+    // Registration is closed on past activities: the link is made in the database, as the
+    // registration would have made it then.
+    use sea_orm::{ActiveModelTrait, Set};
+    entity::registration::ActiveModel {
+        activity_id: Set(activity.parse().expect("id")),
+        volunteer_id: Set(id.as_str().expect("id").parse().expect("id")),
+        status: Set(entity::enums::RegistrationStatus::Registered),
+        created_at: Set(chrono::Utc::now()),
+        updated_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("registration");
+    (volunteer, id)
+}
+
+async fn record(
+    app: &TestApp,
+    token: &str,
+    activity: &str,
+    volunteer: &Value,
+    hours: f64,
+    day: &str,
+) -> Value {
+    let body = app
+        .ok(
+            "mutation($input: RecordServiceHoursInput!) { recordServiceHours(input: $input) { id reviewDueOn status } }",
+            json!({ "input": { "activityId": activity, "volunteerId": volunteer, "hours": hours, "serviceDate": day } }),
+            Some(token),
+        )
+        .await;
+    body["recordServiceHours"].clone()
+}
+
+async fn approve(app: &TestApp, token: &str, id: &Value) -> Value {
+    let body = app
+        .ok(
+            "mutation($ids: [ID!]!) { reviewServiceRecords(ids: $ids, decision: APPROVE) { id reviewedLate hours volunteer { totalHours starLevel } } }",
+            json!({ "ids": [id] }),
+            Some(token),
+        )
+        .await;
+    body["reviewServiceRecords"][0].clone()
+}
+
+/// Art 11: reviewed within 10 working days of the activity's end. An activity that ended
+/// on Friday 2024-09-27 is due on 2024-10-16 (the National Day and its two make-up days
+/// counted); reviewed today, years later, it is late; one ending in 2031 is not.
+#[tokio::test]
+async fn the_recording_deadline_counts_working_days_and_late_reviews_are_kept() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (past, organizer) = published_activity(
+            &app,
+            None,
+            "2024-09-27T09:00:00+08:00",
+            "2024-09-27T12:00:00+08:00",
+        )
+        .await;
+        let (future, _) = published_activity(
+            &app,
+            None,
+            "2031-03-03T09:00:00+08:00",
+            "2031-03-03T12:00:00+08:00",
+        )
+        .await;
+        let (_, volunteer) = registered_volunteer(&app, &past).await;
+        let late = record(&app, &organizer.token, &past, &volunteer, 3.0, "2024-09-27").await;
+        assert_eq!(late["reviewDueOn"], "2024-10-16", "{backend:?}: {late}");
+        let early = record(
+            &app,
+            &organizer.token,
+            &future,
+            &volunteer,
+            3.0,
+            "2031-03-03",
+        )
+        .await;
+        let queue = |overdue: bool| {
+            let app = &app;
+            let token = organizer.token.clone();
+            async move {
+                let body = app
+                    .ok(
+                        "query($f: ServiceRecordFilter) { serviceRecords(filter: $f, first: 10) { edges { node { id reviewDueOn } } } }",
+                        json!({ "f": { "overdueReview": overdue } }),
+                        Some(&token),
+                    )
+                    .await;
+                body["serviceRecords"]["edges"]
+                    .as_array()
+                    .expect("edges")
+                    .iter()
+                    .map(|edge| edge["node"]["id"].clone())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(queue(true).await, vec![late["id"].clone()], "{backend:?}");
+        assert_eq!(queue(false).await, vec![early["id"].clone()], "{backend:?}");
+        let pending = app
+            .ok(
+                "{ serviceRecords(filter: {status: PENDING}, first: 10) { edges { node { id } } } }",
+                json!({}),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(
+            pending["serviceRecords"]["edges"][0]["node"]["id"], late["id"],
+            "{backend:?}: the review queue shows the most urgent first"
+        );
+        assert_eq!(
+            approve(&app, &organizer.token, &late["id"]).await["reviewedLate"],
+            true
+        );
+        assert_eq!(
+            approve(&app, &organizer.token, &early["id"]).await["reviewedLate"],
+            false
+        );
+    }
+}
+
+/// Art 13: a volunteer disputes a record; refused with a reason, nothing changes; accepted,
+/// the hours change; every change is in the record's history.
+#[tokio::test]
+async fn corrections_are_accepted_or_refused_and_the_history_keeps_every_change() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (activity, organizer) = published_activity(
+            &app,
+            None,
+            "2025-03-05T09:00:00+08:00",
+            "2025-03-05T12:00:00+08:00",
+        )
+        .await;
+        let (volunteer, volunteer_id) = registered_volunteer(&app, &activity).await;
+        let other = app.volunteers(1).await.remove(0);
+        let created = record(
+            &app,
+            &organizer.token,
+            &activity,
+            &volunteer_id,
+            2.0,
+            "2025-03-05",
+        )
+        .await;
+        let id = created["id"].clone();
+        let request = "mutation($id: ID!, $h: Float!, $r: String!) { requestRecordCorrection(recordId: $id, hours: $h, reason: $r) { id status hours } }";
+        let too_early = app
+            .gql(
+                request,
+                json!({ "id": id, "h": 3, "r": "实际服务 3 小时" }),
+                Some(&volunteer.token),
+            )
+            .await;
+        assert_eq!(
+            code(&too_early),
+            "CONFLICT",
+            "{backend:?}: pending records are adjusted by review"
+        );
+        approve(&app, &organizer.token, &id).await;
+
+        let foreign = app
+            .gql(
+                request,
+                json!({ "id": id, "h": 3, "r": "x" }),
+                Some(&other.token),
+            )
+            .await;
+        assert_eq!(code(&foreign), "NOT_FOUND", "{backend:?}: {foreign}");
+        let first = app
+            .ok(
+                request,
+                json!({ "id": id, "h": 3, "r": "实际服务 3 小时" }),
+                Some(&volunteer.token),
+            )
+            .await;
+        let correction = first["requestRecordCorrection"]["id"].clone();
+        assert_eq!(first["requestRecordCorrection"]["status"], "OPEN");
+        let second = app
+            .gql(
+                request,
+                json!({ "id": id, "h": 4, "r": "again" }),
+                Some(&volunteer.token),
+            )
+            .await;
+        assert_eq!(
+            code(&second),
+            "CONFLICT",
+            "{backend:?}: one open request per record"
+        );
+
+        let resolve = "mutation($id: ID!, $a: Boolean!, $n: String) { resolveRecordCorrection(correctionId: $id, accept: $a, note: $n) { hours status } }";
+        let silent = app
+            .gql(
+                resolve,
+                json!({ "id": correction, "a": false }),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(
+            code(&silent),
+            "BAD_USER_INPUT",
+            "{backend:?}: a refusal says why"
+        );
+        let refused = app
+            .ok(
+                resolve,
+                json!({ "id": correction, "a": false, "n": "签到记录为 2 小时" }),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(
+            refused["resolveRecordCorrection"]["hours"], 2.0,
+            "{backend:?}"
+        );
+        let again = app
+            .gql(
+                resolve,
+                json!({ "id": correction, "a": true }),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(code(&again), "CONFLICT", "{backend:?}: answered once");
+
+        let retry = app
+            .ok(
+                request,
+                json!({ "id": id, "h": 3.5, "r": "补充了照片" }),
+                Some(&volunteer.token),
+            )
+            .await;
+        let accepted = app
+            .ok(
+                resolve,
+                json!({ "id": retry["requestRecordCorrection"]["id"], "a": true }),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(
+            accepted["resolveRecordCorrection"]["hours"], 3.5,
+            "{backend:?}"
+        );
+        let me = run(&app, "Me", json!({}), Some(&volunteer.token)).await;
+        assert_eq!(
+            me["data"]["me"]["volunteer"]["totalHours"], 3.5,
+            "{backend:?}: {me}"
+        );
+        let history = app
+            .ok(
+                "query($id: ID!) { activity(id: $id) { serviceRecords(first: 5) { edges { node {
+                    history { kind fromHours toHours fromStatus toStatus reason changedBy { id } }
+                    corrections { status resolution } } } } } }",
+                json!({ "id": activity }),
+                Some(&organizer.token),
+            )
+            .await;
+        let node = &history["activity"]["serviceRecords"]["edges"][0]["node"];
+        let kinds: Vec<&str> = node["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .map(|change| change["kind"].as_str().expect("kind"))
+            .collect();
+        assert_eq!(
+            kinds,
+            ["RECORD", "REVIEW", "CORRECTION"],
+            "{backend:?}: {node}"
+        );
+        let correction = &node["history"][2];
+        assert_eq!(correction["fromHours"], 2.0);
+        assert_eq!(correction["toHours"], 3.5);
+        assert_eq!(correction["reason"], "补充了照片");
+        assert_eq!(node["corrections"][0]["status"], "ACCEPTED");
+        assert_eq!(node["corrections"][1]["status"], "REFUSED");
+        assert_eq!(node["corrections"][1]["resolution"], "签到记录为 2 小时");
+    }
+}
+
+/// Art 8, 9: training and commendations, recorded by the department the volunteer served,
+/// seen by the volunteer, that department's organizers and admins, nobody else.
+#[tokio::test]
+async fn trainings_and_commendations_are_seen_by_the_volunteer_their_organizers_and_admins() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (activity, organizer) = published_activity(
+            &app,
+            None,
+            "2025-04-01T09:00:00+08:00",
+            "2025-04-01T12:00:00+08:00",
+        )
+        .await;
+        let (volunteer, volunteer_id) = registered_volunteer(&app, &activity).await;
+        let stranger = app.volunteers(1).await.remove(0);
+        let stranger_id = volunteer_id_of(&app, &stranger).await;
+        let admin = app.user(&[Role::Admin], None).await;
+        let other_organizer = app.user(&[Role::Organizer], Some("办公室")).await;
+        let viewer = app.user(&[Role::Viewer], None).await;
+        let training =
+            "mutation($i: TrainingInput!) { recordTraining(input: $i) { name hours heldOn } }";
+        let input = |who: &Value| {
+            json!({ "i": { "volunteerId": who, "name": "助老服务技能培训",
+            "content": "急救与陪护", "hours": 4, "organizer": "市志愿服务指导中心", "heldOn": "2025-03-20" } })
+        };
+        let refused = app
+            .gql(training, input(&stranger_id), Some(&organizer.token))
+            .await;
+        assert_eq!(code(&refused), "FORBIDDEN", "{backend:?}: {refused}");
+        let bad = app
+            .gql(
+                training,
+                json!({ "i": { "volunteerId": volunteer_id, "name": "x", "hours": 0, "organizer": "y", "heldOn": "2025-03-20" } }),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(code(&bad), "BAD_USER_INPUT", "{backend:?}: {bad}");
+        app.ok(training, input(&volunteer_id), Some(&organizer.token))
+            .await;
+        app.ok(
+            "mutation($i: CommendationInput!) { recordCommendation(input: $i) { name } }",
+            json!({ "i": { "volunteerId": volunteer_id, "name": "优秀志愿者", "grantedOn": "2025-12-05", "grantedBy": "泉州市民政局" } }),
+            Some(&organizer.token),
+        )
+        .await;
+        let mine = app
+            .ok(
+                "{ me { volunteer { trainings { name hours heldOn } commendations { name grantedBy } totalHours } } }",
+                json!({}),
+                Some(&volunteer.token),
+            )
+            .await;
+        let v = &mine["me"]["volunteer"];
+        assert_eq!(v["trainings"][0]["hours"], 4.0, "{backend:?}: {v}");
+        assert_eq!(v["commendations"][0]["grantedBy"], "泉州市民政局");
+        assert_eq!(
+            v["totalHours"], 0.0,
+            "{backend:?}: training hours are not service hours"
+        );
+
+        // Through a service record (the path organizers and admins reach volunteers by).
+        let created = record(
+            &app,
+            &organizer.token,
+            &activity,
+            &volunteer_id,
+            2.0,
+            "2025-04-01",
+        )
+        .await;
+        let through = "query($id: ID!) { activity(id: $id) { serviceRecords(first: 1) { edges { node { volunteer { trainings { name } } } } } } }";
+        for (who, expect) in [(&organizer.token, 1), (&admin.token, 1)] {
+            let body = app.ok(through, json!({ "id": activity }), Some(who)).await;
+            let trainings =
+                &body["activity"]["serviceRecords"]["edges"][0]["node"]["volunteer"]["trainings"];
+            assert_eq!(
+                trainings.as_array().map(Vec::len),
+                Some(expect),
+                "{backend:?}: {body}"
+            );
+        }
+        approve(&app, &organizer.token, &created["id"]).await;
+        // A viewer reaches volunteers through the dashboard, and is refused their record.
+        let dashboard = app
+            .gql(
+                "{ dashboard { topVolunteers { volunteer { trainings { name } } } } }",
+                json!({}),
+                Some(&viewer.token),
+            )
+            .await;
+        assert_eq!(code(&dashboard), "FORBIDDEN", "{backend:?}: {dashboard}");
+        let _ = other_organizer;
+    }
+}
+
+/// The star policy is data: admins change the thresholds, and every star level follows.
+#[tokio::test]
+async fn a_changed_star_policy_changes_star_levels_and_their_history() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (activity, organizer) = published_activity(
+            &app,
+            None,
+            "2025-05-06T08:00:00+08:00",
+            "2025-05-08T20:00:00+08:00",
+        )
+        .await;
+        let (volunteer, volunteer_id) = registered_volunteer(&app, &activity).await;
+        let admin = app.user(&[Role::Admin], None).await;
+        for day in ["2025-05-06", "2025-05-07", "2025-05-08"] {
+            let created = record(&app, &organizer.token, &activity, &volunteer_id, 8.0, day).await;
+            approve(&app, &organizer.token, &created["id"]).await;
+        }
+        let stars = || {
+            let app = &app;
+            let token = volunteer.token.clone();
+            async move {
+                app.ok(
+                    "{ starPolicy { thresholds } me { volunteer { starLevel starHistory { level reachedOn } } } }",
+                    json!({}),
+                    Some(&token),
+                )
+                .await
+            }
+        };
+        let before = stars().await;
+        assert_eq!(
+            before["starPolicy"]["thresholds"],
+            json!([100.0, 300.0, 600.0, 1000.0, 1500.0])
+        );
+        assert_eq!(before["me"]["volunteer"]["starLevel"], 0, "{backend:?}");
+        let set = "mutation($t: [Float!]!) { setStarPolicy(thresholds: $t) { thresholds } }";
+        let refused = app
+            .gql(set, json!({ "t": [10, 20] }), Some(&organizer.token))
+            .await;
+        assert_eq!(code(&refused), "FORBIDDEN", "{backend:?}");
+        let falling = app
+            .gql(set, json!({ "t": [20, 10] }), Some(&admin.token))
+            .await;
+        assert_eq!(code(&falling), "BAD_USER_INPUT", "{backend:?}");
+        app.ok(set, json!({ "t": [10, 20, 100] }), Some(&admin.token))
+            .await;
+        let after = stars().await;
+        assert_eq!(
+            after["me"]["volunteer"]["starLevel"], 2,
+            "{backend:?}: {after}"
+        );
+        assert_eq!(
+            after["me"]["volunteer"]["starHistory"],
+            json!([{ "level": 1, "reachedOn": "2025-05-07" }, { "level": 2, "reachedOn": "2025-05-08" }]),
+            "{backend:?}"
+        );
+    }
+}
+
+/// Art 7: the activity names its person in charge; the phone is whole only for the
+/// organizers of its departments and admins.
+#[tokio::test]
+async fn the_person_in_charge_is_on_the_activity_with_the_phone_masked_for_the_public() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (activity, organizer) = published_activity(
+            &app,
+            None,
+            "2031-05-06T08:00:00+08:00",
+            "2031-05-06T12:00:00+08:00",
+        )
+        .await;
+        let update = "mutation($id: ID!, $input: ActivityPatch!) { updateActivity(id: $id, input: $input) { personInCharge { name phone } } }";
+        let bad = app
+            .gql(
+                update,
+                json!({ "id": activity, "input": { "personInCharge": { "name": "陈主任", "phone": "<script>" } } }),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(code(&bad), "BAD_USER_INPUT", "{backend:?}: {bad}");
+        let set = app
+            .ok(
+                update,
+                json!({ "id": activity, "input": { "personInCharge": { "name": "陈主任", "phone": "13812345678" } } }),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(
+            set["updateActivity"]["personInCharge"],
+            json!({ "name": "陈主任", "phone": "13812345678" })
+        );
+        let public = app
+            .ok(
+                "query($id: ID!) { activity(id: $id) { personInCharge { name phone } } }",
+                json!({ "id": activity }),
+                None,
+            )
+            .await;
+        assert_eq!(
+            public["activity"]["personInCharge"],
+            json!({ "name": "陈主任", "phone": "138****5678" }),
+            "{backend:?}"
+        );
+    }
+}
