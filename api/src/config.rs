@@ -206,6 +206,15 @@ pub struct Config {
         global = true
     )]
     pub max_in_flight: usize,
+    /// Working days a rectification has, from the day it opened (a survey may set its own).
+    #[arg(
+        long,
+        env = "TONGXIN_RECTIFICATION_WORKING_DAYS",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..=60),
+        global = true
+    )]
+    pub rectification_working_days: u32,
     /// Base URL of the WeChat API (jscode2session lives below it).
     #[arg(
         long,

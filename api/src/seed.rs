@@ -370,6 +370,7 @@ async fn seed_feedback(
         state,
         admin,
         SurveyInput {
+            rectification_working_days: None,
             title: "“学雷锋日”志愿服务满意度调查".to_owned(),
             description: Some(
                 "请对本次志愿服务活动进行评价，您的意见将帮助我们改进工作。".to_owned(),
@@ -592,6 +593,7 @@ async fn seed_feedback(
         state,
         admin,
         SurveyInput {
+            rectification_working_days: None,
             title: "养老服务满意度调查（匿名）".to_owned(),
             description: Some("匿名填写，工作人员无法看到您的身份。".to_owned()),
             activity_id: None,

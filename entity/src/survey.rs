@@ -18,6 +18,8 @@ pub struct Model {
     pub opens_at: Option<DateTimeUtc>,
     pub closes_at: Option<DateTimeUtc>,
     pub created_by: Option<i32>,
+    /// Working days a rectification of this survey has (null: the server's default).
+    pub rectification_working_days: Option<i32>,
     pub created_at: DateTimeUtc,
 }
 

@@ -414,7 +414,9 @@ async fn a_complaint_opens_a_rectification_that_moves_forward_only_and_becomes_o
                 .unwrap();
         let due =
             chrono::DateTime::parse_from_rfc3339(rectification["dueAt"].as_str().unwrap()).unwrap();
-        assert_eq!((due - submitted).num_days(), 15);
+        // Five working days: at least a week, at most a fortnight and a holiday.
+        let days = (due - submitted).num_days();
+        assert!((5..=21).contains(&days), "{days} days");
         let id = rectification["id"].clone();
 
         let list = run(
@@ -536,4 +538,143 @@ async fn answers_are_accepted_only_while_the_survey_is_open() {
     )
     .await;
     assert_eq!(code(&reopen), "CONFLICT");
+}
+
+/// Working days after `date` by the server's calendar.
+async fn working_days_after(app: &TestApp, date: chrono::NaiveDate, days: i32) -> String {
+    let body = app
+        .ok(
+            "query($d: Date!, $n: Int!) { addWorkingDays(date: $d, days: $n) }",
+            json!({ "d": date.to_string(), "n": days }),
+            None,
+        )
+        .await;
+    body["addWorkingDays"].as_str().expect("a date").to_owned()
+}
+
+/// A rectification is due N working days after it opened, by the working-day calendar: 5
+/// by default, the survey's own N when it sets one; a holiday listed after today and a
+/// weekend day worked move the deadline as they move every deadline.
+#[tokio::test]
+async fn rectifications_are_due_in_working_days_across_holidays_and_make_up_days() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let admin = app.user(&[Role::Admin], None).await;
+        let today = chrono::Utc::now()
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+            .date_naive();
+        // The next two days off, and the first Saturday after them worked (调休).
+        use chrono::Datelike;
+        let off = [
+            today.succ_opt().unwrap(),
+            today.succ_opt().unwrap().succ_opt().unwrap(),
+        ];
+        let mut saturday = off[1].succ_opt().unwrap();
+        while saturday.weekday() != chrono::Weekday::Sat {
+            saturday = saturday.succ_opt().unwrap();
+        }
+        app.ok(
+            "mutation($days: [CalendarDayInput!]!) { setCalendarDays(days: $days) { date } }",
+            json!({ "days": [
+                { "date": off[0].to_string(), "kind": "OFF", "name": "测试假日" },
+                { "date": off[1].to_string(), "kind": "OFF", "name": "测试假日" },
+                { "date": saturday.to_string(), "kind": "WORK", "name": "测试调休上班" },
+            ] }),
+            Some(&admin.token),
+        )
+        .await;
+        let f = open_survey(&app, false).await;
+        let resident = app.user(&[], None).await;
+        let body = submit(
+            &app,
+            &f,
+            &resident.token,
+            answers(&f, "DISSATISFIED", 2, Some("排队太久")),
+            None,
+        )
+        .await;
+        let id = body["data"]["submitSurveyResponse"]["rectification"]["id"].clone();
+        let due = app
+            .ok(
+                "{ rectifications(first: 5) { edges { node { id dueOn dueAt } } } }",
+                json!({}),
+                Some(&f.organizer.token),
+            )
+            .await;
+        let node = &due["rectifications"]["edges"][0]["node"];
+        assert_eq!(node["id"], id);
+        let expected = working_days_after(&app, today, 5).await;
+        assert_eq!(node["dueOn"], expected, "{backend:?}: {node}");
+        // Counting the week alone would give another day: the listed days count.
+        let mut plain = today;
+        let mut left = 5;
+        while left > 0 {
+            plain = plain.succ_opt().unwrap();
+            if !matches!(plain.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+                left -= 1;
+            }
+        }
+        assert_ne!(
+            plain.to_string(),
+            expected,
+            "{backend:?}: the calendar moved the deadline"
+        );
+
+        // A survey with its own deadline.
+        let own = run(
+            &app,
+            "CreateSurvey",
+            json!({ "input": { "title": "窗口服务评价", "rectificationWorkingDays": 7,
+                    "questions": [{ "kind": "SATISFACTION", "prompt": "总体评价" }] } }),
+            Some(&f.organizer.token),
+        )
+        .await;
+        let survey = own["data"]["createSurvey"]["id"].clone();
+        let question = own["data"]["createSurvey"]["questions"][0]["id"].clone();
+        run(
+            &app,
+            "OpenSurvey",
+            json!({ "id": survey }),
+            Some(&f.organizer.token),
+        )
+        .await;
+        let second = app.user(&[], None).await;
+        let body = run(
+            &app,
+            "SubmitSurveyResponse",
+            json!({ "input": { "surveyId": survey, "channel": "MINI_PROGRAM",
+                    "answers": [{ "questionId": question, "level": "VERY_DISSATISFIED" }] } }),
+            Some(&second.token),
+        )
+        .await;
+        assert!(body.get("errors").is_none(), "{backend:?}: {body}");
+        let listed = app
+            .ok(
+                "{ rectifications(first: 5) { edges { node { dueOn survey { id } } } } }",
+                json!({}),
+                Some(&f.organizer.token),
+            )
+            .await;
+        let mine = listed["rectifications"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|edge| edge["node"]["survey"]["id"] == survey)
+            .expect("the second rectification")
+            .clone();
+        assert_eq!(
+            mine["node"]["dueOn"],
+            working_days_after(&app, today, 7).await,
+            "{backend:?}"
+        );
+        let out_of_range = run(
+            &app,
+            "CreateSurvey",
+            json!({ "input": { "title": "x", "rectificationWorkingDays": 0,
+                    "questions": [{ "kind": "SATISFACTION", "prompt": "总体评价" }] } }),
+            Some(&f.organizer.token),
+        )
+        .await;
+        assert_eq!(code(&out_of_range), "BAD_USER_INPUT", "{backend:?}");
+    }
 }

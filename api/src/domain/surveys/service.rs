@@ -26,8 +26,8 @@ use crate::domain::input::{self, max};
 use crate::domain::page::PageRequest as Page;
 use crate::error::{AppError, AppResult};
 
-/// A rectification is due this many days after the response that opened it.
-pub const RECTIFICATION_DAYS: i64 = 15;
+/// The working days a survey may give its rectifications.
+pub const RECTIFICATION_WORKING_DAYS: std::ops::RangeInclusive<i32> = 1..=60;
 /// TEXT answers and resolutions.
 pub const MAX_TEXT_CHARS: usize = max::TEXT;
 pub(crate) const MAX_TITLE_CHARS: usize = max::TITLE;
@@ -218,6 +218,8 @@ pub struct NewSurvey {
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub questions: Vec<QuestionDraft>,
+    /// Working days its rectifications have (1–60); none: the server's default.
+    pub rectification_working_days: Option<i32>,
 }
 
 struct NewQuestion {
@@ -336,6 +338,14 @@ pub async fn create(
         ));
     }
     let questions = check_questions(&input.questions)?;
+    if let Some(days) = input.rectification_working_days
+        && !RECTIFICATION_WORKING_DAYS.contains(&days)
+    {
+        return Err(AppError::bad_input(
+            "rectificationWorkingDays",
+            "整改时限应为 1 至 60 个工作日",
+        ));
+    }
     let (department_id, activity_id) = (input.department_id, input.activity_id);
 
     let txn = begin_write(&state.db).await?;
@@ -383,6 +393,7 @@ pub async fn create(
         description: Set(description),
         status: Set(SurveyStatus::Draft),
         anonymous: Set(input.anonymous),
+        rectification_working_days: Set(input.rectification_working_days),
         activity_id: Set(activity_id),
         department_id: Set(department_id),
         opens_at: Set(opens_at),

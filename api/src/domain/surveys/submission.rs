@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     SqlErr,
@@ -29,8 +29,8 @@ use crate::error::{AppError, AppResult};
 
 use super::service::{
     ALREADY_ANSWERED, MAX_OPTIONS, MAX_QUESTIONS, MAX_REQUEST_ID_CHARS, MAX_TEXT_CHARS,
-    RECTIFICATION_DAYS, accepting_answers, idempotency_key, is_dissatisfied, is_self_service,
-    owning_department, respondent_key,
+    accepting_answers, idempotency_key, is_dissatisfied, is_self_service, owning_department,
+    respondent_key,
 };
 
 /// One answer as sent: the question's id as the client wrote it (an unknown one is named
@@ -42,6 +42,26 @@ pub struct AnswerDraft {
     pub option_ids: Option<Vec<String>>,
     pub rating: Option<i32>,
     pub text: Option<String>,
+}
+
+/// When a rectification opened at `now` is due: the end of the day N working days later
+/// (the survey's own N, else `TONGXIN_RECTIFICATION_WORKING_DAYS`), by the working-day
+/// calendar.
+pub async fn rectification_due_at(
+    state: &AppState,
+    survey: &survey::Model,
+    now: DateTime<Utc>,
+) -> AppResult<DateTime<Utc>> {
+    let days = survey
+        .rectification_working_days
+        .and_then(|days| u32::try_from(days).ok())
+        .unwrap_or(state.config.rectification_working_days);
+    let calendar = crate::domain::calendar::service::working_calendar(state).await?;
+    let opened = crate::domain::calendar::local_date(now);
+    let due_on = calendar.add_working_days(opened, days).unwrap_or(opened);
+    Ok(crate::domain::calendar::start_of_day(
+        due_on.succ_opt().unwrap_or(due_on),
+    ))
 }
 
 /// A response as sent.
@@ -379,7 +399,7 @@ pub async fn submit(
             level: Set(level),
             complaint: Set(complaint),
             status: Set(RectificationStatus::Open),
-            due_at: Set(now + Duration::days(RECTIFICATION_DAYS)),
+            due_at: Set(rectification_due_at(state, &survey, now).await?),
             resolution: Set(None),
             resolved_at: Set(None),
             created_at: Set(now),

@@ -318,9 +318,16 @@ impl Rectification {
     async fn complaint(&self) -> Option<&str> {
         self.0.complaint.as_deref()
     }
-    /// 15 days after the response.
+    /// The end of `dueOn`.
     async fn due_at(&self) -> DateTime<FixedOffset> {
         local(self.0.due_at)
+    }
+    /// The last day to resolve it: N working days after it opened (the survey's own N, else
+    /// the server's, 5 by default), by the working-day calendar.
+    async fn due_on(&self) -> crate::graphql::scalars::Date {
+        crate::graphql::scalars::Date(crate::domain::calendar::local_date(
+            self.0.due_at - chrono::Duration::microseconds(1),
+        ))
     }
     /// Still OPEN or IN_PROGRESS after dueAt.
     async fn overdue(&self) -> bool {
@@ -458,6 +465,9 @@ pub struct SurveyInput {
     pub closes_at: Option<DateTime<FixedOffset>>,
     /// At least one.
     pub questions: Vec<QuestionInput>,
+    /// Working days its rectifications have (1–60); default the server's
+    /// (`TONGXIN_RECTIFICATION_WORKING_DAYS`, 5).
+    pub rectification_working_days: Option<i32>,
 }
 
 #[derive(InputObject)]
@@ -530,6 +540,7 @@ impl TryFrom<SurveyInput> for super::service::NewSurvey {
             anonymous: input.anonymous.unwrap_or(false),
             opens_at: input.opens_at.map(|at| at.to_utc()),
             closes_at: input.closes_at.map(|at| at.to_utc()),
+            rectification_working_days: input.rectification_working_days,
             questions: input
                 .questions
                 .into_iter()
