@@ -71,6 +71,17 @@ pub fn visible_to(viewer: &Viewer) -> Visible {
     }
 }
 
+/// [`visibility`] for an activity already loaded, with the departments taking part in it:
+/// the same rule, for paths that reach an activity by its id.
+pub fn may_see(viewer: &Viewer, activity: &activity::Model, departments: &[i32]) -> bool {
+    PUBLIC_STATUSES.contains(&activity.status)
+        || match visible_to(viewer) {
+            Visible::All => true,
+            Visible::PublicAndDepartment(department_id) => departments.contains(&department_id),
+            Visible::Public => false,
+        }
+}
+
 /// What the viewer may see: published and completed activities for everyone; also drafts
 /// and cancelled ones of an organizer's own department; everything for admins.
 pub fn visibility(viewer: &Viewer) -> Condition {

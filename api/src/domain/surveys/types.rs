@@ -7,8 +7,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::Iterable;
 
 use entity::enums::{
-    ActivityStatus, FeedbackChannel as DbChannel, QuestionKind as DbKind,
-    RectificationStatus as DbRectificationStatus, Role, SatisfactionLevel as DbLevel,
+    FeedbackChannel as DbChannel, QuestionKind as DbKind,
+    RectificationStatus as DbRectificationStatus, SatisfactionLevel as DbLevel,
     SurveyStatus as DbSurveyStatus,
 };
 use entity::{
@@ -419,7 +419,7 @@ impl Default for SurveyResults {
     }
 }
 
-/// The activity, unless it is a draft or cancelled one that the viewer does not organize.
+/// The activity, if the viewer may see it ([`crate::domain::access::may_see`]).
 async fn visible_activity(ctx: &Context<'_>, id: Option<i32>) -> GqlResult<Option<Activity>> {
     let Some(id) = id else {
         return Ok(None);
@@ -428,27 +428,23 @@ async fn visible_activity(ctx: &Context<'_>, id: Option<i32>) -> GqlResult<Optio
     let Some(activity) = by_id::<activity::Entity>(loaders, id).await? else {
         return Ok(None);
     };
-    if matches!(
-        activity.status,
-        ActivityStatus::Published | ActivityStatus::Completed
-    ) {
-        return Ok(Some(Activity(activity)));
-    }
-    let visible = match ctx.viewer().user() {
-        Some(user) if user.is_admin() => true,
-        Some(user) if user.has(Role::Organizer) => {
-            let leads: Vec<i32> = loaders
-                .load_one(ActivityDepartments(id))
-                .await?
-                .unwrap_or_default()
-                .iter()
-                .map(|department| department.id)
-                .collect();
-            user.may_manage_any(&leads)
-        }
-        _ => false,
+    // The departments matter only for drafts and cancelled ones.
+    let departments: Vec<i32> = if crate::domain::access::PUBLIC_STATUSES.contains(&activity.status)
+    {
+        Vec::new()
+    } else {
+        loaders
+            .load_one(ActivityDepartments(id))
+            .await?
+            .unwrap_or_default()
+            .iter()
+            .map(|department| department.id)
+            .collect()
     };
-    Ok(visible.then_some(Activity(activity)))
+    Ok(
+        crate::domain::access::may_see(ctx.viewer(), &activity, &departments)
+            .then_some(Activity(activity)),
+    )
 }
 
 #[derive(InputObject)]
