@@ -225,6 +225,9 @@ pub enum RectificationStatus {
     Resolved,
     #[sea_orm(string_value = "CLOSED")]
     Closed,
+    /// Verified as not substantiated (核实不属实): ended with the reason.
+    #[sea_orm(string_value = "NOT_SUBSTANTIATED")]
+    NotSubstantiated,
 }
 
 #[cfg(test)]

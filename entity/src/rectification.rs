@@ -21,6 +21,12 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub resolution: Option<String>,
     pub resolved_at: Option<DateTimeUtc>,
+    /// Why it was found not substantiated (and, reopened, the office's note).
+    #[sea_orm(column_type = "Text")]
+    pub verification_note: Option<String>,
+    pub verified_at: Option<DateTimeUtc>,
+    /// How often the office reopened it.
+    pub reopen_count: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -32,6 +32,7 @@ mod m20261203_000026_service_records_per_day;
 mod m20261203_000027_record_corrections;
 mod m20261203_000028_trainings_commendations;
 mod m20261203_000029_rectification_working_days;
+mod m20261203_000030_rectification_verification;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000027_record_corrections::Migration),
             Box::new(m20261203_000028_trainings_commendations::Migration),
             Box::new(m20261203_000029_rectification_working_days::Migration),
+            Box::new(m20261203_000030_rectification_verification::Migration),
         ]
     }
 }

@@ -43,6 +43,8 @@ impl Guard for RoleGuard {
 pub const ORGANIZERS: &[Role] = &[Role::Organizer, Role::Admin];
 pub const READERS: &[Role] = &[Role::Organizer, Role::Viewer, Role::Admin];
 pub const ADMINS: &[Role] = &[Role::Admin];
+/// The civilization office (文明办) and admins.
+pub const OFFICE: &[Role] = &[Role::Viewer, Role::Admin];
 pub const VOLUNTEERS: &[Role] = &[Role::Volunteer];
 
 /// What is limited per client address: operations anyone may call that cost the server

@@ -678,3 +678,133 @@ async fn rectifications_are_due_in_working_days_across_holidays_and_make_up_days
         assert_eq!(code(&out_of_range), "BAD_USER_INPUT", "{backend:?}");
     }
 }
+
+/// Verification first (核实): the department verifies a new rectification; not
+/// substantiated, it ends with a reason the resident sees; only the office or an admin
+/// reopens it, with a new deadline; every refused step is a CONFLICT or FORBIDDEN.
+#[tokio::test]
+async fn rectifications_are_verified_first_and_only_the_office_reopens_them() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let f = open_survey(&app, false).await;
+        let resident = app.user(&[], None).await;
+        let other = app.user(&[Role::Organizer], Some("办公室")).await;
+        let office = app.user(&[Role::Viewer], None).await;
+        let body = submit(
+            &app,
+            &f,
+            &resident.token,
+            answers(&f, "VERY_DISSATISFIED", 1, Some("活动取消没人通知")),
+            None,
+        )
+        .await;
+        let id = body["data"]["submitSurveyResponse"]["rectification"]["id"].clone();
+        let verify = "mutation($id: ID!, $s: Boolean!, $n: String) { verifyRectification(id: $id, substantiated: $s, note: $n) { status verificationNote overdue } }";
+        let reopen = "mutation($id: ID!, $n: String!) { reopenRectification(id: $id, note: $n) { status reopenCount dueOn } }";
+        let silent = app
+            .gql(
+                verify,
+                json!({ "id": id, "s": false }),
+                Some(&f.organizer.token),
+            )
+            .await;
+        assert_eq!(
+            code(&silent),
+            "BAD_USER_INPUT",
+            "{backend:?}: a reason is required"
+        );
+        let foreign = app
+            .gql(
+                verify,
+                json!({ "id": id, "s": false, "n": "x" }),
+                Some(&other.token),
+            )
+            .await;
+        assert_eq!(code(&foreign), "FORBIDDEN", "{backend:?}");
+        let early = app
+            .gql(
+                reopen,
+                json!({ "id": id, "n": "请重新核实" }),
+                Some(&office.token),
+            )
+            .await;
+        assert_eq!(
+            code(&early),
+            "CONFLICT",
+            "{backend:?}: only a NOT_SUBSTANTIATED one reopens"
+        );
+        let ended = app
+            .ok(
+                verify,
+                json!({ "id": id, "s": false, "n": "当天已通过短信和社区群通知" }),
+                Some(&f.organizer.token),
+            )
+            .await;
+        assert_eq!(ended["verifyRectification"]["status"], "NOT_SUBSTANTIATED");
+        assert_eq!(ended["verifyRectification"]["overdue"], false);
+        let again = app
+            .gql(
+                verify,
+                json!({ "id": id, "s": true }),
+                Some(&f.organizer.token),
+            )
+            .await;
+        assert_eq!(code(&again), "CONFLICT", "{backend:?}: verified once");
+        let forward = run(
+            &app,
+            "UpdateRectification",
+            json!({ "id": id, "input": { "status": "IN_PROGRESS" } }),
+            Some(&f.organizer.token),
+        )
+        .await;
+        assert_eq!(
+            code(&forward),
+            "CONFLICT",
+            "{backend:?}: ended until the office reopens it"
+        );
+        let seen = app
+            .ok(
+                "{ me { feedback(first: 5) { edges { node { rectification { status verificationNote } } } } } }",
+                json!({}),
+                Some(&resident.token),
+            )
+            .await;
+        assert_eq!(
+            seen["me"]["feedback"]["edges"][0]["node"]["rectification"]["verificationNote"],
+            "当天已通过短信和社区群通知",
+            "{backend:?}: the resident sees the reason"
+        );
+        let refused = app
+            .gql(
+                reopen,
+                json!({ "id": id, "n": "请重新核实" }),
+                Some(&f.organizer.token),
+            )
+            .await;
+        assert_eq!(
+            code(&refused),
+            "FORBIDDEN",
+            "{backend:?}: the department cannot reopen"
+        );
+        let reopened = app
+            .ok(
+                reopen,
+                json!({ "id": id, "n": "居民反映仍未收到通知" }),
+                Some(&office.token),
+            )
+            .await;
+        assert_eq!(
+            reopened["reopenRectification"]["status"], "IN_PROGRESS",
+            "{backend:?}"
+        );
+        assert_eq!(reopened["reopenRectification"]["reopenCount"], 1);
+        let today = chrono::Utc::now()
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+            .date_naive();
+        assert_eq!(
+            reopened["reopenRectification"]["dueOn"],
+            working_days_after(&app, today, 5).await,
+            "{backend:?}: a new deadline"
+        );
+    }
+}

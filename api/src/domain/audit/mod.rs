@@ -39,6 +39,8 @@ pub enum AuditAction {
     RecordCorrectionResolve,
     TrainingRecord,
     CommendationRecord,
+    RectificationVerify,
+    RectificationReopen,
 }
 
 impl AuditAction {
@@ -65,6 +67,8 @@ impl AuditAction {
             AuditAction::RecordCorrectionResolve => "recordCorrection.resolve",
             AuditAction::TrainingRecord => "training.record",
             AuditAction::CommendationRecord => "commendation.record",
+            AuditAction::RectificationVerify => "rectification.verify",
+            AuditAction::RectificationReopen => "rectification.reopen",
         }
     }
 
@@ -90,6 +94,7 @@ impl AuditAction {
             AuditAction::RecordCorrectionResolve => "RecordCorrection",
             AuditAction::TrainingRecord => "Training",
             AuditAction::CommendationRecord => "Commendation",
+            AuditAction::RectificationVerify | AuditAction::RectificationReopen => "Rectification",
         }
     }
 }

@@ -46,8 +46,13 @@ static SATISFIED: LazyLock<String> = LazyLock::new(|| {
             .filter(|level| crate::domain::surveys::service::is_satisfied(*level)),
     )
 });
-static SETTLED_RECTIFICATION: LazyLock<String> =
-    LazyLock::new(|| sql_values([RectificationStatus::Resolved, RectificationStatus::Closed]));
+static SETTLED_RECTIFICATION: LazyLock<String> = LazyLock::new(|| {
+    sql_values([
+        RectificationStatus::Resolved,
+        RectificationStatus::Closed,
+        RectificationStatus::NotSubstantiated,
+    ])
+});
 static APPROVED: LazyLock<String> = LazyLock::new(|| sql_value(ServiceRecordStatus::Approved));
 static REGISTERED: LazyLock<String> = LazyLock::new(|| sql_value(RegistrationStatus::Registered));
 static COMPLETED: LazyLock<String> = LazyLock::new(|| sql_value(ActivityStatus::Completed));

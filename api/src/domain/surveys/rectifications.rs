@@ -108,7 +108,7 @@ pub async fn update_rectification(
             to.to_value()
         ))
     };
-    if stage(to) <= stage(current.status) {
+    if stage(to) <= stage(current.status) || to == RectificationStatus::NotSubstantiated {
         return Err(refused());
     }
     let resolved = stage(RectificationStatus::Resolved);
@@ -145,6 +145,133 @@ pub async fn update_rectification(
         &txn,
         viewer,
         audit::AuditAction::RectificationUpdate,
+        Some(id),
+    )
+    .await?;
+    let updated = rectification::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("rectification"))?;
+    txn.commit().await?;
+    state.dashboards_changed().await;
+    Ok(updated)
+}
+
+/// Verification (核实), the first step: only an OPEN rectification. Substantiated, work
+/// starts (IN_PROGRESS); not substantiated, it ends (NOT_SUBSTANTIATED) with the reason,
+/// which the resident sees. Organizers of its department and admins; audited.
+pub async fn verify(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    substantiated: bool,
+    note: Option<String>,
+) -> AppResult<rectification::Model> {
+    let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
+    let note = input::optional_text("note", note.as_deref(), MAX_TEXT_CHARS)?;
+    if !substantiated && note.is_none() {
+        return Err(AppError::bad_input("note", "请说明核实不属实的理由"));
+    }
+    let txn = begin_write(&state.db).await?;
+    let current = rectification::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("rectification"))?;
+    if !user.may_manage_department(current.department_id) {
+        return Err(AppError::forbidden(
+            "only organizers of its department handle a rectification",
+        ));
+    }
+    if current.status != RectificationStatus::Open {
+        return Err(AppError::conflict("只有待核实（OPEN）的整改可以核实"));
+    }
+    let to = if substantiated {
+        RectificationStatus::InProgress
+    } else {
+        RectificationStatus::NotSubstantiated
+    };
+    let now = Utc::now();
+    let changed = rectification::Entity::update_many()
+        .col_expr(rectification::Column::Status, Expr::value(to))
+        .col_expr(rectification::Column::VerificationNote, Expr::value(note))
+        .col_expr(rectification::Column::VerifiedAt, Expr::value(now))
+        .col_expr(rectification::Column::UpdatedAt, Expr::value(now))
+        .filter(rectification::Column::Id.eq(id))
+        .filter(rectification::Column::Status.eq(RectificationStatus::Open))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Err(AppError::conflict("只有待核实（OPEN）的整改可以核实"));
+    }
+    audit::record(
+        &txn,
+        viewer,
+        audit::AuditAction::RectificationVerify,
+        Some(id),
+    )
+    .await?;
+    let updated = rectification::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("rectification"))?;
+    txn.commit().await?;
+    state.dashboards_changed().await;
+    Ok(updated)
+}
+
+/// The office (VIEWER, 文明办) or an admin reopens a NOT_SUBSTANTIATED rectification: work
+/// starts (IN_PROGRESS) with a new deadline, and `reopenCount` grows. Audited.
+pub async fn reopen(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    note: &str,
+) -> AppResult<rectification::Model> {
+    viewer.require_any(&[Role::Viewer, Role::Admin])?;
+    let note = input::text("note", note, MAX_TEXT_CHARS)?;
+    let txn = begin_write(&state.db).await?;
+    let current = rectification::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("rectification"))?;
+    if current.status != RectificationStatus::NotSubstantiated {
+        return Err(AppError::conflict("只有核实不属实的整改可以重新启动"));
+    }
+    let survey = entity::survey::Entity::find_by_id(current.survey_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("survey"))?;
+    let now = Utc::now();
+    let due_at = super::submission::rectification_due_at(state, &survey, now).await?;
+    let changed = rectification::Entity::update_many()
+        .col_expr(
+            rectification::Column::Status,
+            Expr::value(RectificationStatus::InProgress),
+        )
+        .col_expr(rectification::Column::DueAt, Expr::value(due_at))
+        .col_expr(
+            rectification::Column::ReopenCount,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(rectification::Column::ReopenCount), 1),
+        )
+        .col_expr(
+            rectification::Column::VerificationNote,
+            Expr::value(format!(
+                "{}（已由文明办重新启动：{note}）",
+                current.verification_note.clone().unwrap_or_default()
+            )),
+        )
+        .col_expr(rectification::Column::UpdatedAt, Expr::value(now))
+        .filter(rectification::Column::Id.eq(id))
+        .filter(rectification::Column::Status.eq(RectificationStatus::NotSubstantiated))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Err(AppError::conflict("只有核实不属实的整改可以重新启动"));
+    }
+    audit::record(
+        &txn,
+        viewer,
+        audit::AuditAction::RectificationReopen,
         Some(id),
     )
     .await?;

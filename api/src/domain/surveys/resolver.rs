@@ -138,4 +138,36 @@ impl SurveysMutation {
             .await?,
         ))
     }
+
+    /// Verification (核实) of an OPEN rectification by its department: substantiated, work
+    /// starts (IN_PROGRESS); not, it ends (NOT_SUBSTANTIATED) with `note`, which the
+    /// resident sees.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn verify_rectification(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        substantiated: bool,
+        note: Option<String>,
+    ) -> GqlResult<Rectification> {
+        let id = parse_id(&id, "id")?;
+        Ok(Rectification(
+            rectifications::verify(ctx.state(), ctx.viewer(), id, substantiated, note).await?,
+        ))
+    }
+
+    /// The office (VIEWER) or an admin reopens a NOT_SUBSTANTIATED rectification: work
+    /// starts with a new deadline; `reopenCount` grows.
+    #[graphql(guard = "RoleGuard::any(crate::auth::guard::OFFICE)")]
+    async fn reopen_rectification(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        note: String,
+    ) -> GqlResult<Rectification> {
+        let id = parse_id(&id, "id")?;
+        Ok(Rectification(
+            rectifications::reopen(ctx.state(), ctx.viewer(), id, &note).await?,
+        ))
+    }
 }

@@ -94,6 +94,8 @@ pub(crate) fn stage(status: RectificationStatus) -> u8 {
         RectificationStatus::InProgress => 1,
         RectificationStatus::Resolved => 2,
         RectificationStatus::Closed => 3,
+        // Ended by verification: nothing follows but a reopening by the office.
+        RectificationStatus::NotSubstantiated => 4,
     }
 }
 

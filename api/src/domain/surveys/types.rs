@@ -78,10 +78,13 @@ pub enum FeedbackChannel {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "DbRectificationStatus")]
 pub enum RectificationStatus {
+    /// New: the department verifies it first (核实).
     Open,
     InProgress,
     Resolved,
     Closed,
+    /// Verified as not substantiated, with the reason (`verificationNote`).
+    NotSubstantiated,
 }
 
 /// A satisfaction survey (满意度调查), about an activity or a department's work.
@@ -317,6 +320,17 @@ impl Rectification {
     /// The respondent's text answers (never their identity on anonymous surveys).
     async fn complaint(&self) -> Option<&str> {
         self.0.complaint.as_deref()
+    }
+    /// Why it was found not substantiated; the resident sees it.
+    async fn verification_note(&self) -> Option<&str> {
+        self.0.verification_note.as_deref()
+    }
+    async fn verified_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.0.verified_at.map(local)
+    }
+    /// How often the office (文明办) reopened it after it was found not substantiated.
+    async fn reopen_count(&self) -> i32 {
+        self.0.reopen_count
     }
     /// The end of `dueOn`.
     async fn due_at(&self) -> DateTime<FixedOffset> {
