@@ -118,6 +118,11 @@ const CONSTRAINTS: &[(&str, &str, &str)] = &[
         "you have already answered this survey",
     ),
     (
+        "ux_rectification_follow_ups_resident",
+        "rectification_follow_ups.rectification_id",
+        "你已经评价过这项整改",
+    ),
+    (
         "users_phone",
         "users.phone",
         "an account with this phone number exists",

@@ -314,3 +314,33 @@ pub enum RecordChangeKind {
     #[sea_orm(string_value = "CORRECTION")]
     Correction,
 }
+
+/// How a follow-up (回访) reached the resident.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FollowUpChannel {
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    #[sea_orm(string_value = "VISIT")]
+    Visit,
+    #[sea_orm(string_value = "MINI_PROGRAM")]
+    MiniProgram,
+}
+
+/// The resident's verdict on a rectification's result.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FollowUpRating {
+    #[sea_orm(string_value = "SATISFIED")]
+    Satisfied,
+    #[sea_orm(string_value = "BASICALLY_SATISFIED")]
+    BasicallySatisfied,
+    #[sea_orm(string_value = "DISSATISFIED")]
+    Dissatisfied,
+}

@@ -52,6 +52,8 @@ pub mod record_change;
 pub mod record_correction;
 /// A rectification task opened for a dissatisfied survey response, tracked until resolved.
 pub mod rectification;
+/// A follow-up (回访) of a resolved rectification, or the resident's own rating.
+pub mod rectification_follow_up;
 /// A refresh-token session of a user (stores only the hash of the current refresh token).
 pub mod refresh_session;
 /// A volunteer's registration (or waitlist place) for an activity.

@@ -33,6 +33,7 @@ mod m20261203_000027_record_corrections;
 mod m20261203_000028_trainings_commendations;
 mod m20261203_000029_rectification_working_days;
 mod m20261203_000030_rectification_verification;
+mod m20261203_000031_rectification_follow_ups;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000028_trainings_commendations::Migration),
             Box::new(m20261203_000029_rectification_working_days::Migration),
             Box::new(m20261203_000030_rectification_verification::Migration),
+            Box::new(m20261203_000031_rectification_follow_ups::Migration),
         ]
     }
 }

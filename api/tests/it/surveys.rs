@@ -808,3 +808,122 @@ async fn rectifications_are_verified_first_and_only_the_office_reopens_them() {
         );
     }
 }
+
+/// Follow-up (回访): after RESOLVED, a satisfied follow-up closes the rectification; the
+/// resident's own dissatisfied rating reopens it with a new deadline. On an anonymous
+/// survey the resident is recognised by the keyed hash, never by name; they rate once,
+/// nobody else can, and nothing is rated before it is resolved.
+#[tokio::test]
+async fn follow_ups_close_or_reopen_and_residents_rate_their_own_once() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let resident = app.user(&[], None).await;
+        let stranger = app.user(&[], None).await;
+        async fn update(
+            app: &TestApp,
+            token: &str,
+            id: &Value,
+            status: &str,
+            resolution: Option<&str>,
+        ) {
+            let input = json!({ "status": status, "resolution": resolution });
+            let body = run(
+                app,
+                "UpdateRectification",
+                json!({ "id": id, "input": input }),
+                Some(token),
+            )
+            .await;
+            assert!(body.get("errors").is_none(), "{body}");
+        }
+        let rate = "mutation($id: ID!, $r: FollowUpRating!) { rateRectification(id: $id, rating: $r) { status reopenCount followUps { byResident rating } } }";
+        let follow = "mutation($id: ID!, $c: FollowUpChannel!, $r: FollowUpRating!) { recordFollowUp(rectificationId: $id, channel: $c, rating: $r, note: \"电话回访\") { status followUps { byResident channel rating } } }";
+        for anonymous in [false, true] {
+            let f = open_survey(&app, anonymous).await;
+            let body = submit(
+                &app,
+                &f,
+                &resident.token,
+                answers(&f, "DISSATISFIED", 2, Some("等了很久")),
+                None,
+            )
+            .await;
+            let id = body["data"]["submitSurveyResponse"]["rectification"]["id"].clone();
+            let early = app
+                .gql(
+                    rate,
+                    json!({ "id": id, "r": "SATISFIED" }),
+                    Some(&resident.token),
+                )
+                .await;
+            assert_eq!(
+                code(&early),
+                "CONFLICT",
+                "{backend:?}: rated only once resolved"
+            );
+            update(&app, &f.organizer.token, &id, "IN_PROGRESS", None).await;
+            update(
+                &app,
+                &f.organizer.token,
+                &id,
+                "RESOLVED",
+                Some("增开了一个窗口"),
+            )
+            .await;
+            let foreign = app
+                .gql(
+                    rate,
+                    json!({ "id": id, "r": "SATISFIED" }),
+                    Some(&stranger.token),
+                )
+                .await;
+            assert_eq!(code(&foreign), "NOT_FOUND", "{backend:?}: {foreign}");
+            let rated = app
+                .ok(
+                    rate,
+                    json!({ "id": id, "r": "DISSATISFIED" }),
+                    Some(&resident.token),
+                )
+                .await;
+            let r = &rated["rateRectification"];
+            assert_eq!(
+                r["status"], "IN_PROGRESS",
+                "{backend:?} anonymous={anonymous}: {r}"
+            );
+            assert_eq!(r["reopenCount"], 1);
+            assert_eq!(
+                r["followUps"],
+                json!([{ "byResident": true, "rating": "DISSATISFIED" }])
+            );
+            update(
+                &app,
+                &f.organizer.token,
+                &id,
+                "RESOLVED",
+                Some("改为预约叫号"),
+            )
+            .await;
+            let twice = app
+                .gql(
+                    rate,
+                    json!({ "id": id, "r": "SATISFIED" }),
+                    Some(&resident.token),
+                )
+                .await;
+            assert_eq!(
+                code(&twice),
+                "CONFLICT",
+                "{backend:?}: the resident rates once"
+            );
+            let closed = app
+                .ok(
+                    follow,
+                    json!({ "id": id, "c": "PHONE", "r": "BASICALLY_SATISFIED" }),
+                    Some(&f.organizer.token),
+                )
+                .await;
+            assert_eq!(closed["recordFollowUp"]["status"], "CLOSED", "{backend:?}");
+            assert_eq!(closed["recordFollowUp"]["followUps"][1]["channel"], "PHONE");
+        }
+    }
+}

@@ -41,6 +41,7 @@ pub enum AuditAction {
     CommendationRecord,
     RectificationVerify,
     RectificationReopen,
+    RectificationFollowUp,
 }
 
 impl AuditAction {
@@ -69,6 +70,7 @@ impl AuditAction {
             AuditAction::CommendationRecord => "commendation.record",
             AuditAction::RectificationVerify => "rectification.verify",
             AuditAction::RectificationReopen => "rectification.reopen",
+            AuditAction::RectificationFollowUp => "rectification.followUp",
         }
     }
 
@@ -94,7 +96,9 @@ impl AuditAction {
             AuditAction::RecordCorrectionResolve => "RecordCorrection",
             AuditAction::TrainingRecord => "Training",
             AuditAction::CommendationRecord => "Commendation",
-            AuditAction::RectificationVerify | AuditAction::RectificationReopen => "Rectification",
+            AuditAction::RectificationVerify
+            | AuditAction::RectificationReopen
+            | AuditAction::RectificationFollowUp => "Rectification",
         }
     }
 }

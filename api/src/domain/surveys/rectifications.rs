@@ -8,7 +8,7 @@ use sea_orm::{
     QuerySelect,
 };
 
-use entity::enums::{RectificationStatus, Role};
+use entity::enums::{FollowUpChannel, FollowUpRating, RectificationStatus, Role};
 use entity::rectification;
 
 use crate::auth::Viewer;
@@ -282,4 +282,168 @@ pub async fn reopen(
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(updated)
+}
+
+/// The department's follow-up (回访) of a RESOLVED rectification; organizers of its
+/// department and admins. See [`settle`] for what the rating does.
+pub async fn record_follow_up(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    channel: FollowUpChannel,
+    rating: FollowUpRating,
+    note: Option<String>,
+) -> AppResult<rectification::Model> {
+    let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
+    let note = input::optional_text("note", note.as_deref(), MAX_TEXT_CHARS)?;
+    let txn = begin_write(&state.db).await?;
+    let current = rectification::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("rectification"))?;
+    if !user.may_manage_department(current.department_id) {
+        return Err(AppError::forbidden(
+            "only organizers of its department handle a rectification",
+        ));
+    }
+    let updated = settle(state, &txn, viewer, current, false, channel, rating, note).await?;
+    txn.commit().await?;
+    state.dashboards_changed().await;
+    Ok(updated)
+}
+
+/// The resident rates the result themselves in the app: the respondent only (on an
+/// anonymous survey, recognised by their keyed hash, never by name), once.
+pub async fn rate(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    rating: FollowUpRating,
+    comment: Option<String>,
+) -> AppResult<rectification::Model> {
+    let user = viewer.require()?;
+    let comment = input::optional_text("comment", comment.as_deref(), MAX_TEXT_CHARS)?;
+    let txn = begin_write(&state.db).await?;
+    let current = rectification::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("rectification"))?;
+    let response = entity::survey_response::Entity::find_by_id(current.response_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("rectification"))?;
+    let key = super::service::respondent_key(&state.secrets, response.survey_id, user.id);
+    let own = response.respondent_id == Some(user.id)
+        || response.respondent_key.as_deref() == Some(key.as_str());
+    if !own {
+        // Someone else's complaint does not exist for this user.
+        return Err(AppError::NotFound("rectification"));
+    }
+    let updated = settle(
+        state,
+        &txn,
+        viewer,
+        current,
+        true,
+        FollowUpChannel::MiniProgram,
+        rating,
+        comment,
+    )
+    .await?;
+    txn.commit().await?;
+    state.dashboards_changed().await;
+    Ok(updated)
+}
+
+/// A follow-up of a RESOLVED rectification: SATISFIED or BASICALLY_SATISFIED closes it;
+/// DISSATISFIED reopens it (IN_PROGRESS, a new deadline, `reopenCount` + 1). Kept in its
+/// follow-ups; audited.
+#[allow(clippy::too_many_arguments)]
+async fn settle(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    viewer: &Viewer,
+    current: rectification::Model,
+    by_resident: bool,
+    channel: FollowUpChannel,
+    rating: FollowUpRating,
+    note: Option<String>,
+) -> AppResult<rectification::Model> {
+    use sea_orm::ActiveModelTrait;
+    if current.status != RectificationStatus::Resolved {
+        return Err(AppError::conflict(
+            "只有已整改（RESOLVED）的整改可以回访或评价",
+        ));
+    }
+    let now = Utc::now();
+    entity::rectification_follow_up::ActiveModel {
+        rectification_id: sea_orm::Set(current.id),
+        by_resident: sea_orm::Set(by_resident),
+        channel: sea_orm::Set(channel),
+        rating: sea_orm::Set(rating),
+        note: sea_orm::Set(note),
+        recorded_by: sea_orm::Set(viewer.require()?.id),
+        recorded_at: sea_orm::Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let mut update = rectification::Entity::update_many()
+        .col_expr(rectification::Column::UpdatedAt, Expr::value(now))
+        .filter(rectification::Column::Id.eq(current.id))
+        .filter(rectification::Column::Status.eq(RectificationStatus::Resolved));
+    update = if rating == FollowUpRating::Dissatisfied {
+        let survey = entity::survey::Entity::find_by_id(current.survey_id)
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound("survey"))?;
+        let due_at = super::submission::rectification_due_at(state, &survey, now).await?;
+        update
+            .col_expr(
+                rectification::Column::Status,
+                Expr::value(RectificationStatus::InProgress),
+            )
+            .col_expr(rectification::Column::DueAt, Expr::value(due_at))
+            .col_expr(
+                rectification::Column::ReopenCount,
+                sea_orm::sea_query::ExprTrait::add(
+                    Expr::col(rectification::Column::ReopenCount),
+                    1,
+                ),
+            )
+    } else {
+        update.col_expr(
+            rectification::Column::Status,
+            Expr::value(RectificationStatus::Closed),
+        )
+    };
+    if update.exec(txn).await?.rows_affected == 0 {
+        return Err(AppError::conflict(
+            "只有已整改（RESOLVED）的整改可以回访或评价",
+        ));
+    }
+    audit::record(
+        txn,
+        viewer,
+        audit::AuditAction::RectificationFollowUp,
+        Some(current.id),
+    )
+    .await?;
+    rectification::Entity::find_by_id(current.id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("rectification"))
+}
+
+/// A rectification's follow-ups, oldest first.
+pub async fn follow_ups<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> AppResult<Vec<entity::rectification_follow_up::Model>> {
+    use entity::rectification_follow_up as follow_up;
+    Ok(follow_up::Entity::find()
+        .filter(follow_up::Column::RectificationId.eq(id))
+        .order_by_asc(follow_up::Column::Id)
+        .all(db)
+        .await?)
 }

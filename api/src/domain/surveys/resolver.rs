@@ -170,4 +170,45 @@ impl SurveysMutation {
             rectifications::reopen(ctx.state(), ctx.viewer(), id, &note).await?,
         ))
     }
+
+    /// The department's follow-up (回访) of a RESOLVED rectification: satisfied or
+    /// basically satisfied closes it, dissatisfied reopens it with a new deadline.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn record_follow_up(
+        &self,
+        ctx: &Context<'_>,
+        rectification_id: ID,
+        channel: super::types::FollowUpChannel,
+        rating: super::types::FollowUpRating,
+        note: Option<String>,
+    ) -> GqlResult<Rectification> {
+        let id = parse_id(&rectification_id, "rectificationId")?;
+        Ok(Rectification(
+            rectifications::record_follow_up(
+                ctx.state(),
+                ctx.viewer(),
+                id,
+                channel.into(),
+                rating.into(),
+                note,
+            )
+            .await?,
+        ))
+    }
+
+    /// The resident rates the result of their own complaint, once (on anonymous surveys
+    /// too, recognised without a name).
+    #[graphql(guard = "SignedIn")]
+    async fn rate_rectification(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        rating: super::types::FollowUpRating,
+        comment: Option<String>,
+    ) -> GqlResult<Rectification> {
+        let id = parse_id(&id, "id")?;
+        Ok(Rectification(
+            rectifications::rate(ctx.state(), ctx.viewer(), id, rating.into(), comment).await?,
+        ))
+    }
 }

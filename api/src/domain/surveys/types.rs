@@ -328,9 +328,26 @@ impl Rectification {
     async fn verified_at(&self) -> Option<DateTime<FixedOffset>> {
         self.0.verified_at.map(local)
     }
-    /// How often the office (文明办) reopened it after it was found not substantiated.
+    /// How often it was reopened: by the office after it was found not substantiated, or
+    /// by a dissatisfied follow-up.
     async fn reopen_count(&self) -> i32 {
         self.0.reopen_count
+    }
+    /// Follow-ups (回访) and the resident's own rating, oldest first.
+    async fn follow_ups(&self, ctx: &Context<'_>) -> GqlResult<Vec<RectificationFollowUp>> {
+        Ok(
+            super::rectifications::follow_ups(&ctx.state().db, self.0.id)
+                .await?
+                .into_iter()
+                .map(|f| RectificationFollowUp {
+                    by_resident: f.by_resident,
+                    channel: f.channel.into(),
+                    rating: f.rating.into(),
+                    note: f.note,
+                    recorded_at: local(f.recorded_at),
+                })
+                .collect(),
+        )
     }
     /// The end of `dueOn`.
     async fn due_at(&self) -> DateTime<FixedOffset> {
@@ -606,4 +623,33 @@ impl From<rectification::Model> for Rectification {
     fn from(model: rectification::Model) -> Self {
         Rectification(model)
     }
+}
+
+/// How a follow-up reached the resident.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::FollowUpChannel")]
+pub enum FollowUpChannel {
+    Phone,
+    Visit,
+    MiniProgram,
+}
+
+/// The resident's verdict on the result: satisfied or basically satisfied closes the
+/// rectification; dissatisfied reopens it.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::FollowUpRating")]
+pub enum FollowUpRating {
+    Satisfied,
+    BasicallySatisfied,
+    Dissatisfied,
+}
+
+/// A follow-up (回访) by the department, or the resident's own rating.
+#[derive(SimpleObject)]
+pub struct RectificationFollowUp {
+    pub by_resident: bool,
+    pub channel: FollowUpChannel,
+    pub rating: FollowUpRating,
+    pub note: Option<String>,
+    pub recorded_at: DateTime<FixedOffset>,
 }
