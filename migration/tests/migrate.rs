@@ -44,6 +44,7 @@ const TABLES: &[&str] = &[
     "record_changes",
     "trainings",
     "commendations",
+    "rectification_follow_ups",
 ];
 
 const INDEXES: &[(&str, &str)] = &[
@@ -66,6 +67,7 @@ const INDEXES: &[(&str, &str)] = &[
         "ux_service_records_activity_volunteer_day",
     ),
     ("record_corrections", "ux_record_corrections_open"),
+    ("rectification_follow_ups", "ux_rectification_follow_ups_resident"),
     ("survey_responses", "ux_survey_responses_respondent"),
     ("audit_entries", "ix_audit_entries_at"),
 ];

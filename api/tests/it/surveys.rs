@@ -927,3 +927,89 @@ async fn follow_ups_close_or_reopen_and_residents_rate_their_own_once() {
         }
     }
 }
+
+/// Publication (公开): anyone reads how complaints were handled, without any identity or
+/// anything the resident wrote; open ones stay unpublished but for their own department,
+/// which sees them first.
+#[tokio::test]
+async fn handled_complaints_are_published_without_identity() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let f = open_survey(&app, false).await;
+        let first = app.user(&[], None).await;
+        let second = app.user(&[], None).await;
+        let mut ids = Vec::new();
+        for (resident, text) in [
+            (&first, "窗口只开了一个，老人站了一小时"),
+            (&second, "电话没人接"),
+        ] {
+            let body = submit(
+                &app,
+                &f,
+                &resident.token,
+                answers(&f, "DISSATISFIED", 2, Some(text)),
+                None,
+            )
+            .await;
+            ids.push(body["data"]["submitSurveyResponse"]["rectification"]["id"].clone());
+        }
+        for status in ["IN_PROGRESS", "RESOLVED"] {
+            let resolution = (status == "RESOLVED").then_some("增设了一个窗口并安排引导员");
+            run(
+                &app,
+                "UpdateRectification",
+                json!({ "id": ids[0], "input": { "status": status, "resolution": resolution } }),
+                Some(&f.organizer.token),
+            )
+            .await;
+        }
+        let query = "query($d: ID) { publicRectifications(departmentId: $d, first: 10) { totalCount edges { node { id status surveyTitle department { name } openedOn dueOn onTime resolution rating } } } }";
+        let public = app.gql(query, json!({}), None).await;
+        let listed = &public["data"]["publicRectifications"];
+        assert_eq!(
+            listed["totalCount"], 1,
+            "{backend:?}: only the handled one: {public}"
+        );
+        let node = &listed["edges"][0]["node"];
+        assert_eq!(node["id"], ids[0]);
+        assert_eq!(node["status"], "RESOLVED");
+        assert_eq!(node["surveyTitle"], "养老服务满意度");
+        assert_eq!(node["department"]["name"], "养老科");
+        assert_eq!(node["onTime"], true);
+        assert_eq!(node["resolution"], "增设了一个窗口并安排引导员");
+        let text = public.to_string();
+        for private in [
+            "窗口只开了一个",
+            first.phone.as_str(),
+            "complaint",
+            "respondent",
+        ] {
+            assert!(
+                !text.contains(private),
+                "{backend:?}: {private} published: {text}"
+            );
+        }
+        let no_identity = app
+            .gql(
+                "{ publicRectifications(first: 1) { edges { node { complaint } } } }",
+                json!({}),
+                None,
+            )
+            .await;
+        assert_eq!(
+            code(&no_identity),
+            "BAD_USER_INPUT",
+            "{backend:?}: the type has no complaint"
+        );
+        let department = app.department("养老科").await;
+        let own = app
+            .ok(query, json!({ "d": department }), Some(&f.organizer.token))
+            .await;
+        let own = &own["publicRectifications"];
+        assert_eq!(own["totalCount"], 2, "{backend:?}: its own open ones too");
+        assert_eq!(
+            own["edges"][0]["node"]["id"], ids[1],
+            "{backend:?}: open ones first"
+        );
+    }
+}

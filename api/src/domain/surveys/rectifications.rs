@@ -447,3 +447,74 @@ pub async fn follow_ups<C: sea_orm::ConnectionTrait>(
         .all(db)
         .await?)
 }
+
+/// What `publicRectifications` lists: handled ones (RESOLVED, CLOSED, NOT_SUBSTANTIATED)
+/// opened in the range, of one department or all, newest first; for an organizer asking
+/// about their own department, every one of theirs with the overdue ones first.
+#[derive(Debug, Default, Clone)]
+pub struct PublicQuery {
+    pub department_id: Option<i32>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// Publication (公开): anyone may read how complaints were handled; the rows carry no
+/// identity and nothing the resident wrote (the GraphQL type shows only the department,
+/// the survey, the dates, on time or not, the resolution and the resident's rating).
+pub async fn published(
+    state: &AppState,
+    viewer: &Viewer,
+    q: &PublicQuery,
+    page: Page,
+) -> AppResult<crate::domain::page::Page<rectification::Model>> {
+    for (field, day) in [("range.from", q.from), ("range.to", q.to)] {
+        if let Some(day) = day
+            && !(2000..=2100).contains(&chrono::Datelike::year(&day))
+        {
+            return Err(AppError::bad_input(field, "日期应在 2000 至 2100 年之间"));
+        }
+    }
+    let own = viewer.user().is_some_and(|user| {
+        user.has(Role::Organizer)
+            && q.department_id.is_some()
+            && user.department_id == q.department_id
+    });
+    let mut cond = Condition::all();
+    if let Some(id) = q.department_id {
+        cond = cond.add(rectification::Column::DepartmentId.eq(id));
+    }
+    if !own {
+        cond = cond.add(rectification::Column::Status.is_in([
+            RectificationStatus::Resolved,
+            RectificationStatus::Closed,
+            RectificationStatus::NotSubstantiated,
+        ]));
+    }
+    if let Some(from) = q.from {
+        cond = cond
+            .add(rectification::Column::CreatedAt.gte(crate::domain::calendar::start_of_day(from)));
+    }
+    if let Some(to) = q.to {
+        let end = crate::domain::calendar::start_of_day(to.succ_opt().unwrap_or(to));
+        cond = cond.add(rectification::Column::CreatedAt.lt(end));
+    }
+    let mut query = rectification::Entity::find().filter(cond);
+    if own {
+        // Open ones first, earliest deadline first: the overdue ones lead.
+        query = query
+            .order_by_asc(sea_orm::sea_query::Expr::cust(format!(
+                "CASE WHEN rectifications.status IN {} THEN 0 ELSE 1 END",
+                crate::db::sql_values([RectificationStatus::Open, RectificationStatus::InProgress])
+            )))
+            .order_by_asc(rectification::Column::DueAt);
+    }
+    let total = query.clone().count(&state.db).await?;
+    let rows = query
+        .order_by_desc(rectification::Column::CreatedAt)
+        .order_by_desc(rectification::Column::Id)
+        .offset(page.offset)
+        .limit(page.fetch_limit())
+        .all(&state.db)
+        .await?;
+    Ok(crate::domain::page::Page::from_rows(rows, page, total))
+}

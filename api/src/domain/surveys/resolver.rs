@@ -51,6 +51,31 @@ impl SurveysQuery {
             .into())
     }
 
+    /// Anyone: the complaints handled (RESOLVED, CLOSED, NOT_SUBSTANTIATED) opened in the
+    /// range, newest first, without identity or anything the resident wrote (公开). An
+    /// organizer asking about their own department sees all of its, overdue first.
+    async fn public_rectifications(
+        &self,
+        ctx: &Context<'_>,
+        range: Option<crate::domain::dashboard::types::DateRangeInput>,
+        department_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<super::types::PublicRectificationConnection> {
+        let range = range.unwrap_or_default();
+        let query = super::rectifications::PublicQuery {
+            department_id: parse_opt_id(department_id.as_ref(), "departmentId")?,
+            from: range.from.map(|d| d.0),
+            to: range.to.map(|d| d.0),
+        };
+        let page = Page::new(first, after.as_deref())?;
+        Ok(
+            super::rectifications::published(ctx.state(), ctx.viewer(), &query, page)
+                .await?
+                .into(),
+        )
+    }
+
     /// Organizers (own department), viewers and admins: complaints and their handling, newest first.
     #[graphql(guard = "RoleGuard::any(READERS)")]
     async fn rectifications(

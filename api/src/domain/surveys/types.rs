@@ -653,3 +653,79 @@ pub struct RectificationFollowUp {
     pub note: Option<String>,
     pub recorded_at: DateTime<FixedOffset>,
 }
+
+/// A handled complaint as the public sees it (公开): no identity, nothing the resident
+/// wrote.
+pub struct PublicRectification(pub rectification::Model);
+
+impl From<rectification::Model> for PublicRectification {
+    fn from(model: rectification::Model) -> Self {
+        PublicRectification(model)
+    }
+}
+
+connection!(
+    PublicRectificationConnection,
+    PublicRectificationEdge,
+    PublicRectification
+);
+
+#[Object]
+impl PublicRectification {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn status(&self) -> RectificationStatus {
+        self.0.status.into()
+    }
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
+        let Some(id) = self.0.department_id else {
+            return Ok(None);
+        };
+        Ok(
+            by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
+                .await?
+                .map(Department),
+        )
+    }
+    async fn survey_title(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        let survey = by_id::<survey::Entity>(ctx.data_unchecked::<Loaders>(), self.0.survey_id)
+            .await?
+            .ok_or(AppError::NotFound("survey"))?;
+        Ok(survey.title)
+    }
+    async fn opened_on(&self) -> crate::graphql::scalars::Date {
+        crate::graphql::scalars::Date(crate::domain::calendar::local_date(self.0.created_at))
+    }
+    /// When it was resolved (null: not yet, or ended by verification).
+    async fn resolved_on(&self) -> Option<crate::graphql::scalars::Date> {
+        self.0
+            .resolved_at
+            .map(|at| crate::graphql::scalars::Date(crate::domain::calendar::local_date(at)))
+    }
+    async fn due_on(&self) -> crate::graphql::scalars::Date {
+        crate::graphql::scalars::Date(crate::domain::calendar::local_date(
+            self.0.due_at - chrono::Duration::microseconds(1),
+        ))
+    }
+    /// Resolved by its deadline (null while it is not resolved).
+    async fn on_time(&self) -> Option<bool> {
+        self.0.resolved_at.map(|at| at <= self.0.due_at)
+    }
+    /// The department's resolution, or why it was not substantiated.
+    async fn resolution(&self) -> Option<&str> {
+        self.0
+            .resolution
+            .as_deref()
+            .or(self.0.verification_note.as_deref())
+    }
+    /// The latest follow-up's rating.
+    async fn rating(&self, ctx: &Context<'_>) -> GqlResult<Option<FollowUpRating>> {
+        Ok(
+            super::rectifications::follow_ups(&ctx.state().db, self.0.id)
+                .await?
+                .last()
+                .map(|f| f.rating.into()),
+        )
+    }
+}
