@@ -123,6 +123,11 @@ const CONSTRAINTS: &[(&str, &str, &str)] = &[
         "你已经评价过这项整改",
     ),
     (
+        "feedback_appeals_response_id",
+        "feedback_appeals.response_id",
+        "这条评价已经申诉过了",
+    ),
+    (
         "users_phone",
         "users.phone",
         "an account with this phone number exists",

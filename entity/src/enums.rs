@@ -228,6 +228,9 @@ pub enum RectificationStatus {
     /// Verified as not substantiated (核实不属实): ended with the reason.
     #[sea_orm(string_value = "NOT_SUBSTANTIATED")]
     NotSubstantiated,
+    /// Its 差评 was appealed and the appeal upheld: it no longer counts.
+    #[sea_orm(string_value = "VOIDED")]
+    Voided,
 }
 
 #[cfg(test)]
@@ -343,4 +346,34 @@ pub enum FollowUpRating {
     BasicallySatisfied,
     #[sea_orm(string_value = "DISSATISFIED")]
     Dissatisfied,
+}
+
+/// Why a department contests a 差评.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppealReason {
+    #[sea_orm(string_value = "MISTAKEN")]
+    Mistaken,
+    #[sea_orm(string_value = "MALICIOUS")]
+    Malicious,
+    #[sea_orm(string_value = "OUT_OF_SCOPE")]
+    OutOfScope,
+}
+
+/// An appeal's state.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppealStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "UPHELD")]
+    Upheld,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
 }

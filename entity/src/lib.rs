@@ -38,6 +38,8 @@ pub mod commendation;
 pub mod community;
 /// A government department (unit) that leads activities and is paired with communities.
 pub mod department;
+/// A department's appeal of a 差评, and the office's decision.
+pub mod feedback_appeal;
 /// A pairing between a department and a community, with its commitments and target activity count.
 pub mod pairing;
 /// An annual activity plan (e.g. a yearly civilisation-practice plan) issued by some authority.

@@ -20,6 +20,8 @@ pub struct Model {
     pub entered_by: Option<i32>,
     pub submitted_at: DateTimeUtc,
     pub submitted_on: Date,
+    /// Its appeal was upheld: it counts in no satisfaction figure.
+    pub voided: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -34,6 +34,7 @@ mod m20261203_000028_trainings_commendations;
 mod m20261203_000029_rectification_working_days;
 mod m20261203_000030_rectification_verification;
 mod m20261203_000031_rectification_follow_ups;
+mod m20261203_000032_feedback_appeals;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000029_rectification_working_days::Migration),
             Box::new(m20261203_000030_rectification_verification::Migration),
             Box::new(m20261203_000031_rectification_follow_ups::Migration),
+            Box::new(m20261203_000032_feedback_appeals::Migration),
         ]
     }
 }

@@ -45,6 +45,7 @@ const TABLES: &[&str] = &[
     "trainings",
     "commendations",
     "rectification_follow_ups",
+    "feedback_appeals",
 ];
 
 const INDEXES: &[(&str, &str)] = &[
@@ -67,7 +68,10 @@ const INDEXES: &[(&str, &str)] = &[
         "ux_service_records_activity_volunteer_day",
     ),
     ("record_corrections", "ux_record_corrections_open"),
-    ("rectification_follow_ups", "ux_rectification_follow_ups_resident"),
+    (
+        "rectification_follow_ups",
+        "ux_rectification_follow_ups_resident",
+    ),
     ("survey_responses", "ux_survey_responses_respondent"),
     ("audit_entries", "ix_audit_entries_at"),
 ];

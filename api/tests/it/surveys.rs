@@ -1013,3 +1013,137 @@ async fn handled_complaints_are_published_without_identity() {
         );
     }
 }
+
+/// Appeals (申诉复核): the department contests a 差评 once; the office decides. Upheld, the
+/// response leaves every satisfaction figure and its rectification is VOIDED; rejected,
+/// work goes on.
+#[tokio::test]
+async fn an_upheld_appeal_takes_the_response_out_of_the_satisfaction_rate() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let f = open_survey(&app, false).await;
+        let office = app.user(&[Role::Viewer], None).await;
+        let other = app.user(&[Role::Organizer], Some("办公室")).await;
+        let mut responses = Vec::new();
+        for level in ["SATISFIED", "VERY_DISSATISFIED", "DISSATISFIED"] {
+            let resident = app.user(&[], None).await;
+            let body = submit(&app, &f, &resident.token, answers(&f, level, 3, None), None).await;
+            responses.push(body["data"]["submitSurveyResponse"].clone());
+        }
+        let rate = || {
+            let app = &app;
+            let token = office.token.clone();
+            async move {
+                let body = app
+                    .ok(
+                        "{ dashboard { overview { responseCount satisfactionRate } } }",
+                        json!({}),
+                        Some(&token),
+                    )
+                    .await;
+                body["dashboard"]["overview"].clone()
+            }
+        };
+        let before = rate().await;
+        assert_eq!(before["responseCount"], 3, "{backend:?}: {before}");
+        let appeal = "mutation($r: ID!, $why: AppealReason!) { appealFeedback(responseId: $r, reason: $why, explanation: \"同一居民重复提交\") { id status } }";
+        let decide = "mutation($a: ID!, $u: Boolean!) { decideAppeal(appealId: $a, upheld: $u, note: \"经核查属实\") { status } }";
+        let foreign = app
+            .gql(
+                appeal,
+                json!({ "r": responses[1]["id"], "why": "MALICIOUS" }),
+                Some(&other.token),
+            )
+            .await;
+        assert_eq!(code(&foreign), "FORBIDDEN", "{backend:?}");
+        let filed = app
+            .ok(
+                appeal,
+                json!({ "r": responses[1]["id"], "why": "MALICIOUS" }),
+                Some(&f.organizer.token),
+            )
+            .await;
+        let appeal_id = filed["appealFeedback"]["id"].clone();
+        assert_eq!(filed["appealFeedback"]["status"], "PENDING");
+        let twice = app
+            .gql(
+                appeal,
+                json!({ "r": responses[1]["id"], "why": "MISTAKEN" }),
+                Some(&f.organizer.token),
+            )
+            .await;
+        assert_eq!(code(&twice), "CONFLICT", "{backend:?}: once per response");
+        let self_judged = app
+            .gql(
+                decide,
+                json!({ "a": appeal_id, "u": true }),
+                Some(&f.organizer.token),
+            )
+            .await;
+        assert_eq!(
+            code(&self_judged),
+            "FORBIDDEN",
+            "{backend:?}: the department does not decide"
+        );
+        let upheld = app
+            .ok(
+                decide,
+                json!({ "a": appeal_id, "u": true }),
+                Some(&office.token),
+            )
+            .await;
+        assert_eq!(upheld["decideAppeal"]["status"], "UPHELD");
+        let again = app
+            .gql(
+                decide,
+                json!({ "a": appeal_id, "u": false }),
+                Some(&office.token),
+            )
+            .await;
+        assert_eq!(code(&again), "CONFLICT", "{backend:?}: decided once");
+        let after = rate().await;
+        assert_eq!(after["responseCount"], 2, "{backend:?}: {after}");
+        assert_eq!(
+            after["satisfactionRate"], 0.5,
+            "{backend:?}: 1 satisfied of 2 counted"
+        );
+        let rectifications = app
+            .ok(
+                "{ rectifications(first: 5) { edges { node { status appeal { status reason } } } } }",
+                json!({}),
+                Some(&f.organizer.token),
+            )
+            .await;
+        let statuses = rectifications["rectifications"]["edges"].to_string();
+        assert!(
+            statuses.contains("VOIDED") && statuses.contains("UPHELD"),
+            "{backend:?}: {statuses}"
+        );
+        let results = app
+            .ok(
+                "query($id: ID!) { survey(id: $id) { results { responseCount } } }",
+                json!({ "id": f.survey }),
+                Some(&f.organizer.token),
+            )
+            .await;
+        assert_eq!(
+            results["survey"]["results"]["responseCount"], 2,
+            "{backend:?}: {results}"
+        );
+        // Rejected: the response keeps counting.
+        let second = app
+            .ok(
+                appeal,
+                json!({ "r": responses[2]["id"], "why": "MISTAKEN" }),
+                Some(&f.organizer.token),
+            )
+            .await;
+        app.ok(
+            decide,
+            json!({ "a": second["appealFeedback"]["id"], "u": false }),
+            Some(&office.token),
+        )
+        .await;
+        assert_eq!(rate().await["responseCount"], 2, "{backend:?}");
+    }
+}

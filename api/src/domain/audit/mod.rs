@@ -42,6 +42,8 @@ pub enum AuditAction {
     RectificationVerify,
     RectificationReopen,
     RectificationFollowUp,
+    AppealFile,
+    AppealDecide,
 }
 
 impl AuditAction {
@@ -71,6 +73,8 @@ impl AuditAction {
             AuditAction::RectificationVerify => "rectification.verify",
             AuditAction::RectificationReopen => "rectification.reopen",
             AuditAction::RectificationFollowUp => "rectification.followUp",
+            AuditAction::AppealFile => "appeal.file",
+            AuditAction::AppealDecide => "appeal.decide",
         }
     }
 
@@ -99,6 +103,7 @@ impl AuditAction {
             AuditAction::RectificationVerify
             | AuditAction::RectificationReopen
             | AuditAction::RectificationFollowUp => "Rectification",
+            AuditAction::AppealFile | AuditAction::AppealDecide => "FeedbackAppeal",
         }
     }
 }

@@ -266,7 +266,7 @@ pub async fn overview<C: ConnectionTrait>(
          CAST(COALESCE(SUM(CASE WHEN sr.satisfaction IN ",
     )
     .push(&SATISFIED)
-    .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied_count FROM survey_responses sr WHERE 1 = 1")
+    .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied_count FROM survey_responses sr WHERE NOT sr.voided")
     .in_range("sr.submitted_on", filter)
     .in_department("sr.department_id", filter)
     .push(") res");
@@ -503,7 +503,8 @@ pub async fn satisfaction_by_department<C: ConnectionTrait>(
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
         "SELECT sr.department_id AS department_id, sr.satisfaction AS satisfaction, \
-         COUNT(*) AS response_count FROM survey_responses sr WHERE sr.department_id IS NOT NULL",
+         COUNT(*) AS response_count FROM survey_responses sr \
+         WHERE sr.department_id IS NOT NULL AND NOT sr.voided",
     )
     .in_range("sr.submitted_on", filter)
     .in_department("sr.department_id", filter)

@@ -1,6 +1,7 @@
 //! Satisfaction surveys (满意度调查), their responses and results, and the rectifications
 //! (整改) that dissatisfied answers open.
 
+pub mod appeals;
 pub mod loaders;
 pub mod rectifications;
 pub mod resolver;

@@ -108,7 +108,12 @@ pub async fn update_rectification(
             to.to_value()
         ))
     };
-    if stage(to) <= stage(current.status) || to == RectificationStatus::NotSubstantiated {
+    if stage(to) <= stage(current.status)
+        || matches!(
+            to,
+            RectificationStatus::NotSubstantiated | RectificationStatus::Voided
+        )
+    {
         return Err(refused());
     }
     let resolved = stage(RectificationStatus::Resolved);

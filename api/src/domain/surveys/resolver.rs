@@ -236,4 +236,37 @@ impl SurveysMutation {
             rectifications::rate(ctx.state(), ctx.viewer(), id, rating.into(), comment).await?,
         ))
     }
+
+    /// The department appeals the 差评 behind a response (申诉复核), once, while its
+    /// rectification is not CLOSED.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn appeal_feedback(
+        &self,
+        ctx: &Context<'_>,
+        response_id: ID,
+        reason: super::types::AppealReason,
+        explanation: String,
+    ) -> GqlResult<super::types::FeedbackAppeal> {
+        let id = parse_id(&response_id, "responseId")?;
+        Ok(super::types::FeedbackAppeal(
+            super::appeals::file(ctx.state(), ctx.viewer(), id, reason.into(), &explanation)
+                .await?,
+        ))
+    }
+
+    /// The office (VIEWER) or an admin decides an appeal: upheld, the response counts in no
+    /// satisfaction figure and its rectification is VOIDED; rejected, work goes on.
+    #[graphql(guard = "RoleGuard::any(crate::auth::guard::OFFICE)")]
+    async fn decide_appeal(
+        &self,
+        ctx: &Context<'_>,
+        appeal_id: ID,
+        upheld: bool,
+        note: Option<String>,
+    ) -> GqlResult<super::types::FeedbackAppeal> {
+        let id = parse_id(&appeal_id, "appealId")?;
+        Ok(super::types::FeedbackAppeal(
+            super::appeals::decide(ctx.state(), ctx.viewer(), id, upheld, note).await?,
+        ))
+    }
 }

@@ -42,6 +42,7 @@ pub async fn tally<C: ConnectionTrait>(
         .column(survey_response::Column::SurveyId)
         .column_as(Expr::col(survey_response::Column::Id).count(), "n")
         .filter(survey_response::Column::SurveyId.is_in(survey_ids.iter().copied()))
+        .filter(survey_response::Column::Voided.eq(false))
         .group_by(survey_response::Column::SurveyId)
         .into_tuple::<(i32, i64)>()
         .all(db)
@@ -80,6 +81,7 @@ pub async fn tally<C: ConnectionTrait>(
             )
             .column_as(Expr::col(answer::Column::Rating).count(), "rating_count")
             .filter(answer::Column::QuestionId.is_in(question_ids.clone()))
+            .filter(answer::Column::ResponseId.not_in_subquery(voided_responses()))
             .group_by(answer::Column::QuestionId)
             .into_tuple()
             .all(db)
@@ -101,6 +103,7 @@ pub async fn tally<C: ConnectionTrait>(
             .column(answer::Column::Level)
             .column_as(Expr::col(answer::Column::Id).count(), "n")
             .filter(answer::Column::QuestionId.is_in(question_ids.clone()))
+            .filter(answer::Column::ResponseId.not_in_subquery(voided_responses()))
             .filter(answer::Column::Level.is_not_null())
             .group_by(answer::Column::QuestionId)
             .group_by(answer::Column::Level)
@@ -182,4 +185,13 @@ pub async fn tally<C: ConnectionTrait>(
             (survey_id, results)
         })
         .collect())
+}
+
+/// Responses whose appeal was upheld: their answers count in no figure.
+fn voided_responses() -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(survey_response::Column::Id)
+        .from(survey_response::Entity)
+        .and_where(survey_response::Column::Voided.eq(true))
+        .to_owned()
 }

@@ -95,7 +95,7 @@ pub(crate) fn stage(status: RectificationStatus) -> u8 {
         RectificationStatus::Resolved => 2,
         RectificationStatus::Closed => 3,
         // Ended by verification: nothing follows but a reopening by the office.
-        RectificationStatus::NotSubstantiated => 4,
+        RectificationStatus::NotSubstantiated | RectificationStatus::Voided => 4,
     }
 }
 

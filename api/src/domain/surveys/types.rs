@@ -85,6 +85,8 @@ pub enum RectificationStatus {
     Closed,
     /// Verified as not substantiated, with the reason (`verificationNote`).
     NotSubstantiated,
+    /// Its 差评 was appealed and the appeal upheld: it no longer counts.
+    Voided,
 }
 
 /// A satisfaction survey (满意度调查), about an activity or a department's work.
@@ -332,6 +334,14 @@ impl Rectification {
     /// by a dissatisfied follow-up.
     async fn reopen_count(&self) -> i32 {
         self.0.reopen_count
+    }
+    /// The department's appeal of the 差评 (申诉复核) and its decision, if any.
+    async fn appeal(&self, ctx: &Context<'_>) -> GqlResult<Option<FeedbackAppeal>> {
+        Ok(
+            super::appeals::of_response(&ctx.state().db, self.0.response_id)
+                .await?
+                .map(FeedbackAppeal),
+        )
     }
     /// Follow-ups (回访) and the resident's own rating, oldest first.
     async fn follow_ups(&self, ctx: &Context<'_>) -> GqlResult<Vec<RectificationFollowUp>> {
@@ -727,5 +737,50 @@ impl PublicRectification {
                 .last()
                 .map(|f| f.rating.into()),
         )
+    }
+}
+
+/// Why a department contests a 差评.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::AppealReason")]
+pub enum AppealReason {
+    Mistaken,
+    Malicious,
+    OutOfScope,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::AppealStatus")]
+pub enum AppealStatus {
+    Pending,
+    Upheld,
+    Rejected,
+}
+
+/// A department's appeal of a 差评 (申诉复核) and the office's decision.
+pub struct FeedbackAppeal(pub entity::feedback_appeal::Model);
+
+#[Object]
+impl FeedbackAppeal {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn reason(&self) -> AppealReason {
+        self.0.reason.into()
+    }
+    async fn explanation(&self) -> &str {
+        &self.0.explanation
+    }
+    async fn status(&self) -> AppealStatus {
+        self.0.status.into()
+    }
+    async fn decision_note(&self) -> Option<&str> {
+        self.0.decision_note.as_deref()
+    }
+    async fn filed_at(&self) -> DateTime<FixedOffset> {
+        local(self.0.created_at)
+    }
+    async fn decided_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.0.decided_at.map(local)
     }
 }
