@@ -497,3 +497,43 @@ async fn the_person_in_charge_is_on_the_activity_with_the_phone_masked_for_the_p
         );
     }
 }
+
+/// An undated activity outside any plan takes any day of 2000–2100 and nothing beyond.
+#[tokio::test]
+async fn an_undated_activity_takes_days_of_2000_to_2100_only() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
+        let elderly = app.department("养老科").await;
+        let created = run(
+            &app,
+            "CreateActivity",
+            json!({ "input": { "title": "常态化志愿服务", "leadDepartmentIds": [elderly] } }),
+            Some(&organizer.token),
+        )
+        .await;
+        let activity = created["data"]["createActivity"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let (_, volunteer) = registered_volunteer(&app, &activity).await;
+        let far = app
+            .gql(
+                "mutation($input: RecordServiceHoursInput!) { recordServiceHours(input: $input) { id } }",
+                json!({ "input": { "activityId": activity, "volunteerId": volunteer, "hours": 2, "serviceDate": "9999-01-01" } }),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(code(&far), "BAD_USER_INPUT", "{backend:?}: {far}");
+        assert_eq!(far["errors"][0]["extensions"]["field"], "serviceDate");
+        record(
+            &app,
+            &organizer.token,
+            &activity,
+            &volunteer,
+            2.0,
+            "2025-06-01",
+        )
+        .await;
+    }
+}

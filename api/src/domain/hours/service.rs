@@ -19,7 +19,7 @@ use crate::context::AppState;
 use crate::domain::access::{RecordScope, activities_of_department};
 use crate::domain::access::{lead_department_ids, managed};
 use crate::domain::audit;
-use crate::domain::calendar::{local_date, today};
+use crate::domain::calendar::{WorkingCalendar, local_date, today};
 use crate::domain::hours::corrections::keep_change;
 use crate::domain::input::{self, max};
 use crate::domain::page::PageRequest as Page;
@@ -238,21 +238,17 @@ pub const REVIEW_WORKING_DAYS: u32 = 10;
 
 /// The day a record's review is due: [`REVIEW_WORKING_DAYS`] working days after the
 /// activity's local end date (an undated activity: after the day served).
-pub async fn review_due_on(
-    state: &AppState,
+pub fn review_due_on(
+    calendar: &WorkingCalendar,
     activity: &activity::Model,
     record: &service_record::Model,
-) -> AppResult<Option<NaiveDate>> {
+) -> Option<NaiveDate> {
     let ended = activity
         .ends_at
         .or(activity.starts_at)
         .map(local_date)
-        .or(record.service_date);
-    let Some(ended) = ended else {
-        return Ok(None);
-    };
-    let calendar = crate::domain::calendar::service::working_calendar(state).await?;
-    Ok(calendar.add_working_days(ended, REVIEW_WORKING_DAYS))
+        .or(record.service_date)?;
+    calendar.add_working_days(ended, REVIEW_WORKING_DAYS)
 }
 
 /// The latest activity end date whose reviews are overdue today: a record is overdue when
@@ -321,6 +317,12 @@ async fn service_day<C: sea_orm::ConnectionTrait>(
     let days = service_days(db, activity).await?;
     // An undated activity without a given day: today, if it lies in the plan's year.
     let day = given.or(activity.start_date).unwrap_or_else(today);
+    if !(2000..=2100).contains(&chrono::Datelike::year(&day)) {
+        return Err(AppError::bad_input(
+            "serviceDate",
+            "服务日期应在 2000 至 2100 年之间",
+        ));
+    }
     if let Some((first, last)) = days
         && !(first..=last).contains(&day)
     {
@@ -416,6 +418,7 @@ pub async fn review(
             "say why the hours are rejected",
         ));
     }
+    let calendar = crate::domain::calendar::service::working_calendar(state).await?;
     let txn = state.db.begin().await?;
     let mut reviewed = Vec::with_capacity(ids.len());
     let now = Utc::now();
@@ -441,7 +444,7 @@ pub async fn review(
                 format!("record {id} has no check-out: give the hours to approve"),
             ));
         }
-        let due = review_due_on(state, &activity, &record).await?;
+        let due = review_due_on(&calendar, &activity, &record);
         let mut model: service_record::ActiveModel = record.clone().into();
         model.reviewed_late = Set(due.is_some_and(|due| today() > due));
         model.status = Set(if approve {

@@ -84,11 +84,8 @@ impl ServiceRecord {
             by_id::<activity::Entity>(ctx.data_unchecked::<Loaders>(), self.0.activity_id)
                 .await?
                 .ok_or(AppError::NotFound("activity"))?;
-        Ok(
-            crate::domain::hours::service::review_due_on(ctx.state(), &activity, &self.0)
-                .await?
-                .map(Date),
-        )
+        let calendar = crate::graphql::request_memo::calendar(ctx).await?;
+        Ok(crate::domain::hours::service::review_due_on(&calendar, &activity, &self.0).map(Date))
     }
     /// Reviewed after `reviewDueOn`; kept as it was when reviewed.
     async fn reviewed_late(&self) -> bool {

@@ -177,7 +177,7 @@ impl Volunteer {
     /// From approved hours, by the star policy in force (`starPolicy`; by default 100,
     /// 300, 600, 1000 and 1500 hours make one to five stars).
     async fn star_level(&self, ctx: &Context<'_>) -> GqlResult<i32> {
-        let policy = crate::domain::users::stars::star_policy(ctx.state()).await?;
+        let policy = crate::graphql::request_memo::star_policy(ctx).await?;
         Ok(policy.level(self.approved_minutes(ctx).await?))
     }
     /// The day each level was reached, by the policy in force.

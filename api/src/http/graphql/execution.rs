@@ -150,7 +150,8 @@ pub(super) async fn execute(
         ))
         .data(viewer)
         .data(client.address.clone())
-        .data(loaders(ctx.state.db.clone(), user_id, department_id));
+        .data(loaders(ctx.state.db.clone(), user_id, department_id))
+        .data(crate::graphql::request_memo::RequestMemo::default());
     if let Some(valid_until) = valid_until {
         request = request.data(valid_until);
     }
@@ -164,9 +165,9 @@ pub(super) async fn execute(
         request = request.disable_introspection();
     }
     let mut response = ctx.schema.execute(request).await;
-    crate::graphql::extensions::ensure_codes(&mut response);
+    crate::graphql::outcome::ensure_codes(&mut response);
     if mutation && !refused_before_execution(&response) {
-        crate::graphql::extensions::after_mutation(&ctx.state).await;
+        crate::graphql::outcome::after_mutation(&ctx.state).await;
     }
     if let Some(key) = persist
         && !refused_before_execution(&response)
