@@ -92,10 +92,7 @@ pub async fn update_rectification(
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let resolution = input::optional_text("resolution", resolution.as_deref(), MAX_TEXT_CHARS)?;
     let txn = begin_write(&state.db).await?;
-    let current = rectification::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("rectification"))?;
+    let current = find(&txn, id).await?;
     if !user.may_manage_department(current.department_id) {
         return Err(AppError::forbidden(
             "only organizers of its department handle a rectification",
@@ -153,10 +150,7 @@ pub async fn update_rectification(
         Some(id),
     )
     .await?;
-    let updated = rectification::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("rectification"))?;
+    let updated = find(&txn, id).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(updated)
@@ -178,10 +172,7 @@ pub async fn verify(
         return Err(AppError::bad_input("note", "请说明核实不属实的理由"));
     }
     let txn = begin_write(&state.db).await?;
-    let current = rectification::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("rectification"))?;
+    let current = find(&txn, id).await?;
     if !user.may_manage_department(current.department_id) {
         return Err(AppError::forbidden(
             "only organizers of its department handle a rectification",
@@ -215,10 +206,7 @@ pub async fn verify(
         Some(id),
     )
     .await?;
-    let updated = rectification::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("rectification"))?;
+    let updated = find(&txn, id).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(updated)
@@ -235,10 +223,7 @@ pub async fn reopen(
     viewer.require_any(&[Role::Viewer, Role::Admin])?;
     let note = input::text("note", note, MAX_TEXT_CHARS)?;
     let txn = begin_write(&state.db).await?;
-    let current = rectification::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("rectification"))?;
+    let current = find(&txn, id).await?;
     if current.status != RectificationStatus::NotSubstantiated {
         return Err(AppError::conflict("只有核实不属实的整改可以重新启动"));
     }
@@ -280,10 +265,7 @@ pub async fn reopen(
         Some(id),
     )
     .await?;
-    let updated = rectification::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("rectification"))?;
+    let updated = find(&txn, id).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(updated)
@@ -302,10 +284,7 @@ pub async fn record_follow_up(
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let note = input::optional_text("note", note.as_deref(), MAX_TEXT_CHARS)?;
     let txn = begin_write(&state.db).await?;
-    let current = rectification::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("rectification"))?;
+    let current = find(&txn, id).await?;
     if !user.may_manage_department(current.department_id) {
         return Err(AppError::forbidden(
             "only organizers of its department handle a rectification",
@@ -329,10 +308,7 @@ pub async fn rate(
     let user = viewer.require()?;
     let comment = input::optional_text("comment", comment.as_deref(), MAX_TEXT_CHARS)?;
     let txn = begin_write(&state.db).await?;
-    let current = rectification::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("rectification"))?;
+    let current = find(&txn, id).await?;
     let response = entity::survey_response::Entity::find_by_id(current.response_id)
         .one(&txn)
         .await?
@@ -434,10 +410,7 @@ async fn settle(
         Some(current.id),
     )
     .await?;
-    rectification::Entity::find_by_id(current.id)
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound("rectification"))
+    find(txn, current.id).await
 }
 
 /// A rectification's follow-ups, oldest first.
@@ -522,4 +495,12 @@ pub async fn published(
         .all(&state.db)
         .await?;
     Ok(crate::domain::page::Page::from_rows(rows, page, total))
+}
+
+/// The rectification, or NOT_FOUND.
+async fn find<C: sea_orm::ConnectionTrait>(db: &C, id: i32) -> AppResult<rectification::Model> {
+    rectification::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("rectification"))
 }

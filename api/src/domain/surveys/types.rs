@@ -300,14 +300,7 @@ impl Rectification {
     }
     /// The department that handles it.
     async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
-        let Some(id) = self.0.department_id else {
-            return Ok(None);
-        };
-        Ok(
-            by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
-                .await?
-                .map(Department),
-        )
+        department_of(ctx, self.0.department_id).await
     }
     async fn survey(&self, ctx: &Context<'_>) -> GqlResult<Survey> {
         by_id::<survey::Entity>(ctx.data_unchecked::<Loaders>(), self.0.survey_id)
@@ -366,9 +359,7 @@ impl Rectification {
     /// The last day to resolve it: N working days after it opened (the survey's own N, else
     /// the server's, 5 by default), by the working-day calendar.
     async fn due_on(&self) -> crate::graphql::scalars::Date {
-        crate::graphql::scalars::Date(crate::domain::calendar::local_date(
-            self.0.due_at - chrono::Duration::microseconds(1),
-        ))
+        due_on(&self.0)
     }
     /// Still OPEN or IN_PROGRESS after dueAt.
     async fn overdue(&self) -> bool {
@@ -689,14 +680,7 @@ impl PublicRectification {
         self.0.status.into()
     }
     async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
-        let Some(id) = self.0.department_id else {
-            return Ok(None);
-        };
-        Ok(
-            by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
-                .await?
-                .map(Department),
-        )
+        department_of(ctx, self.0.department_id).await
     }
     async fn survey_title(&self, ctx: &Context<'_>) -> GqlResult<String> {
         let survey = by_id::<survey::Entity>(ctx.data_unchecked::<Loaders>(), self.0.survey_id)
@@ -714,9 +698,7 @@ impl PublicRectification {
             .map(|at| crate::graphql::scalars::Date(crate::domain::calendar::local_date(at)))
     }
     async fn due_on(&self) -> crate::graphql::scalars::Date {
-        crate::graphql::scalars::Date(crate::domain::calendar::local_date(
-            self.0.due_at - chrono::Duration::microseconds(1),
-        ))
+        due_on(&self.0)
     }
     /// Resolved by its deadline (null while it is not resolved).
     async fn on_time(&self) -> Option<bool> {
@@ -783,4 +765,23 @@ impl FeedbackAppeal {
     async fn decided_at(&self) -> Option<DateTime<FixedOffset>> {
         self.0.decided_at.map(local)
     }
+}
+
+/// A rectification's department, loaded.
+async fn department_of(ctx: &Context<'_>, id: Option<i32>) -> GqlResult<Option<Department>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    Ok(
+        by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
+            .await?
+            .map(Department),
+    )
+}
+
+/// The last day of a rectification: `due_at` is the end of it.
+fn due_on(rectification: &rectification::Model) -> crate::graphql::scalars::Date {
+    crate::graphql::scalars::Date(crate::domain::calendar::local_date(
+        rectification.due_at - chrono::Duration::microseconds(1),
+    ))
 }
