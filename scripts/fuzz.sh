@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs each fuzz target of fuzz/ for a bounded time (default 60 s each), seeded with the
-# committed corpus and the kept regressions. A crash leaves its input in
+# contract's operations, the demo plan and the kept regressions. A crash leaves its input in
 # fuzz/artifacts/<target>/; copy it into fuzz/regressions/<target>/ with a name that says
 # what it is, fix the code, and the unit tests `the_fuzzers_findings_stay_fixed` keep it.
 #
@@ -20,6 +20,14 @@ if [ "${#targets[@]}" -eq 0 ]; then targets=(document plan_table); fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked
 export CARGO_TARGET_DIR="${CARGO_FUZZ_TARGET_DIR:-$HOME/.cache/tongxin-fuzz-target}"
 export RUSTC_BOOTSTRAP=1
+
+# Seeds: what the apps send (the contract's operations) and the bureau's real plan table,
+# copied at each run rather than kept twice in the repository.
+mkdir -p corpus/document corpus/plan_table
+for operation in ../api/tests/contract/operations/*.graphql; do
+  cp "$operation" "corpus/document/seed-$(basename "$operation")"
+done
+cp ../api/data/plan-2022.csv corpus/plan_table/seed-plan-2022.csv
 
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target" "artifacts/$target"
