@@ -1,10 +1,11 @@
 //! The GraphQL schema: merged per-domain roots, limits, loaders, pagination, scalars.
 
 pub mod context;
-pub mod extensions;
 pub mod limits;
 pub mod loaders;
+pub mod outcome;
 pub mod pagination;
+pub mod request_memo;
 pub mod scalars;
 pub mod schema;
 

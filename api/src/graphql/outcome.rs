@@ -1,4 +1,4 @@
-//! What every executed GraphQL request goes through after the executor: each error gets its
+//! The outcome of every executed GraphQL request, after the executor: each error gets its
 //! code, and a mutation makes cached public answers stale before its answer leaves. The
 //! handler's `execute` calls both, for single and batched requests alike: the one place
 //! each rule lives.
