@@ -365,6 +365,7 @@ async fn seed_feedback(
         prompt: prompt.to_owned(),
         required: Some(kind != QuestionKind::Text),
         options: (!options.is_empty()).then(|| options.iter().map(|o| (*o).to_owned()).collect()),
+        overall: None,
     };
     let survey = surveys::create(
         state,
@@ -490,6 +491,7 @@ async fn seed_feedback(
                 },
                 answers,
                 request_id: None,
+                answered_on: None,
             }
             .try_into()?,
         )
@@ -529,6 +531,7 @@ async fn seed_feedback(
                 },
             ],
             request_id: Some("hotline-20220306-001".to_owned()),
+            answered_on: None,
         }
         .try_into()?,
     )
@@ -543,6 +546,10 @@ async fn seed_feedback(
         )
         .col_expr(
             entity::survey_response::Column::SubmittedOn,
+            sea_orm::sea_query::Expr::value(crate::graphql::scalars::local_date(answered)),
+        )
+        .col_expr(
+            entity::survey_response::Column::AnsweredOn,
             sea_orm::sea_query::Expr::value(crate::graphql::scalars::local_date(answered)),
         )
         .filter(entity::survey_response::Column::SurveyId.eq(survey.id))
@@ -636,6 +643,7 @@ async fn seed_feedback(
                 text: None,
             }],
             request_id: Some("demo-resident-1".to_owned()),
+            answered_on: None,
         }
         .try_into()?,
     )

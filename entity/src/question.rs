@@ -14,6 +14,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub prompt: String,
     pub required: bool,
+    /// The SATISFACTION question whose answer is the response's overall figure (one per
+    /// survey; the first one unless another is marked).
+    pub overall: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,12 @@ pub struct Model {
     pub submitted_on: Date,
     /// Its appeal was upheld: it counts in no satisfaction figure.
     pub voided: bool,
+    /// The day the resident answered (an entered answer may be typed later): ranges and
+    /// deadlines use it.
+    pub answered_on: Date,
+    /// A 12345 hotline work order's number, for imported cases (unique).
+    #[sea_orm(column_type = "String(StringLen::N(64))", unique)]
+    pub external_case_number: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -35,6 +35,7 @@ mod m20261203_000029_rectification_working_days;
 mod m20261203_000030_rectification_verification;
 mod m20261203_000031_rectification_follow_ups;
 mod m20261203_000032_feedback_appeals;
+mod m20261203_000033_feedback_indicators_entered;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000030_rectification_verification::Migration),
             Box::new(m20261203_000031_rectification_follow_ups::Migration),
             Box::new(m20261203_000032_feedback_appeals::Migration),
+            Box::new(m20261203_000033_feedback_indicators_entered::Migration),
         ]
     }
 }

@@ -311,6 +311,7 @@ async fn generate(app: &TestApp) -> Dataset {
             entered_by: Set(None),
             submitted_at: Set(submitted),
             submitted_on: Set(date),
+            answered_on: Set(date),
             ..Default::default()
         }
         .insert(db)

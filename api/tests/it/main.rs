@@ -6,6 +6,7 @@ mod caching;
 mod calendar;
 mod contract;
 mod dashboard;
+mod feedback;
 mod helpers;
 mod hostile;
 mod hours;

@@ -541,7 +541,7 @@ async fn answers_are_accepted_only_while_the_survey_is_open() {
 }
 
 /// Working days after `date` by the server's calendar.
-async fn working_days_after(app: &TestApp, date: chrono::NaiveDate, days: i32) -> String {
+pub async fn working_days_after(app: &TestApp, date: chrono::NaiveDate, days: i32) -> String {
     let body = app
         .ok(
             "query($d: Date!, $n: Int!) { addWorkingDays(date: $d, days: $n) }",
@@ -1036,7 +1036,7 @@ async fn an_upheld_appeal_takes_the_response_out_of_the_satisfaction_rate() {
             async move {
                 let body = app
                     .ok(
-                        "{ dashboard { overview { responseCount satisfactionRate } } }",
+                        "{ dashboard { overview { responseCount satisfactionRate openRectificationCount } } }",
                         json!({}),
                         Some(&token),
                     )
@@ -1046,6 +1046,7 @@ async fn an_upheld_appeal_takes_the_response_out_of_the_satisfaction_rate() {
         };
         let before = rate().await;
         assert_eq!(before["responseCount"], 3, "{backend:?}: {before}");
+        assert_eq!(before["openRectificationCount"], 2, "{backend:?}: {before}");
         let appeal = "mutation($r: ID!, $why: AppealReason!) { appealFeedback(responseId: $r, reason: $why, explanation: \"同一居民重复提交\") { id status } }";
         let decide = "mutation($a: ID!, $u: Boolean!) { decideAppeal(appealId: $a, upheld: $u, note: \"经核查属实\") { status } }";
         let foreign = app
@@ -1103,6 +1104,10 @@ async fn an_upheld_appeal_takes_the_response_out_of_the_satisfaction_rate() {
         assert_eq!(code(&again), "CONFLICT", "{backend:?}: decided once");
         let after = rate().await;
         assert_eq!(after["responseCount"], 2, "{backend:?}: {after}");
+        assert_eq!(
+            after["openRectificationCount"], 1,
+            "{backend:?}: a VOIDED rectification is no longer open work"
+        );
         assert_eq!(
             after["satisfactionRate"], 0.5,
             "{backend:?}: 1 satisfied of 2 counted"

@@ -1,6 +1,6 @@
 //! The dashboard's SQL: every figure is a COUNT or SUM grouped by the database, over the
 //! indexed columns the data model keeps for it (`activities.start_date` and
-//! `primary_department_id`, `service_records.service_date`, `survey_responses.submitted_on`),
+//! `primary_department_id`, `service_records.service_date`, `survey_responses.answered_on`),
 //! so no row is ever loaded to be counted. The rows here are small (one per department,
 //! month, category, pairing or volunteer) and serializable, because they are what the
 //! cache keeps.
@@ -16,7 +16,8 @@ use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, DbErr, FromQueryResult, St
 use serde::{Deserialize, Serialize};
 
 use entity::enums::{
-    ActivityStatus, RectificationStatus, RegistrationStatus, SatisfactionLevel, ServiceRecordStatus,
+    ActivityStatus, AppealStatus, FeedbackChannel, FollowUpRating, RectificationStatus,
+    RegistrationStatus, SatisfactionLevel, ServiceRecordStatus,
 };
 use sea_orm::Iterable;
 
@@ -51,7 +52,15 @@ static SETTLED_RECTIFICATION: LazyLock<String> = LazyLock::new(|| {
         RectificationStatus::Resolved,
         RectificationStatus::Closed,
         RectificationStatus::NotSubstantiated,
+        RectificationStatus::Voided,
     ])
+});
+/// The channels on which the resident answers for themselves, from the rule itself.
+static SELF_SERVICE: LazyLock<String> = LazyLock::new(|| {
+    sql_values(
+        FeedbackChannel::iter()
+            .filter(|channel| crate::domain::surveys::service::is_self_service(*channel)),
+    )
 });
 static APPROVED: LazyLock<String> = LazyLock::new(|| sql_value(ServiceRecordStatus::Approved));
 static REGISTERED: LazyLock<String> = LazyLock::new(|| sql_value(RegistrationStatus::Registered));
@@ -163,6 +172,10 @@ pub struct OverviewFigures {
     pub rated_count: i64,
     /// Of those, VERY_SATISFIED, SATISFIED or BASICALLY_SATISFIED.
     pub satisfied_count: i64,
+    /// Of the rated ones, those the resident gave themselves (self-service channels).
+    pub self_rated_count: i64,
+    /// Of those, the satisfied ones.
+    pub self_satisfied_count: i64,
     pub open_rectification_count: i64,
     pub overdue_rectification_count: i64,
     /// The earliest deadline of an open rectification that is not overdue yet: when it
@@ -215,6 +228,7 @@ pub async fn overview<C: ConnectionTrait>(
         "SELECT act.activity_count, act.completed_activity_count, reg.registration_count, \
          vol.volunteer_count, hrs.active_volunteer_count, hrs.service_minutes, \
          res.response_count, res.rated_count, res.satisfied_count, \
+         res.self_rated_count, res.self_satisfied_count, \
          rec.open_rectification_count, rec.overdue_rectification_count, rec.next_due_at FROM ",
     );
 
@@ -266,8 +280,23 @@ pub async fn overview<C: ConnectionTrait>(
          CAST(COALESCE(SUM(CASE WHEN sr.satisfaction IN ",
     )
     .push(&SATISFIED)
-    .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied_count FROM survey_responses sr WHERE NOT sr.voided")
-    .in_range("sr.submitted_on", filter)
+    .push(
+        " THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied_count, \
+           CAST(COALESCE(SUM(CASE WHEN sr.satisfaction IS NOT NULL AND sr.channel IN ",
+    )
+    .push(&SELF_SERVICE)
+    .push(
+        " THEN 1 ELSE 0 END), 0) AS BIGINT) AS self_rated_count, \
+           CAST(COALESCE(SUM(CASE WHEN sr.channel IN ",
+    )
+    .push(&SELF_SERVICE)
+    .push(" AND sr.satisfaction IN ")
+    .push(&SATISFIED)
+    .push(
+        " THEN 1 ELSE 0 END), 0) AS BIGINT) AS self_satisfied_count \
+           FROM survey_responses sr WHERE NOT sr.voided",
+    )
+    .in_range("sr.answered_on", filter)
     .in_department("sr.department_id", filter)
     .push(") res");
 
@@ -478,19 +507,21 @@ pub async fn activities_by_category<C: ConnectionTrait>(
     CategoryRow::find_by_statement(sql.build()).all(db).await
 }
 
-/// One department's responses in the range, and how many chose each level.
+/// One department's responses in the range, and how many chose each overall level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SatisfactionRow {
     pub department_id: i32,
     pub response_count: i64,
-    /// The levels chosen at least once, with how many chose them.
-    pub levels: Vec<(SatisfactionLevel, i64)>,
+    /// The levels chosen at least once: the level, whether the resident gave it
+    /// themselves (a self-service channel), and how many.
+    pub levels: Vec<(SatisfactionLevel, bool, i64)>,
 }
 
 #[derive(FromQueryResult)]
 struct DepartmentLevel {
     department_id: i32,
     satisfaction: Option<String>,
+    channel: String,
     response_count: i64,
 }
 
@@ -503,12 +534,12 @@ pub async fn satisfaction_by_department<C: ConnectionTrait>(
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
         "SELECT sr.department_id AS department_id, sr.satisfaction AS satisfaction, \
-         COUNT(*) AS response_count FROM survey_responses sr \
+         sr.channel AS channel, COUNT(*) AS response_count FROM survey_responses sr \
          WHERE sr.department_id IS NOT NULL AND NOT sr.voided",
     )
-    .in_range("sr.submitted_on", filter)
+    .in_range("sr.answered_on", filter)
     .in_department("sr.department_id", filter)
-    .push(" GROUP BY sr.department_id, sr.satisfaction");
+    .push(" GROUP BY sr.department_id, sr.satisfaction, sr.channel");
     let groups = DepartmentLevel::find_by_statement(sql.build())
         .all(db)
         .await?;
@@ -527,10 +558,153 @@ pub async fn satisfaction_by_department<C: ConnectionTrait>(
             .satisfaction
             .and_then(|value| SatisfactionLevel::try_from_value(&value).ok())
         {
-            row.levels.push((level, group.response_count));
+            let self_service = FeedbackChannel::try_from_value(&group.channel)
+                .is_ok_and(crate::domain::surveys::service::is_self_service);
+            row.levels.push((level, self_service, group.response_count));
         }
     }
     Ok(rows.into_values().collect())
+}
+
+/// How one department (0: none) handled the 差评 answered in the range (by the day the
+/// resident answered): the figures of the 好差评 loop.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, FromQueryResult)]
+pub struct HandlingRow {
+    pub department_id: i32,
+    /// Rectifications opened (every 差评, voided ones included).
+    pub complaint_count: i64,
+    /// CLOSED, NOT_SUBSTANTIATED or VOIDED: nothing is left to do.
+    pub settled_count: i64,
+    /// Resolved (RESOLVED or CLOSED after a resolution), or still open past the deadline:
+    /// the ones whose punctuality is known.
+    pub due_count: i64,
+    /// Of those, resolved before the end of their `dueOn`.
+    pub on_time_count: i64,
+    /// RESOLVED or CLOSED.
+    pub resolved_count: i64,
+    /// Of those, with at least one follow-up (the department's or the resident's own).
+    pub followed_up_count: i64,
+    /// Follow-ups recorded.
+    pub follow_up_count: i64,
+    /// Of those, SATISFIED or BASICALLY_SATISFIED.
+    pub follow_up_satisfied_count: i64,
+    pub appeal_count: i64,
+    pub upheld_count: i64,
+    /// The earliest deadline of an open one not passed yet: the on-time figures change
+    /// then without a write, so a cached copy expires.
+    pub next_due_at: Option<DateTime<Utc>>,
+}
+
+static RESOLVED: LazyLock<String> =
+    LazyLock::new(|| sql_values([RectificationStatus::Resolved, RectificationStatus::Closed]));
+static ENDED: LazyLock<String> = LazyLock::new(|| {
+    sql_values([
+        RectificationStatus::Closed,
+        RectificationStatus::NotSubstantiated,
+        RectificationStatus::Voided,
+    ])
+});
+static WORKING: LazyLock<String> =
+    LazyLock::new(|| sql_values([RectificationStatus::Open, RectificationStatus::InProgress]));
+static FOLLOW_UP_SATISFIED: LazyLock<String> = LazyLock::new(|| {
+    sql_values([
+        FollowUpRating::Satisfied,
+        FollowUpRating::BasicallySatisfied,
+    ])
+});
+static UPHELD: LazyLock<String> = LazyLock::new(|| sql_value(AppealStatus::Upheld));
+
+/// Per department of the rectification, by department id (0 for none).
+pub async fn feedback_handling<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    now: DateTime<Utc>,
+) -> Result<Vec<HandlingRow>, DbErr> {
+    let sum = |condition: &str, name: &str| {
+        format!(
+            "CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT) AS {name}, "
+        )
+    };
+    let resolved = format!("x.status IN {}", *RESOLVED);
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT COALESCE(x.department_id, 0) AS department_id, COUNT(*) AS complaint_count, ")
+        .push(&sum(&format!("x.status IN {}", *ENDED), "settled_count"))
+        .push("CAST(COALESCE(SUM(CASE WHEN ")
+        .push(&resolved)
+        .push(" OR (x.status IN ")
+        .push(&WORKING)
+        .push(" AND x.due_at < ")
+        .bind(now)
+        .push(") THEN 1 ELSE 0 END), 0) AS BIGINT) AS due_count, ")
+        .push(&sum(
+            &format!("{resolved} AND x.resolved_at < x.due_at"),
+            "on_time_count",
+        ))
+        .push(&sum(&resolved, "resolved_count"))
+        .push(&sum(
+            &format!("{resolved} AND fu.n > 0"),
+            "followed_up_count",
+        ))
+        .push("CAST(COALESCE(SUM(fu.n), 0) AS BIGINT) AS follow_up_count, ")
+        .push("CAST(COALESCE(SUM(fu.satisfied), 0) AS BIGINT) AS follow_up_satisfied_count, ")
+        .push(&sum("ap.id IS NOT NULL", "appeal_count"))
+        .push(&sum(&format!("ap.status = {}", *UPHELD), "upheld_count"))
+        .push("MIN(CASE WHEN x.status IN ")
+        .push(&WORKING)
+        .push(" AND x.due_at >= ")
+        .bind(now)
+        .push(" THEN x.due_at END) AS next_due_at")
+        .push(
+            " FROM rectifications x JOIN survey_responses sr ON sr.id = x.response_id \
+             LEFT JOIN feedback_appeals ap ON ap.response_id = x.response_id \
+             LEFT JOIN (SELECT f.rectification_id, COUNT(*) AS n, \
+             SUM(CASE WHEN f.rating IN ",
+        )
+        .push(&FOLLOW_UP_SATISFIED)
+        .push(
+            " THEN 1 ELSE 0 END) AS satisfied FROM rectification_follow_ups f \
+             GROUP BY f.rectification_id) fu ON fu.rectification_id = x.id WHERE 1 = 1",
+        )
+        .in_range("sr.answered_on", filter)
+        .in_department("x.department_id", filter)
+        .push(" GROUP BY COALESCE(x.department_id, 0) ORDER BY 1");
+    HandlingRow::find_by_statement(sql.build()).all(db).await
+}
+
+/// One department's overall answers in one month of the range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromQueryResult)]
+pub struct MonthSatisfactionRow {
+    /// YYYY-MM of the day the resident answered.
+    pub month: String,
+    pub department_id: i32,
+    pub rated_count: i64,
+    pub satisfied_count: i64,
+}
+
+/// Rated, non-voided responses per month and department, oldest month first: what the
+/// monthly ranking (月度排名) orders.
+pub async fn satisfaction_by_month<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+) -> Result<Vec<MonthSatisfactionRow>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT ")
+        .month("sr.answered_on")
+        .push(
+            " AS month, sr.department_id AS department_id, COUNT(*) AS rated_count, \
+             CAST(COALESCE(SUM(CASE WHEN sr.satisfaction IN ",
+        )
+        .push(&SATISFIED)
+        .push(
+            " THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied_count FROM survey_responses sr \
+             WHERE sr.department_id IS NOT NULL AND sr.satisfaction IS NOT NULL AND NOT sr.voided",
+        )
+        .in_range("sr.answered_on", filter)
+        .in_department("sr.department_id", filter)
+        .push(" GROUP BY 1, sr.department_id ORDER BY 1, sr.department_id");
+    MonthSatisfactionRow::find_by_statement(sql.build())
+        .all(db)
+        .await
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromQueryResult)]

@@ -25,8 +25,8 @@ use crate::error::{AppError, AppResult};
 
 pub use super::queries::Filter;
 use super::queries::{
-    self, CategoryRow, DepartmentHoursRow, MonthRow, OverviewFigures, PairingRow, SatisfactionRow,
-    VolunteerRow,
+    self, CategoryRow, DepartmentHoursRow, HandlingRow, MonthRow, MonthSatisfactionRow,
+    OverviewFigures, PairingRow, SatisfactionRow, VolunteerRow,
 };
 
 /// One dashboard request, checked: what it counts, whose figures they are, and the data
@@ -228,6 +228,41 @@ pub async fn satisfaction_by_department(
         dashboard.args("satisfactionByDepartment"),
         always,
         || queries::satisfaction_by_department(&state.db, &dashboard.filter),
+    )
+    .await
+}
+
+/// The 好差评 figures per department; kept until the next open deadline passes.
+#[tracing::instrument(skip(state), err(level = "info", Debug))]
+pub async fn feedback_handling(
+    state: &AppState,
+    dashboard: &DashboardScope,
+) -> AppResult<Vec<HandlingRow>> {
+    cached(
+        state,
+        dashboard,
+        dashboard.args("feedbackHandling"),
+        |rows: &Vec<HandlingRow>| {
+            let now = Utc::now();
+            rows.iter()
+                .all(|row| row.next_due_at.is_none_or(|due| now < due))
+        },
+        || queries::feedback_handling(&state.db, &dashboard.filter, Utc::now()),
+    )
+    .await
+}
+
+#[tracing::instrument(skip(state), err(level = "info", Debug))]
+pub async fn satisfaction_by_month(
+    state: &AppState,
+    dashboard: &DashboardScope,
+) -> AppResult<Vec<MonthSatisfactionRow>> {
+    cached(
+        state,
+        dashboard,
+        dashboard.args("satisfactionByMonth"),
+        always,
+        || queries::satisfaction_by_month(&state.db, &dashboard.filter),
     )
     .await
 }

@@ -9,7 +9,7 @@ use entity::{category, department, pairing};
 
 use crate::domain::activities::types::{Category, Department};
 use crate::domain::pairings::types::Pairing;
-use crate::domain::surveys::types::{LevelCount, level_counts, satisfaction_rate};
+use crate::domain::surveys::types::{EnteredSplit, LevelCount, level_counts, satisfaction_rate};
 use crate::domain::users::types::{Volunteer, round_hours};
 use crate::error::{AppError, GqlResult};
 use crate::graphql::ContextExt;
@@ -17,8 +17,8 @@ use crate::graphql::loaders::{Loaders, by_id};
 use crate::graphql::scalars::Date;
 
 use super::queries::{
-    CategoryRow, DepartmentHoursRow, MonthRow, OverviewFigures, PairingRow, SatisfactionRow,
-    VolunteerRow,
+    CategoryRow, DepartmentHoursRow, HandlingRow, MonthRow, MonthSatisfactionRow, OverviewFigures,
+    PairingRow, SatisfactionRow, VolunteerRow,
 };
 use super::service::{self, DashboardScope};
 
@@ -98,6 +98,38 @@ impl Dashboard {
             .collect())
     }
 
+    /// How the 差评 answered in the range were handled (好差评): overall and per
+    /// department, by the day the resident answered.
+    async fn feedback_handling(&self, ctx: &Context<'_>) -> GqlResult<FeedbackHandlingReport> {
+        let rows = service::feedback_handling(ctx.state(), &self.0).await?;
+        if let (Some(due), Some(valid)) = (
+            rows.iter().filter_map(|row| row.next_due_at).min(),
+            ctx.data_opt::<std::sync::Arc<crate::graphql::ValidUntil>>(),
+        ) {
+            valid.until(due);
+        }
+        let mut overall = HandlingRow::default();
+        for row in &rows {
+            overall.add(row);
+        }
+        Ok(FeedbackHandlingReport {
+            overall: FeedbackHandling::from(overall),
+            by_department: rows
+                .into_iter()
+                .filter(|row| row.department_id != 0)
+                .map(FeedbackHandling::from)
+                .collect(),
+        })
+    }
+
+    /// 月度排名: for each month of the range with answers, the departments ranked by the
+    /// satisfaction rate of their overall answers (ties share a rank; then more answers,
+    /// then the department first created).
+    async fn satisfaction_ranking(&self, ctx: &Context<'_>) -> GqlResult<Vec<MonthRanking>> {
+        let rows = service::satisfaction_by_month(ctx.state(), &self.0).await?;
+        Ok(rank_by_month(rows))
+    }
+
     /// Pairings active on some day of the range (all without a range), with their progress.
     async fn pairing_progress(&self, ctx: &Context<'_>) -> GqlResult<Vec<PairingProgress>> {
         Ok(service::pairing_progress(ctx.state(), &self.0)
@@ -159,9 +191,12 @@ pub struct Overview {
     pub total_service_hours: f64,
     /// Survey responses submitted in the range.
     pub response_count: i32,
-    /// Share of responses with a satisfaction level that are VERY_SATISFIED, SATISFIED or BASICALLY_SATISFIED; null with none.
+    /// Share of responses with an overall level that are VERY_SATISFIED, SATISFIED or BASICALLY_SATISFIED; null with none.
     pub satisfaction_rate: Option<f64>,
-    /// Rectifications not RESOLVED or CLOSED, whatever the range: the current workload.
+    /// The same rate split into self-service answers and answers entered by departments.
+    #[graphql(flatten)]
+    pub split: EnteredSplit,
+    /// Rectifications OPEN or IN_PROGRESS, whatever the range: the current workload.
     pub open_rectification_count: i32,
     /// Open rectifications past their deadline.
     pub overdue_rectification_count: i32,
@@ -179,6 +214,19 @@ impl From<OverviewFigures> for Overview {
             response_count: int(f.response_count),
             satisfaction_rate: (f.rated_count > 0)
                 .then(|| f.satisfied_count as f64 / f.rated_count as f64),
+            split: {
+                let mut split = EnteredSplit::default();
+                split.add(true, true, f.self_satisfied_count);
+                split.add(true, false, f.self_rated_count - f.self_satisfied_count);
+                split.add(false, true, f.satisfied_count - f.self_satisfied_count);
+                split.add(
+                    false,
+                    false,
+                    (f.rated_count - f.self_rated_count)
+                        - (f.satisfied_count - f.self_satisfied_count),
+                );
+                split
+            },
             open_rectification_count: int(f.open_rectification_count),
             overdue_rectification_count: int(f.overdue_rectification_count),
         }
@@ -295,6 +343,9 @@ pub struct DepartmentSatisfaction {
     pub satisfaction_rate: Option<f64>,
     /// All five levels in scale order, zeros included.
     pub level_counts: Vec<LevelCount>,
+    /// The rate split into self-service answers and answers the department entered.
+    #[graphql(flatten)]
+    pub split: EnteredSplit,
 }
 
 #[ComplexObject]
@@ -306,13 +357,23 @@ impl DepartmentSatisfaction {
 
 impl From<SatisfactionRow> for DepartmentSatisfaction {
     fn from(row: SatisfactionRow) -> Self {
-        let counts: std::collections::HashMap<DbLevel, i64> = row.levels.into_iter().collect();
+        let mut counts: std::collections::HashMap<DbLevel, i64> = Default::default();
+        let mut split = EnteredSplit::default();
+        for (level, self_service, n) in row.levels {
+            *counts.entry(level).or_default() += n;
+            split.add(
+                self_service,
+                crate::domain::surveys::service::is_satisfied(level),
+                n,
+            );
+        }
         let level_counts = level_counts(&counts);
         DepartmentSatisfaction {
             department_id: row.department_id,
             response_count: int(row.response_count),
             satisfaction_rate: satisfaction_rate(&level_counts),
             level_counts,
+            split,
         }
     }
 }
@@ -370,5 +431,184 @@ impl From<VolunteerRow> for VolunteerHours {
             volunteer_id: row.volunteer_id,
             hours: round_hours(row.minutes),
         }
+    }
+}
+
+/// The 好差评 figures, overall (every department, and rectifications without one) and per
+/// department.
+#[derive(SimpleObject)]
+pub struct FeedbackHandlingReport {
+    pub overall: FeedbackHandling,
+    /// Departments with a 差评 in the range, by department.
+    pub by_department: Vec<FeedbackHandling>,
+}
+
+/// How 差评 were handled. Every rate is null when its denominator is zero.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct FeedbackHandling {
+    #[graphql(skip)]
+    pub department_id: i32,
+    /// 差评 (rectifications opened), voided ones included.
+    pub complaint_count: i32,
+    /// 整改率: CLOSED, NOT_SUBSTANTIATED or VOIDED / all.
+    pub rectification_rate: Option<f64>,
+    /// 按期办结率: resolved by the end of `dueOn` / those resolved or past their deadline.
+    pub on_time_rate: Option<f64>,
+    /// 回访率: resolved ones with a follow-up / resolved ones (RESOLVED or CLOSED).
+    pub follow_up_rate: Option<f64>,
+    /// 回访满意率: SATISFIED and BASICALLY_SATISFIED follow-ups / follow-ups.
+    pub follow_up_satisfaction_rate: Option<f64>,
+    pub follow_up_count: i32,
+    pub appeal_count: i32,
+    pub upheld_appeal_count: i32,
+}
+
+#[ComplexObject]
+impl FeedbackHandling {
+    /// Null on the overall figures.
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
+        if self.department_id == 0 {
+            return Ok(None);
+        }
+        Ok(Some(load_department(ctx, self.department_id).await?))
+    }
+}
+
+fn share(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+impl HandlingRow {
+    fn add(&mut self, other: &HandlingRow) {
+        self.complaint_count += other.complaint_count;
+        self.settled_count += other.settled_count;
+        self.due_count += other.due_count;
+        self.on_time_count += other.on_time_count;
+        self.resolved_count += other.resolved_count;
+        self.followed_up_count += other.followed_up_count;
+        self.follow_up_count += other.follow_up_count;
+        self.follow_up_satisfied_count += other.follow_up_satisfied_count;
+        self.appeal_count += other.appeal_count;
+        self.upheld_count += other.upheld_count;
+    }
+}
+
+impl From<HandlingRow> for FeedbackHandling {
+    fn from(row: HandlingRow) -> Self {
+        FeedbackHandling {
+            department_id: row.department_id,
+            complaint_count: int(row.complaint_count),
+            rectification_rate: share(row.settled_count, row.complaint_count),
+            on_time_rate: share(row.on_time_count, row.due_count),
+            follow_up_rate: share(row.followed_up_count, row.resolved_count),
+            follow_up_satisfaction_rate: share(row.follow_up_satisfied_count, row.follow_up_count),
+            follow_up_count: int(row.follow_up_count),
+            appeal_count: int(row.appeal_count),
+            upheld_appeal_count: int(row.upheld_count),
+        }
+    }
+}
+
+/// One month of the 月度排名.
+#[derive(SimpleObject)]
+pub struct MonthRanking {
+    /// YYYY-MM
+    pub month: String,
+    /// Best first.
+    pub departments: Vec<RankedDepartment>,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct RankedDepartment {
+    #[graphql(skip)]
+    pub department_id: i32,
+    /// 1 for the best; departments with the same rate share a rank (1, 1, 3).
+    pub rank: i32,
+    pub satisfaction_rate: f64,
+    /// Overall answers counted in the month.
+    pub response_count: i32,
+}
+
+#[ComplexObject]
+impl RankedDepartment {
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Department> {
+        load_department(ctx, self.department_id).await
+    }
+}
+
+/// Orders each month's departments by rate, then answers, then id; equal rates share the
+/// rank of the first of them. Rates compare as exact fractions, not floats.
+pub fn rank_by_month(rows: Vec<MonthSatisfactionRow>) -> Vec<MonthRanking> {
+    let mut months: Vec<MonthRanking> = Vec::new();
+    let mut by_month: std::collections::BTreeMap<String, Vec<MonthSatisfactionRow>> =
+        Default::default();
+    for row in rows.into_iter().filter(|row| row.rated_count > 0) {
+        by_month.entry(row.month.clone()).or_default().push(row);
+    }
+    for (month, mut rows) in by_month {
+        // a/b > c/d  ⇔  a·d > c·b (b, d > 0)
+        rows.sort_by(|x, y| {
+            (y.satisfied_count * x.rated_count)
+                .cmp(&(x.satisfied_count * y.rated_count))
+                .then(y.rated_count.cmp(&x.rated_count))
+                .then(x.department_id.cmp(&y.department_id))
+        });
+        let mut departments: Vec<RankedDepartment> = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let tied = i > 0 && {
+                let previous = &rows[i - 1];
+                previous.satisfied_count * row.rated_count
+                    == row.satisfied_count * previous.rated_count
+            };
+            let rank = if tied {
+                departments[i - 1].rank
+            } else {
+                int(i as i64 + 1)
+            };
+            departments.push(RankedDepartment {
+                department_id: row.department_id,
+                rank,
+                satisfaction_rate: row.satisfied_count as f64 / row.rated_count as f64,
+                response_count: int(row.rated_count),
+            });
+        }
+        months.push(MonthRanking { month, departments });
+    }
+    months
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(month: &str, department_id: i32, rated: i64, satisfied: i64) -> MonthSatisfactionRow {
+        MonthSatisfactionRow {
+            month: month.to_owned(),
+            department_id,
+            rated_count: rated,
+            satisfied_count: satisfied,
+        }
+    }
+
+    #[test]
+    fn ranks_each_month_by_rate_with_shared_ranks_for_ties() {
+        let months = rank_by_month(vec![
+            row("2026-11", 1, 4, 2),
+            row("2026-11", 2, 2, 2),
+            row("2026-11", 3, 2, 1),
+            row("2026-11", 4, 3, 1),
+            row("2026-10", 3, 1, 0),
+        ]);
+        assert_eq!(months.len(), 2);
+        assert_eq!(months[0].month, "2026-10");
+        let november: Vec<(i32, i32)> = months[1]
+            .departments
+            .iter()
+            .map(|d| (d.department_id, d.rank))
+            .collect();
+        // 2: 100 %; 1 and 3: 50 % (1 has more answers, listed first, same rank); 4: 33 %.
+        assert_eq!(november, vec![(2, 1), (1, 2), (3, 2), (4, 4)]);
     }
 }

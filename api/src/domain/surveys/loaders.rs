@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use entity::{question, question_option, rectification, survey, survey_response};
+use entity::enums::SatisfactionLevel;
+use entity::{answer, question, question_option, rectification, survey, survey_response};
+use sea_orm::Iterable;
 
 use crate::error::LoadError;
 use crate::graphql::loaders::DbLoader;
@@ -161,6 +163,42 @@ impl Loader<RectificationOfResponse> for DbLoader {
             .into_iter()
             .map(|row| (RectificationOfResponse(row.response_id), row))
             .collect())
+    }
+}
+
+/// The indicators a response answered dissatisfied (the rectification names them), in
+/// question order, with the level given.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DissatisfiedIndicators(pub i32);
+
+impl Loader<DissatisfiedIndicators> for DbLoader {
+    type Value = Vec<(question::Model, SatisfactionLevel)>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[DissatisfiedIndicators],
+    ) -> Result<HashMap<DissatisfiedIndicators, Self::Value>, Self::Error> {
+        let dissatisfied: Vec<SatisfactionLevel> = SatisfactionLevel::iter()
+            .filter(|level| super::service::is_dissatisfied(*level))
+            .collect();
+        let rows: Vec<(answer::Model, Option<question::Model>)> = answer::Entity::find()
+            .find_also_related(question::Entity)
+            .filter(answer::Column::ResponseId.is_in(keys.iter().map(|k| k.0)))
+            .filter(answer::Column::Level.is_in(dissatisfied))
+            .order_by_asc(question::Column::Position)
+            .order_by_asc(question::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut map: HashMap<DissatisfiedIndicators, Self::Value> = HashMap::new();
+        for (answer, question) in rows {
+            if let (Some(question), Some(level)) = (question, answer.level) {
+                map.entry(DissatisfiedIndicators(answer.response_id))
+                    .or_default()
+                    .push((question, level));
+            }
+        }
+        Ok(map)
     }
 }
 

@@ -2,6 +2,7 @@
 //! (整改) that dissatisfied answers open.
 
 pub mod appeals;
+pub mod cases;
 pub mod loaders;
 pub mod rectifications;
 pub mod resolver;

@@ -232,7 +232,12 @@ pub async fn reopen(
         .await?
         .ok_or(AppError::NotFound("survey"))?;
     let now = Utc::now();
-    let due_at = super::submission::rectification_due_at(state, &survey, now).await?;
+    let due_at = super::submission::rectification_due_at(
+        state,
+        &survey,
+        crate::domain::calendar::local_date(now),
+    )
+    .await?;
     let changed = rectification::Entity::update_many()
         .col_expr(
             rectification::Column::Status,
@@ -378,7 +383,12 @@ async fn settle(
             .one(txn)
             .await?
             .ok_or(AppError::NotFound("survey"))?;
-        let due_at = super::submission::rectification_due_at(state, &survey, now).await?;
+        let due_at = super::submission::rectification_due_at(
+            state,
+            &survey,
+            crate::domain::calendar::local_date(now),
+        )
+        .await?;
         update
             .col_expr(
                 rectification::Column::Status,

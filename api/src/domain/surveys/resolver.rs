@@ -269,4 +269,21 @@ impl SurveysMutation {
             super::appeals::decide(ctx.state(), ctx.viewer(), id, upheld, note).await?,
         ))
     }
+
+    /// Imports 12345 hotline work orders (a CSV table, UTF-8, at most 1 MiB and 1,000
+    /// cases) as HOTLINE responses of the survey: organizers of its department and admins.
+    /// A case number already imported changes nothing; one bad row refuses the table and
+    /// stores nothing. README "12345 work orders" lists the columns.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn import_feedback_cases(
+        &self,
+        ctx: &Context<'_>,
+        survey_id: ID,
+        csv: String,
+    ) -> GqlResult<super::types::FeedbackCaseImport> {
+        let id = parse_id(&survey_id, "surveyId")?;
+        Ok(super::cases::import(ctx.state(), ctx.viewer(), id, &csv)
+            .await?
+            .into())
+    }
 }

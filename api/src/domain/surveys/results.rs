@@ -8,12 +8,13 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use entity::enums::{QuestionKind, SatisfactionLevel};
+use entity::enums::{FeedbackChannel, QuestionKind, SatisfactionLevel};
 use entity::{answer, question, question_option, survey_response};
 
+use super::service;
 use super::types::{
-    LevelCount, OptionCount, Question, QuestionOption, QuestionResult, SurveyResults, level_counts,
-    satisfaction_rate,
+    EnteredSplit, LevelCount, OptionCount, Question, QuestionOption, QuestionResult, SurveyResults,
+    level_counts, satisfaction_rate,
 };
 
 /// Per-question aggregates: responses that answered it, and the sum and number of ratings.
@@ -37,18 +38,29 @@ pub async fn tally<C: ConnectionTrait>(
         .await?;
     let question_ids: Vec<i32> = questions.iter().map(|q| q.id).collect();
 
-    let response_counts: HashMap<i32, i64> = survey_response::Entity::find()
-        .select_only()
-        .column(survey_response::Column::SurveyId)
-        .column_as(Expr::col(survey_response::Column::Id).count(), "n")
-        .filter(survey_response::Column::SurveyId.is_in(survey_ids.iter().copied()))
-        .filter(survey_response::Column::Voided.eq(false))
-        .group_by(survey_response::Column::SurveyId)
-        .into_tuple::<(i32, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    // The overall figure, from each response's overall answer, split by who typed it.
+    let overall_rows: Vec<(i32, Option<SatisfactionLevel>, FeedbackChannel, i64)> =
+        survey_response::Entity::find()
+            .select_only()
+            .column(survey_response::Column::SurveyId)
+            .column(survey_response::Column::Satisfaction)
+            .column(survey_response::Column::Channel)
+            .column_as(Expr::col(survey_response::Column::Id).count(), "n")
+            .filter(survey_response::Column::SurveyId.is_in(survey_ids.iter().copied()))
+            .filter(survey_response::Column::Voided.eq(false))
+            .group_by(survey_response::Column::SurveyId)
+            .group_by(survey_response::Column::Satisfaction)
+            .group_by(survey_response::Column::Channel)
+            .into_tuple()
+            .all(db)
+            .await?;
+    let mut overall: HashMap<i32, Overall> = HashMap::new();
+    for (survey_id, level, channel, n) in overall_rows {
+        overall
+            .entry(survey_id)
+            .or_default()
+            .add(level, service::is_self_service(channel), n);
+    }
 
     let mut options: HashMap<i32, Vec<question_option::Model>> = HashMap::new();
     let mut figures: HashMap<i32, QuestionFigures> = HashMap::new();
@@ -135,7 +147,6 @@ pub async fn tally<C: ConnectionTrait>(
     Ok(survey_ids
         .iter()
         .map(|&survey_id| {
-            let mut survey_levels: HashMap<SatisfactionLevel, i64> = HashMap::new();
             let questions: Vec<QuestionResult> = by_survey
                 .remove(&survey_id)
                 .unwrap_or_default()
@@ -143,11 +154,7 @@ pub async fn tally<C: ConnectionTrait>(
                 .map(|q| {
                     let figures = figures.get(&q.id);
                     let by_level = if q.kind == QuestionKind::Satisfaction {
-                        let counts = levels.get(&q.id).unwrap_or(&no_levels);
-                        for (level, n) in counts {
-                            *survey_levels.entry(*level).or_default() += n;
-                        }
-                        level_counts(counts)
+                        level_counts(levels.get(&q.id).unwrap_or(&no_levels))
                     } else {
                         Vec::new()
                     };
@@ -168,6 +175,7 @@ pub async fn tally<C: ConnectionTrait>(
                         .map(|f| f.rating_sum as f64 / f.rating_count as f64);
                     QuestionResult {
                         answer_count: figures.map_or(0, |f| f.answered) as i32,
+                        satisfaction_rate: satisfaction_rate(&by_level),
                         level_counts: by_level,
                         option_counts,
                         average_rating,
@@ -175,16 +183,37 @@ pub async fn tally<C: ConnectionTrait>(
                     }
                 })
                 .collect();
-            let totals: Vec<LevelCount> = level_counts(&survey_levels);
+            let figures = overall.remove(&survey_id).unwrap_or_default();
+            let totals: Vec<LevelCount> = level_counts(&figures.levels);
             let results = SurveyResults {
-                response_count: response_counts.get(&survey_id).copied().unwrap_or(0) as i32,
+                response_count: figures.responses as i32,
                 satisfaction_rate: satisfaction_rate(&totals),
                 level_counts: totals,
+                split: figures.split,
                 questions,
             };
             (survey_id, results)
         })
         .collect())
+}
+
+/// A survey's overall answers: by level, and split by who typed them.
+#[derive(Default)]
+struct Overall {
+    responses: i64,
+    levels: HashMap<SatisfactionLevel, i64>,
+    split: EnteredSplit,
+}
+
+impl Overall {
+    fn add(&mut self, level: Option<SatisfactionLevel>, self_service: bool, n: i64) {
+        self.responses += n;
+        if let Some(level) = level {
+            *self.levels.entry(level).or_default() += n;
+            self.split
+                .add(self_service, service::is_satisfied(level), n);
+        }
+    }
 }
 
 /// Responses whose appeal was upheld: their answers count in no figure.

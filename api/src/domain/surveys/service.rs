@@ -207,6 +207,9 @@ pub struct QuestionDraft {
     /// Default true, except for TEXT questions.
     pub required: Option<bool>,
     pub options: Vec<String>,
+    /// The overall question (整体满意度): one SATISFACTION question per survey; the first
+    /// one when none is marked.
+    pub overall: bool,
 }
 
 /// A new survey (a DRAFT).
@@ -229,6 +232,7 @@ struct NewQuestion {
     prompt: String,
     required: bool,
     options: Vec<String>,
+    overall: bool,
 }
 
 fn check_title(title: &str) -> AppResult<String> {
@@ -313,7 +317,31 @@ fn check_questions(inputs: &[QuestionDraft]) -> AppResult<Vec<NewQuestion>> {
             // A closing free-text comment is optional unless the organizer says otherwise.
             required: input.required.unwrap_or(kind != QuestionKind::Text),
             options: labels,
+            overall: input.overall,
         });
+        if input.overall && kind != QuestionKind::Satisfaction {
+            return Err(AppError::bad_input(
+                format!("questions[{i}].overall"),
+                "只有满意度题可以作为整体满意度",
+            ));
+        }
+    }
+    match questions.iter().filter(|q| q.overall).count() {
+        0 => {
+            if let Some(first) = questions
+                .iter_mut()
+                .find(|q| q.kind == QuestionKind::Satisfaction)
+            {
+                first.overall = true;
+            }
+        }
+        1 => {}
+        _ => {
+            return Err(AppError::bad_input(
+                "questions",
+                "只能有一道题作为整体满意度",
+            ));
+        }
     }
     Ok(questions)
 }
@@ -413,6 +441,7 @@ pub async fn create(
             kind: Set(new.kind),
             prompt: Set(new.prompt),
             required: Set(new.required),
+            overall: Set(new.overall),
             ..Default::default()
         }
         .insert(&txn)

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     SqlErr,
@@ -44,20 +44,19 @@ pub struct AnswerDraft {
     pub text: Option<String>,
 }
 
-/// When a rectification opened at `now` is due: the end of the day N working days later
-/// (the survey's own N, else `TONGXIN_RECTIFICATION_WORKING_DAYS`), by the working-day
-/// calendar.
+/// When a rectification of a 差评 given on `opened` (the day the resident answered, or
+/// the day it was reopened) is due: the end of the day N working days later (the survey's
+/// own N, else `TONGXIN_RECTIFICATION_WORKING_DAYS`), by the working-day calendar.
 pub async fn rectification_due_at(
     state: &AppState,
     survey: &survey::Model,
-    now: DateTime<Utc>,
+    opened: NaiveDate,
 ) -> AppResult<DateTime<Utc>> {
     let days = survey
         .rectification_working_days
         .and_then(|days| u32::try_from(days).ok())
         .unwrap_or(state.config.rectification_working_days);
     let calendar = crate::domain::calendar::service::working_calendar(state).await?;
-    let opened = crate::domain::calendar::local_date(now);
     let due_on = calendar.add_working_days(opened, days).unwrap_or(opened);
     Ok(crate::domain::calendar::start_of_day(
         due_on.succ_opt().unwrap_or(due_on),
@@ -72,16 +71,24 @@ pub struct NewResponse {
     pub answers: Vec<AnswerDraft>,
     /// Idempotency key: the same key from the same respondent returns the first response.
     pub request_id: Option<String>,
+    /// The day the resident answered: today by default; an entered (HOTLINE, OFFLINE)
+    /// answer may be dated earlier, within the survey's window, never in the future.
+    pub answered_on: Option<NaiveDate>,
+    /// A 12345 work order's number (imported cases): a second answer with it is refused.
+    pub external_case_number: Option<String>,
+    /// Imported cases answer only what the work order holds: required questions may stay
+    /// unanswered.
+    pub partial: bool,
 }
 
 /// A question with its options, as answers are checked against it.
-struct QuestionSpec {
-    question: question::Model,
+pub(super) struct QuestionSpec {
+    pub(super) question: question::Model,
     options: Vec<question_option::Model>,
 }
 
 /// One row of `answers` to insert (a multiple-choice answer is one row per option).
-struct AnswerRow {
+pub(super) struct AnswerRow {
     question_id: i32,
     level: Option<SatisfactionLevel>,
     option_id: Option<i32>,
@@ -89,7 +96,32 @@ struct AnswerRow {
     text: Option<String>,
 }
 
-async fn questions_of<C: ConnectionTrait>(db: &C, survey_id: i32) -> AppResult<Vec<QuestionSpec>> {
+impl AnswerRow {
+    pub(super) fn level(question_id: i32, level: SatisfactionLevel) -> Self {
+        AnswerRow {
+            question_id,
+            level: Some(level),
+            option_id: None,
+            rating: None,
+            text: None,
+        }
+    }
+
+    pub(super) fn text(question_id: i32, text: String) -> Self {
+        AnswerRow {
+            question_id,
+            level: None,
+            option_id: None,
+            rating: None,
+            text: Some(text),
+        }
+    }
+}
+
+pub(super) async fn questions_of<C: ConnectionTrait>(
+    db: &C,
+    survey_id: i32,
+) -> AppResult<Vec<QuestionSpec>> {
     let questions = question::Entity::find()
         .filter(question::Column::SurveyId.eq(survey_id))
         .order_by_asc(question::Column::Position)
@@ -117,7 +149,11 @@ async fn questions_of<C: ConnectionTrait>(db: &C, survey_id: i32) -> AppResult<V
 
 /// Checks every answer against its question. Errors are BAD_USER_INPUT whose `field` is the
 /// question's id (as sent, for an unknown one) and whose message quotes the prompt.
-fn check_answers(questions: &[QuestionSpec], inputs: &[AnswerDraft]) -> AppResult<Vec<AnswerRow>> {
+fn check_answers(
+    questions: &[QuestionSpec],
+    inputs: &[AnswerDraft],
+    partial: bool,
+) -> AppResult<Vec<AnswerRow>> {
     input::count("answers", inputs, MAX_QUESTIONS)?;
     let mut answered: HashSet<i32> = HashSet::new();
     let mut rows = Vec::new();
@@ -222,7 +258,7 @@ fn check_answers(questions: &[QuestionSpec], inputs: &[AnswerDraft]) -> AppResul
     }
     if let Some(missing) = questions
         .iter()
-        .find(|spec| spec.question.required && !answered.contains(&spec.question.id))
+        .find(|spec| !partial && spec.question.required && !answered.contains(&spec.question.id))
     {
         return Err(AppError::bad_input(
             missing.question.id.to_string(),
@@ -238,14 +274,41 @@ fn check_answers(questions: &[QuestionSpec], inputs: &[AnswerDraft]) -> AppResul
     Ok(rows)
 }
 
-/// The answer to the survey's first SATISFACTION question, if it was answered.
+/// The overall figure: the answer to the question marked overall (the first SATISFACTION
+/// question unless another is marked), if it was answered.
 fn satisfaction_of(questions: &[QuestionSpec], rows: &[AnswerRow]) -> Option<SatisfactionLevel> {
-    let first = questions
-        .iter()
-        .find(|spec| spec.question.kind == QuestionKind::Satisfaction)?;
+    let overall = overall_question(questions.iter().map(|spec| &spec.question))?;
     rows.iter()
-        .find(|row| row.question_id == first.question.id)
+        .find(|row| row.question_id == overall)
         .and_then(|row| row.level)
+}
+
+/// The question whose answer is a response's overall figure: the one marked overall, else
+/// the first SATISFACTION question (`questions` in survey order).
+pub fn overall_question<'a>(questions: impl Iterator<Item = &'a question::Model>) -> Option<i32> {
+    let mut first = None;
+    for question in questions.filter(|q| q.kind == QuestionKind::Satisfaction) {
+        if question.overall {
+            return Some(question.id);
+        }
+        first.get_or_insert(question.id);
+    }
+    first
+}
+
+/// What the rectification records as the 差评's level: the overall answer when it is a
+/// dissatisfied one, else the worst dissatisfied indicator; none when every indicator is
+/// satisfied (no rectification opens).
+fn complaint_level(
+    overall: Option<SatisfactionLevel>,
+    rows: &[AnswerRow],
+) -> Option<SatisfactionLevel> {
+    overall.filter(|level| is_dissatisfied(*level)).or_else(|| {
+        rows.iter()
+            .filter_map(|row| row.level)
+            .filter(|level| is_dissatisfied(*level))
+            .max_by_key(|level| *level as u8)
+    })
 }
 
 /// The TEXT answers in question order, one per line; they never name the respondent.
@@ -257,6 +320,36 @@ fn complaint_of(questions: &[QuestionSpec], rows: &[AnswerRow]) -> Option<String
         .filter_map(|row| row.text.as_deref())
         .collect();
     (!texts.is_empty()).then(|| texts.join("\n"))
+}
+
+/// The day the resident answered. Self-service answers are today's; an entered one may
+/// carry an earlier day (the call or the paper form), never a later one, and within the
+/// survey's window.
+fn answered_on(
+    survey: &survey::Model,
+    self_service: bool,
+    sent: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> AppResult<NaiveDate> {
+    let today = local_date(now);
+    let Some(day) = sent else {
+        return Ok(today);
+    };
+    let refuse = |message: &str| AppError::bad_input("answeredOn", message);
+    if day > today {
+        return Err(refuse("回答日期不能晚于今天"));
+    }
+    if self_service && day != today {
+        return Err(refuse("自助渠道的回答日期只能是当天"));
+    }
+    if survey.opens_at.is_some_and(|opens| day < local_date(opens))
+        || survey
+            .closes_at
+            .is_some_and(|closes| day > local_date(closes))
+    {
+        return Err(refuse("回答日期不在调查的开放期内"));
+    }
+    Ok(day)
 }
 
 async fn by_idempotency_key<C: ConnectionTrait>(
@@ -343,8 +436,9 @@ pub async fn submit(
             _ => Err(AppError::conflict(ALREADY_ANSWERED)),
         };
     }
+    let answered_on = answered_on(&survey, self_service, input.answered_on, now)?;
     let questions = questions_of(&txn, survey_id).await?;
-    let rows = check_answers(&questions, &input.answers)?;
+    let rows = check_answers(&questions, &input.answers, input.partial)?;
     let satisfaction = satisfaction_of(&questions, &rows);
 
     let inserted = survey_response::ActiveModel {
@@ -359,6 +453,8 @@ pub async fn submit(
         entered_by: Set((!self_service).then_some(user.id)),
         submitted_at: Set(now),
         submitted_on: Set(local_date(now)),
+        answered_on: Set(answered_on),
+        external_case_number: Set(input.external_case_number.clone()),
         ..Default::default()
     }
     .insert(&txn)
@@ -378,37 +474,17 @@ pub async fn submit(
         }
         Err(err) => return Err(err.into()),
     };
-    let complaint = complaint_of(&questions, &rows);
-    answer::Entity::insert_many(rows.into_iter().map(|row| answer::ActiveModel {
-        response_id: Set(response.id),
-        question_id: Set(row.question_id),
-        level: Set(row.level),
-        option_id: Set(row.option_id),
-        rating: Set(row.rating),
-        text: Set(row.text),
-        ..Default::default()
-    }))
-    .exec_without_returning(&txn)
+    record_answers(
+        state,
+        &txn,
+        &survey,
+        department_id,
+        &response,
+        &questions,
+        rows,
+        now,
+    )
     .await?;
-    if let Some(level) = satisfaction.filter(|level| is_dissatisfied(*level)) {
-        rectification::ActiveModel {
-            response_id: Set(response.id),
-            survey_id: Set(survey_id),
-            activity_id: Set(survey.activity_id),
-            department_id: Set(department_id),
-            level: Set(level),
-            complaint: Set(complaint),
-            status: Set(RectificationStatus::Open),
-            due_at: Set(rectification_due_at(state, &survey, now).await?),
-            resolution: Set(None),
-            resolved_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-    }
     if !self_service {
         audit::record(
             &txn,
@@ -421,4 +497,55 @@ pub async fn submit(
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(response)
+}
+
+/// Stores a new response's answers and, when an indicator is dissatisfied, opens its
+/// rectification (due N working days after the day the resident answered); true when it
+/// opened one.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn record_answers<C: ConnectionTrait>(
+    state: &AppState,
+    txn: &C,
+    survey: &survey::Model,
+    department_id: Option<i32>,
+    response: &survey_response::Model,
+    questions: &[QuestionSpec],
+    rows: Vec<AnswerRow>,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let complaint = complaint_of(questions, &rows);
+    let complaint_level = complaint_level(response.satisfaction, &rows);
+    answer::Entity::insert_many(rows.into_iter().map(|row| answer::ActiveModel {
+        response_id: Set(response.id),
+        question_id: Set(row.question_id),
+        level: Set(row.level),
+        option_id: Set(row.option_id),
+        rating: Set(row.rating),
+        text: Set(row.text),
+        ..Default::default()
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    // Any dissatisfied indicator opens one rectification; `Rectification.indicators`
+    // names them from the answers.
+    if let Some(level) = complaint_level {
+        rectification::ActiveModel {
+            response_id: Set(response.id),
+            survey_id: Set(survey.id),
+            activity_id: Set(survey.activity_id),
+            department_id: Set(department_id),
+            level: Set(level),
+            complaint: Set(complaint),
+            status: Set(RectificationStatus::Open),
+            due_at: Set(rectification_due_at(state, survey, response.answered_on).await?),
+            resolution: Set(None),
+            resolved_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(complaint_level.is_some())
 }

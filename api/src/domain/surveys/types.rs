@@ -218,6 +218,11 @@ impl Question {
     async fn required(&self) -> bool {
         self.0.required
     }
+    /// The overall question (整体满意度): its answer is the response's `satisfaction`, the
+    /// figure every satisfaction rate counts. One per survey with SATISFACTION questions.
+    async fn overall(&self) -> bool {
+        self.0.overall
+    }
     /// The choices of SINGLE_CHOICE and MULTIPLE_CHOICE questions, in order; empty for other kinds.
     async fn options(&self, ctx: &Context<'_>) -> GqlResult<Vec<QuestionOption>> {
         Ok(ctx
@@ -267,11 +272,19 @@ impl SurveyResponse {
     async fn channel(&self) -> FeedbackChannel {
         self.0.channel.into()
     }
-    /// The answer to the survey's first SATISFACTION question, if any.
+    /// The answer to the survey's overall question (`Question.overall`), if any.
     async fn satisfaction(&self) -> Option<SatisfactionLevel> {
         self.0.satisfaction.map(Into::into)
     }
-    /// Opened for DISSATISFIED and VERY_DISSATISFIED answers.
+    /// The day the resident answered (an entered answer may have been typed later).
+    async fn answered_on(&self) -> crate::graphql::scalars::Date {
+        crate::graphql::scalars::Date(self.0.answered_on)
+    }
+    /// The 12345 work order it was imported from (`importFeedbackCases`).
+    async fn external_case_number(&self) -> Option<&str> {
+        self.0.external_case_number.as_deref()
+    }
+    /// Opened when any SATISFACTION answer is DISSATISFIED or VERY_DISSATISFIED.
     async fn rectification(&self, ctx: &Context<'_>) -> GqlResult<Option<Rectification>> {
         Ok(ctx
             .data_unchecked::<Loaders>()
@@ -313,6 +326,23 @@ impl Rectification {
         visible_activity(ctx, self.0.activity_id).await
     }
     /// The respondent's text answers (never their identity on anonymous surveys).
+    /// The indicators answered DISSATISFIED or VERY_DISSATISFIED, in question order: the
+    /// rectification is about each of them.
+    async fn indicators(&self, ctx: &Context<'_>) -> GqlResult<Vec<IndicatorAnswer>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(super::loaders::DissatisfiedIndicators(self.0.response_id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(question, level)| IndicatorAnswer {
+                prompt: question.prompt.clone(),
+                overall: question.overall,
+                question: Question(question),
+                level: level.into(),
+            })
+            .collect())
+    }
     async fn complaint(&self) -> Option<&str> {
         self.0.complaint.as_deref()
     }
@@ -377,6 +407,17 @@ impl Rectification {
     }
 }
 
+/// One indicator (a SATISFACTION question) of a response, with its answer.
+#[derive(SimpleObject)]
+pub struct IndicatorAnswer {
+    pub question: Question,
+    /// The question's prompt (e.g. 服务态度).
+    pub prompt: String,
+    /// It is the survey's overall question.
+    pub overall: bool,
+    pub level: SatisfactionLevel,
+}
+
 /// How many answers chose one satisfaction level.
 #[derive(SimpleObject, Clone, Copy, Debug, PartialEq)]
 pub struct LevelCount {
@@ -423,6 +464,9 @@ pub struct QuestionResult {
     pub answer_count: i32,
     /// SATISFACTION questions: all five levels, zeros included; empty for other kinds.
     pub level_counts: Vec<LevelCount>,
+    /// SATISFACTION questions: this indicator's own satisfaction rate; null otherwise or
+    /// without answers.
+    pub satisfaction_rate: Option<f64>,
     /// Choice questions: every option in order, zeros included; empty for other kinds.
     pub option_counts: Vec<OptionCount>,
     /// RATING questions with answers; null otherwise.
@@ -433,10 +477,15 @@ pub struct QuestionResult {
 #[derive(SimpleObject, Clone)]
 pub struct SurveyResults {
     pub response_count: i32,
-    /// Share of SATISFACTION answers that are VERY_SATISFIED, SATISFIED or BASICALLY_SATISFIED; null with no answers.
+    /// The overall figure: the share of answers to the overall question (`Question.overall`)
+    /// that are VERY_SATISFIED, SATISFIED or BASICALLY_SATISFIED; null with no answers.
+    /// Every other indicator has its own rate in `questions`.
     pub satisfaction_rate: Option<f64>,
-    /// Answers to all SATISFACTION questions, by level.
+    /// Answers to the overall question, by level.
     pub level_counts: Vec<LevelCount>,
+    /// The overall figure split into self-service and entered answers.
+    #[graphql(flatten)]
+    pub split: EnteredSplit,
     pub questions: Vec<QuestionResult>,
 }
 
@@ -446,8 +495,51 @@ impl Default for SurveyResults {
             response_count: 0,
             satisfaction_rate: None,
             level_counts: level_counts(&HashMap::new()),
+            split: EnteredSplit::default(),
             questions: Vec::new(),
         }
+    }
+}
+
+/// Overall answers split by who typed them: the resident (MINI_PROGRAM, MOBILE_APP, WEB)
+/// or the evaluated department (HOTLINE, OFFLINE, imported 12345 cases), so that a
+/// department's entries cannot raise its rate unseen.
+#[derive(
+    SimpleObject, Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize,
+)]
+pub struct EnteredSplit {
+    /// Self-service answers with an overall level.
+    pub self_service_count: i32,
+    /// Their satisfaction rate; null with none.
+    pub self_service_rate: Option<f64>,
+    /// Answers entered by the department with an overall level.
+    pub entered_count: i32,
+    /// Their satisfaction rate; null with none.
+    pub entered_rate: Option<f64>,
+    #[graphql(skip)]
+    pub self_service_satisfied: i32,
+    #[graphql(skip)]
+    pub entered_satisfied: i32,
+}
+
+impl EnteredSplit {
+    pub fn add(&mut self, self_service: bool, satisfied: bool, n: i64) {
+        let n = i32::try_from(n).unwrap_or(i32::MAX);
+        let (count, hits) = if self_service {
+            (
+                &mut self.self_service_count,
+                &mut self.self_service_satisfied,
+            )
+        } else {
+            (&mut self.entered_count, &mut self.entered_satisfied)
+        };
+        *count += n;
+        if satisfied {
+            *hits += n;
+        }
+        let rate = |hits: i32, count: i32| (count > 0).then(|| f64::from(hits) / f64::from(count));
+        self.self_service_rate = rate(self.self_service_satisfied, self.self_service_count);
+        self.entered_rate = rate(self.entered_satisfied, self.entered_count);
     }
 }
 
@@ -506,6 +598,9 @@ pub struct QuestionInput {
     pub required: Option<bool>,
     /// Choice questions: at least two distinct labels, in order.
     pub options: Option<Vec<String>>,
+    /// SATISFACTION questions: this one is the overall figure (整体满意度) of the survey;
+    /// at most one per survey, default the first SATISFACTION question.
+    pub overall: Option<bool>,
 }
 
 #[derive(InputObject, Default)]
@@ -538,6 +633,11 @@ pub struct SurveyResponseInput {
     pub answers: Vec<AnswerInput>,
     /// Idempotency key: the same key from the same respondent returns the first response.
     pub request_id: Option<String>,
+    /// The day the resident answered, default today. HOTLINE and OFFLINE answers typed
+    /// later may carry an earlier day within the survey's window, never a future one;
+    /// self-service answers are today's. Dashboards' ranges and the rectification's
+    /// deadline use it.
+    pub answered_on: Option<crate::graphql::scalars::Date>,
 }
 
 #[derive(InputObject, Default)]
@@ -577,6 +677,7 @@ impl TryFrom<SurveyInput> for super::service::NewSurvey {
                     prompt: q.prompt,
                     required: q.required,
                     options: q.options.unwrap_or_default(),
+                    overall: q.overall.unwrap_or(false),
                 })
                 .collect(),
         })
@@ -604,6 +705,9 @@ impl TryFrom<SurveyResponseInput> for super::submission::NewResponse {
                 })
                 .collect(),
             request_id: input.request_id,
+            answered_on: input.answered_on.map(|day| day.0),
+            external_case_number: None,
+            partial: false,
         })
     }
 }
@@ -784,4 +888,26 @@ fn due_on(rectification: &rectification::Model) -> crate::graphql::scalars::Date
     crate::graphql::scalars::Date(crate::domain::calendar::local_date(
         rectification.due_at - chrono::Duration::microseconds(1),
     ))
+}
+
+/// What `importFeedbackCases` did.
+#[derive(SimpleObject)]
+pub struct FeedbackCaseImport {
+    /// Work orders imported as responses.
+    pub imported_count: i32,
+    /// Case numbers already imported (or twice in the table): left as they were.
+    pub skipped_case_numbers: Vec<String>,
+    /// Rectifications the imported dissatisfied cases opened.
+    pub rectification_count: i32,
+}
+
+impl From<super::cases::CaseImport> for FeedbackCaseImport {
+    fn from(done: super::cases::CaseImport) -> Self {
+        let int = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        FeedbackCaseImport {
+            imported_count: int(done.imported),
+            skipped_case_numbers: done.skipped,
+            rectification_count: int(done.rectifications),
+        }
+    }
 }
