@@ -732,3 +732,58 @@ async fn hotline_cases_are_imported_once() {
         assert_eq!(results["survey"]["results"]["selfServiceCount"], 0);
     }
 }
+
+/// Migration 33 on a database that already holds surveys and answers: each survey's first
+/// SATISFACTION question becomes its overall one (where the overall figure came from
+/// before), and every answer is dated the day it was submitted. It also rolls back.
+#[tokio::test]
+async fn existing_surveys_and_answers_keep_their_meaning_through_the_migration() {
+    use migration::MigratorTrait;
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let form = open_form(&app, "养老科").await;
+        answer(&app, &form, ["SATISFIED", "SATISFIED", "SATISFIED"]).await;
+        enter(
+            &app,
+            &form,
+            ["SATISFIED", "SATISFIED", "SATISFIED"],
+            days_ago(9),
+        )
+        .await;
+        let db = &app.state.db;
+        migration::Migrator::down(db, Some(1))
+            .await
+            .expect("rolls back");
+        migration::Migrator::up(db, None)
+            .await
+            .expect("applies again");
+
+        let questions = entity::question::Entity::find()
+            .filter(entity::question::Column::SurveyId.eq(form.survey.parse::<i32>().unwrap()))
+            .all(db)
+            .await
+            .unwrap();
+        let overall: Vec<(String, bool)> = questions
+            .into_iter()
+            .map(|q| (q.prompt, q.overall))
+            .collect();
+        assert_eq!(
+            overall,
+            [
+                ("服务效率".to_owned(), true),
+                ("整体满意度".to_owned(), false),
+                ("服务态度".to_owned(), false),
+                ("意见建议".to_owned(), false),
+            ],
+            "{backend:?}"
+        );
+        for response in entity::survey_response::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+        {
+            assert_eq!(response.answered_on, response.submitted_on, "{backend:?}");
+            assert_eq!(response.external_case_number, None);
+        }
+    }
+}

@@ -549,3 +549,69 @@ pub(super) async fn record_answers<C: ConnectionTrait>(
     }
     Ok(complaint_level.is_some())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn survey_open(from: &str, to: &str) -> survey::Model {
+        let at = |day: &str| {
+            crate::domain::calendar::start_of_day(
+                NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap(),
+            )
+        };
+        survey::Model {
+            id: 1,
+            title: "好差评".to_owned(),
+            description: None,
+            status: SurveyStatus::Open,
+            anonymous: false,
+            activity_id: None,
+            department_id: None,
+            opens_at: Some(at(from)),
+            closes_at: Some(at(to)),
+            created_by: None,
+            rectification_working_days: None,
+            created_at: at(from),
+        }
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn an_entered_answer_is_dated_within_the_window_and_never_later_than_today() {
+        let survey = survey_open("2026-11-01", "2026-11-30");
+        let now = crate::domain::calendar::start_of_day(day("2026-12-03"));
+        let field = |result: AppResult<NaiveDate>| match result {
+            Err(AppError::BadInput { field, .. }) => field,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(
+            answered_on(&survey, false, Some(day("2026-11-15")), now).unwrap(),
+            day("2026-11-15")
+        );
+        assert_eq!(
+            field(answered_on(&survey, false, Some(day("2026-10-31")), now)),
+            "answeredOn"
+        );
+        assert_eq!(
+            field(answered_on(&survey, false, Some(day("2026-12-01")), now)),
+            "answeredOn"
+        );
+        assert_eq!(
+            field(answered_on(&survey, false, Some(day("2026-12-04")), now)),
+            "answeredOn"
+        );
+        // Self-service answers are the day's own.
+        assert_eq!(
+            field(answered_on(&survey, true, Some(day("2026-11-15")), now)),
+            "answeredOn"
+        );
+        assert_eq!(
+            answered_on(&survey, true, None, now).unwrap(),
+            day("2026-12-03")
+        );
+    }
+}
