@@ -12,11 +12,26 @@ use api::startup::{App, build_state};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     api::telemetry::init(cli.config.log_format);
-    match run(cli).await {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    // Unoptimised builds make async-graphql's resolver futures several times larger than
+    // release builds do: a debug server on PostgreSQL overflowed tokio's 2 MiB worker stack
+    // at the first dashboard (the browser tests found it). Release servers keep the
+    // default, which the `hostile` benchmark scenario and the fuzzers exercise.
+    if cfg!(debug_assertions) {
+        runtime.thread_stack_size(8 << 20);
+    }
+    let runtime = match runtime.build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: the async runtime did not start: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");

@@ -1,6 +1,7 @@
 //! The HTTP surface: GraphQL, probes and metrics, with the middleware every request passes.
 
 pub mod graphql;
+mod web;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -100,6 +101,10 @@ pub fn router(ctx: AppContext) -> Router {
                 .post(graphql::post)
                 .layer(ConcurrencyLimitLayer::new(config.max_in_flight.max(1))),
         )
+        .route("/dashboard", get(web::dashboard_root))
+        .route("/dashboard/", get(web::dashboard_page))
+        .route("/dashboard/{*file}", get(web::dashboard_asset))
+        .route("/graphiql/{*file}", get(web::graphiql_asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(middleware::from_fn(record_metrics))

@@ -17,6 +17,10 @@ pub const OPERATION_FILES: &[(&str, &str)] = &[
         include_str!("../contract/operations/dashboard.graphql"),
     ),
     (
+        "dashboard-page",
+        include_str!("../contract/operations/dashboard-page.graphql"),
+    ),
+    (
         "organizer",
         include_str!("../contract/operations/organizer.graphql"),
     ),

@@ -43,12 +43,91 @@ async fn a_browser_gets_graphiql_and_every_response_has_a_request_id() {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers().contains_key("x-request-id"));
     assert!(
-        page.text()
-            .await
+        page.headers()["content-security-policy"]
+            .to_str()
             .unwrap()
-            .to_lowercase()
-            .contains("graphiql")
+            .contains("default-src 'self'")
     );
+    let html = page.text().await.unwrap();
+    assert!(html.to_lowercase().contains("graphiql"));
+    // Served by Tongxin itself: it works on an intranet without the internet.
+    assert!(
+        !html.contains("http://") && !html.contains("https://") && !html.contains("//unpkg"),
+        "GraphiQL must not load anything from a CDN: {html}"
+    );
+    for script in ["/graphiql/graphiql.min.js", "/graphiql/init.js"] {
+        assert!(html.contains(script), "{html}");
+        let asset = app
+            .http
+            .get(format!("{}{script}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(asset.status(), StatusCode::OK, "{script}");
+        assert!(
+            asset.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/javascript")
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_page_and_its_assets_are_served_from_the_binary() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let get = |path: &str| app.http.get(format!("{}{path}", app.address)).send();
+    let page = get("/dashboard/").await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("数据大屏") && !html.contains("https://"),
+        "{html}"
+    );
+    for path in [
+        "/dashboard/dashboard.js",
+        "/dashboard/dashboard.css",
+        "/dashboard/vendor/echarts.min.js",
+    ] {
+        assert_eq!(get(path).await.unwrap().status(), StatusCode::OK, "{path}");
+    }
+    // The page sends the contract's own operations.
+    let operations = get("/dashboard/operations.graphql")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "mutation Login(",
+        "query DashboardOverview(",
+        "query DashboardTimeline(",
+    ] {
+        assert!(operations.contains(name), "{name}");
+    }
+    assert_eq!(
+        get("/dashboard/../Cargo.toml").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get("/dashboard/nothing.js").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/dashboard", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), StatusCode::PERMANENT_REDIRECT);
 }
 
 #[tokio::test]

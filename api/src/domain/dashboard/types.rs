@@ -451,6 +451,8 @@ pub struct FeedbackHandling {
     pub department_id: i32,
     /// 差评 (rectifications opened), voided ones included.
     pub complaint_count: i32,
+    /// Of those, CLOSED, NOT_SUBSTANTIATED or VOIDED: nothing left to do.
+    pub settled_count: i32,
     /// 整改率: CLOSED, NOT_SUBSTANTIATED or VOIDED / all.
     pub rectification_rate: Option<f64>,
     /// 按期办结率: resolved by the end of `dueOn` / those resolved or past their deadline.
@@ -499,6 +501,7 @@ impl From<HandlingRow> for FeedbackHandling {
         FeedbackHandling {
             department_id: row.department_id,
             complaint_count: int(row.complaint_count),
+            settled_count: int(row.settled_count),
             rectification_rate: share(row.settled_count, row.complaint_count),
             on_time_rate: share(row.on_time_count, row.due_count),
             follow_up_rate: share(row.followed_up_count, row.resolved_count),

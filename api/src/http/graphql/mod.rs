@@ -30,7 +30,7 @@ use async_graphql::{BatchResponse, Response, ServerError};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query as UrlQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use crate::auth::Viewer;
@@ -461,13 +461,7 @@ pub async fn get(
         .is_some_and(|accept| accept.contains("text/html"));
     if params.query.is_none() && params.extensions.is_none() && wants_html && method == Method::GET
     {
-        return Html(
-            async_graphql::http::GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("同心 Tongxin")
-                .finish(),
-        )
-        .into_response();
+        return crate::http::web::graphiql_page();
     }
     let Some(media) = media(&headers) else {
         return not_acceptable();
