@@ -204,6 +204,21 @@ async fn drafts_are_visible_to_their_organizers_only_and_the_lifecycle_is_enforc
         .await;
         assert_eq!(published["data"]["publishActivity"]["status"], "PUBLISHED");
         assert_eq!(feed(None).await, 1);
+        let early = run(
+            &app,
+            "CompleteActivity",
+            json!({ "id": id }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(code(&early), "CONFLICT", "not before it started: {early}");
+        // It took place after all, last October.
+        app.ok(
+            "mutation($id: ID!) { updateActivity(id: $id, input: { startsAt: \"2025-10-04T09:00:00+08:00\", endsAt: \"2025-10-04T11:00:00+08:00\" }) { id } }",
+            json!({ "id": id }),
+            Some(&organizer.token),
+        )
+        .await;
         let completed = run(
             &app,
             "CompleteActivity",

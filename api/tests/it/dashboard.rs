@@ -433,7 +433,12 @@ fn expected(
         .records
         .iter()
         .filter(|r| {
+            // Hours count only on published and completed activities.
             r.approved
+                && matches!(
+                    data.activities[r.activity].status,
+                    ActivityStatus::Published | ActivityStatus::Completed
+                )
                 && in_range(Some(r.date), range)
                 && dept_ok(data.activities[r.activity].department)
         })

@@ -112,11 +112,17 @@ async fn pairing_rules_progress_and_the_active_filter_at_the_edges() {
             "pairingId"
         );
         let mut ids = Vec::new();
-        for title in ["结对活动一", "结对活动二", "结对活动三"] {
+        for (day, title) in ["结对活动一", "结对活动二", "结对活动三"]
+            .iter()
+            .enumerate()
+        {
+            // Held in March (completing needs the activity to have started).
             let body = run(
                 &app,
                 "CreateActivity",
-                json!({ "input": { "title": title, "leadDepartmentIds": [office, party], "pairingId": pairing_id } }),
+                json!({ "input": { "title": title, "leadDepartmentIds": [office, party], "pairingId": pairing_id,
+                        "startsAt": format!("2026-03-0{}T09:00:00+08:00", day + 1),
+                        "endsAt": format!("2026-03-0{}T11:00:00+08:00", day + 1) } }),
                 Some(&admin.token),
             )
             .await;

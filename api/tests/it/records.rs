@@ -516,6 +516,13 @@ async fn an_undated_activity_takes_days_of_2000_to_2100_only() {
             .as_str()
             .expect("id")
             .to_owned();
+        run(
+            &app,
+            "PublishActivity",
+            json!({ "id": activity }),
+            Some(&organizer.token),
+        )
+        .await;
         let (_, volunteer) = registered_volunteer(&app, &activity).await;
         let far = app
             .gql(
@@ -535,5 +542,191 @@ async fn an_undated_activity_takes_days_of_2000_to_2100_only() {
             "2025-06-01",
         )
         .await;
+    }
+}
+
+/// Cancelling an activity has consequences: nobody stays registered or waitlisted, pending
+/// hours are rejected with the reason, approved hours stay in the record but leave every
+/// figure (totals, dashboards with and without a range, top volunteers, after a rollup
+/// rebuild too), and no hours are recorded on it any more. A registration of an activity
+/// that is over cannot be cancelled.
+#[tokio::test]
+async fn a_cancelled_activity_releases_its_places_and_its_hours_leave_every_figure() {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (activity, organizer) = published_activity(
+            &app,
+            Some(1),
+            "2026-11-10T09:00:00+08:00",
+            "2026-11-10T12:00:00+08:00",
+        )
+        .await;
+        let activity_id: i32 = activity.parse().unwrap();
+        let (served, served_id) = registered_volunteer(&app, &activity).await;
+        let waiting = app.volunteers(1).await.remove(0);
+        let waiting_id = volunteer_id_of(&app, &waiting).await;
+        entity::registration::ActiveModel {
+            activity_id: Set(activity_id),
+            volunteer_id: Set(waiting_id.as_str().unwrap().parse().unwrap()),
+            status: Set(entity::enums::RegistrationStatus::Waitlisted),
+            created_at: Set(chrono::Utc::now()),
+            updated_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+        let approved = record(
+            &app,
+            &organizer.token,
+            &activity,
+            &served_id,
+            2.0,
+            "2026-11-10",
+        )
+        .await;
+        approve(&app, &organizer.token, &approved["id"]).await;
+        let pending = record(
+            &app,
+            &organizer.token,
+            &activity,
+            &waiting_id,
+            1.5,
+            "2026-11-10",
+        )
+        .await;
+
+        let viewer = app.user(&[Role::Viewer], None).await;
+        let figures = || {
+            let app = &app;
+            let viewer = viewer.token.clone();
+            let served = served.token.clone();
+            async move {
+                let whole = app
+                    .ok("{ dashboard { overview { totalServiceHours activeVolunteerCount } topVolunteers { hours } hoursByDepartment { hours } } }", json!({}), Some(&viewer))
+                    .await;
+                let november = app
+                    .ok(
+                        "{ dashboard(range: { from: \"2026-11-01\", to: \"2026-11-30\" }) { overview { totalServiceHours } topVolunteers { hours } } }",
+                        json!({}),
+                        Some(&viewer),
+                    )
+                    .await;
+                let own = run(app, "Me", json!({}), Some(&served)).await;
+                json!({
+                    "whole": whole["dashboard"]["overview"]["totalServiceHours"],
+                    "active": whole["dashboard"]["overview"]["activeVolunteerCount"],
+                    "top": whole["dashboard"]["topVolunteers"].as_array().unwrap().len(),
+                    "byDepartment": whole["dashboard"]["hoursByDepartment"].as_array().unwrap().iter().map(|d| d["hours"].as_f64().unwrap()).sum::<f64>(),
+                    "november": november["dashboard"]["overview"]["totalServiceHours"],
+                    "novemberTop": november["dashboard"]["topVolunteers"].as_array().unwrap().len(),
+                    "own": own["data"]["me"]["volunteer"]["totalHours"],
+                })
+            }
+        };
+        assert_eq!(
+            figures().await,
+            json!({ "whole": 2.0, "active": 1, "top": 1, "byDepartment": 2.0, "november": 2.0, "novemberTop": 1, "own": 2.0 }),
+            "{backend:?}: before"
+        );
+
+        let cancelled = run(
+            &app,
+            "CancelActivity",
+            json!({ "id": activity, "reason": "暴雨红色预警" }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(
+            cancelled["data"]["cancelActivity"]["status"], "CANCELLED",
+            "{cancelled}"
+        );
+        let nothing = json!({ "whole": 0.0, "active": 0, "top": 0, "byDepartment": 0.0, "november": 0.0, "novemberTop": 0, "own": 0.0 });
+        assert_eq!(figures().await, nothing, "{backend:?}: after");
+        api::domain::hours::rollups::rebuild(&app.state.db)
+            .await
+            .unwrap();
+        app.state.dashboards_changed().await;
+        assert_eq!(figures().await, nothing, "{backend:?}: after a rebuild");
+
+        let registrations = entity::registration::Entity::find()
+            .filter(entity::registration::Column::ActivityId.eq(activity_id))
+            .all(&app.state.db)
+            .await
+            .unwrap();
+        assert!(
+            registrations
+                .iter()
+                .all(|r| r.status == entity::enums::RegistrationStatus::Cancelled),
+            "{backend:?}: {registrations:?}"
+        );
+        let counts = entity::activity::Entity::find_by_id(activity_id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((counts.registered_count, counts.waitlist_count), (0, 0));
+        let records = |id: &Value| {
+            let id: i32 = id.as_str().unwrap().parse().unwrap();
+            let db = app.state.db.clone();
+            async move {
+                entity::service_record::Entity::find_by_id(id)
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        let rejected = records(&pending["id"]).await;
+        assert_eq!(
+            rejected.status,
+            entity::enums::ServiceRecordStatus::Rejected,
+            "{backend:?}"
+        );
+        assert!(rejected.review_note.unwrap().contains("暴雨红色预警"));
+        let kept = records(&approved["id"]).await;
+        assert_eq!(
+            kept.status,
+            entity::enums::ServiceRecordStatus::Approved,
+            "kept in the record"
+        );
+
+        let more = app
+            .gql(
+                "mutation($input: RecordServiceHoursInput!) { recordServiceHours(input: $input) { id } }",
+                json!({ "input": { "activityId": activity, "volunteerId": served_id, "hours": 1, "serviceDate": "2026-11-10" } }),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(code(&more), "CONFLICT", "{backend:?}: frozen");
+
+        // Over: the registration stays.
+        let (held, _) = published_activity(
+            &app,
+            None,
+            "2026-11-20T09:00:00+08:00",
+            "2026-11-20T12:00:00+08:00",
+        )
+        .await;
+        let (attendee, _) = registered_volunteer(&app, &held).await;
+        run(
+            &app,
+            "CompleteActivity",
+            json!({ "id": held }),
+            Some(&organizer.token),
+        )
+        .await;
+        let mine = run(&app, "MyRegistrations", json!({}), Some(&attendee.token)).await;
+        let registration =
+            mine["data"]["me"]["volunteer"]["registrations"]["edges"][0]["node"]["id"].clone();
+        let late = run(
+            &app,
+            "CancelRegistration",
+            json!({ "id": registration }),
+            Some(&attendee.token),
+        )
+        .await;
+        assert_eq!(code(&late), "CONFLICT", "{backend:?}: {late}");
     }
 }

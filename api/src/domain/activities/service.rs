@@ -808,8 +808,18 @@ pub async fn transition(
     to: ActivityStatus,
     reason: Option<String>,
 ) -> AppResult<activity::Model> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    crate::db::lock_activity(&txn, id).await?;
     let current = managed(&txn, viewer, id).await?;
+    let now = Utc::now();
+    if to == ActivityStatus::Completed
+        && current.status == ActivityStatus::Published
+        && current.starts_at.is_none_or(|starts| now < starts)
+    {
+        return Err(AppError::conflict(
+            "活动开始之后才能标记为已完成（未定日期的活动请先定下日期）",
+        ));
+    }
     let allowed = match to {
         ActivityStatus::Published => current.status == ActivityStatus::Draft,
         ActivityStatus::Completed => current.status == ActivityStatus::Published,
@@ -826,8 +836,7 @@ pub async fn transition(
             to.to_value()
         )));
     }
-    let now = Utc::now();
-    let mut model: activity::ActiveModel = current.into();
+    let mut model: activity::ActiveModel = current.clone().into();
     model.status = Set(to);
     model.updated_at = Set(now);
     if to == ActivityStatus::Published {
@@ -836,7 +845,11 @@ pub async fn transition(
     if to == ActivityStatus::Cancelled {
         let reason = input::text("reason", reason.as_deref().unwrap_or_default(), max::NOTE)
             .map_err(|_| AppError::bad_input("reason", "请说明取消的原因（最多 1000 字）"))?;
-        model.cancel_reason = Set(Some(reason));
+        model.cancel_reason = Set(Some(reason.clone()));
+        // Consequences, in the same transaction: nobody stays registered or waitlisted,
+        // and its hours are frozen (pending rejected, approved no longer counted).
+        crate::domain::registrations::service::cancel_all(&txn, id).await?;
+        crate::domain::hours::service::freeze(&txn, viewer, &current, &reason).await?;
     }
     let updated = model.update(&txn).await?;
     let action = match to {

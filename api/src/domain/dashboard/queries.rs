@@ -131,15 +131,15 @@ impl Sql {
     }
 }
 
-/// `FROM service_records s`, joined to its activity when a department is asked for
+/// `FROM service_records s` joined to its activity: approved records of counted activities
 /// (department figures go to the activity's primary department).
-fn approved_records(sql: &mut Sql, filter: &Filter, always_join: bool) {
-    sql.push(" FROM service_records s");
-    if always_join || filter.department_id.is_some() {
-        sql.push(" JOIN activities a ON a.id = s.activity_id");
-    }
-    sql.push(" WHERE s.status = ")
+fn approved_records(sql: &mut Sql, filter: &Filter) {
+    // Hours count only on published and completed activities (`hours::takes_hours`).
+    sql.push(" FROM service_records s JOIN activities a ON a.id = s.activity_id")
+        .push(" WHERE s.status = ")
         .push(&APPROVED)
+        .push(" AND ")
+        .push(&COUNTED_ACTIVITY)
         .in_range("s.service_date", filter)
         .in_department("a.primary_department_id", filter);
 }
@@ -271,7 +271,7 @@ pub async fn overview<C: ConnectionTrait>(
             " CROSS JOIN (SELECT COUNT(DISTINCT s.volunteer_id) AS active_volunteer_count, \
              CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS service_minutes",
         );
-        approved_records(&mut sql, filter, false);
+        approved_records(&mut sql, filter);
     }
     sql.push(") hrs");
 
@@ -365,7 +365,7 @@ pub async fn hours_by_department<C: ConnectionTrait>(
              CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes, \
              COUNT(DISTINCT s.volunteer_id) AS volunteer_count",
         );
-        approved_records(&mut sql, filter, true);
+        approved_records(&mut sql, filter);
         sql.push(" AND a.primary_department_id IS NOT NULL GROUP BY a.primary_department_id");
     }
     let minutes = DepartmentMinutes::find_by_statement(sql.build())
@@ -448,7 +448,7 @@ pub async fn hours_by_month<C: ConnectionTrait>(
         sql.push("SELECT ")
             .month("s.service_date")
             .push(" AS month, CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes");
-        approved_records(&mut sql, filter, false);
+        approved_records(&mut sql, filter);
         sql.push(" AND s.service_date IS NOT NULL GROUP BY ")
             .month("s.service_date");
     }
@@ -775,7 +775,7 @@ pub async fn top_volunteers<C: ConnectionTrait>(
         "SELECT s.volunteer_id AS volunteer_id, \
          CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes",
     );
-    approved_records(&mut sql, filter, false);
+    approved_records(&mut sql, filter);
     sql.push(" GROUP BY s.volunteer_id ORDER BY CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) DESC, s.volunteer_id LIMIT ")
         .bind(limit as i64);
     VolunteerRow::find_by_statement(sql.build()).all(db).await

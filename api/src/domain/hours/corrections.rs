@@ -151,6 +151,9 @@ pub async fn resolve(
         .await?
         .ok_or(AppError::NotFound("service record"))?;
     let activity = managed(&txn, viewer, record.activity_id).await?;
+    if accept {
+        super::require_takes_hours(&activity)?;
+    }
     if correction.status != CorrectionStatus::Open {
         return Err(AppError::conflict("这项更正申请已经处理过了"));
     }

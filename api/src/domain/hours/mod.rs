@@ -5,3 +5,49 @@ pub mod resolver;
 pub mod rollups;
 pub mod service;
 pub mod types;
+
+use entity::enums::ActivityStatus;
+use sea_orm::ColumnTrait;
+use sea_orm::sea_query::{Query, SelectStatement};
+
+/// The one rule of which hours count: approved records of PUBLISHED and COMPLETED
+/// activities. Hours are recorded, approved and corrected only there; a cancelled
+/// activity's approved hours are kept in its record but count in no figure (totals,
+/// stars, dashboards, rankings), like its volunteers in `volunteerCount`.
+pub fn takes_hours(status: ActivityStatus) -> bool {
+    matches!(
+        status,
+        ActivityStatus::Published | ActivityStatus::Completed
+    )
+}
+
+/// The activities whose approved hours count ([`takes_hours`]), as a subquery.
+pub fn counted_activities() -> SelectStatement {
+    Query::select()
+        .column(entity::activity::Column::Id)
+        .from(entity::activity::Entity)
+        .and_where(
+            entity::activity::Column::Status
+                .is_in([ActivityStatus::Published, ActivityStatus::Completed]),
+        )
+        .to_owned()
+}
+
+/// The same rule as SQL text over an `activities` row aliased `alias`.
+pub fn counted_activity_sql(alias: &str) -> String {
+    format!(
+        "{alias}.status IN {}",
+        crate::db::sql_values([ActivityStatus::Published, ActivityStatus::Completed])
+    )
+}
+
+/// Refuses work on hours of an activity that takes none.
+pub fn require_takes_hours(activity: &entity::activity::Model) -> crate::error::AppResult<()> {
+    if takes_hours(activity.status) {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::conflict(
+            "只有已发布或已完成的活动可以登记、审核或更正服务时长",
+        ))
+    }
+}

@@ -26,7 +26,11 @@ fn department_statements(backend: DbBackend, departments: Option<&[i32]>) -> Vec
     // '' for records without a date.
     let month = format!("COALESCE({}, '')", month(backend, "s.service_date"));
     let department = "COALESCE(a.primary_department_id, 0)";
-    let approved = crate::db::sql_value(entity::enums::ServiceRecordStatus::Approved);
+    let approved = format!(
+        "{} AND {}",
+        crate::db::sql_value(entity::enums::ServiceRecordStatus::Approved),
+        super::counted_activity_sql("a")
+    );
     let (delete_where, select_where) = match departments {
         Some(ids) => {
             // Integers, not text from a request: safe to write into the statement.
@@ -68,8 +72,10 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     statements.push(format!(
         "INSERT INTO rollup_volunteers (volunteer_id, minutes, records) \
          SELECT s.volunteer_id, SUM(s.minutes), COUNT(*) FROM service_records s \
-         WHERE s.status = {} GROUP BY s.volunteer_id",
-        crate::db::sql_value(entity::enums::ServiceRecordStatus::Approved)
+         JOIN activities a ON a.id = s.activity_id \
+         WHERE s.status = {} AND {} GROUP BY s.volunteer_id",
+        crate::db::sql_value(entity::enums::ServiceRecordStatus::Approved),
+        super::counted_activity_sql("a")
     ));
     for sql in statements {
         db.execute_unprepared(&sql).await?;
@@ -146,6 +152,20 @@ pub async fn adjust_approved<C: ConnectionTrait>(
         records,
     )
     .await
+}
+
+/// Removes the rows left without a record (after a cancelled activity's hours left them),
+/// so that counts of rows (active volunteers, top volunteers) stay counts of people.
+pub async fn drop_empty<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    for table in [
+        "rollup_department_months",
+        "rollup_department_volunteers",
+        "rollup_volunteers",
+    ] {
+        db.execute_unprepared(&format!("DELETE FROM {table} WHERE records <= 0"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// `minutes` and `records` more on the row of `table` with these key values, created at

@@ -352,6 +352,7 @@ pub async fn record(
     let minutes = minutes_of(hours, "hours")?;
     let txn = state.db.begin().await?;
     let activity = managed(&txn, viewer, activity_id).await?;
+    super::require_takes_hours(&activity)?;
     let day = service_day(&txn, &activity, service_date).await?;
     volunteer::Entity::find_by_id(volunteer_id)
         .one(&txn)
@@ -396,6 +397,68 @@ pub async fn record(
     Ok(created)
 }
 
+/// Freezes the hours of an activity being cancelled: pending records are REJECTED with the
+/// reason (kept in their history), approved ones stay in their record but leave the
+/// rollups, like every figure ([`super::takes_hours`]). Returns (rejected, uncounted).
+pub async fn freeze<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    viewer: &Viewer,
+    activity: &activity::Model,
+    reason: &str,
+) -> AppResult<(usize, usize)> {
+    let now = Utc::now();
+    let note = format!("活动已取消：{reason}");
+    let records = service_record::Entity::find()
+        .filter(service_record::Column::ActivityId.eq(activity.id))
+        .filter(
+            service_record::Column::Status
+                .is_in([ServiceRecordStatus::Pending, ServiceRecordStatus::Approved]),
+        )
+        .all(txn)
+        .await?;
+    let (mut rejected, mut uncounted) = (0, 0);
+    for record in records {
+        if record.status == ServiceRecordStatus::Approved {
+            let month = record
+                .service_date
+                .map(|day| day.format("%Y-%m").to_string())
+                .unwrap_or_default();
+            crate::domain::hours::rollups::adjust_approved(
+                txn,
+                activity.primary_department_id,
+                &month,
+                record.volunteer_id,
+                -i64::from(record.minutes),
+                -1,
+            )
+            .await?;
+            uncounted += 1;
+            continue;
+        }
+        let mut model: service_record::ActiveModel = record.clone().into();
+        model.status = Set(ServiceRecordStatus::Rejected);
+        model.review_note = Set(Some(note.clone()));
+        model.reviewed_by = Set(viewer.user().map(|user| user.id));
+        model.reviewed_at = Set(Some(now));
+        model.updated_at = Set(now);
+        let updated = model.update(txn).await?;
+        keep_change(
+            txn,
+            viewer,
+            RecordChangeKind::Review,
+            Some(&record),
+            &updated,
+            Some(note.clone()),
+        )
+        .await?;
+        rejected += 1;
+    }
+    if uncounted > 0 {
+        crate::domain::hours::rollups::drop_empty(txn).await?;
+    }
+    Ok((rejected, uncounted))
+}
+
 /// Approves (optionally with corrected hours) or rejects (with a note) pending records.
 #[tracing::instrument(skip(state, viewer, note), err(level = "info", Debug))]
 pub async fn review(
@@ -429,6 +492,7 @@ pub async fn review(
             .await?
             .ok_or(AppError::NotFound("service record"))?;
         let activity = managed(&txn, viewer, record.activity_id).await?;
+        super::require_takes_hours(&activity)?;
         if record.status != ServiceRecordStatus::Pending {
             return Err(AppError::conflict(format!(
                 "record {id} was already reviewed"

@@ -200,6 +200,19 @@ pub async fn cancel(
     if was == RegistrationStatus::Cancelled {
         return Err(AppError::conflict("this registration is already cancelled"));
     }
+    // Over or called off: nothing to give up, and no waitlist to promote into it.
+    let status = activity::Entity::find_by_id(found.activity_id)
+        .select_only()
+        .column(activity::Column::Status)
+        .into_tuple::<ActivityStatus>()
+        .one(&txn)
+        .await?;
+    if matches!(
+        status,
+        Some(ActivityStatus::Completed | ActivityStatus::Cancelled)
+    ) {
+        return Err(AppError::conflict("活动已结束或已取消，报名不能再取消"));
+    }
     let mut model: registration::ActiveModel = current.into();
     model.status = Set(RegistrationStatus::Cancelled);
     model.updated_at = Set(Utc::now());
@@ -212,6 +225,34 @@ pub async fn cancel(
     promote_waitlisted(&txn, found.activity_id).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
+    Ok(cancelled)
+}
+
+/// Cancels every live registration (REGISTERED and WAITLISTED) of an activity being
+/// cancelled; the caller holds the activity. The reason is the activity's `cancelReason`,
+/// which every registration shows through its activity. Returns how many were cancelled.
+pub async fn cancel_all(txn: &DatabaseTransaction, activity_id: i32) -> AppResult<u64> {
+    let now = Utc::now();
+    let cancelled = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::Status,
+            Expr::value(RegistrationStatus::Cancelled),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.is_in([
+            RegistrationStatus::Registered,
+            RegistrationStatus::Waitlisted,
+        ]))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    activity::Entity::update_many()
+        .col_expr(activity::Column::RegisteredCount, Expr::value(0))
+        .col_expr(activity::Column::WaitlistCount, Expr::value(0))
+        .filter(activity::Column::Id.eq(activity_id))
+        .exec(txn)
+        .await?;
     Ok(cancelled)
 }
 

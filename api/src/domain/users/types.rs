@@ -324,6 +324,10 @@ impl Loader<ApprovedMinutes> for DbLoader {
             )
             .filter(service_record::Column::VolunteerId.is_in(keys.iter().map(|k| k.0)))
             .filter(service_record::Column::Status.eq(ServiceRecordStatus::Approved))
+            .filter(
+                service_record::Column::ActivityId
+                    .in_subquery(crate::domain::hours::counted_activities()),
+            )
             .group_by(service_record::Column::VolunteerId)
             .into_tuple()
             .all(&self.db)
