@@ -108,6 +108,29 @@ impl App {
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        // Check-ins of earlier days never closed are closed every ten minutes (and at
+        // start): each update is conditional, so several instances close each once.
+        let state = self.state.clone();
+        let mut closing_stopped = stopped.clone();
+        let closing = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                tokio::select! {
+                    _ = every.tick() => {}
+                    _ = closing_stopped.wait_for(|stop| *stop) => break,
+                }
+                match crate::domain::hours::service::close_forgotten_check_ins(
+                    &state.db,
+                    chrono::Utc::now(),
+                )
+                .await
+                {
+                    Ok(0) => {}
+                    Ok(closed) => tracing::info!(closed, "forgotten check-ins closed"),
+                    Err(err) => tracing::warn!(error = ?err, "closing forgotten check-ins failed"),
+                }
+            }
+        });
         let metrics = self.metrics.map(|(listener, router)| {
             let mut stopped = stopped.clone();
             tokio::spawn(async move {
@@ -123,6 +146,7 @@ impl App {
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         let _ = stop.send(true);
+        let _ = closing.await;
         if let Some(metrics) = metrics {
             let _ = metrics.await;
         }

@@ -22,6 +22,11 @@ pub struct Model {
     pub reviewed_at: Option<DateTimeUtc>,
     /// Approved or rejected after its recording deadline (Art 11), as it was then.
     pub reviewed_late: bool,
+    /// What check-in to check-out measured when it was more than the activity's time on
+    /// that day (or 24 h): `minutes` holds the clamped figure.
+    pub clamped_from_minutes: Option<i32>,
+    /// A check-in never closed, closed at the end of its day: approved only with hours.
+    pub auto_closed: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -730,3 +730,131 @@ async fn a_cancelled_activity_releases_its_places_and_its_hours_leave_every_figu
         assert_eq!(code(&late), "CONFLICT", "{backend:?}: {late}");
     }
 }
+
+/// Check-out hours are clamped to the activity's time that day, the clock's figure kept for
+/// the reviewer; a check-in never closed is closed at the end of that time, once however
+/// many instances run the closing, and is approved only with the hours stated.
+#[tokio::test]
+async fn check_outs_are_clamped_and_forgotten_check_ins_are_closed_and_flagged() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    const RECORD: &str = "query($a: ID!) { serviceRecords(filter: { activityId: $a }) { edges { node { id hours clampedFrom autoClosed } } } }";
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (activity, organizer, volunteer) = crate::helpers::activity_about_to_start(&app).await;
+        let code_of = run(
+            &app,
+            "ActivityCheckInCode",
+            json!({ "activityId": activity }),
+            Some(&organizer.token),
+        )
+        .await;
+        let check_code = code_of["data"]["activityCheckInCode"]["code"].clone();
+        let checked_in = run(
+            &app,
+            "CheckIn",
+            json!({ "activityId": activity, "code": check_code }),
+            Some(&volunteer.token),
+        )
+        .await;
+        let record_id: i32 = checked_in["data"]["checkIn"]["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        // The clock says five hours: the volunteer checked in long before the start.
+        let stored = entity::service_record::Entity::find_by_id(record_id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut earlier: entity::service_record::ActiveModel = stored.into();
+        earlier.checked_in_at = Set(Some(chrono::Utc::now() - chrono::Duration::hours(5)));
+        earlier.update(&app.state.db).await.unwrap();
+        let out = run(
+            &app,
+            "CheckOut",
+            json!({ "activityId": activity, "code": check_code }),
+            Some(&volunteer.token),
+        )
+        .await;
+        assert!(out.get("errors").is_none(), "{backend:?}: {out}");
+        let listed = app
+            .ok(RECORD, json!({ "a": activity }), Some(&organizer.token))
+            .await;
+        let node = &listed["serviceRecords"]["edges"][0]["node"];
+        assert_eq!(
+            node["hours"], 0.0,
+            "{backend:?}: the activity has not started: {node}"
+        );
+        assert_eq!(node["clampedFrom"], 5.0, "{backend:?}: {node}");
+        assert_eq!(node["autoClosed"], false);
+
+        // A check-in on a past day, never closed.
+        let (past, past_organizer) = published_activity(
+            &app,
+            None,
+            "2026-11-10T09:00:00+08:00",
+            "2026-11-10T12:00:00+08:00",
+        )
+        .await;
+        let (_, forgetful) = registered_volunteer(&app, &past).await;
+        let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+        entity::service_record::ActiveModel {
+            activity_id: Set(past.parse().unwrap()),
+            volunteer_id: Set(forgetful.as_str().unwrap().parse().unwrap()),
+            source: Set(entity::enums::ServiceRecordSource::CheckIn),
+            checked_in_at: Set(Some(at("2026-11-10T08:50:00+08:00"))),
+            checked_out_at: Set(None),
+            minutes: Set(0),
+            status: Set(entity::enums::ServiceRecordStatus::Pending),
+            service_date: Set(Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 10).unwrap())),
+            created_at: Set(at("2026-11-10T08:50:00+08:00")),
+            updated_at: Set(at("2026-11-10T08:50:00+08:00")),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+        let now = chrono::Utc::now();
+        let (first, second) = tokio::join!(
+            api::domain::hours::service::close_forgotten_check_ins(&app.state.db, now),
+            api::domain::hours::service::close_forgotten_check_ins(&app.state.db, now),
+        );
+        assert_eq!(
+            first.unwrap() + second.unwrap(),
+            1,
+            "{backend:?}: closed once"
+        );
+        let listed = app
+            .ok(RECORD, json!({ "a": past }), Some(&past_organizer.token))
+            .await;
+        let node = listed["serviceRecords"]["edges"][0]["node"].clone();
+        assert_eq!(node["autoClosed"], true, "{backend:?}: {node}");
+        assert_eq!(
+            node["hours"], 3.0,
+            "{backend:?}: up to the end at 12:00, from the start"
+        );
+        assert_eq!(
+            node["clampedFrom"], 3.17,
+            "{backend:?}: 190 minutes since 08:50"
+        );
+        let blind = app
+            .gql(
+                "mutation($ids: [ID!]!) { reviewServiceRecords(ids: $ids, decision: APPROVE) { id } }",
+                json!({ "ids": [node["id"]] }),
+                Some(&past_organizer.token),
+            )
+            .await;
+        assert_eq!(code(&blind), "BAD_USER_INPUT", "{backend:?}: {blind}");
+        assert_eq!(blind["errors"][0]["extensions"]["field"], "hours");
+        let stated = app
+            .ok(
+                "mutation($ids: [ID!]!) { reviewServiceRecords(ids: $ids, decision: APPROVE, hours: 2.5) { hours status } }",
+                json!({ "ids": [node["id"]] }),
+                Some(&past_organizer.token),
+            )
+            .await;
+        assert_eq!(stated["reviewServiceRecords"][0]["status"], "APPROVED");
+        assert_eq!(stated["reviewServiceRecords"][0]["hours"], 2.5);
+    }
+}

@@ -184,7 +184,7 @@ pub async fn check_out(
     activity_id: i32,
     code: &str,
 ) -> AppResult<service_record::Model> {
-    let (volunteer, _) = checking_volunteer(state, viewer, activity_id, code).await?;
+    let (volunteer, activity) = checking_volunteer(state, viewer, activity_id, code).await?;
     // Each day served is a record of its own: the check-in must be today's.
     let record = service_record::Entity::find()
         .filter(service_record::Column::ActivityId.eq(activity_id))
@@ -202,11 +202,12 @@ pub async fn check_out(
         return Err(AppError::conflict("you have already checked out"));
     }
     let now = Utc::now();
-    let minutes = Ord::max((now - checked_in).num_minutes(), 0) as i32;
+    let (minutes, clamped_from) = credited_minutes(&activity, today(), checked_in, now);
     let txn = state.db.begin().await?;
     let mut model: service_record::ActiveModel = record.clone().into();
     model.checked_out_at = Set(Some(now));
     model.minutes = Set(minutes);
+    model.clamped_from_minutes = Set(clamped_from);
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
     keep_change(
@@ -220,6 +221,83 @@ pub async fn check_out(
     .await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// The activity's time on `day` (+08:00): from its start, or the day's start, to its end,
+/// or the day's end, whichever is later and earlier; the whole day when undated.
+pub fn window_on(activity: &activity::Model, day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let day_start = crate::domain::calendar::start_of_day(day);
+    let day_end = crate::domain::calendar::start_of_day(day.succ_opt().unwrap_or(day));
+    let from = activity
+        .starts_at
+        .map_or(day_start, |starts| Ord::max(starts, day_start));
+    let to = activity
+        .ends_at
+        .map_or(day_end, |ends| Ord::min(ends, day_end));
+    (from, Ord::max(to, from))
+}
+
+/// Minutes credited for a check-in and check-out on `day`: the part of [in, out] within
+/// the activity's time that day, at most 24 h; with what the clock said when that is more.
+pub fn credited_minutes(
+    activity: &activity::Model,
+    day: NaiveDate,
+    checked_in: DateTime<Utc>,
+    checked_out: DateTime<Utc>,
+) -> (i32, Option<i32>) {
+    let measured = Ord::max((checked_out - checked_in).num_minutes(), 0);
+    let (from, to) = window_on(activity, day);
+    let overlap = (Ord::min(checked_out, to) - Ord::max(checked_in, from)).num_minutes();
+    let credited = overlap.clamp(0, 24 * 60);
+    let to_i32 = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+    (
+        to_i32(credited),
+        (credited < measured).then(|| to_i32(measured)),
+    )
+}
+
+/// Closes the check-ins of earlier days that were never closed: checked out at the end of
+/// the activity's time that day, the minutes up to then, flagged `autoClosed` (approved
+/// only with the hours stated). Each update is conditional on the record still being
+/// open, so instances running it at once close each record once. Returns how many.
+pub async fn close_forgotten_check_ins<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let open = service_record::Entity::find()
+        .find_also_related(activity::Entity)
+        .filter(service_record::Column::CheckedInAt.is_not_null())
+        .filter(service_record::Column::CheckedOutAt.is_null())
+        .filter(service_record::Column::ServiceDate.lt(local_date(now)))
+        .limit(500)
+        .all(db)
+        .await?;
+    let mut closed = 0;
+    for (record, activity) in open {
+        let (Some(activity), Some(day), Some(checked_in)) =
+            (activity, record.service_date, record.checked_in_at)
+        else {
+            continue;
+        };
+        let (_, end) = window_on(&activity, day);
+        let out = Ord::max(end, checked_in);
+        let (minutes, clamped_from) = credited_minutes(&activity, day, checked_in, out);
+        closed += service_record::Entity::update_many()
+            .col_expr(service_record::Column::CheckedOutAt, Expr::value(out))
+            .col_expr(service_record::Column::Minutes, Expr::value(minutes))
+            .col_expr(
+                service_record::Column::ClampedFromMinutes,
+                Expr::value(clamped_from),
+            )
+            .col_expr(service_record::Column::AutoClosed, Expr::value(true))
+            .col_expr(service_record::Column::UpdatedAt, Expr::value(now))
+            .filter(service_record::Column::Id.eq(record.id))
+            .filter(service_record::Column::CheckedOutAt.is_null())
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(closed)
 }
 
 pub(crate) fn minutes_of(hours: f64, field: &str) -> AppResult<i32> {
@@ -499,13 +577,13 @@ pub async fn review(
             )));
         }
         if record.checked_in_at.is_some()
-            && record.checked_out_at.is_none()
+            && (record.checked_out_at.is_none() || record.auto_closed)
             && corrected.is_none()
             && approve
         {
             return Err(AppError::bad_input(
                 "hours",
-                format!("record {id} has no check-out: give the hours to approve"),
+                format!("记录 {id} 没有签退（或在当天结束时自动关闭）：请填写核定的时长再通过"),
             ));
         }
         let due = review_due_on(&calendar, &activity, &record);
@@ -718,4 +796,111 @@ async fn page_ordered(
         .all(db)
         .await?;
     Ok(crate::domain::page::Page::from_rows(rows, page, total))
+}
+
+#[cfg(test)]
+mod clamp_tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn activity(starts: Option<&str>, ends: Option<&str>) -> activity::Model {
+        let now = Utc::now();
+        activity::Model {
+            id: 1,
+            plan_id: None,
+            seq_no: None,
+            title: "助老服务".to_owned(),
+            category_id: None,
+            time_label: None,
+            starts_at: starts.map(at),
+            ends_at: ends.map(at),
+            start_date: None,
+            status: ActivityStatus::Published,
+            content_items: Default::default(),
+            primary_department_id: None,
+            capacity: None,
+            registered_count: 0,
+            waitlist_count: 0,
+            registration_opens_at: None,
+            registration_closes_at: None,
+            service_minutes: None,
+            pairing_id: None,
+            published_at: None,
+            cancel_reason: None,
+            person_in_charge_name: None,
+            person_in_charge_phone: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn hours_are_the_part_of_the_stay_within_the_activitys_time_that_day() {
+        let morning = activity(
+            Some("2026-11-10T09:00:00+08:00"),
+            Some("2026-11-10T12:00:00+08:00"),
+        );
+        // Within: credited as measured, nothing flagged.
+        assert_eq!(
+            credited_minutes(
+                &morning,
+                day("2026-11-10"),
+                at("2026-11-10T09:10:00+08:00"),
+                at("2026-11-10T11:40:00+08:00")
+            ),
+            (150, None)
+        );
+        // An hour early and an evening late: three hours credited, 10 h 10 min measured.
+        assert_eq!(
+            credited_minutes(
+                &morning,
+                day("2026-11-10"),
+                at("2026-11-10T08:00:00+08:00"),
+                at("2026-11-10T18:10:00+08:00")
+            ),
+            (180, Some(610))
+        );
+        // A 前后 week (06-28 to 07-04): at most the day, never the week.
+        let week = activity(
+            Some("2022-06-28T00:00:00+08:00"),
+            Some("2022-07-04T23:59:00+08:00"),
+        );
+        assert_eq!(
+            credited_minutes(
+                &week,
+                day("2022-06-30"),
+                at("2022-06-30T08:00:00+08:00"),
+                at("2022-07-03T08:00:00+08:00")
+            ),
+            (16 * 60, Some(72 * 60))
+        );
+        // Undated: the whole day.
+        let undated = activity(None, None);
+        assert_eq!(
+            credited_minutes(
+                &undated,
+                day("2026-11-10"),
+                at("2026-11-10T20:00:00+08:00"),
+                at("2026-11-11T02:00:00+08:00")
+            ),
+            (240, Some(360))
+        );
+        // Checked out before checking in (a clock set back): nothing.
+        assert_eq!(
+            credited_minutes(
+                &morning,
+                day("2026-11-10"),
+                at("2026-11-10T10:00:00+08:00"),
+                at("2026-11-10T09:00:00+08:00")
+            ),
+            (0, None)
+        );
+    }
 }

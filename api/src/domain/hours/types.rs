@@ -71,6 +71,18 @@ impl ServiceRecord {
     async fn hours(&self) -> f64 {
         round_hours(self.0.minutes as i64)
     }
+    /// What check-in to check-out measured, when it was more than the activity's time on
+    /// that day (or 24 h) and `hours` holds the clamped figure: for the reviewer.
+    async fn clamped_from(&self) -> Option<f64> {
+        self.0
+            .clamped_from_minutes
+            .map(|minutes| round_hours(i64::from(minutes)))
+    }
+    /// A check-in never checked out, closed at the end of the activity's time that day:
+    /// approved only with the hours stated.
+    async fn auto_closed(&self) -> bool {
+        self.0.auto_closed
+    }
     async fn status(&self) -> ServiceRecordStatus {
         self.0.status.into()
     }
