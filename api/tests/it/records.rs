@@ -858,3 +858,125 @@ async fn check_outs_are_clamped_and_forgotten_check_ins_are_closed_and_flagged()
         assert_eq!(stated["reviewServiceRecords"][0]["hours"], 2.5);
     }
 }
+
+/// Co-leads get columns of their own: each hour is credited once to the primary department
+/// (`hours`), and every department sees the activities it co-leads beside (`coLedHours`,
+/// `coLedActivityCount`), against a count of what was recorded.
+#[tokio::test]
+async fn co_lead_departments_see_their_activities_beside_and_nothing_is_counted_twice() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let admin = app.user(&[Role::Admin], None).await;
+        let (elderly, party, office) = (
+            app.department("养老科").await,
+            app.department("机关党委").await,
+            app.department("办公室").await,
+        );
+        // (leads, day, hours per volunteer, volunteers)
+        let plan = [
+            (vec![elderly.clone(), party.clone()], "2026-10-10", 2.0, 2),
+            (vec![party.clone()], "2026-10-11", 1.5, 1),
+            (
+                vec![office.clone(), elderly.clone(), party.clone()],
+                "2026-10-12",
+                3.0,
+                1,
+            ),
+        ];
+        for (leads, day, hours, volunteers) in &plan {
+            let created = app
+                .ok(
+                    "mutation($input: ActivityInput!) { createActivity(input: $input) { id } }",
+                    json!({ "input": { "title": "共建活动", "leadDepartmentIds": leads,
+                            "startsAt": format!("{day}T09:00:00+08:00"), "endsAt": format!("{day}T12:00:00+08:00") } }),
+                    Some(&admin.token),
+                )
+                .await;
+            let id = created["createActivity"]["id"].as_str().unwrap().to_owned();
+            run(
+                &app,
+                "PublishActivity",
+                json!({ "id": id }),
+                Some(&admin.token),
+            )
+            .await;
+            for _ in 0..*volunteers {
+                let (_, volunteer) = registered_volunteer(&app, &id).await;
+                let recorded = record(&app, &admin.token, &id, &volunteer, *hours, day).await;
+                approve(&app, &admin.token, &recorded["id"]).await;
+            }
+        }
+        // Independently: primary = first lead, co-leads = the others.
+        let name_of = |id: &Value| {
+            if *id == elderly {
+                "养老科"
+            } else if *id == party {
+                "机关党委"
+            } else {
+                "办公室"
+            }
+        };
+        let mut want: std::collections::BTreeMap<&str, (f64, i64, f64, i64)> = Default::default();
+        for (leads, _, hours, volunteers) in &plan {
+            let total = hours * *volunteers as f64;
+            let primary = want.entry(name_of(&leads[0])).or_default();
+            primary.0 += total;
+            primary.1 += 1;
+            for co in &leads[1..] {
+                let entry = want.entry(name_of(co)).or_default();
+                entry.2 += total;
+                entry.3 += 1;
+            }
+        }
+        let viewer = app.user(&[Role::Viewer], None).await;
+        for range in [
+            json!(null),
+            json!({ "from": "2026-10-01", "to": "2026-10-31" }),
+        ] {
+            let got = app
+                .ok(
+                    "query($r: DateRangeInput) { dashboard(range: $r) { overview { totalServiceHours } hoursByDepartment { department { name } hours activityCount coLedHours coLedActivityCount } } }",
+                    json!({ "r": range }),
+                    Some(&viewer.token),
+                )
+                .await;
+            let rows = got["dashboard"]["hoursByDepartment"].as_array().unwrap();
+            let got_map: std::collections::BTreeMap<&str, (f64, i64, f64, i64)> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r["department"]["name"].as_str().unwrap(),
+                        (
+                            r["hours"].as_f64().unwrap(),
+                            r["activityCount"].as_i64().unwrap(),
+                            r["coLedHours"].as_f64().unwrap(),
+                            r["coLedActivityCount"].as_i64().unwrap(),
+                        ),
+                    )
+                })
+                .collect();
+            assert_eq!(got_map, want, "{backend:?} {range}");
+            let sum: f64 = rows.iter().map(|r| r["hours"].as_f64().unwrap()).sum();
+            assert_eq!(
+                sum,
+                got["dashboard"]["overview"]["totalServiceHours"]
+                    .as_f64()
+                    .unwrap(),
+                "{backend:?}: the hours add up to the total, once"
+            );
+        }
+        // 机关党委 co-leads two and leads one: its own dashboard shows all three.
+        let own = app
+            .ok(
+                "query($d: ID) { dashboard(departmentId: $d) { hoursByDepartment { hours coLedHours coLedActivityCount } } }",
+                json!({ "d": party }),
+                Some(&viewer.token),
+            )
+            .await;
+        assert_eq!(
+            own["dashboard"]["hoursByDepartment"],
+            json!([{ "hours": 1.5, "coLedHours": 7.0, "coLedActivityCount": 2 }]),
+            "{backend:?}"
+        );
+    }
+}

@@ -325,6 +325,19 @@ pub struct DepartmentHoursRow {
     pub minutes: i64,
     pub volunteer_count: i64,
     pub activity_count: i64,
+    /// Approved minutes of the counted activities it co-leads (not their primary
+    /// department), served in the range: shown beside, never added to, `minutes`.
+    #[serde(default)]
+    pub co_led_minutes: i64,
+    /// Counted activities it co-leads starting in the range.
+    #[serde(default)]
+    pub co_led_activity_count: i64,
+}
+
+#[derive(FromQueryResult)]
+struct CoLed {
+    department_id: i32,
+    n: i64,
 }
 
 #[derive(FromQueryResult)]
@@ -380,13 +393,56 @@ pub async fn hours_by_department<C: ConnectionTrait>(
         .all(db)
         .await?;
 
+    // Co-leads: the departments of an activity other than its primary one.
+    const CO_LEAD: &str =
+        "(a.primary_department_id IS NULL OR d.department_id <> a.primary_department_id)";
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT d.department_id AS department_id, COUNT(*) AS n \
+         FROM activity_departments d JOIN activities a ON a.id = d.activity_id WHERE ",
+    )
+    .push(CO_LEAD)
+    .push(" AND ")
+    .push(&COUNTED_ACTIVITY)
+    .in_range("a.start_date", filter)
+    .in_department("d.department_id", filter)
+    .push(" GROUP BY d.department_id");
+    let co_led_activities = CoLed::find_by_statement(sql.build()).all(db).await?;
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT d.department_id AS department_id, CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS n \
+         FROM activity_departments d JOIN activities a ON a.id = d.activity_id \
+         JOIN service_records s ON s.activity_id = a.id WHERE s.status = ",
+    )
+    .push(&APPROVED)
+    .push(" AND ")
+    .push(CO_LEAD)
+    .push(" AND ")
+    .push(&COUNTED_ACTIVITY)
+    .in_range("s.service_date", filter)
+    .in_department("d.department_id", filter)
+    .push(" GROUP BY d.department_id");
+    let co_led_minutes = CoLed::find_by_statement(sql.build()).all(db).await?;
+
     let mut rows: BTreeMap<i32, DepartmentHoursRow> = BTreeMap::new();
     let row = |department_id: i32| DepartmentHoursRow {
         department_id,
         minutes: 0,
         volunteer_count: 0,
         activity_count: 0,
+        co_led_minutes: 0,
+        co_led_activity_count: 0,
     };
+    for c in co_led_activities {
+        rows.entry(c.department_id)
+            .or_insert_with(|| row(c.department_id))
+            .co_led_activity_count = c.n;
+    }
+    for c in co_led_minutes {
+        rows.entry(c.department_id)
+            .or_insert_with(|| row(c.department_id))
+            .co_led_minutes = c.n;
+    }
     for m in minutes {
         let entry = rows
             .entry(m.department_id)

@@ -244,6 +244,11 @@ pub struct DepartmentHours {
     pub volunteer_count: i32,
     /// Its published and completed activities starting in the range.
     pub activity_count: i32,
+    /// Approved hours of the activities it co-leads (another department is their primary
+    /// one, which `hours` credits): shown beside, so that no hour is counted twice.
+    pub co_led_hours: f64,
+    /// Published and completed activities it co-leads, starting in the range.
+    pub co_led_activity_count: i32,
 }
 
 #[ComplexObject]
@@ -260,6 +265,8 @@ impl From<DepartmentHoursRow> for DepartmentHours {
             hours: round_hours(row.minutes),
             volunteer_count: int(row.volunteer_count),
             activity_count: int(row.activity_count),
+            co_led_hours: round_hours(row.co_led_minutes),
+            co_led_activity_count: int(row.co_led_activity_count),
         }
     }
 }
