@@ -108,12 +108,14 @@ impl App {
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        // Check-ins of earlier days never closed are closed every ten minutes (and at
-        // start): each update is conditional, so several instances close each once.
+        // Check-ins of earlier days never closed are closed every ten minutes (the first
+        // time ten minutes after start, so a starting server's statements are its own):
+        // each update is conditional, so several instances close each record once.
         let state = self.state.clone();
         let mut closing_stopped = stopped.clone();
         let closing = tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+            let period = std::time::Duration::from_secs(600);
+            let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
             loop {
                 tokio::select! {
                     _ = every.tick() => {}
