@@ -27,16 +27,84 @@ async fn the_demo_plan_imports_into_17_activities_as_the_table_says() {
         assert_eq!(result["createdCount"], 17);
         assert_eq!(
             result["warnings"].as_array().map(Vec::len),
-            Some(1),
-            "{result:#}"
+            Some(0),
+            "every row is dated: {result:#}"
         );
         let activities = result["plan"]["activities"]["edges"].as_array().unwrap();
         assert_eq!(activities.len(), 17);
-        // Undated activities come last.
-        let last = &activities[16]["node"];
-        assert_eq!(last["seqNo"], 1);
-        assert!(last["startsAt"].is_null());
-        assert_eq!(last["timeLabel"], "2022年元旦春节期间");
+        // 元旦春节期间: from New Year's Day to the Lantern Festival, first in the year.
+        let first = &activities[0]["node"];
+        assert_eq!(first["seqNo"], 1);
+        assert_eq!(first["startsAt"], "2022-01-01T00:00:00+08:00");
+        assert_eq!(first["endsAt"], "2022-02-15T23:59:59+08:00");
+        assert_eq!(first["timeLabel"], "2022年元旦春节期间");
+        // “7·1建党节”前后 counts in July, and registration runs to the window's end.
+        let party_day = activities
+            .iter()
+            .map(|e| &e["node"])
+            .find(|n| n["seqNo"] == 13)
+            .unwrap();
+        assert_eq!(party_day["startsAt"], "2022-06-28T00:00:00+08:00");
+        let detail = app
+            .ok(
+                "query($id: ID!) { activity(id: $id) { startDate registrationClosesAt } }",
+                json!({ "id": party_day["id"] }),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(detail["activity"]["startDate"], "2022-07-01", "{backend:?}");
+        assert_eq!(
+            detail["activity"]["registrationClosesAt"],
+            "2022-07-04T23:59:59+08:00"
+        );
+        let counted = |range: Value| {
+            let app = &app;
+            let token = admin.token.clone();
+            async move {
+                app.ok(
+                    "query($r: DateRangeInput) { dashboard(range: $r) { overview { activityCount } } }",
+                    json!({ "r": range }),
+                    Some(&token),
+                )
+                .await["dashboard"]["overview"]["activityCount"]
+                    .clone()
+            }
+        };
+        assert_eq!(
+            counted(json!({ "from": "2022-07-01", "to": "2022-07-31" })).await,
+            1,
+            "{backend:?}"
+        );
+        assert_eq!(
+            counted(json!({ "from": "2022-06-01", "to": "2022-06-30" })).await,
+            3,
+            "{backend:?}: 6·1, 6·3, 6·14"
+        );
+        assert_eq!(
+            counted(json!({ "from": "2022-01-01", "to": "2022-12-31" })).await,
+            17,
+            "{backend:?}"
+        );
+        // The anchor stays through an edit that keeps it within the dates, not beyond.
+        let update = "mutation($id: ID!, $input: ActivityPatch!) { updateActivity(id: $id, input: $input) { startDate } }";
+        let kept = app
+            .ok(update, json!({ "id": party_day["id"], "input": { "title": "“勇当先锋 党员先行”志愿服务" } }), Some(&admin.token))
+            .await;
+        assert_eq!(
+            kept["updateActivity"]["startDate"], "2022-07-01",
+            "{backend:?}"
+        );
+        let moved = app
+            .ok(
+                update,
+                json!({ "id": party_day["id"], "input": { "startsAt": "2022-08-01T09:00:00+08:00", "endsAt": "2022-08-02T12:00:00+08:00", "registrationClosesAt": null } }),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(
+            moved["updateActivity"]["startDate"], "2022-08-01",
+            "{backend:?}"
+        );
         let second = activities
             .iter()
             .map(|e| &e["node"])
@@ -347,8 +415,8 @@ async fn the_feed_filters_by_department_community_dates_search_and_open_registra
             0,
             "LIKE wildcards are literal"
         );
-        // Only the undated row 1 is still open in 2026: every dated row started in 2022.
-        assert_eq!(count(json!({ "openForRegistration": true })).await, 1);
+        // Every row is dated in 2022: none is open in 2026.
+        assert_eq!(count(json!({ "openForRegistration": true })).await, 0);
         assert_eq!(count(json!({ "status": "COMPLETED" })).await, 9);
     }
 }

@@ -737,7 +737,12 @@ pub async fn update(
     .check()?;
     model.starts_at = Set(starts_at);
     model.ends_at = Set(ends_at);
-    model.start_date = Set(starts_at.map(local_date));
+    // The anchor day (a plan row's festival) stays while it lies within the dates.
+    let kept = current.start_date.filter(|anchor| {
+        starts_at.is_some_and(|starts| local_date(starts) <= *anchor)
+            && ends_at.is_none_or(|ends| *anchor <= local_date(ends))
+    });
+    model.start_date = Set(kept.or(starts_at.map(local_date)));
     model.registration_opens_at = Set(opens_at);
     model.registration_closes_at = Set(closes_at);
     if let Some(items) = changes.content_items.new_value() {

@@ -183,6 +183,12 @@ impl Activity {
     async fn time_label(&self) -> Option<&str> {
         self.0.time_label.as_deref()
     }
+    /// The day the activity counts on in date ranges and the default day of its hours:
+    /// the day its plan row names ("7·1" of "“7·1建党节”前后", the festival of "重阳节前后"),
+    /// else the day it starts; null while undated.
+    async fn start_date(&self) -> Option<crate::graphql::scalars::Date> {
+        self.0.start_date.map(crate::graphql::scalars::Date)
+    }
     /// Null while the plan leaves the date open.
     async fn starts_at(&self) -> Option<DateTime<FixedOffset>> {
         self.0.starts_at.map(local)

@@ -36,6 +36,9 @@ pub(super) enum Undated {
 pub(super) struct Dated {
     pub(super) starts_at: DateTime<FixedOffset>,
     pub(super) ends_at: DateTime<FixedOffset>,
+    /// The day the label names (the festival of "重阳节前后", the first day of a range):
+    /// `startDate`, dashboard ranges and the default service day use it.
+    pub(super) anchor: NaiveDate,
     /// A year written in the label itself, which wins over the plan's.
     pub(super) stated_year: Option<i32>,
 }
@@ -115,7 +118,12 @@ pub(super) fn date_label(label: &str, plan_year: i32) -> Result<Dated, Undated> 
                 _ => year,
             };
             let last = date(last_year, last_month, last_day)?;
-            return Span { first, last }.dated(stated_year);
+            return Span {
+                first,
+                last,
+                anchor: first,
+            }
+            .dated(stated_year);
         }
     }
 
@@ -140,7 +148,12 @@ pub(super) fn date_label(label: &str, plan_year: i32) -> Result<Dated, Undated> 
             year
         };
         let last = month_end(last_year, last_month)?;
-        return Span { first, last }.dated(stated_year);
+        return Span {
+            first,
+            last,
+            anchor: first,
+        }
+        .dated(stated_year);
     }
 
     if let Some(caps) = MONTH.captures(text) {
@@ -152,10 +165,45 @@ pub(super) fn date_label(label: &str, plan_year: i32) -> Result<Dated, Undated> 
             Some(day) => date(year, month, day)?,
             None => month_end(year, month)?,
         };
-        return Span { first, last }.dated(stated_year);
+        return Span {
+            first,
+            last,
+            anchor: first,
+        }
+        .dated(stated_year);
     }
 
-    Err(Undated::Unrecognized)
+    festival_span(text, year, around)?.dated(stated_year)
+}
+
+/// A label that names festivals instead of dates: "重阳节前后" (the day ± 3), "中秋节"
+/// (the day), "元旦春节期间" (from the first to the last named, the Spring Festival's season
+/// running to 元宵), "春节期间" (春节 to 元宵). The anchor is the first festival named.
+fn festival_span(text: &str, year: i32, around: bool) -> Result<Span, Undated> {
+    let named = super::festivals::named_in(text, year);
+    let (Some(first), Some(last)) = (named.first(), named.last()) else {
+        return Err(Undated::Unrecognized);
+    };
+    let season = text.contains("期间");
+    let end_of = |festival: &super::festivals::Festival| {
+        if festival.spring_festival && season {
+            super::festivals::lantern_festival(year).unwrap_or(festival.day)
+        } else {
+            festival.day
+        }
+    };
+    if named.len() == 1 && !season {
+        return day_span(first.day, around);
+    }
+    let last_day = end_of(last);
+    if last_day < first.day {
+        return Err(Undated::Unrecognized);
+    }
+    Ok(Span {
+        first: first.day,
+        last: last_day,
+        anchor: first.day,
+    })
 }
 
 /// What may follow a day: a holiday's name ("学雷锋日", "前后"), but no second date.
@@ -214,19 +262,25 @@ fn day_span(day: NaiveDate, around: bool) -> Result<Span, Undated> {
         return Ok(Span {
             first: day,
             last: day,
+            anchor: day,
         });
     }
     let widen = Days::new(AROUND_DAYS);
     match (day.checked_sub_days(widen), day.checked_add_days(widen)) {
-        (Some(first), Some(last)) => Ok(Span { first, last }),
+        (Some(first), Some(last)) => Ok(Span {
+            first,
+            last,
+            anchor: day,
+        }),
         _ => Err(Undated::Unrecognized),
     }
 }
 
-/// Whole days, both inclusive.
+/// Whole days, both inclusive, and the day the label names.
 struct Span {
     first: NaiveDate,
     last: NaiveDate,
+    anchor: NaiveDate,
 }
 
 impl Span {
@@ -241,6 +295,7 @@ impl Span {
         Ok(Dated {
             starts_at: instant(self.first, NaiveTime::MIN)?,
             ends_at: instant(self.last, end_of_day)?,
+            anchor: self.anchor,
             stated_year,
         })
     }

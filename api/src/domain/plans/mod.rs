@@ -1,6 +1,7 @@
 //! Importing an annual plan table as bureaus write it.
 
 mod dating;
+mod festivals;
 pub mod parse;
 mod text;
 
@@ -233,7 +234,8 @@ pub async fn import(
             time_label: Set(row.time_label.clone()),
             starts_at: Set(starts_at),
             ends_at: Set(row.ends_at.map(|at| at.to_utc())),
-            start_date: Set(starts_at.map(local_date)),
+            // The day the table names, not the window's first day ("7·1前后" is July's).
+            start_date: Set(row.anchor_on.or(starts_at.map(local_date))),
             status: Set(status),
             content_items: Set(row.content_items.clone().into()),
             primary_department_id: Set(department_ids.first().copied()),
@@ -241,7 +243,8 @@ pub async fn import(
             registered_count: Set(0),
             waitlist_count: Set(0),
             registration_opens_at: Set(None),
-            registration_closes_at: Set(None),
+            // Registration runs to the end of the window the label gives.
+            registration_closes_at: Set(row.ends_at.map(|at| at.to_utc())),
             service_minutes: Set(None),
             pairing_id: Set(None),
             published_at: Set(request.publish.then_some(now)),

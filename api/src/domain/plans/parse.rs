@@ -50,6 +50,8 @@ pub struct ParsedRow {
     pub time_label: Option<String>,
     pub starts_at: Option<DateTime<FixedOffset>>,
     pub ends_at: Option<DateTime<FixedOffset>>,
+    /// The day the label names (its festival, or a range's first day).
+    pub anchor_on: Option<chrono::NaiveDate>,
     pub locations: Vec<ParsedLocation>,
     pub content_items: Vec<String>,
     /// In the order listed; the first is the primary (lead) department.
@@ -299,12 +301,12 @@ fn parse_row(
     }
 
     let time_label = Some(squash(cell(columns.time))).filter(|label| !label.is_empty());
-    let (starts_at, ends_at) = match &time_label {
+    let (starts_at, ends_at, anchor_on) = match &time_label {
         None => {
             if present(columns.time) {
                 warnings.push(format!("{at}“{title}”: 活动时间为空，未设定日期"));
             }
-            (None, None)
+            (None, None, None)
         }
         Some(label) => match date_label(label, year) {
             Ok(dated) => {
@@ -313,19 +315,23 @@ fn parse_row(
                         "{at}“{label}”: 活动时间写明{stated}年，与方案年度{year}年不同，按写明的年份设定日期"
                     ));
                 }
-                (Some(dated.starts_at), Some(dated.ends_at))
+                (
+                    Some(dated.starts_at),
+                    Some(dated.ends_at),
+                    Some(dated.anchor),
+                )
             }
             Err(Undated::Unrecognized) => {
                 warnings.push(format!(
                     "{at}“{label}”: 活动时间无法识别为日期，保留原文，未设定日期"
                 ));
-                (None, None)
+                (None, None, None)
             }
             Err(Undated::NoSuchDate(what)) => {
                 warnings.push(format!(
                     "{at}“{label}”: 活动时间中的日期不存在（{what}），保留原文，未设定日期"
                 ));
-                (None, None)
+                (None, None, None)
             }
         },
     };
@@ -342,6 +348,7 @@ fn parse_row(
         time_label,
         starts_at,
         ends_at,
+        anchor_on,
         locations: split_items(cell(columns.locations))
             .into_iter()
             .map(location)
@@ -738,19 +745,19 @@ mod tests {
     }
 
     #[test]
-    fn demo_warns_only_about_the_undatable_new_year_row() {
-        assert_eq!(
-            demo().warnings,
-            ["第1行（序号1）“2022年元旦春节期间”: 活动时间无法识别为日期，保留原文，未设定日期"]
-        );
+    fn the_demo_table_dates_every_row_without_a_warning() {
+        assert_eq!(demo().warnings, Vec::<String>::new());
     }
 
     #[test]
-    fn demo_row_1_keeps_its_label_undated() {
+    fn demo_row_1_keeps_its_label_and_runs_from_new_year_to_the_lantern_festival() {
         let plan = demo();
         let first = row(&plan, 1);
         assert_eq!(first.time_label.as_deref(), Some("2022年元旦春节期间"));
-        assert_eq!(span(first), None);
+        assert_eq!(
+            span(first),
+            dated("2022-01-01T00:00:00+08:00", "2022-02-15T23:59:59+08:00")
+        );
         assert_eq!(first.title, "“佳节尚文明 志愿关爱行”主题活动");
         assert_eq!(
             names(&first.locations),
@@ -1280,7 +1287,6 @@ mod tests {
     #[test]
     fn labels_that_name_no_date_stay_undated() {
         for label in [
-            "2022年元旦春节期间",
             "全年",
             "每月第一个周六",
             "3、4月份",
@@ -1336,5 +1342,94 @@ mod tests {
             ))
         );
         assert_eq!(date_time_label("待定", 2023), None);
+    }
+
+    /// Every row of the demo table dated as a bureau clerk would: the window the label
+    /// gives, and the day it names as the anchor (`startDate`).
+    #[test]
+    fn the_seventeen_demo_rows_get_the_dates_a_clerk_would_give_them() {
+        let plan = demo();
+        let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        let expected = [
+            (1, "2022-01-01", "2022-02-15", "2022-01-01"),
+            (2, "2022-03-02", "2022-03-08", "2022-03-05"),
+            (3, "2022-03-09", "2022-03-15", "2022-03-12"),
+            (4, "2022-03-01", "2022-04-30", "2022-03-01"),
+            (5, "2022-04-02", "2022-04-08", "2022-04-05"),
+            (6, "2022-04-20", "2022-04-26", "2022-04-23"),
+            (7, "2022-04-28", "2022-05-04", "2022-05-01"),
+            (8, "2022-05-01", "2022-05-07", "2022-05-04"),
+            (9, "2022-05-28", "2022-06-03", "2022-05-31"),
+            (10, "2022-05-29", "2022-06-04", "2022-06-01"),
+            (11, "2022-05-31", "2022-06-06", "2022-06-03"),
+            (12, "2022-06-11", "2022-06-17", "2022-06-14"),
+            (13, "2022-06-28", "2022-07-04", "2022-07-01"),
+            (14, "2022-08-01", "2022-08-07", "2022-08-04"),
+            (15, "2022-09-07", "2022-09-13", "2022-09-10"),
+            (16, "2022-10-01", "2022-10-07", "2022-10-04"),
+            (17, "2022-12-01", "2022-12-07", "2022-12-04"),
+        ];
+        for (seq, first, last, anchor) in expected {
+            let row = row(&plan, seq);
+            assert_eq!(
+                span(row),
+                dated(
+                    &format!("{first}T00:00:00+08:00"),
+                    &format!("{last}T23:59:59+08:00")
+                ),
+                "row {seq} {:?}",
+                row.time_label
+            );
+            assert_eq!(
+                row.anchor_on,
+                Some(day(anchor)),
+                "row {seq} {:?}",
+                row.time_label
+            );
+        }
+    }
+
+    /// Lunar festivals and 清明 without a solar date in the label.
+    #[test]
+    fn festivals_named_without_a_date_are_dated_from_the_calendar() {
+        let dates = |label: &str, year: i32| {
+            date_label(label, year).ok().map(|d| {
+                (
+                    d.starts_at.date_naive().to_string(),
+                    d.ends_at.date_naive().to_string(),
+                    d.anchor.to_string(),
+                )
+            })
+        };
+        let owned = |a: &str, b: &str, c: &str| Some((a.to_owned(), b.to_owned(), c.to_owned()));
+        assert_eq!(
+            dates("重阳节前后", 2023),
+            owned("2023-10-20", "2023-10-26", "2023-10-23")
+        );
+        assert_eq!(
+            dates("“中秋节”", 2025),
+            owned("2025-10-06", "2025-10-06", "2025-10-06")
+        );
+        assert_eq!(
+            dates("春节期间", 2026),
+            owned("2026-02-17", "2026-03-03", "2026-02-17")
+        );
+        assert_eq!(
+            dates("清明节前后", 2024),
+            owned("2024-04-01", "2024-04-07", "2024-04-04")
+        );
+        assert_eq!(
+            dates("端午节", 2028),
+            owned("2028-05-28", "2028-05-28", "2028-05-28")
+        );
+        assert_eq!(
+            dates("国际志愿者日前后", 2026),
+            owned("2026-12-02", "2026-12-08", "2026-12-05")
+        );
+        assert_eq!(
+            dates("重阳节前后", 2031),
+            None,
+            "beyond the festival table: undated, with a warning"
+        );
     }
 }
