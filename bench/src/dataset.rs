@@ -715,12 +715,12 @@ pub async fn load(
         &txn,
         "questions",
         &format!(
-            "{with}INSERT INTO questions (id, survey_id, position, kind, prompt, required) \
+            "{with}INSERT INTO questions (id, survey_id, position, kind, prompt, required, overall) \
              SELECT n + 1, n / 4 + 1, n % 4, \
              CASE n % 4 WHEN 0 THEN 'SATISFACTION' WHEN 1 THEN 'SINGLE_CHOICE' WHEN 2 THEN 'RATING' ELSE 'TEXT' END, \
              CASE n % 4 WHEN 0 THEN '您对本次服务的总体评价' WHEN 1 THEN '您是通过什么渠道了解本次活动的' \
                WHEN 2 THEN '工作人员服务态度评分（1-5分）' ELSE '意见和建议' END, \
-             CASE WHEN n % 4 = 3 THEN FALSE ELSE TRUE END FROM {from}"
+             CASE WHEN n % 4 = 3 THEN FALSE ELSE TRUE END, CASE WHEN n % 4 = 0 THEN TRUE ELSE FALSE END FROM {from}"
         ),
     )
     .await?;
@@ -742,7 +742,7 @@ pub async fn load(
         "survey_responses",
         &format!(
             "{with}INSERT INTO survey_responses (survey_id, respondent_id, respondent_key, idempotency_key, channel, \
-             satisfaction, department_id, entered_by, submitted_at, submitted_on) \
+             satisfaction, department_id, entered_by, submitted_at, submitted_on, answered_on) \
              SELECT q.sid, \
              CASE WHEN {self_service} AND NOT sv.anonymous THEN 11 + (q.n * 2654435761) % {v_count} ELSE NULL END, \
              CASE WHEN {self_service} THEN 'seed:' || q.n ELSE NULL END, NULL, \
@@ -752,7 +752,7 @@ pub async fn load(
                WHEN q.s < 870 THEN 'BASICALLY_SATISFIED' WHEN q.s < 950 THEN 'DISSATISFIED' ELSE 'VERY_DISSATISFIED' END, \
              a.primary_department_id, \
              CASE WHEN {self_service} THEN NULL ELSE 2 + a.primary_department_id END, \
-             {submitted_at}, {submitted_on} \
+             {submitted_at}, {submitted_on}, {submitted_on} \
              FROM (SELECT n, 1 + n % {ns} AS sid, {c} AS c, {s} AS s, {t} AS t FROM {from}) q \
              JOIN surveys sv ON sv.id = q.sid JOIN activities a ON a.id = sv.activity_id",
             c = hash("n", 2),
