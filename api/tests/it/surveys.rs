@@ -563,12 +563,18 @@ async fn rectifications_are_due_in_working_days_across_holidays_and_make_up_days
         let today = chrono::Utc::now()
             .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
             .date_naive();
-        // The next two days off, and the first Saturday after them worked (调休).
+        // The next two weekdays off, and the first Saturday after them worked (调休).
+        // Weekdays, so that the test holds on any day it runs: on a Friday the next two
+        // days are a weekend already and would move nothing.
         use chrono::Datelike;
-        let off = [
-            today.succ_opt().unwrap(),
-            today.succ_opt().unwrap().succ_opt().unwrap(),
-        ];
+        let weekday_after = |mut day: chrono::NaiveDate| loop {
+            day = day.succ_opt().unwrap();
+            if !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+                break day;
+            }
+        };
+        let first_off = weekday_after(today);
+        let off = [first_off, weekday_after(first_off)];
         let mut saturday = off[1].succ_opt().unwrap();
         while saturday.weekday() != chrono::Weekday::Sat {
             saturday = saturday.succ_opt().unwrap();
