@@ -709,6 +709,28 @@ impl Bench {
                     "spare activity {activity} is not PUBLISHED: {before}"
                 );
             }
+            // An activity is completed only once it has started: the spare one started an
+            // hour ago (its end stays ahead).
+            let backend = self.db.get_database_backend();
+            let placeholder = |n: usize| match backend {
+                sea_orm::DbBackend::Postgres => format!("${n}"),
+                _ => "?".to_owned(),
+            };
+            self.db
+                .execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    format!(
+                        "UPDATE activities SET starts_at = {} WHERE id = {}",
+                        placeholder(1),
+                        placeholder(2)
+                    ),
+                    [
+                        (chrono::Utc::now() - chrono::Duration::hours(1)).into(),
+                        activity.into(),
+                    ],
+                ))
+                .await
+                .context("starting the spare activity")?;
             self.single(Request {
                 body: body(
                     &self.ops.complete_activity,

@@ -24,6 +24,8 @@ pub mod activity;
 pub mod activity_department;
 /// A place (or online/TBD slot) where an activity takes place, ordered by position.
 pub mod activity_location;
+/// What a completed activity did (做好总结).
+pub mod activity_summary;
 /// The answer to one question within a response (one row per chosen option for multiple choice).
 pub mod answer;
 /// An audit-log entry: who did what to which target, when.

@@ -37,6 +37,7 @@ mod m20261203_000031_rectification_follow_ups;
 mod m20261203_000032_feedback_appeals;
 mod m20261203_000033_feedback_indicators_entered;
 mod m20261203_000034_check_out_clamp;
+mod m20261203_000035_activity_summaries;
 
 pub struct Migrator;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000032_feedback_appeals::Migration),
             Box::new(m20261203_000033_feedback_indicators_entered::Migration),
             Box::new(m20261203_000034_check_out_clamp::Migration),
+            Box::new(m20261203_000035_activity_summaries::Migration),
         ]
     }
 }

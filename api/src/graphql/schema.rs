@@ -10,6 +10,7 @@ use crate::domain::calendar::resolver::{CalendarMutation, CalendarQuery};
 use crate::domain::dashboard::resolver::DashboardQuery;
 use crate::domain::hours::resolver::{HoursMutation, HoursQuery};
 use crate::domain::pairings::resolver::{PairingsMutation, PairingsQuery};
+use crate::domain::plans::resolver::{PlansMutation, PlansQuery};
 use crate::domain::registrations::resolver::RegistrationsMutation;
 use crate::domain::surveys::resolver::{SurveysMutation, SurveysQuery};
 use crate::domain::users::resolver::{UsersMutation, UsersQuery};
@@ -24,6 +25,7 @@ pub struct Query(
     DashboardQuery,
     AuditQuery,
     CalendarQuery,
+    PlansQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,6 +37,7 @@ pub struct Mutation(
     PairingsMutation,
     SurveysMutation,
     CalendarMutation,
+    PlansMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

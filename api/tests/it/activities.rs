@@ -473,3 +473,151 @@ async fn the_command_line_creates_accounts_and_grants_roles() {
     assert!(granted.roles.contains("VIEWER") && granted.roles.contains("VOLUNTEER"));
     assert_eq!(granted.id, volunteer.id);
 }
+
+/// The plan carried out (做好总结): summaries of completed activities, refused elsewhere
+/// and out of bounds; the execution table per department and month; the year-end summary.
+#[tokio::test]
+async fn the_execution_table_and_the_summaries_account_for_the_plan() {
+    const TABLE: &str = "序号,活动时间,活动主题,活动地点,活动内容,牵头科室\n\
+        1,3月5日,学雷锋志愿服务,源淮社区,助老,养老科\n\
+        2,“4·23世界读书日”前后,分享一本书,局机关,读书,养老科\n\
+        3,4月10日,清洁家园,局机关,清扫,办公室\n\
+        4,待定,敬老慰问,源淮社区,慰问,养老科\n";
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let admin = app.user(&[Role::Admin], None).await;
+        let imported = run(
+            &app,
+            "ImportPlan",
+            json!({ "input": { "title": "2022年方案", "year": 2022, "csv": TABLE, "publish": true } }),
+            Some(&admin.token),
+        )
+        .await;
+        let plan = &imported["data"]["importPlan"]["plan"];
+        let plan_id = plan["id"].clone();
+        let id_of = |seq: i64| {
+            plan["activities"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| &e["node"])
+                .find(|n| n["seqNo"] == seq)
+                .unwrap()["id"]
+                .clone()
+        };
+        for seq in [1, 2] {
+            run(
+                &app,
+                "CompleteActivity",
+                json!({ "id": id_of(seq) }),
+                Some(&admin.token),
+            )
+            .await;
+        }
+        run(
+            &app,
+            "CancelActivity",
+            json!({ "id": id_of(3), "reason": "台风" }),
+            Some(&admin.token),
+        )
+        .await;
+
+        let submit = "mutation($a: ID!, $i: ActivitySummaryInput!) { submitActivitySummary(activityId: $a, input: $i) { text servedCount servedGroups } }";
+        let summary = json!({ "text": "走访独居老人 30 户，帮助打扫卫生、测量血压。", "servedCount": 30, "servedGroups": ["空巢老人", "困难群众"] });
+        let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
+        let saved = app
+            .ok(
+                submit,
+                json!({ "a": id_of(1), "i": summary }),
+                Some(&organizer.token),
+            )
+            .await;
+        assert_eq!(
+            saved["submitActivitySummary"]["servedGroups"],
+            json!(["空巢老人", "困难群众"])
+        );
+        for (seq, why) in [(3, "cancelled"), (4, "not held yet")] {
+            let refused = app
+                .gql(
+                    submit,
+                    json!({ "a": id_of(seq), "i": summary }),
+                    Some(&admin.token),
+                )
+                .await;
+            assert_eq!(code(&refused), "CONFLICT", "{backend:?}: {why}");
+        }
+        let office = app.user(&[Role::Organizer], Some("办公室")).await;
+        let foreign = app
+            .gql(
+                submit,
+                json!({ "a": id_of(2), "i": summary }),
+                Some(&office.token),
+            )
+            .await;
+        assert_eq!(code(&foreign), "FORBIDDEN", "{backend:?}");
+        let groups: Vec<String> = (0..21).map(|i| format!("群体{i}")).collect();
+        for (bad, field) in [
+            (json!({ "text": " ", "servedCount": 1 }), "text"),
+            (json!({ "text": "好", "servedCount": -1 }), "servedCount"),
+            (
+                json!({ "text": "好", "servedCount": 1, "servedGroups": groups }),
+                "servedGroups",
+            ),
+        ] {
+            let refused = app
+                .gql(
+                    submit,
+                    json!({ "a": id_of(2), "i": bad }),
+                    Some(&organizer.token),
+                )
+                .await;
+            assert_eq!(code(&refused), "BAD_USER_INPUT", "{backend:?}: {refused}");
+            assert_eq!(refused["errors"][0]["extensions"]["field"], field);
+        }
+
+        const EXECUTION: &str = "query($p: ID!) { planExecution(planId: $p) { department { name } month plannedCount heldCount cancelledCount undatedCount missingSummaryCount } }";
+        let viewer = app.user(&[Role::Viewer], None).await;
+        let table = app
+            .ok(EXECUTION, json!({ "p": plan_id }), Some(&viewer.token))
+            .await;
+        let mut rows: Vec<Value> = table["planExecution"].as_array().unwrap().clone();
+        rows.sort_by_key(|r| (r["department"]["name"].to_string(), r["month"].to_string()));
+        let mut expected = vec![
+            json!({ "department": { "name": "养老科" }, "month": "2022-03", "plannedCount": 1, "heldCount": 1, "cancelledCount": 0, "undatedCount": 0, "missingSummaryCount": 0 }),
+            json!({ "department": { "name": "养老科" }, "month": "2022-04", "plannedCount": 1, "heldCount": 1, "cancelledCount": 0, "undatedCount": 0, "missingSummaryCount": 1 }),
+            json!({ "department": { "name": "养老科" }, "month": null, "plannedCount": 1, "heldCount": 0, "cancelledCount": 0, "undatedCount": 1, "missingSummaryCount": 0 }),
+            json!({ "department": { "name": "办公室" }, "month": "2022-04", "plannedCount": 1, "heldCount": 0, "cancelledCount": 1, "undatedCount": 0, "missingSummaryCount": 0 }),
+        ];
+        expected.sort_by_key(|r| (r["department"]["name"].to_string(), r["month"].to_string()));
+        assert_eq!(rows, expected, "{backend:?}");
+        let own = app
+            .ok(EXECUTION, json!({ "p": plan_id }), Some(&office.token))
+            .await;
+        assert_eq!(
+            own["planExecution"].as_array().unwrap().len(),
+            1,
+            "{backend:?}: its own rows only"
+        );
+
+        let summary = app
+            .ok(
+                "query($p: ID!) { planSummary(planId: $p) { plannedCount heldCount cancelledCount servedCount activities { activity { seqNo } summary { servedCount } } } }",
+                json!({ "p": plan_id }),
+                Some(&viewer.token),
+            )
+            .await;
+        let summary = &summary["planSummary"];
+        assert_eq!(
+            (
+                summary["plannedCount"].clone(),
+                summary["heldCount"].clone(),
+                summary["cancelledCount"].clone(),
+                summary["servedCount"].clone()
+            ),
+            (json!(4), json!(2), json!(1), json!(30)),
+            "{backend:?}"
+        );
+        assert_eq!(summary["activities"][0]["summary"]["servedCount"], 30);
+        assert!(summary["activities"][1]["summary"].is_null());
+    }
+}

@@ -22,6 +22,7 @@ pub enum AuditAction {
     ActivityUpdate,
     ActivityPublish,
     ActivityComplete,
+    ActivitySummarySubmit,
     ActivityCancel,
     CommunityCreate,
     PairingCreate,
@@ -53,6 +54,7 @@ impl AuditAction {
             AuditAction::ActivityUpdate => "activity.update",
             AuditAction::ActivityPublish => "activity.publish",
             AuditAction::ActivityComplete => "activity.complete",
+            AuditAction::ActivitySummarySubmit => "activity.summarize",
             AuditAction::ActivityCancel => "activity.cancel",
             AuditAction::CommunityCreate => "community.create",
             AuditAction::PairingCreate => "pairing.create",
@@ -85,6 +87,7 @@ impl AuditAction {
             | AuditAction::ActivityUpdate
             | AuditAction::ActivityPublish
             | AuditAction::ActivityComplete
+            | AuditAction::ActivitySummarySubmit
             | AuditAction::ActivityCancel => "Activity",
             AuditAction::CommunityCreate => "Community",
             AuditAction::PairingCreate | AuditAction::PairingEnd => "Pairing",

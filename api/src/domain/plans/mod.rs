@@ -1,9 +1,12 @@
 //! Importing an annual plan table as bureaus write it.
 
 mod dating;
+pub mod execution;
 mod festivals;
 pub mod parse;
+pub mod resolver;
 mod text;
+pub mod types;
 
 use std::collections::HashMap;
 
