@@ -2,6 +2,7 @@
 
 pub mod guard;
 pub mod jwt;
+mod jwt_crypto;
 pub mod password;
 pub mod viewer;
 
