@@ -105,8 +105,45 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The advisory lock's key: "tongxin" in ASCII, any number no other tool takes would do.
+const MIGRATION_LOCK: i64 = 0x0074_6f6e_6778_696e;
+
+/// Applies what is pending. Instances starting together must not both apply a migration:
+/// on PostgreSQL each takes a session-level advisory lock on a connection of its own
+/// first, so the others wait for the first and then find nothing left to do. On SQLite
+/// (`tongxin migrate` beside a starting server, say) all of them run in one transaction
+/// that takes the write lock at once: the second waits for the first to commit.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("applying migrations")
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        let txn = begin_write(db)
+            .await
+            .map_err(|err| anyhow::anyhow!("taking the write lock: {err:?}"))?;
+        Migrator::up(&txn, None)
+            .await
+            .context("applying migrations")?;
+        return txn.commit().await.context("committing the migrations");
+    }
+    let mut lock = db
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .context("a connection for the migration lock")?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *lock)
+        .await
+        .context("taking the migration lock")?;
+    let applied = Migrator::up(db, None).await.context("applying migrations");
+    // Released on this connection, which goes back to the pool; if the unlock fails the
+    // connection is closed instead, which releases the lock as well.
+    let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *lock)
+        .await;
+    if unlocked.is_err() {
+        let _ = sea_orm::sqlx::Connection::close(lock.detach()).await;
+    }
+    applied
 }
 
 const JWT_SECRET_KEY: &str = "jwt_secret";

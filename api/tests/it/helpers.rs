@@ -57,7 +57,7 @@ fn unique_name(prefix: &str) -> String {
 }
 
 /// Where a test's database lives, removed when the test ends.
-enum Scratch {
+pub enum Scratch {
     File(std::path::PathBuf),
     Postgres { admin_url: String, name: String },
 }
@@ -98,7 +98,7 @@ impl Drop for Scratch {
 }
 
 /// A fresh, empty database URL for one test.
-async fn scratch_database(backend: Backend) -> (String, Scratch) {
+pub async fn scratch_database(backend: Backend) -> (String, Scratch) {
     match backend {
         Backend::Sqlite => {
             let path = std::env::temp_dir().join(format!("{}.db", unique_name("tongxin_test")));

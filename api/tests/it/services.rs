@@ -30,3 +30,33 @@ async fn postgres_and_redis_are_under_test() {
         .await
         .expect("Redis answers");
 }
+
+/// Two instances starting together on an empty database: both start, and every migration
+/// is applied once (on PostgreSQL the second waits for the first's advisory lock).
+#[tokio::test]
+async fn two_instances_migrating_at_once_both_start_and_apply_each_migration_once() {
+    use migration::MigratorTrait;
+    for backend in crate::helpers::Backend::all() {
+        let (url, _scratch) = crate::helpers::scratch_database(backend).await;
+        let first = Database::connect(&url).await.expect("connects");
+        let second = Database::connect(&url).await.expect("connects");
+        let (a, b) = tokio::join!(api::db::migrate(&first), api::db::migrate(&second));
+        assert!(a.is_ok(), "{backend:?}: {a:?}");
+        assert!(b.is_ok(), "{backend:?}: {b:?}");
+        let applied = first
+            .query_one_raw(sea_orm::Statement::from_string(
+                first.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM seaql_migrations",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(
+            applied as usize,
+            migration::Migrator::migrations().len(),
+            "{backend:?}"
+        );
+    }
+}
