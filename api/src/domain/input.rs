@@ -230,3 +230,14 @@ pub fn forbidden_character(c: char) -> bool {
         '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
         | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
+
+/// A LIKE pattern matching `search` anywhere, its wildcards escaped with `!` (a backslash
+/// would need different quoting on each backend): use with `LikeExpr::escape('!')`.
+pub fn like_pattern(search: &str) -> String {
+    let escaped = search
+        .trim()
+        .replace('!', "!!")
+        .replace('%', "!%")
+        .replace('_', "!_");
+    format!("%{escaped}%")
+}

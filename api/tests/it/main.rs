@@ -1,5 +1,6 @@
 //! One integration test binary: the real app, real databases, real Redis.
 
+mod accounts;
 mod activities;
 mod auth;
 mod caching;

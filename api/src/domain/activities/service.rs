@@ -117,16 +117,6 @@ fn check_person_in_charge(
     Ok((Some(name), phone))
 }
 
-fn like_pattern(search: &str) -> String {
-    // `!` escapes: a backslash would need different quoting on each backend.
-    let escaped = search
-        .trim()
-        .replace('!', "!!")
-        .replace('%', "!%")
-        .replace('_', "!_");
-    format!("%{escaped}%")
-}
-
 fn filter_condition(q: &ActivityQuery) -> Condition {
     let mut cond = Condition::all();
     if let Some(id) = q.plan_id {
@@ -171,7 +161,7 @@ fn filter_condition(q: &ActivityQuery) -> Condition {
         cond = cond.add(activity::Column::StartsAt.lte(to));
     }
     if let Some(search) = &q.search {
-        let pattern = like_pattern(search);
+        let pattern = crate::domain::input::like_pattern(search);
         cond = cond.add(
             Condition::any()
                 .add(

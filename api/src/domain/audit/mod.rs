@@ -45,6 +45,11 @@ pub enum AuditAction {
     RectificationFollowUp,
     AppealFile,
     AppealDecide,
+    UserPasswordChange,
+    UserPasswordReset,
+    UserRoleGrant,
+    UserRoleRevoke,
+    SessionRevoke,
 }
 
 impl AuditAction {
@@ -77,6 +82,11 @@ impl AuditAction {
             AuditAction::RectificationFollowUp => "rectification.followUp",
             AuditAction::AppealFile => "appeal.file",
             AuditAction::AppealDecide => "appeal.decide",
+            AuditAction::UserPasswordChange => "user.changePassword",
+            AuditAction::UserPasswordReset => "user.resetPassword",
+            AuditAction::UserRoleGrant => "user.grantRole",
+            AuditAction::UserRoleRevoke => "user.revokeRole",
+            AuditAction::SessionRevoke => "session.revoke",
         }
     }
 
@@ -107,6 +117,11 @@ impl AuditAction {
             | AuditAction::RectificationReopen
             | AuditAction::RectificationFollowUp => "Rectification",
             AuditAction::AppealFile | AuditAction::AppealDecide => "FeedbackAppeal",
+            AuditAction::UserPasswordChange
+            | AuditAction::UserPasswordReset
+            | AuditAction::UserRoleGrant
+            | AuditAction::UserRoleRevoke
+            | AuditAction::SessionRevoke => "User",
         }
     }
 }

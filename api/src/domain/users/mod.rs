@@ -1,5 +1,6 @@
 //! Accounts, sessions and volunteers.
 
+pub mod accounts;
 pub mod records;
 pub mod resolver;
 pub mod service;

@@ -7,9 +7,15 @@ use crate::auth::{RoleGuard, SignedIn};
 use crate::error::GqlResult;
 use crate::graphql::ContextExt;
 
+use super::accounts;
 use super::service::{self, IssuedSession};
-use super::types::{EnrollVolunteerInput, Session, SignUpInput, User, Volunteer};
+use super::types::{
+    EnrollVolunteerInput, GqlRole, Session, SignUpInput, User, UserConnection, Volunteer,
+};
 use super::wechat;
+use crate::graphql::pagination::Page;
+use crate::graphql::parse_id;
+use async_graphql::ID;
 
 impl From<IssuedSession> for Session {
     fn from(issued: IssuedSession) -> Self {
@@ -30,6 +36,24 @@ pub struct UsersQuery;
 
 #[Object]
 impl UsersQuery {
+    /// Admins: accounts whose name contains `search` (at most 32 characters) or whose
+    /// phone starts with it, newest first.
+    #[graphql(guard = "RoleGuard::any(crate::auth::guard::ADMINS)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<UserConnection> {
+        let page = Page::new(first, after.as_deref())?;
+        Ok(
+            accounts::search_users(ctx.state(), ctx.viewer(), search.as_deref(), page)
+                .await?
+                .into(),
+        )
+    }
+
     /// The star policy in force: the cumulative approved hours each level needs.
     async fn star_policy(&self, ctx: &Context<'_>) -> GqlResult<super::types::StarPolicy> {
         let policy = super::stars::star_policy(ctx.state()).await?;
@@ -146,6 +170,71 @@ impl UsersMutation {
     /// Ends the session of this refresh token.
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> GqlResult<bool> {
         Ok(service::logout(ctx.state(), &refresh_token).await?)
+    }
+
+    /// The signed-in user's new password, after the current one (a wrong one counts as a
+    /// guess, like a failed login); every other session of theirs ends. True when changed.
+    #[graphql(guard = "SignedIn")]
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> GqlResult<bool> {
+        accounts::change_password(ctx.state(), ctx.viewer(), &current_password, &new_password)
+            .await?;
+        Ok(true)
+    }
+
+    /// Admins: sets a user's password (8–128 characters) and ends every session of theirs.
+    #[graphql(guard = "RoleGuard::any(crate::auth::guard::ADMINS)")]
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        new_password: String,
+    ) -> GqlResult<User> {
+        let id = parse_id(&user_id, "userId")?;
+        Ok(User::new(
+            accounts::reset_password(ctx.state(), ctx.viewer(), id, &new_password).await?,
+        ))
+    }
+
+    /// Admins: adds ORGANIZER (with its department), VIEWER or ADMIN. The user's next
+    /// access token carries it (`refreshSession` gives one at once).
+    #[graphql(guard = "RoleGuard::any(crate::auth::guard::ADMINS)")]
+    async fn grant_role(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        role: GqlRole,
+        department_id: Option<ID>,
+    ) -> GqlResult<User> {
+        let id = parse_id(&user_id, "userId")?;
+        let department = department_id
+            .as_ref()
+            .map(|d| parse_id(d, "departmentId"))
+            .transpose()?;
+        Ok(User::new(
+            accounts::grant_role(ctx.state(), ctx.viewer(), id, role.into(), department).await?,
+        ))
+    }
+
+    /// Admins: removes ORGANIZER (and its department), VIEWER or ADMIN (never the last
+    /// admin). Gone from the user's tokens at the latest when the current one expires.
+    #[graphql(guard = "RoleGuard::any(crate::auth::guard::ADMINS)")]
+    async fn revoke_role(&self, ctx: &Context<'_>, user_id: ID, role: GqlRole) -> GqlResult<User> {
+        let id = parse_id(&user_id, "userId")?;
+        Ok(User::new(
+            accounts::revoke_role(ctx.state(), ctx.viewer(), id, role.into()).await?,
+        ))
+    }
+
+    /// Ends a session (a signed-in device): one's own, or anyone's for an admin. Its refresh
+    /// token stops working at once; its access token expires within 15 minutes.
+    #[graphql(guard = "SignedIn")]
+    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
+        Ok(accounts::revoke_session(ctx.state(), ctx.viewer(), id.as_str()).await?)
     }
 
     /// Adds the VOLUNTEER role; sign in again (or refresh) for a token that carries it.

@@ -62,6 +62,43 @@ impl User {
     }
 }
 
+impl From<user::Model> for User {
+    fn from(model: user::Model) -> Self {
+        User::new(model)
+    }
+}
+
+crate::graphql::pagination::connection!(UserConnection, UserEdge, User);
+
+/// A signed-in device: one login, kept alive by its refresh token.
+pub struct AccountSession {
+    pub model: entity::refresh_session::Model,
+    /// The session of the access token that asks.
+    pub current: bool,
+}
+
+#[Object]
+impl AccountSession {
+    /// What `revokeSession` takes.
+    async fn id(&self) -> ID {
+        ID(self.model.id.clone())
+    }
+    async fn created_at(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        crate::graphql::scalars::local(self.model.created_at)
+    }
+    /// The last refresh, if any since the login.
+    async fn last_used_at(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        self.model.last_used_at.map(crate::graphql::scalars::local)
+    }
+    async fn expires_at(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        crate::graphql::scalars::local(self.model.expires_at)
+    }
+    /// True for the session of the request's own access token.
+    async fn current(&self) -> bool {
+        self.current
+    }
+}
+
 #[Object]
 impl User {
     async fn id(&self) -> ID {
@@ -103,6 +140,22 @@ impl User {
             .load_one(VolunteerOfUser(self.model.id))
             .await?
             .map(Volunteer))
+    }
+    /// The live sessions (signed-in devices): the user's own, or any user's for an admin.
+    async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<AccountSession>> {
+        let viewer = ctx.viewer().require()?;
+        if viewer.id != self.model.id && !viewer.is_admin() {
+            return Err(AppError::forbidden("只能查看自己的登录设备").into());
+        }
+        let sessions =
+            crate::domain::users::accounts::sessions_of(ctx.state(), self.model.id).await?;
+        Ok(sessions
+            .into_iter()
+            .map(|model| AccountSession {
+                current: model.id == viewer.session_id,
+                model,
+            })
+            .collect())
     }
     /// The signed-in resident's own survey responses, with the handling of any complaint.
     async fn feedback(
