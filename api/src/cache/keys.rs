@@ -29,6 +29,9 @@ pub enum CacheKey {
     LoginAttempts { phone: String },
     /// Wrong check-in codes of one volunteer at one activity in the current 10 minutes.
     CheckInGuesses { activity_id: i32, volunteer_id: i32 },
+    /// The WeChat API's access token of this app (`stable_token`), shared by the instances:
+    /// `<expires at, unix seconds>:<token>`.
+    WechatAccessToken,
     /// Requests of one kind from one client address in the current window.
     AddressRequests {
         kind: &'static str,
@@ -57,6 +60,7 @@ impl CacheKey {
                 activity_id,
                 volunteer_id,
             } => format!("check-in-guesses:{activity_id}:{volunteer_id}"),
+            CacheKey::WechatAccessToken => "wechat-access-token".to_owned(),
             CacheKey::AddressRequests { kind, address, .. } => format!("addr:{kind}:{address}"),
         }
     }
@@ -86,6 +90,7 @@ impl CacheKey {
             CacheKey::PersistedQuery { .. } => "apq",
             CacheKey::LoginAttempts { .. } => "login",
             CacheKey::CheckInGuesses { .. } => "check-in",
+            CacheKey::WechatAccessToken => "wechat-token",
             CacheKey::AddressRequests { .. } => "address",
         }
     }
@@ -103,6 +108,8 @@ impl CacheKey {
             CacheKey::PersistedQuery { .. } => Duration::from_secs(86_400 * 7),
             CacheKey::LoginAttempts { .. } => Duration::from_secs(15 * 60),
             CacheKey::CheckInGuesses { .. } => Duration::from_secs(10 * 60),
+            // WeChat's tokens live 7,200 s; the stored expiry decides sooner.
+            CacheKey::WechatAccessToken => Duration::from_secs(7_200),
             CacheKey::AddressRequests { window, .. } => *window,
         }
     }

@@ -524,3 +524,179 @@ fn phones_are_masked_to_the_first_three_and_last_four_digits() {
         "138****5678"
     );
 }
+
+/// WeChat's stable_token and getuserphonenumber, played locally: tokens `token-N`, of
+/// which only the newest is accepted (a test "expires" the others by bumping `current`).
+#[derive(Default)]
+struct FakePhoneApi {
+    token_calls: AtomicUsize,
+    forced: AtomicUsize,
+    current: AtomicUsize,
+    taken_phone: std::sync::Mutex<String>,
+}
+
+async fn fake_phone_api(api: Arc<FakePhoneApi>) -> String {
+    use axum::extract::{Query, State};
+    use std::collections::HashMap;
+    let app = axum::Router::new()
+        .route(
+            "/cgi-bin/stable_token",
+            axum::routing::post(
+                |State(api): State<Arc<FakePhoneApi>>, axum::Json(body): axum::Json<Value>| async move {
+                    api.token_calls.fetch_add(1, Ordering::SeqCst);
+                    if body["appid"] != "wx-test"
+                        || body["secret"] != "wx-secret"
+                        || body["grant_type"] != "client_credential"
+                    {
+                        return axum::Json(json!({ "errcode": 40125, "errmsg": "invalid appsecret" }));
+                    }
+                    if body["force_refresh"] == true {
+                        api.forced.fetch_add(1, Ordering::SeqCst);
+                    }
+                    let n = api.current.load(Ordering::SeqCst);
+                    axum::Json(json!({ "access_token": format!("token-{n}"), "expires_in": 7200 }))
+                },
+            ),
+        )
+        .route(
+            "/wxa/business/getuserphonenumber",
+            axum::routing::post(
+                |State(api): State<Arc<FakePhoneApi>>,
+                 Query(params): Query<HashMap<String, String>>,
+                 axum::Json(body): axum::Json<Value>| async move {
+                    let newest = format!("token-{}", api.current.load(Ordering::SeqCst));
+                    if params.get("access_token") != Some(&newest) {
+                        return axum::Json(json!({ "errcode": 42001, "errmsg": "access_token expired" }));
+                    }
+                    let info = |pure: &str, country: Value| {
+                        json!({ "errcode": 0, "errmsg": "ok", "phone_info": {
+                            "phoneNumber": pure, "purePhoneNumber": pure, "countryCode": country,
+                            "watermark": { "timestamp": 1, "appid": "wx-test" } } })
+                    };
+                    let taken = api.taken_phone.lock().unwrap().clone();
+                    axum::Json(match body["code"].as_str() {
+                        Some("phone-alice") => info("13912345678", json!(86)),
+                        Some("phone-bob") => info("13987654321", json!("86")),
+                        Some("phone-foreign") => info("61234567", json!(852)),
+                        Some("phone-taken") => info(&taken, json!(86)),
+                        Some("phone-busy") => json!({ "errcode": 45011, "errmsg": "api minute-quota reach limit" }),
+                        _ => json!({ "errcode": 40029, "errmsg": "invalid code" }),
+                    })
+                },
+            ),
+        )
+        .with_state(api);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+/// bindWechatPhone: the getPhoneNumber code exchanged over HTTP with a cached access
+/// token (one per app, shared by the instances through Redis, renewed once when WeChat
+/// says it expired); WeChat's refusals are coded errors; a number another account holds
+/// is CONFLICT and stays where it was.
+#[tokio::test]
+async fn a_wechat_verified_phone_is_bound_to_the_account() {
+    for backend in Backend::all() {
+        let fake = Arc::new(FakePhoneApi::default());
+        let base = fake_phone_api(fake.clone()).await;
+        let app = spawn_app_with(
+            backend,
+            Options {
+                configure: Box::new(move |config| {
+                    config.wechat_api_base = base;
+                    config.wechat_appid = Some("wx-test".to_owned());
+                    config.wechat_secret = Some(api::config::Secret::new("wx-secret"));
+                }),
+                ..Default::default()
+            },
+        )
+        .await;
+        const BIND: &str = "mutation($c: String!) { bindWechatPhone(code: $c) { id phone } }";
+        let alice = app.user(&[], None).await;
+        let anonymous = app.gql(BIND, json!({ "c": "phone-alice" }), None).await;
+        assert_eq!(
+            code(&anonymous),
+            "UNAUTHENTICATED",
+            "{backend:?}: {anonymous}"
+        );
+
+        let bound = app
+            .ok(BIND, json!({ "c": "phone-alice" }), Some(&alice.token))
+            .await;
+        assert_eq!(
+            bound["bindWechatPhone"]["phone"], "13912345678",
+            "{backend:?}"
+        );
+        // The new number signs in; the old one no longer does.
+        assert!(!app.login("13912345678", PASSWORD).await.is_empty());
+        let old = app
+            .gql(
+                "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken } }",
+                json!({ "p": alice.phone, "w": PASSWORD }),
+                None,
+            )
+            .await;
+        assert_eq!(code(&old), "UNAUTHENTICATED", "{backend:?}: {old}");
+        assert_eq!(fake.token_calls.load(Ordering::SeqCst), 1);
+
+        // A second instance uses the same token (through Redis; without it, its own).
+        let sibling = spawn_sibling(&app).await;
+        let bob = app.user(&[], None).await;
+        let bound = sibling
+            .ok(BIND, json!({ "c": "phone-bob" }), Some(&bob.token))
+            .await;
+        assert_eq!(bound["bindWechatPhone"]["phone"], "13987654321");
+        let expected_calls = if app.state.cache.uses_redis() { 1 } else { 2 };
+        assert_eq!(
+            fake.token_calls.load(Ordering::SeqCst),
+            expected_calls,
+            "{backend:?}"
+        );
+
+        // WeChat expires the token: renewed once (force_refresh), and the call goes through.
+        fake.current.fetch_add(1, Ordering::SeqCst);
+        let carol = app.user(&[], None).await;
+        *fake.taken_phone.lock().unwrap() = "13912345678".to_owned();
+        let conflict = app
+            .gql(BIND, json!({ "c": "phone-taken" }), Some(&carol.token))
+            .await;
+        assert_eq!(code(&conflict), "CONFLICT", "{backend:?}: {conflict}");
+        assert_eq!(fake.forced.load(Ordering::SeqCst), 1, "{backend:?}");
+        let me = app
+            .ok("{ me { phone } }", json!({}), Some(&carol.token))
+            .await;
+        assert_eq!(
+            me["me"]["phone"], carol.phone,
+            "{backend:?}: nothing changed"
+        );
+
+        for (sent, expected) in [
+            ("phone-unknown", "BAD_USER_INPUT"),
+            ("phone-foreign", "BAD_USER_INPUT"),
+            ("phone-busy", "RATE_LIMITED"),
+            ("", "BAD_USER_INPUT"),
+        ] {
+            let body = app
+                .gql(BIND, json!({ "c": sent }), Some(&carol.token))
+                .await;
+            assert_eq!(code(&body), expected, "{backend:?} {sent}: {body}");
+        }
+        let admin = app.user(&[Role::Admin], None).await;
+        let entries = app
+            .ok(
+                "{ auditEntries(first: 50) { edges { node { action } } } }",
+                json!({}),
+                Some(&admin.token),
+            )
+            .await;
+        let binds = entries["auditEntries"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|edge| edge["node"]["action"] == "user.bindPhone")
+            .count();
+        assert_eq!(binds, 2, "{backend:?}: {entries}");
+    }
+}

@@ -50,6 +50,7 @@ pub enum AuditAction {
     UserRoleGrant,
     UserRoleRevoke,
     SessionRevoke,
+    UserPhoneBind,
 }
 
 impl AuditAction {
@@ -87,6 +88,7 @@ impl AuditAction {
             AuditAction::UserRoleGrant => "user.grantRole",
             AuditAction::UserRoleRevoke => "user.revokeRole",
             AuditAction::SessionRevoke => "session.revoke",
+            AuditAction::UserPhoneBind => "user.bindPhone",
         }
     }
 
@@ -121,7 +123,8 @@ impl AuditAction {
             | AuditAction::UserPasswordReset
             | AuditAction::UserRoleGrant
             | AuditAction::UserRoleRevoke
-            | AuditAction::SessionRevoke => "User",
+            | AuditAction::SessionRevoke
+            | AuditAction::UserPhoneBind => "User",
         }
     }
 }

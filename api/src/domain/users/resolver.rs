@@ -237,6 +237,15 @@ impl UsersMutation {
         Ok(accounts::revoke_session(ctx.state(), ctx.viewer(), id.as_str()).await?)
     }
 
+    /// Binds the phone number of the mini-program's `getPhoneNumber` button (its code,
+    /// exchanged server-side at WeChat, which verified the number) to the signed-in account.
+    #[graphql(guard = "SignedIn")]
+    async fn bind_wechat_phone(&self, ctx: &Context<'_>, code: String) -> GqlResult<User> {
+        Ok(User::new(
+            wechat::bind_phone(ctx.state(), ctx.viewer(), &code).await?,
+        ))
+    }
+
     /// Adds the VOLUNTEER role; sign in again (or refresh) for a token that carries it.
     #[graphql(guard = "SignedIn")]
     async fn enroll_as_volunteer(
