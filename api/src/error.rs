@@ -38,12 +38,19 @@ impl Code {
 #[derive(Debug)]
 pub enum AppError {
     Unauthenticated,
+    /// A login whose phone or password is wrong (which of the two is never said).
+    WrongCredentials,
     Forbidden(String),
     NotFound(&'static str),
-    BadInput { field: String, message: String },
+    BadInput {
+        field: String,
+        message: String,
+    },
     Conflict(String),
     RegistrationClosed(String),
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     Internal(anyhow::Error),
 }
 
@@ -72,7 +79,8 @@ impl AppError {
     /// What the client reads; internal details are never part of it.
     pub fn message(&self) -> String {
         match self {
-            AppError::Unauthenticated => "a valid access token is required".to_owned(),
+            AppError::Unauthenticated => "请先登录".to_owned(),
+            AppError::WrongCredentials => "手机号或密码不正确".to_owned(),
             AppError::Forbidden(message)
             | AppError::Conflict(message)
             | AppError::RegistrationClosed(message) => message.clone(),
@@ -87,7 +95,7 @@ impl AppError {
 
     pub fn code(&self) -> Code {
         match self {
-            AppError::Unauthenticated => Code::Unauthenticated,
+            AppError::Unauthenticated | AppError::WrongCredentials => Code::Unauthenticated,
             AppError::Forbidden(_) => Code::Forbidden,
             AppError::NotFound(_) => Code::NotFound,
             AppError::BadInput { .. } => Code::BadUserInput,
@@ -186,6 +194,7 @@ impl AppError {
                 AppError::RateLimited { retry_after_secs } => {
                     ext.set("retryAfter", *retry_after_secs)
                 }
+                AppError::WrongCredentials => ext.set("reason", "WRONG_PASSWORD"),
                 _ => {}
             }
         })

@@ -75,7 +75,26 @@ async fn more_than_five_failed_logins_lock_the_phone_on_every_instance() {
             )
             .await;
             assert_eq!(code(&body), "UNAUTHENTICATED");
+            // Said in Chinese, with a key the apps rely on, and not about tokens.
+            assert_eq!(
+                body["errors"][0]["extensions"]["reason"], "WRONG_PASSWORD",
+                "{body}"
+            );
+            assert_eq!(body["errors"][0]["message"], "手机号或密码不正确", "{body}");
         }
+        // A phone without an account gets the very same answer.
+        let unknown = run(
+            &app,
+            "Login",
+            json!({ "phone": "13700000001", "password": "wrong password" }),
+            None,
+        )
+        .await;
+        assert_eq!(
+            unknown["errors"][0]["extensions"],
+            json!({ "code": "UNAUTHENTICATED", "reason": "WRONG_PASSWORD" })
+        );
+        assert_eq!(unknown["errors"][0]["message"], "手机号或密码不正确");
         let locked = run(
             &app,
             "Login",

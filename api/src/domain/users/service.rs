@@ -178,7 +178,7 @@ pub async fn create_user<C: ConnectionTrait>(
 pub async fn login(state: &AppState, phone: &str, password: &str) -> AppResult<IssuedSession> {
     let phone = check_phone(phone)?;
     if password.chars().count() > MAX_PASSWORD_CHARS {
-        return Err(AppError::Unauthenticated);
+        return Err(AppError::WrongCredentials);
     }
     let key = CacheKey::LoginAttempts {
         phone: state.secrets.keyed_hash("login-attempts", &phone),
@@ -203,7 +203,7 @@ pub async fn login(state: &AppState, phone: &str, password: &str) -> AppResult<I
             state.cache.delete(&key).await;
             open_session(state, user).await
         }
-        _ => Err(AppError::Unauthenticated),
+        _ => Err(AppError::WrongCredentials),
     }
 }
 
