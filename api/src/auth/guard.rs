@@ -109,13 +109,6 @@ impl Guard for PerAddress {
             address: address.0.clone(),
             window,
         };
-        let (count, retry_after) = state.cache.hit(&key).await;
-        if count > max {
-            return Err(AppError::RateLimited {
-                retry_after_secs: retry_after,
-            }
-            .into());
-        }
-        Ok(())
+        Ok(state.cache.limit(&key, max).await?)
     }
 }

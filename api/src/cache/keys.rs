@@ -27,6 +27,8 @@ pub enum CacheKey {
     PersistedQuery { sha256: String },
     /// Login attempts for one phone (a keyed hash of it) in the current 15-minute window.
     LoginAttempts { phone: String },
+    /// Current passwords checked for one user's password change in the current 15 minutes.
+    PasswordChecks { user_id: i32 },
     /// Wrong check-in codes of one volunteer at one activity in the current 10 minutes.
     CheckInGuesses { activity_id: i32, volunteer_id: i32 },
     /// The WeChat API's access token of this app (`stable_token`), shared by the instances:
@@ -56,6 +58,7 @@ impl CacheKey {
             CacheKey::ViewerResponse { version, hash } => format!("resp:{version}:{hash}"),
             CacheKey::PersistedQuery { sha256 } => format!("apq:{sha256}"),
             CacheKey::LoginAttempts { phone } => format!("login-attempts:{phone}"),
+            CacheKey::PasswordChecks { user_id } => format!("password-checks:{user_id}"),
             CacheKey::CheckInGuesses {
                 activity_id,
                 volunteer_id,
@@ -89,6 +92,7 @@ impl CacheKey {
             CacheKey::ViewerResponse { .. } => "viewer",
             CacheKey::PersistedQuery { .. } => "apq",
             CacheKey::LoginAttempts { .. } => "login",
+            CacheKey::PasswordChecks { .. } => "password",
             CacheKey::CheckInGuesses { .. } => "check-in",
             CacheKey::WechatAccessToken => "wechat-token",
             CacheKey::AddressRequests { .. } => "address",
@@ -106,7 +110,9 @@ impl CacheKey {
                 Duration::from_secs(60)
             }
             CacheKey::PersistedQuery { .. } => Duration::from_secs(86_400 * 7),
-            CacheKey::LoginAttempts { .. } => Duration::from_secs(15 * 60),
+            CacheKey::LoginAttempts { .. } | CacheKey::PasswordChecks { .. } => {
+                Duration::from_secs(15 * 60)
+            }
             CacheKey::CheckInGuesses { .. } => Duration::from_secs(10 * 60),
             // WeChat's tokens live 7,200 s; the stored expiry decides sooner.
             CacheKey::WechatAccessToken => Duration::from_secs(7_200),

@@ -472,6 +472,18 @@ impl Cache {
         (state.0, state.1.duration_since(now).as_secs().max(1))
     }
 
+    /// Counts one attempt under `key` and refuses it when more than `max` were counted in
+    /// the key's window: RATE_LIMITED with the seconds left. Count before checking what the
+    /// attempt guesses, so that parallel guesses on any number of instances get no more than
+    /// `max` checks between them.
+    pub async fn limit(&self, key: &CacheKey, max: u64) -> crate::error::AppResult<()> {
+        let (count, retry_after_secs) = self.hit(key).await;
+        if count > max {
+            return Err(crate::error::AppError::RateLimited { retry_after_secs });
+        }
+        Ok(())
+    }
+
     /// Takes back one event counted by [`Cache::hit`] (an attempt that turned out right),
     /// without touching the window.
     pub async fn unhit(&self, key: &CacheKey) {

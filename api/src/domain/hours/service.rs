@@ -119,12 +119,7 @@ async fn checking_volunteer(
         activity_id,
         volunteer_id: volunteer.id,
     };
-    let (count, retry_after) = state.cache.hit(&guesses).await;
-    if count > MAX_CODE_GUESSES {
-        return Err(AppError::RateLimited {
-            retry_after_secs: retry_after,
-        });
-    }
+    state.cache.limit(&guesses, MAX_CODE_GUESSES).await?;
     if !code_is_valid(state, activity_id, code, now) {
         return Err(AppError::bad_input(
             "code",

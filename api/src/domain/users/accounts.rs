@@ -76,17 +76,10 @@ pub async fn change_password(
 ) -> AppResult<()> {
     let signed_in = viewer.require()?;
     check_password(new)?;
-    let key = CacheKey::LoginAttempts {
-        phone: state
-            .secrets
-            .keyed_hash("password-change", &signed_in.id.to_string()),
+    let key = CacheKey::PasswordChecks {
+        user_id: signed_in.id,
     };
-    let (attempts, retry_after) = state.cache.hit(&key).await;
-    if attempts > MAX_LOGIN_FAILURES {
-        return Err(AppError::RateLimited {
-            retry_after_secs: retry_after,
-        });
-    }
+    state.cache.limit(&key, MAX_LOGIN_FAILURES).await?;
     let account = user_by_id(&state.db, signed_in.id).await?;
     let Some(stored) = account.password_hash.clone() else {
         return Err(AppError::conflict(

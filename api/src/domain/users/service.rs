@@ -183,12 +183,7 @@ pub async fn login(state: &AppState, phone: &str, password: &str) -> AppResult<I
     let key = CacheKey::LoginAttempts {
         phone: state.secrets.keyed_hash("login-attempts", &phone),
     };
-    let (attempts, retry_after) = state.cache.hit(&key).await;
-    if attempts > MAX_LOGIN_FAILURES {
-        return Err(AppError::RateLimited {
-            retry_after_secs: retry_after,
-        });
-    }
+    state.cache.limit(&key, MAX_LOGIN_FAILURES).await?;
     let found = user::Entity::find()
         .filter(user::Column::Phone.eq(phone.as_str()))
         .one(&state.db)
