@@ -245,14 +245,6 @@ pub async fn connection(
                 .map(|(id, v)| (ActivityDepartments(*id), v.clone())),
         )
         .await;
-    prefetch(ctx, &feed.activities).await?;
-    let nodes = feed
-        .activities
-        .iter()
-        .cloned()
-        .map(super::types::Activity)
-        .collect();
-    Ok(super::types::ActivityConnection::new(
-        nodes, page, feed.total,
-    ))
+    prefetch(ctx, &feed.page.items).await?;
+    Ok(feed.page.clone().map(super::types::Activity).into())
 }

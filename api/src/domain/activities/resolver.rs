@@ -56,9 +56,16 @@ impl ActivitiesQuery {
         filter: Option<ActivityFilter>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<ActivityConnection> {
         let query = filter.unwrap_or_default().to_query()?;
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         super::loaders::connection(ctx, &query, page).await
     }
 

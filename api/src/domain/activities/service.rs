@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use entity::enums::{ActivityStatus, Role};
@@ -23,7 +23,7 @@ use crate::domain::access::{lead_department_ids, managed, of_department, visibil
 use crate::domain::audit;
 use crate::domain::calendar::local_date;
 use crate::domain::input::{self, Change, max};
-use crate::domain::page::PageRequest as Page;
+use crate::domain::page::{self, PageRequest as Page};
 use crate::domain::registrations::service as registrations;
 use crate::error::{AppError, AppResult};
 
@@ -185,8 +185,8 @@ fn filter_condition(q: &ActivityQuery) -> Condition {
 /// The part of a feed page that is the same for every viewer of one visibility: the
 /// activities with their categories, locations and lead departments, and the total.
 pub struct FeedPage {
-    pub total: u64,
-    pub activities: Vec<activity::Model>,
+    /// The activities with their positions and the total.
+    pub page: page::Page<activity::Model>,
     pub categories: Vec<category::Model>,
     pub locations: HashMap<i32, Locations>,
     pub departments: HashMap<i32, Vec<department::Model>>,
@@ -205,20 +205,15 @@ pub async fn feed_page(
     q: &ActivityQuery,
     page: Page,
 ) -> AppResult<Arc<FeedPage>> {
+    // Refused before the memo, which keeps no error's code.
+    feed_order().check_page(&page)?;
     let key = match q.open_for_registration {
         Some(_) => None,
         None => state
             .cache
             .version(&CacheKey::PublicVersion)
             .await
-            .map(|version| {
-                format!(
-                    "{version}|{:?}|{q:?}|{}|{}",
-                    visible_to(viewer),
-                    page.offset,
-                    page.fetch_limit()
-                )
-            }),
+            .map(|version| format!("{version}|{:?}|{q:?}|{page:?}", visible_to(viewer))),
     };
     match key {
         // Concurrent misses of one page (after every write) load it once.
@@ -227,13 +222,27 @@ pub async fn feed_page(
             .memo
             .get_or_load(
                 key,
-                |page: &FeedPage| page.activities.len() * 2048 + 256,
-                load_feed_page(state, viewer, q, page),
+                |feed: &FeedPage| feed.page.items.len() * 2048 + 256,
+                load_feed_page(state, viewer, q, page.clone()),
             )
             .await
             .map_err(|err| AppError::internal(anyhow::anyhow!("loading a feed page: {err:?}"))),
         None => load_feed_page(state, viewer, q, page).await,
     }
+}
+
+/// Dated activities first, by date then plan order; undated ones last (the order of
+/// ix_activities_public_feed, NULLs last as PostgreSQL's index keeps them).
+fn feed_order() -> page::Order {
+    use page::KeyKind;
+    page::Order::new()
+        .asc(
+            Expr::cust("CASE WHEN starts_at IS NULL THEN 1 ELSE 0 END"),
+            KeyKind::Int,
+        )
+        .asc(activity::Column::StartsAt, KeyKind::NullableTime)
+        .asc(activity::Column::SeqNo, KeyKind::NullableInt)
+        .asc(activity::Column::Id, KeyKind::Int)
 }
 
 /// A feed page from the database: four statements (total, page with categories,
@@ -250,23 +259,26 @@ async fn load_feed_page(
     // A separate count: a window count over the page query would make the database read
     // and sort every visible activity instead of the first rows of the feed index.
     let total = visible.clone().count(&state.db).await?;
-    let select = visible
+    let rows = feed_order()
+        .apply(visible, &page)?
         .find_also_related(category::Entity)
-        // Dated activities first, by date then plan order; undated ones last (the order of
-        // ix_activities_public_feed).
-        .order_by_asc(Expr::cust("CASE WHEN starts_at IS NULL THEN 1 ELSE 0 END"))
-        .order_by_asc(activity::Column::StartsAt)
-        .order_by_asc(activity::Column::SeqNo)
-        .order_by_asc(activity::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit());
-    let rows = select.all(&state.db).await?;
+        .all(&state.db)
+        .await?;
     let mut activities = Vec::with_capacity(rows.len());
     let mut categories = Vec::new();
     for (activity, category) in rows {
         activities.push(activity);
         categories.extend(category);
     }
+    let page = page::page_from_rows(activities, &page, total, |a| {
+        vec![
+            a.starts_at.is_none().into(),
+            a.starts_at.into(),
+            a.seq_no.into(),
+            a.id.into(),
+        ]
+    });
+    let activities = &page.items;
     let (locations, departments) = if activities.is_empty() {
         (HashMap::new(), HashMap::new())
     } else {
@@ -277,8 +289,7 @@ async fn load_feed_page(
         )?
     };
     Ok(Arc::new(FeedPage {
-        total,
-        activities,
+        page,
         categories,
         locations,
         departments,

@@ -80,12 +80,19 @@ impl Plan {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<ActivityConnection> {
         let filter = service::ActivityQuery {
             plan_id: Some(self.0.id),
             ..Default::default()
         };
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         super::loaders::connection(ctx, &filter, page).await
     }
 }
@@ -324,8 +331,15 @@ impl Activity {
         status: Option<RegistrationStatus>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<RegistrationConnection> {
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         Ok(crate::domain::registrations::service::roster(
             ctx.state(),
             ctx.viewer(),
@@ -343,8 +357,15 @@ impl Activity {
         status: Option<ServiceRecordStatus>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<ServiceRecordConnection> {
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         Ok(crate::domain::hours::service::of_activity(
             ctx.state(),
             ctx.viewer(),

@@ -4,14 +4,12 @@
 pub mod types;
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use entity::audit_entry;
 
 use crate::auth::Viewer;
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{self, KeyKind, Order, Page, PageRequest};
 use crate::error::AppResult;
 
 /// What was done. Stored as its [`AuditAction::as_str`] (e.g. `activity.publish`), on a
@@ -155,12 +153,9 @@ pub async fn newest_first<C: ConnectionTrait>(
     db: &C,
     page: PageRequest,
 ) -> AppResult<Page<audit_entry::Model>> {
-    let total = audit_entry::Entity::find().count(db).await?;
-    let rows = audit_entry::Entity::find()
-        .order_by_desc(audit_entry::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
-    Ok(Page::from_rows(rows, page, total))
+    let order = Order::new().desc(audit_entry::Column::Id, KeyKind::Int);
+    page::fetch(db, audit_entry::Entity::find(), &order, &page, |e| {
+        vec![e.id.into()]
+    })
+    .await
 }

@@ -43,6 +43,8 @@ impl HoursQuery {
         filter: Option<ServiceRecordFilter>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<ServiceRecordConnection> {
         let filter = filter.unwrap_or_default();
         let query = RecordQuery {
@@ -52,7 +54,12 @@ impl HoursQuery {
             status: filter.status.map(Into::into),
             overdue_review: filter.overdue_review,
         };
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         Ok(service::list(ctx.state(), ctx.viewer(), query, page)
             .await?
             .into())

@@ -1,10 +1,12 @@
 //! Check-in codes, check-in and check-out, recorded hours and their review.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 
 use entity::enums::{
@@ -22,7 +24,7 @@ use crate::domain::audit;
 use crate::domain::calendar::{WorkingCalendar, local_date, today};
 use crate::domain::hours::corrections::keep_change;
 use crate::domain::input::{self, max};
-use crate::domain::page::PageRequest as Page;
+use crate::domain::page::{self, KeyKind, Order, PageRequest as Page};
 use crate::domain::registrations::service::volunteer_of_user;
 use crate::error::{AppError, AppResult};
 
@@ -719,13 +721,7 @@ pub async fn list(
     let query = service_record::Entity::find().filter(cond);
     if q.status == Some(ServiceRecordStatus::Pending) || q.overdue_review.is_some() {
         // The review queue: the most urgent first.
-        let query = query
-            .order_by_asc(Expr::cust(format!(
-                "CASE WHEN {ACTIVITY_END} IS NULL THEN 1 ELSE 0 END"
-            )))
-            .order_by_asc(Expr::cust(ACTIVITY_END))
-            .order_by_asc(service_record::Column::Id);
-        return page_ordered(&state.db, query, page).await;
+        return review_queue(&state.db, query, page).await;
     }
     page_of(&state.db, query, page).await
 }
@@ -771,26 +767,46 @@ pub async fn of_volunteer(
     page_of(db, query, page).await
 }
 
+/// Newest first.
 async fn page_of(
     db: &DatabaseConnection,
     query: sea_orm::Select<service_record::Entity>,
     page: Page,
 ) -> AppResult<Records> {
-    page_ordered(db, query.order_by_desc(service_record::Column::Id), page).await
+    let order = Order::new().desc(service_record::Column::Id, KeyKind::Int);
+    page::fetch(db, query, &order, &page, |r| vec![r.id.into()]).await
 }
 
-async fn page_ordered(
+/// The most urgent first: by the activity's end (undated activities last), then id. The
+/// position holds the activity's end, read for the page's activities in one statement.
+async fn review_queue(
     db: &DatabaseConnection,
     query: sea_orm::Select<service_record::Entity>,
     page: Page,
 ) -> AppResult<Records> {
+    let order = Order::new()
+        .asc(Expr::cust(ACTIVITY_END), KeyKind::NullableTime)
+        .asc(service_record::Column::Id, KeyKind::Int);
     let total = query.clone().count(db).await?;
-    let rows = query
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
-    Ok(crate::domain::page::Page::from_rows(rows, page, total))
+    let rows = order.apply(query, &page)?.all(db).await?;
+    let ids: HashSet<i32> = rows.iter().map(|r| r.activity_id).collect();
+    let ends: HashMap<i32, Option<DateTime<Utc>>> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        activity::Entity::find()
+            .filter(activity::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.ends_at.or(a.starts_at)))
+            .collect()
+    };
+    Ok(page::page_from_rows(rows, &page, total, |r| {
+        vec![
+            ends.get(&r.activity_id).copied().flatten().into(),
+            r.id.into(),
+        ]
+    }))
 }
 
 #[cfg(test)]

@@ -130,12 +130,19 @@ impl Pairing {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<ActivityConnection> {
         let query = ActivityQuery {
             pairing_id: Some(self.0.id),
             ..Default::default()
         };
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         crate::domain::activities::loaders::connection(ctx, &query, page).await
     }
 }

@@ -7,8 +7,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, Statement,
+    DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 
 use entity::enums::{ActivityStatus, RegistrationStatus, Role};
@@ -19,7 +18,7 @@ use crate::context::AppState;
 use crate::db::{begin_write, lock_activity, sql_value};
 use crate::domain::access::lead_department_ids;
 use crate::domain::access::{RecordScope, activities_of_department};
-use crate::domain::page::PageRequest as Page;
+use crate::domain::page::{self, KeyKind, Order, PageRequest as Page};
 use crate::error::{AppError, AppResult};
 
 /// A page of registrations, in arrival order.
@@ -344,12 +343,6 @@ async fn page_of(
     query: sea_orm::Select<registration::Entity>,
     page: Page,
 ) -> AppResult<Registrations> {
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by_asc(registration::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
-    Ok(crate::domain::page::Page::from_rows(rows, page, total))
+    let order = Order::new().asc(registration::Column::Id, KeyKind::Int);
+    page::fetch(db, query, &order, &page, |r| vec![r.id.into()]).await
 }

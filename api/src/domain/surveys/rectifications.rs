@@ -3,10 +3,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveEnum as _, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveEnum as _, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::enums::{FollowUpChannel, FollowUpRating, RectificationStatus, Role};
 use entity::rectification;
@@ -16,7 +13,7 @@ use crate::context::AppState;
 use crate::db::begin_write;
 use crate::domain::audit;
 use crate::domain::input::{self};
-use crate::domain::page::PageRequest as Page;
+use crate::domain::page::{self, KeyKind, Order, PageRequest as Page};
 use crate::error::{AppError, AppResult};
 
 use super::service::{MAX_TEXT_CHARS, stage};
@@ -67,15 +64,13 @@ pub async fn rectifications(
         cond = cond.add(if overdue { late } else { late.not() });
     }
     let query = rectification::Entity::find().filter(cond);
-    let total = query.clone().count(&state.db).await?;
-    let rows = query
-        .order_by_desc(rectification::Column::CreatedAt)
-        .order_by_desc(rectification::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(&state.db)
-        .await?;
-    Ok(crate::domain::page::Page::from_rows(rows, page, total))
+    let order = Order::new()
+        .desc(rectification::Column::CreatedAt, KeyKind::Time)
+        .desc(rectification::Column::Id, KeyKind::Int);
+    page::fetch(&state.db, query, &order, &page, |r| {
+        vec![r.created_at.into(), r.id.into()]
+    })
+    .await
 }
 
 /// Moves a rectification forward (OPEN → IN_PROGRESS → RESOLVED → CLOSED; steps may be
@@ -486,25 +481,46 @@ pub async fn published(
         let end = crate::domain::calendar::start_of_day(to.succ_opt().unwrap_or(to));
         cond = cond.add(rectification::Column::CreatedAt.lt(end));
     }
-    let mut query = rectification::Entity::find().filter(cond);
+    let query = rectification::Entity::find().filter(cond);
+    let open = |r: &rectification::Model| {
+        matches!(
+            r.status,
+            RectificationStatus::Open | RectificationStatus::InProgress
+        )
+    };
     if own {
         // Open ones first, earliest deadline first: the overdue ones lead.
-        query = query
-            .order_by_asc(sea_orm::sea_query::Expr::cust(format!(
-                "CASE WHEN rectifications.status IN {} THEN 0 ELSE 1 END",
-                crate::db::sql_values([RectificationStatus::Open, RectificationStatus::InProgress])
-            )))
-            .order_by_asc(rectification::Column::DueAt);
+        let order = Order::new()
+            .asc(
+                sea_orm::sea_query::Expr::cust(format!(
+                    "CASE WHEN rectifications.status IN {} THEN 0 ELSE 1 END",
+                    crate::db::sql_values([
+                        RectificationStatus::Open,
+                        RectificationStatus::InProgress
+                    ])
+                )),
+                KeyKind::Int,
+            )
+            .asc(rectification::Column::DueAt, KeyKind::Time)
+            .desc(rectification::Column::CreatedAt, KeyKind::Time)
+            .desc(rectification::Column::Id, KeyKind::Int);
+        return page::fetch(&state.db, query, &order, &page, |r| {
+            vec![
+                (!open(r)).into(),
+                r.due_at.into(),
+                r.created_at.into(),
+                r.id.into(),
+            ]
+        })
+        .await;
     }
-    let total = query.clone().count(&state.db).await?;
-    let rows = query
-        .order_by_desc(rectification::Column::CreatedAt)
-        .order_by_desc(rectification::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(&state.db)
-        .await?;
-    Ok(crate::domain::page::Page::from_rows(rows, page, total))
+    let order = Order::new()
+        .desc(rectification::Column::CreatedAt, KeyKind::Time)
+        .desc(rectification::Column::Id, KeyKind::Int);
+    page::fetch(&state.db, query, &order, &page, |r| {
+        vec![r.created_at.into(), r.id.into()]
+    })
+    .await
 }
 
 /// The rectification, or NOT_FOUND.

@@ -21,6 +21,8 @@ use super::types::{
 #[derive(Default)]
 pub struct SurveysQuery;
 
+// A connection with a filter takes the four Relay arguments beside it.
+#[allow(clippy::too_many_arguments)]
 #[Object]
 impl SurveysQuery {
     /// A survey, if the viewer may see it (drafts: organizers of its department and admins).
@@ -38,6 +40,8 @@ impl SurveysQuery {
         filter: Option<SurveyFilter>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<SurveyConnection> {
         let filter = filter.unwrap_or_default();
         let query = SurveyQuery {
@@ -45,7 +49,12 @@ impl SurveysQuery {
             department_id: parse_opt_id(filter.department_id.as_ref(), "filter.departmentId")?,
             status: filter.status.map(Into::into),
         };
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         Ok(service::list(ctx.state(), ctx.viewer(), &query, page)
             .await?
             .into())
@@ -61,6 +70,8 @@ impl SurveysQuery {
         department_id: Option<ID>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<super::types::PublicRectificationConnection> {
         let range = range.unwrap_or_default();
         let query = super::rectifications::PublicQuery {
@@ -68,7 +79,12 @@ impl SurveysQuery {
             from: range.from.map(|d| d.0),
             to: range.to.map(|d| d.0),
         };
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         Ok(
             super::rectifications::published(ctx.state(), ctx.viewer(), &query, page)
                 .await?
@@ -84,6 +100,8 @@ impl SurveysQuery {
         filter: Option<RectificationFilter>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<RectificationConnection> {
         let filter = filter.unwrap_or_default();
         let query = RectificationQuery {
@@ -91,7 +109,12 @@ impl SurveysQuery {
             status: filter.status.map(Into::into),
             overdue: filter.overdue,
         };
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         Ok(
             rectifications::rectifications(ctx.state(), ctx.viewer(), &query, page)
                 .await?

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveEnum as _, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    EntityTrait, QueryFilter, QuerySelect, Set,
 };
 
 use entity::enums::{
@@ -23,7 +23,7 @@ use crate::db::begin_write;
 use crate::domain::access::lead_department_ids;
 use crate::domain::audit;
 use crate::domain::input::{self, max};
-use crate::domain::page::PageRequest as Page;
+use crate::domain::page::{self, KeyKind, Order, PageRequest as Page};
 use crate::error::{AppError, AppResult};
 
 /// The working days a survey may give its rectifications.
@@ -188,15 +188,13 @@ pub async fn list(
     if let Some(status) = q.status {
         query = query.filter(survey::Column::Status.eq(status));
     }
-    let total = query.clone().count(&state.db).await?;
-    let rows = query
-        .order_by_desc(survey::Column::CreatedAt)
-        .order_by_desc(survey::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(&state.db)
-        .await?;
-    Ok(crate::domain::page::Page::from_rows(rows, page, total))
+    let order = Order::new()
+        .desc(survey::Column::CreatedAt, KeyKind::Time)
+        .desc(survey::Column::Id, KeyKind::Int);
+    page::fetch(&state.db, query, &order, &page, |s| {
+        vec![s.created_at.into(), s.id.into()]
+    })
+    .await
 }
 
 /// A question of a new survey, as asked for.
@@ -560,13 +558,11 @@ async fn responses_of(
         mine = mine.add(survey_response::Column::RespondentKey.is_in(respondent_keys));
     }
     let query = survey_response::Entity::find().filter(mine);
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by_desc(survey_response::Column::SubmittedAt)
-        .order_by_desc(survey_response::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
-    Ok(crate::domain::page::Page::from_rows(rows, page, total))
+    let order = Order::new()
+        .desc(survey_response::Column::SubmittedAt, KeyKind::Time)
+        .desc(survey_response::Column::Id, KeyKind::Int);
+    page::fetch(db, query, &order, &page, |r| {
+        vec![r.submitted_at.into(), r.id.into()]
+    })
+    .await
 }

@@ -8,8 +8,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use entity::enums::Role;
@@ -20,7 +20,7 @@ use crate::cache::CacheKey;
 use crate::context::AppState;
 use crate::domain::audit::{self, AuditAction};
 use crate::domain::input;
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{self, KeyKind, Order, Page, PageRequest};
 use crate::error::{AppError, AppResult};
 
 use super::service::{MAX_LOGIN_FAILURES, check_password};
@@ -240,14 +240,8 @@ pub async fn search_users(
                 .add(Expr::col(user::Column::Phone).like(LikeExpr::new(prefix).escape('!'))),
         );
     }
-    let total = query.clone().count(&state.db).await?;
-    let rows = query
-        .order_by_desc(user::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(&state.db)
-        .await?;
-    Ok(Page::from_rows(rows, page, total))
+    let order = Order::new().desc(user::Column::Id, KeyKind::Int);
+    page::fetch(&state.db, query, &order, &page, |u| vec![u.id.into()]).await
 }
 
 /// The user's live sessions, newest first (at most the page size: a session is a login).

@@ -45,8 +45,15 @@ impl UsersQuery {
         search: Option<String>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<UserConnection> {
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         Ok(
             accounts::search_users(ctx.state(), ctx.viewer(), search.as_deref(), page)
                 .await?

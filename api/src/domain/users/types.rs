@@ -163,12 +163,19 @@ impl User {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<SurveyResponseConnection> {
         let viewer = ctx.viewer().require()?;
         if viewer.id != self.model.id {
             return Err(AppError::forbidden("feedback is private to its author").into());
         }
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         Ok(
             crate::domain::surveys::service::feedback_of_user(ctx.state(), self.model.id, page)
                 .await?
@@ -280,9 +287,16 @@ impl Volunteer {
         status: Option<RegistrationStatus>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<RegistrationConnection> {
         let scope = self.scope(ctx)?;
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         Ok(crate::domain::registrations::service::of_volunteer(
             &ctx.state().db,
             self.0.id,
@@ -301,9 +315,16 @@ impl Volunteer {
         status: Option<GqlRecordStatus>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<ServiceRecordConnection> {
         let scope = self.scope(ctx)?;
-        let page = Page::new(first, after.as_deref())?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         Ok(crate::domain::hours::service::of_volunteer(
             &ctx.state().db,
             self.0.id,
