@@ -103,6 +103,17 @@ pub struct ImportPlanArgs {
     pub file: PathBuf,
 }
 
+/// Who sends the sign-up codes by SMS.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SmsProvider {
+    /// No SMS: `requestPhoneCode` is refused (WeChat sign-in still works).
+    None,
+    /// Development only: the message is written to the log, not sent.
+    Log,
+    /// POST `{"phone", "purpose", "text"}` to `TONGXIN_SMS_WEBHOOK_URL` (the bureau's gateway).
+    Webhook,
+}
+
 #[derive(Debug, Clone, Copy, Default, ValueEnum, PartialEq, Eq)]
 pub enum LogFormat {
     #[default]
@@ -251,6 +262,34 @@ pub struct Config {
         global = true
     )]
     pub address_limits: bool,
+    /// Production mode: `signUp` needs a code sent by SMS (unless TONGXIN_REQUIRE_PHONE_CODE
+    /// says otherwise) and the log-only SMS provider is refused at start.
+    #[arg(
+        long,
+        env = "TONGXIN_PRODUCTION",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub production: bool,
+    /// Who sends sign-up codes: `none`, `log` (development; the default outside production)
+    /// or `webhook`. Default in production: `none`.
+    #[arg(long, env = "TONGXIN_SMS_PROVIDER", value_enum, global = true)]
+    pub sms_provider: Option<SmsProvider>,
+    /// The SMS gateway's URL for `webhook`.
+    #[arg(long, env = "TONGXIN_SMS_WEBHOOK_URL", global = true)]
+    pub sms_webhook_url: Option<String>,
+    /// A bearer token the gateway expects, if any.
+    #[arg(
+        long,
+        env = "TONGXIN_SMS_WEBHOOK_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub sms_webhook_token: Option<Secret>,
+    /// Whether `signUp` needs the code from `requestPhoneCode`; default: in production mode.
+    #[arg(long, env = "TONGXIN_REQUIRE_PHONE_CODE", global = true)]
+    pub require_phone_code: Option<bool>,
     /// Log line format.
     #[arg(
         long,
@@ -283,6 +322,10 @@ impl Config {
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url().starts_with("sqlite:")
+    }
+
+    pub fn phone_code_required(&self) -> bool {
+        self.require_phone_code.unwrap_or(self.production)
     }
 
     pub fn introspection_enabled(&self) -> bool {

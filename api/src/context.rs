@@ -20,6 +20,8 @@ pub struct AppState {
     pub secrets: Arc<Secrets>,
     pub config: Arc<Config>,
     pub http: reqwest::Client,
+    /// Sends sign-up codes; none when no SMS provider is configured.
+    pub sms: Option<Arc<dyn crate::domain::users::phone_codes::SmsSender>>,
     /// SQL statements run since start: tests and the benchmark read it per request.
     pub statements: Arc<AtomicU64>,
     /// Values computed under a version, kept in this instance (public parts of feed pages).

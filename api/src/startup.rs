@@ -36,6 +36,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         cache,
         jwt: JwtKeys::new(secret.expose().as_bytes()),
         secrets: Arc::new(Secrets::new(secret.expose().as_bytes())),
+        sms: crate::domain::users::phone_codes::sender_from_config(&config, &http)?,
         config: Arc::new(config),
         http,
         statements,

@@ -53,6 +53,8 @@ pub const VOLUNTEERS: &[Role] = &[Role::Volunteer];
 pub enum AddressLimit {
     /// 10 an hour.
     SignUp,
+    /// 10 an hour.
+    PhoneCode,
     /// 30 in 10 minutes.
     WechatLogin,
     /// 60 in 10 minutes.
@@ -66,6 +68,7 @@ impl AddressLimit {
     pub const fn rule(self) -> (&'static str, u64, Duration) {
         match self {
             AddressLimit::SignUp => ("signUp", 10, Duration::from_secs(3600)),
+            AddressLimit::PhoneCode => ("requestPhoneCode", 10, Duration::from_secs(3600)),
             AddressLimit::WechatLogin => ("wechatLogin", 30, Duration::from_secs(600)),
             AddressLimit::RefreshSession => ("refreshSession", 60, Duration::from_secs(600)),
             AddressLimit::SubmitSurveyResponse => {

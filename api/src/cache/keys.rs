@@ -31,6 +31,13 @@ pub enum CacheKey {
     PasswordChecks { user_id: i32 },
     /// Wrong check-in codes of one volunteer at one activity in the current 10 minutes.
     CheckInGuesses { activity_id: i32, volunteer_id: i32 },
+    /// The sign-up code sent to one number (a keyed hash of it), ten minutes; the value is a
+    /// keyed hash of number and code, never the code.
+    PhoneCode { phone: String },
+    /// Codes sent to one number in the current hour.
+    PhoneCodeSends { phone: String },
+    /// Wrong sign-up codes for one number in the current 10 minutes.
+    PhoneCodeGuesses { phone: String },
     /// The WeChat API's access token of this app (`stable_token`), shared by the instances:
     /// `<expires at, unix seconds>:<token>`.
     WechatAccessToken,
@@ -63,6 +70,9 @@ impl CacheKey {
                 activity_id,
                 volunteer_id,
             } => format!("check-in-guesses:{activity_id}:{volunteer_id}"),
+            CacheKey::PhoneCode { phone } => format!("phone-code:{phone}"),
+            CacheKey::PhoneCodeSends { phone } => format!("phone-code-sends:{phone}"),
+            CacheKey::PhoneCodeGuesses { phone } => format!("phone-code-guesses:{phone}"),
             CacheKey::WechatAccessToken => "wechat-access-token".to_owned(),
             CacheKey::AddressRequests { kind, address, .. } => format!("addr:{kind}:{address}"),
         }
@@ -94,6 +104,9 @@ impl CacheKey {
             CacheKey::LoginAttempts { .. } => "login",
             CacheKey::PasswordChecks { .. } => "password",
             CacheKey::CheckInGuesses { .. } => "check-in",
+            CacheKey::PhoneCode { .. }
+            | CacheKey::PhoneCodeSends { .. }
+            | CacheKey::PhoneCodeGuesses { .. } => "phone-code",
             CacheKey::WechatAccessToken => "wechat-token",
             CacheKey::AddressRequests { .. } => "address",
         }
@@ -113,7 +126,10 @@ impl CacheKey {
             CacheKey::LoginAttempts { .. } | CacheKey::PasswordChecks { .. } => {
                 Duration::from_secs(15 * 60)
             }
-            CacheKey::CheckInGuesses { .. } => Duration::from_secs(10 * 60),
+            CacheKey::CheckInGuesses { .. }
+            | CacheKey::PhoneCode { .. }
+            | CacheKey::PhoneCodeGuesses { .. } => Duration::from_secs(10 * 60),
+            CacheKey::PhoneCodeSends { .. } => Duration::from_secs(3600),
             // WeChat's tokens live 7,200 s; the stored expiry decides sooner.
             CacheKey::WechatAccessToken => Duration::from_secs(7_200),
             CacheKey::AddressRequests { window, .. } => *window,

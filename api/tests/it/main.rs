@@ -14,6 +14,7 @@ mod hours;
 mod http;
 mod pagination;
 mod pairings;
+mod phones;
 mod records;
 mod registrations;
 mod services;

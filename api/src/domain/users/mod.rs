@@ -1,6 +1,7 @@
 //! Accounts, sessions and volunteers.
 
 pub mod accounts;
+pub mod phone_codes;
 pub mod records;
 pub mod resolver;
 pub mod service;

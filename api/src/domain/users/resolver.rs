@@ -144,9 +144,18 @@ impl UsersMutation {
             &input.phone,
             &input.password,
             &input.display_name,
+            input.code.as_deref(),
         )
         .await?
         .into())
+    }
+
+    /// Texts a sign-up code to a new number, or a note to a number that has an account;
+    /// answers true either way (5 texts per number an hour, 10 requests per address).
+    #[graphql(guard = "PerAddress::new(AddressLimit::PhoneCode)")]
+    async fn request_phone_code(&self, ctx: &Context<'_>, phone: String) -> GqlResult<bool> {
+        super::phone_codes::request_code(ctx.state(), &phone).await?;
+        Ok(true)
     }
 
     async fn login(

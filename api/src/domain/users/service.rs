@@ -130,10 +130,24 @@ pub async fn sign_up(
     phone: &str,
     password: &str,
     display_name: &str,
+    code: Option<&str>,
 ) -> AppResult<IssuedSession> {
     let phone = check_phone(phone)?;
     check_password(password)?;
     let display_name = check_display_name(display_name, "displayName")?;
+    // With a code, the number is the sender's: a taken number may then say so (CONFLICT),
+    // since only its holder gets this far. Without one (development only, unless required)
+    // the old answer stands.
+    match code {
+        Some(code) => super::phone_codes::consume_code(state, &phone, code).await?,
+        None if state.config.phone_code_required() => {
+            return Err(AppError::bad_input(
+                "code",
+                "请先获取短信验证码，再填写验证码注册",
+            ));
+        }
+        None => {}
+    }
     let user = create_user(
         &state.db,
         &phone,

@@ -367,6 +367,8 @@ pub struct SignUpInput {
     pub phone: String,
     pub password: String,
     pub display_name: String,
+    /// The six digits sent by `requestPhoneCode`; required in production mode.
+    pub code: Option<String>,
 }
 
 #[derive(InputObject)]
