@@ -4,7 +4,7 @@ use async_graphql::SimpleObject;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 pub use crate::domain::page::{DEFAULT_PAGE, MAX_PAGE};
 
@@ -16,7 +16,7 @@ impl Page {
         let limit = match first {
             None => DEFAULT_PAGE,
             Some(n) if n < 0 => {
-                return Err(AppError::bad_input("first", "first must not be negative"));
+                return Err(AppError::input("first", Reason::Negative));
             }
             Some(n) => (n as u64).min(MAX_PAGE),
         };
@@ -38,7 +38,7 @@ fn decode_cursor(cursor: &str) -> AppResult<u64> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix("o:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| AppError::bad_input("after", "not a cursor of this list"))
+        .ok_or_else(|| AppError::input("after", Reason::InvalidCursor))
 }
 
 #[derive(Debug, Clone, SimpleObject)]

@@ -501,9 +501,11 @@ async fn each_role_meets_the_guard_of_each_mutation() {
             if allowed.contains(&role) {
                 assert!(
                     got != "FORBIDDEN" && got != "UNAUTHENTICATED"
-                        || body["errors"][0]["message"]
-                            .as_str()
-                            .is_some_and(|m| m.contains("enroll") || m.contains("department")),
+                        || ["VOLUNTEER_REQUIRED", "NO_DEPARTMENT"].contains(
+                            &body["errors"][0]["extensions"]["reason"]
+                                .as_str()
+                                .unwrap_or("")
+                        ),
                     "{role} {operation} should pass the guard: {body}"
                 );
             } else {
