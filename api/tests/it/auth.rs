@@ -256,7 +256,7 @@ async fn a_made_up_refresh_token_with_a_real_session_id_signs_nobody_out() {
     }
 }
 
-fn claims(user_id: i32, roles: Vec<Role>) -> Claims {
+pub(crate) fn claims(user_id: i32, roles: Vec<Role>) -> Claims {
     let now = chrono::Utc::now().timestamp();
     Claims {
         sub: user_id.to_string(),
@@ -270,7 +270,7 @@ fn claims(user_id: i32, roles: Vec<Role>) -> Claims {
     }
 }
 
-fn sign(claims: &Claims, secret: &str) -> String {
+pub(crate) fn sign(claims: &Claims, secret: &str) -> String {
     encode(
         &Header::new(Algorithm::HS256),
         claims,
