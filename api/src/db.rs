@@ -16,7 +16,7 @@ use sea_orm::{
 use entity::{activity, setting};
 
 use crate::config::{Config, Secret};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 
 /// An enum's value as an SQL literal, for statements written as text. The values are the
 /// enums' own fixed upper-case words, so quoting them cannot break out of the literal.
@@ -55,7 +55,7 @@ pub async fn lock_activity(txn: &DatabaseTransaction, id: i32) -> AppResult<acti
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or(AppError::NotFound("activity"))
+        .ok_or(AppError::not_found(Thing::Activity))
 }
 
 /// Opens the pool. SQLite gets WAL (readers never wait for the writer) and a busy timeout

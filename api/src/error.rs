@@ -4,6 +4,8 @@
 use async_graphql::ErrorExtensions as _;
 use sea_orm::{DbErr, SqlErr};
 
+pub use crate::messages::{Reason, Thing};
+
 /// The codes the contract promises; nothing else is ever sent as `extensions.code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
@@ -35,141 +37,142 @@ impl Code {
 /// Deliberately not `Display`: async-graphql converts any `Display` error into a plain
 /// error without extensions, so `?` in a resolver would silently drop the code. Without
 /// it, the only conversion is ours, which always sets the code and masks internals.
+///
+/// A refusal is a [`Reason`] of the catalogue (which fixes its code and messages), with
+/// the input at fault when there is one (`extensions.field`).
 #[derive(Debug)]
 pub enum AppError {
-    Unauthenticated,
-    /// A login whose phone or password is wrong (which of the two is never said).
-    WrongCredentials,
-    Forbidden(String),
-    NotFound(&'static str),
-    BadInput {
-        field: String,
-        message: String,
-    },
-    Conflict(String),
-    RegistrationClosed(String),
-    RateLimited {
-        retry_after_secs: u64,
+    Refused {
+        reason: Reason,
+        field: Option<String>,
     },
     Internal(anyhow::Error),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
+impl From<Reason> for AppError {
+    fn from(reason: Reason) -> Self {
+        AppError::Refused {
+            reason,
+            field: None,
+        }
+    }
+}
+
 impl AppError {
-    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        AppError::BadInput {
-            field: field.into(),
-            message: message.into(),
+    pub fn of(reason: Reason) -> Self {
+        reason.into()
+    }
+
+    /// A refused input: `field` names it as the services do (`title`, `locations.0.name`).
+    pub fn input(field: impl Into<String>, reason: Reason) -> Self {
+        AppError::Refused {
+            reason,
+            field: Some(field.into()),
         }
     }
 
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        AppError::Forbidden(message.into())
-    }
-
-    pub fn conflict(message: impl Into<String>) -> Self {
-        AppError::Conflict(message.into())
+    pub fn not_found(thing: Thing) -> Self {
+        Reason::NotFound(thing).into()
     }
 
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         AppError::Internal(err.into())
     }
 
-    /// What the client reads; internal details are never part of it.
-    pub fn message(&self) -> String {
+    /// An input refusal about one cell of an imported table: said with its row and column,
+    /// on the `csv` field. Other errors pass unchanged.
+    pub fn in_table_row(self, line: usize, column: &'static str) -> Self {
         match self {
-            AppError::Unauthenticated => "请先登录".to_owned(),
-            AppError::WrongCredentials => "手机号或密码不正确".to_owned(),
-            AppError::Forbidden(message)
-            | AppError::Conflict(message)
-            | AppError::RegistrationClosed(message) => message.clone(),
-            AppError::NotFound(what) => format!("{what} not found"),
-            AppError::BadInput { message, .. } => message.clone(),
-            AppError::RateLimited { retry_after_secs } => {
-                format!("too many attempts; try again in {retry_after_secs} seconds")
-            }
-            AppError::Internal(_) => "internal error".to_owned(),
+            AppError::Refused {
+                reason,
+                field: Some(_),
+            } => AppError::input(
+                "csv",
+                Reason::InvalidTableRow {
+                    line,
+                    column,
+                    problem: Box::new(reason),
+                },
+            ),
+            other => other,
         }
     }
 
-    pub fn code(&self) -> Code {
+    pub fn reason(&self) -> Reason {
         match self {
-            AppError::Unauthenticated | AppError::WrongCredentials => Code::Unauthenticated,
-            AppError::Forbidden(_) => Code::Forbidden,
-            AppError::NotFound(_) => Code::NotFound,
-            AppError::BadInput { .. } => Code::BadUserInput,
-            AppError::Conflict(_) => Code::Conflict,
-            AppError::RegistrationClosed(_) => Code::RegistrationClosed,
-            AppError::RateLimited { .. } => Code::RateLimited,
-            AppError::Internal(_) => Code::Internal,
+            AppError::Refused { reason, .. } => reason.clone(),
+            AppError::Internal(_) => Reason::Internal,
         }
+    }
+
+    /// What the client reads, in the request's locale; internal details are never part of it.
+    pub fn message(&self) -> String {
+        self.reason().message_now()
+    }
+
+    pub fn code(&self) -> Code {
+        self.reason().code()
     }
 }
 
 /// Constraint violations that users can cause by racing or repeating themselves. PostgreSQL
 /// names the constraint; SQLite names the table and columns, so each entry carries both.
-const CONSTRAINTS: &[(&str, &str, &str)] = &[
+const CONSTRAINTS: &[(&str, &str, Reason)] = &[
     (
         "ux_registrations_live",
         "registrations.activity_id, registrations.volunteer_id",
-        "you are already registered for this activity",
+        Reason::AlreadyRegistered,
     ),
     (
         "ux_service_records_activity_volunteer_day",
         "service_records.activity_id, service_records.volunteer_id, service_records.service_date",
-        "this volunteer already has a service record for this activity on this day",
+        Reason::ServiceRecordExists,
     ),
     (
         "ux_survey_responses_respondent",
         "survey_responses.survey_id, survey_responses.respondent_key",
-        "you have already answered this survey",
+        Reason::AlreadyAnswered,
     ),
     (
         "ux_rectification_follow_ups_resident",
         "rectification_follow_ups.rectification_id",
-        "你已经评价过这项整改",
+        Reason::AlreadyFollowedUp,
     ),
     (
         "feedback_appeals_response_id",
         "feedback_appeals.response_id",
-        "这条评价已经申诉过了",
+        Reason::AlreadyAppealed,
     ),
-    (
-        "users_phone",
-        "users.phone",
-        "an account with this phone number exists",
-    ),
+    ("users_phone", "users.phone", Reason::PhoneTaken),
     (
         "departments_name",
         "departments.name",
-        "a department with this name exists",
+        Reason::DepartmentNameTaken,
     ),
     (
         "communities_name",
         "communities.name",
-        "a community with this name exists",
+        Reason::CommunityNameTaken,
     ),
     (
         "volunteers_user_id",
         "volunteers.user_id",
-        "you are already enrolled as a volunteer",
+        Reason::AlreadyEnrolled,
     ),
 ];
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(detail)) => {
-                let message = CONSTRAINTS
-                    .iter()
-                    .find(|(pg, sqlite, _)| detail.contains(pg) || detail.contains(sqlite))
-                    .map(|(_, _, message)| *message)
-                    .unwrap_or("this record already exists");
-                AppError::Conflict(message.to_owned())
-            }
+            Some(SqlErr::UniqueConstraintViolation(detail)) => CONSTRAINTS
+                .iter()
+                .find(|(pg, sqlite, _)| detail.contains(pg) || detail.contains(sqlite))
+                .map_or(Reason::RecordExists, |(_, _, reason)| reason.clone())
+                .into(),
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                AppError::bad_input("id", "a referenced record does not exist")
+                AppError::input("id", Reason::UnknownReference)
             }
             _ => AppError::Internal(err.into()),
         }
@@ -187,17 +190,31 @@ impl AppError {
         if let AppError::Internal(source) = &self {
             tracing::error!(error = ?source, "internal error");
         }
-        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
-            ext.set("code", self.code().as_str());
-            match &self {
-                AppError::BadInput { field, .. } => ext.set("field", field.as_str()),
-                AppError::RateLimited { retry_after_secs } => {
-                    ext.set("retryAfter", *retry_after_secs)
-                }
-                AppError::WrongCredentials => ext.set("reason", "WRONG_PASSWORD"),
-                _ => {}
-            }
+        let reason = self.reason();
+        let field = match &self {
+            AppError::Refused { field, .. } => field.clone(),
+            AppError::Internal(_) => None,
+        };
+        async_graphql::Error::new(reason.message_now()).extend_with(|_, ext| {
+            set_extensions(ext, &reason, field.as_deref());
         })
+    }
+}
+
+/// `code`, `reason`, and what the reason carries for programs (`field`, `retryAfter`):
+/// the same for resolver errors and request-level refusals.
+pub fn set_extensions(
+    ext: &mut async_graphql::ErrorExtensionValues,
+    reason: &Reason,
+    field: Option<&str>,
+) {
+    ext.set("code", reason.code().as_str());
+    ext.set("reason", reason.key());
+    if let Some(field) = field {
+        ext.set("field", field);
+    }
+    if let Reason::RateLimited { retry_after_secs } = reason {
+        ext.set("retryAfter", *retry_after_secs);
     }
 }
 
@@ -211,7 +228,7 @@ impl From<AppError> for anyhow::Error {
     fn from(err: AppError) -> Self {
         match err {
             AppError::Internal(source) => source,
-            other => anyhow::anyhow!("{} ({})", other.message(), other.code().as_str()),
+            other => anyhow::anyhow!("{} ({})", other.reason().key(), other.code().as_str()),
         }
     }
 }

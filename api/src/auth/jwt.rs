@@ -99,11 +99,11 @@ pub enum TokenError {
 }
 
 impl TokenError {
-    /// `extensions.reason`.
-    pub fn reason(self) -> &'static str {
+    /// What the client is told (`extensions.reason` and the message).
+    pub fn reason(self) -> crate::error::Reason {
         match self {
-            TokenError::Expired => "TOKEN_EXPIRED",
-            TokenError::Invalid => "TOKEN_INVALID",
+            TokenError::Expired => crate::error::Reason::TokenExpired,
+            TokenError::Invalid => crate::error::Reason::TokenInvalid,
         }
     }
 }

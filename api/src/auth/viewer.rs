@@ -2,7 +2,7 @@
 
 use entity::enums::Role;
 
-use crate::error::AppError;
+use crate::error::{AppError, Reason};
 
 #[derive(Debug, Clone, Default)]
 pub enum Viewer {
@@ -60,7 +60,7 @@ impl Viewer {
     }
 
     pub fn require(&self) -> Result<&SignedInUser, AppError> {
-        self.user().ok_or(AppError::Unauthenticated)
+        self.user().ok_or(AppError::of(Reason::LoginRequired))
     }
 
     pub fn require_any(&self, roles: &[Role]) -> Result<&SignedInUser, AppError> {
@@ -68,7 +68,7 @@ impl Viewer {
         if roles.iter().any(|role| user.has(*role)) {
             Ok(user)
         } else {
-            Err(AppError::forbidden("your role does not allow this"))
+            Err(AppError::of(Reason::RoleForbidden))
         }
     }
 }

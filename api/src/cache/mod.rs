@@ -479,7 +479,9 @@ impl Cache {
     pub async fn limit(&self, key: &CacheKey, max: u64) -> crate::error::AppResult<()> {
         let (count, retry_after_secs) = self.hit(key).await;
         if count > max {
-            return Err(crate::error::AppError::RateLimited { retry_after_secs });
+            return Err(crate::error::AppError::of(
+                crate::error::Reason::RateLimited { retry_after_secs },
+            ));
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use entity::{activity, activity_department};
 
 use crate::auth::Viewer;
 use crate::auth::viewer::SignedInUser;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 /// The ids of the activities a department takes part in (as lead or co-organizer).
 pub fn activities_of_department(department_id: i32) -> SelectStatement {
@@ -40,9 +40,7 @@ pub fn record_scope(viewer: &SignedInUser, owner_user_id: i32) -> AppResult<Reco
         Some(department_id) if viewer.has(entity::enums::Role::Organizer) => {
             Ok(RecordScope::Department(department_id))
         }
-        _ => Err(AppError::forbidden(
-            "these records are private to the volunteer",
-        )),
+        _ => Err(AppError::of(Reason::OwnerOnly)),
     }
 }
 
@@ -124,11 +122,9 @@ pub async fn managed<C: ConnectionTrait>(
     let activity = activity::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound("activity"))?;
+        .ok_or(AppError::not_found(Thing::Activity))?;
     if !user.may_manage_any(&lead_department_ids(db, id).await?) {
-        return Err(AppError::forbidden(
-            "only organizers of a lead department may manage this activity",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     Ok(activity)
 }

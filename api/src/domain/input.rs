@@ -4,7 +4,7 @@
 //! (GraphQL, the command line, an imported table), and a violation is BAD_USER_INPUT
 //! naming the field; nothing is stored.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 /// Maximum lengths in characters, and counts, documented in the README ("Limits").
 pub mod max {
@@ -48,21 +48,18 @@ pub mod max {
 }
 
 fn refused_characters(field: &str) -> AppError {
-    AppError::bad_input(
-        field,
-        "含有不允许的控制字符（如 NUL、ESC 或文字方向控制符）",
-    )
+    AppError::input(field, Reason::ForbiddenCharacters)
 }
 
 fn too_long(field: &str, max: usize) -> AppError {
-    AppError::bad_input(field, format!("最多 {max} 个字符"))
+    AppError::input(field, Reason::TooLong { max })
 }
 
 /// One line of text, trimmed: 1 to `max` characters, no line breaks, tabs or controls.
 pub fn line(field: &str, value: &str, max: usize) -> AppResult<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(AppError::bad_input(field, "不能为空"));
+        return Err(AppError::input(field, Reason::Required));
     }
     if value
         .chars()
@@ -89,7 +86,7 @@ pub fn optional_line(field: &str, value: Option<&str>, max: usize) -> AppResult<
 pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(AppError::bad_input(field, "不能为空"));
+        return Err(AppError::input(field, Reason::Required));
     }
     if value.chars().any(forbidden_character) {
         return Err(refused_characters(field));
@@ -111,7 +108,7 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<
 /// At most `max` items.
 pub fn count<T>(field: &str, items: &[T], max: usize) -> AppResult<()> {
     if items.len() > max {
-        return Err(AppError::bad_input(field, format!("最多 {max} 项")));
+        return Err(AppError::input(field, Reason::TooMany { max }));
     }
     Ok(())
 }
@@ -138,7 +135,9 @@ mod tests {
 
     fn field_of(result: AppResult<String>) -> String {
         match result {
-            Err(AppError::BadInput { field, .. }) => field,
+            Err(AppError::Refused {
+                field: Some(field), ..
+            }) => field,
             other => panic!("expected BadInput, got {other:?}"),
         }
     }

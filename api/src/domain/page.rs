@@ -18,7 +18,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 /// Items per page unless asked otherwise, and the most a page holds.
 pub const DEFAULT_PAGE: u64 = 20;
@@ -180,7 +180,7 @@ impl Order {
         if fits {
             Ok(())
         } else {
-            Err(AppError::bad_input(field, "这不是本列表的游标"))
+            Err(AppError::input(field, Reason::InvalidCursor))
         }
     }
 

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, MaybeUndefined};
 use crate::auth::Viewer;
 use crate::context::AppState;
 use crate::domain::input::Change;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 pub trait ContextExt {
     fn state(&self) -> &AppState;
@@ -26,7 +26,7 @@ pub fn parse_id(id: &ID, field: &str) -> AppResult<i32> {
     id.parse::<i32>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| AppError::bad_input(field, format!("{field} is not a valid id")))
+        .ok_or_else(|| AppError::input(field, Reason::InvalidId))
 }
 
 pub fn parse_opt_id(id: Option<&ID>, field: &str) -> AppResult<Option<i32>> {

@@ -12,6 +12,8 @@ use async_graphql::parser::types::{
 };
 use async_graphql_value::Value;
 
+use crate::error::Reason;
+
 /// The largest GraphQL document (query text) accepted, in bytes.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 /// How deep `[` and `{` may nest in a document, selection sets and values together
@@ -25,16 +27,16 @@ pub const SIGN_IN_FIELDS: &[&str] = &["login", "signUp", "wechatLogin", "refresh
 /// Why a request is refused before it runs; always BAD_USER_INPUT.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    pub message: String,
+    pub reason: Reason,
     /// The input at fault, as the services name it (`title`, `locations.0.name`), or
     /// `query` or `variables`.
     pub field: String,
 }
 
 impl Refusal {
-    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    fn new(field: impl Into<String>, reason: Reason) -> Self {
         Refusal {
-            message: message.into(),
+            reason,
             field: field.into(),
         }
     }
@@ -46,7 +48,9 @@ pub fn check_document(query: &str) -> Result<(), Refusal> {
     if query.len() > MAX_DOCUMENT_BYTES {
         return Err(Refusal::new(
             "query",
-            format!("查询文档过长：最多 {} KB", MAX_DOCUMENT_BYTES / 1024),
+            Reason::QueryTooLarge {
+                max_kib: MAX_DOCUMENT_BYTES / 1024,
+            },
         ));
     }
     let bytes = query.as_bytes();
@@ -82,7 +86,9 @@ pub fn check_document(query: &str) -> Result<(), Refusal> {
                 if depth > MAX_DOCUMENT_NESTING {
                     return Err(Refusal::new(
                         "query",
-                        format!("查询文档嵌套过深：[ 与 {{ 最多嵌套 {MAX_DOCUMENT_NESTING} 层"),
+                        Reason::TooDeep {
+                            max: MAX_DOCUMENT_NESTING,
+                        },
                     ));
                 }
             }
@@ -116,7 +122,9 @@ pub fn check_variables(variables: &serde_json::Value) -> Result<(), Refusal> {
         if depth > MAX_VARIABLES_NESTING {
             return Err(Refusal::new(
                 "variables",
-                format!("variables 嵌套过深：最多 {MAX_VARIABLES_NESTING} 层"),
+                Reason::TooDeep {
+                    max: MAX_VARIABLES_NESTING,
+                },
             ));
         }
         match value {
@@ -145,7 +153,7 @@ pub fn check_variables(variables: &serde_json::Value) -> Result<(), Refusal> {
         serde_json::Value::Object(_) | serde_json::Value::Null => {
             walk(variables, &mut Vec::new(), 0)
         }
-        _ => Err(Refusal::new("variables", "variables 必须是 JSON 对象")),
+        _ => Err(Refusal::new("variables", Reason::NotGraphqlRequest)),
     }
 }
 
@@ -163,10 +171,7 @@ fn field_name(path: &[String]) -> String {
 
 pub fn check_characters(text: &str, field: &str) -> Result<(), Refusal> {
     if text.chars().any(forbidden_character) {
-        return Err(Refusal::new(
-            field,
-            "含有不允许的控制字符（如 NUL、ESC 或文字方向控制符）",
-        ));
+        return Err(Refusal::new(field, Reason::ForbiddenCharacters));
     }
     Ok(())
 }

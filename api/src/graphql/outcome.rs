@@ -10,14 +10,17 @@
 use async_graphql::{Response, ServerError};
 
 use crate::context::AppState;
-use crate::error::Code;
+use crate::error::Reason;
 
-/// Every error carries `extensions.code`, as the contract promises, and is counted by it.
+/// Every error carries `extensions.code` and `extensions.reason`, as the contract
+/// promises, and is counted by its code.
 ///
-/// Resolvers raise [`crate::error::AppError`], which brings its code. An error without one
+/// Resolvers raise [`crate::error::AppError`], which brings both. An error without a code
 /// was raised by the executor itself, or by a resolver's `?` on some other error type:
 /// - no code and no source: the executor refused the document (parse, validation, limits;
-///   no path) or could not coerce an argument (with a path): the client's, BAD_USER_INPUT;
+///   no path: INVALID_QUERY) or could not coerce an argument (with a path:
+///   INVALID_ARGUMENT): the client's, BAD_USER_INPUT, with async-graphql's text (English,
+///   cut to a bounded length) after a message in the request's language;
 /// - no code but a source: a foreign error converted by `?` (async-graphql keeps it as the
 ///   source), a bug whose text may carry internals: logged and masked as INTERNAL.
 pub fn ensure_codes(response: &mut Response) {
@@ -25,6 +28,10 @@ pub fn ensure_codes(response: &mut Response) {
         ensure_code(error);
     }
 }
+
+/// How much of the executor's own text is repeated to the client: enough for a field or
+/// type name, never a whole document.
+const MAX_DETAIL_CHARS: usize = 200;
 
 fn ensure_code(error: &mut ServerError) {
     let code = error
@@ -35,19 +42,22 @@ fn ensure_code(error: &mut ServerError) {
     let code = match code {
         Some(code) => code,
         None => {
-            let code = if error.source.is_some() {
+            let reason = if error.source.is_some() {
                 tracing::error!(error = %error.message, path = ?error.path, "unclassified resolver error");
-                error.message = "internal error".to_owned();
                 error.source = None;
-                Code::Internal
+                Reason::Internal
             } else {
-                Code::BadUserInput
+                let detail: String = error.message.chars().take(MAX_DETAIL_CHARS).collect();
+                if error.path.is_empty() {
+                    Reason::InvalidQuery { detail }
+                } else {
+                    Reason::InvalidArgument { detail }
+                }
             };
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", code.as_str());
-            code.as_str().to_owned()
+            error.message = reason.message_now();
+            let ext = error.extensions.get_or_insert_with(Default::default);
+            crate::error::set_extensions(ext, &reason, None);
+            reason.code().as_str().to_owned()
         }
     };
     metrics::counter!("tongxin_graphql_errors_total", "code" => code).increment(1);

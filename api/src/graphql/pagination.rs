@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::page::Key;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 pub use crate::domain::page::{DEFAULT_PAGE, MAX_PAGE};
 
@@ -40,13 +40,10 @@ impl Page {
     /// `before`, are refused: the two directions in one request have no clear meaning.
     pub fn from_args(args: PageArgs) -> AppResult<Self> {
         if args.first.is_some() && args.last.is_some() {
-            return Err(AppError::bad_input("last", "first 和 last 不能同时使用"));
+            return Err(AppError::input("last", Reason::PagingBothWays));
         }
         if args.after.is_some() && args.before.is_some() {
-            return Err(AppError::bad_input(
-                "before",
-                "after 和 before 不能同时使用",
-            ));
+            return Err(AppError::input("before", Reason::PagingBothWays));
         }
         let backward = args.last.is_some() || (args.before.is_some() && args.first.is_none());
         let (count, field) = if args.last.is_some() {
@@ -57,7 +54,7 @@ impl Page {
         let limit = match count {
             None => DEFAULT_PAGE,
             Some(n) if n < 0 => {
-                return Err(AppError::bad_input(field, format!("{field} 不能是负数")));
+                return Err(AppError::input(field, Reason::Negative));
             }
             Some(n) => (n as u64).min(MAX_PAGE),
         };
@@ -89,7 +86,7 @@ fn decode_cursor(cursor: &str, field: &str) -> AppResult<Key> {
         .flatten()
         .and_then(|bytes| serde_json::from_slice::<Key>(&bytes).ok())
         .filter(|key| !key.is_empty())
-        .ok_or_else(|| AppError::bad_input(field, "这不是本列表的游标"))
+        .ok_or_else(|| AppError::input(field, Reason::InvalidCursor))
 }
 
 #[derive(Debug, Clone, SimpleObject)]

@@ -103,7 +103,7 @@ async fn a_signed_in_feed_reads_only_the_viewers_registrations_and_shows_each_ch
         .await;
         assert_eq!(crate::helpers::code(&twice), "CONFLICT", "{twice:#}");
         assert_eq!(
-            twice["errors"][0]["message"], "you are already registered for this activity",
+            twice["errors"][0]["extensions"]["reason"], "ALREADY_REGISTERED",
             "{twice:#}"
         );
     }

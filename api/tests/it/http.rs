@@ -334,7 +334,8 @@ async fn internal_errors_are_masked_and_oversized_bodies_refused() {
         )
         .await;
     assert_eq!(code(&body), "INTERNAL", "{body}");
-    assert_eq!(body["errors"][0]["message"], "internal error");
+    assert_eq!(body["errors"][0]["message"], "服务器内部错误");
+    assert_eq!(body["errors"][0]["extensions"]["reason"], "INTERNAL_ERROR");
     assert!(!body.to_string().contains("audit_entries"), "{body}");
 
     let huge = "x".repeat(2 << 20);

@@ -12,6 +12,7 @@ mod helpers;
 mod hostile;
 mod hours;
 mod http;
+mod messages;
 mod pagination;
 mod pairings;
 mod phones;

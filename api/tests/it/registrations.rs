@@ -240,13 +240,11 @@ async fn registration_is_open_only_for_published_activities_inside_their_window(
         .await;
         let body = register(not_yet).await;
         assert_eq!(code(&body), "REGISTRATION_CLOSED", "{backend:?}: {body:#}");
-        assert!(
-            body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("not opened"),
+        assert_eq!(
+            body["errors"][0]["extensions"]["reason"], "REGISTRATION_NOT_OPEN",
             "{body:#}"
         );
+        assert_eq!(body["errors"][0]["message"], "报名尚未开始", "{body:#}");
 
         // Started yesterday, no closing time of its own: closed at its start.
         let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();

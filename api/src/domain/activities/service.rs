@@ -25,7 +25,7 @@ use crate::domain::calendar::local_date;
 use crate::domain::input::{self, Change, max};
 use crate::domain::page::{self, PageRequest as Page};
 use crate::domain::registrations::service as registrations;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 #[derive(Debug, Default, Clone)]
 pub struct ActivityQuery {
@@ -109,9 +109,9 @@ fn check_person_in_charge(
             .chars()
             .all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+')
     {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "personInCharge.phone",
-            "电话号码只能包含数字、空格、“-”和“+”",
+            Reason::PhoneCharacters,
         ));
     }
     Ok((Some(name), phone))
@@ -380,9 +380,9 @@ pub async fn departments(db: &DatabaseConnection) -> AppResult<Vec<department::M
 
 fn hours_to_minutes(hours: f64, field: &str) -> AppResult<i32> {
     if !hours.is_finite() || !(0.0..=24.0 * 30.0).contains(&hours) {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             field,
-            "hours must be between 0 and 720",
+            Reason::OutOfRange { min: 0, max: 720 },
         ));
     }
     Ok((hours * 60.0).round() as i32)
@@ -401,7 +401,7 @@ fn check_instant(at: Option<DateTime<Utc>>, field: &str) -> AppResult<()> {
                     .year(),
             ) =>
         {
-            Err(AppError::bad_input(field, "时间应在 2000 至 2100 年之间"))
+            Err(AppError::input(field, Reason::YearOutOfRange))
         }
         _ => Ok(()),
     }
@@ -424,35 +424,35 @@ impl Schedule {
         check_instant(self.closes_at, "registrationClosesAt")?;
         match (self.starts_at, self.ends_at) {
             (Some(s), Some(e)) if e < s => {
-                return Err(AppError::bad_input("endsAt", "endsAt is before startsAt"));
+                return Err(AppError::input("endsAt", Reason::TimeOrder));
             }
             (None, Some(_)) => {
-                return Err(AppError::bad_input("startsAt", "an end needs a start"));
+                return Err(AppError::input("startsAt", Reason::StartRequired));
             }
             _ => {}
         }
         if let (Some(opens), Some(closes)) = (self.opens_at, self.closes_at)
             && closes <= opens
         {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 "registrationClosesAt",
-                "报名截止时间须晚于报名开始时间",
+                Reason::RegistrationWindow,
             ));
         }
         if let (Some(closes), Some(last)) = (self.closes_at, self.ends_at.or(self.starts_at))
             && closes > last
         {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 "registrationClosesAt",
-                "报名截止时间不能晚于活动结束时间",
+                Reason::RegistrationWindow,
             ));
         }
         if let (Some(opens), Some(last)) = (self.opens_at, self.ends_at.or(self.starts_at))
             && opens >= last
         {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 "registrationOpensAt",
-                "报名开始时间须早于活动结束时间",
+                Reason::RegistrationWindow,
             ));
         }
         Ok(())
@@ -464,9 +464,12 @@ const MAX_CAPACITY: i32 = 100_000;
 
 fn check_capacity(capacity: Option<i32>) -> AppResult<()> {
     match capacity {
-        Some(n) if !(0..=MAX_CAPACITY).contains(&n) => Err(AppError::bad_input(
+        Some(n) if !(0..=MAX_CAPACITY).contains(&n) => Err(AppError::input(
             "capacity",
-            format!("capacity must be between 0 and {MAX_CAPACITY}"),
+            Reason::OutOfRange {
+                min: 0,
+                max: i64::from(MAX_CAPACITY),
+            },
         )),
         _ => Ok(()),
     }
@@ -475,9 +478,13 @@ fn check_capacity(capacity: Option<i32>) -> AppResult<()> {
 /// 序号 as plan tables number their rows.
 fn check_seq_no(seq_no: Option<i32>) -> AppResult<()> {
     match seq_no {
-        Some(n) if !(1..=99_999).contains(&n) => {
-            Err(AppError::bad_input("seqNo", "序号应为 1 至 99999"))
-        }
+        Some(n) if !(1..=99_999).contains(&n) => Err(AppError::input(
+            "seqNo",
+            Reason::OutOfRange {
+                min: 1,
+                max: 99_999,
+            },
+        )),
         _ => Ok(()),
     }
 }
@@ -521,9 +528,9 @@ async fn check_departments<C: ConnectionTrait>(
         }
     }
     if parsed.is_empty() {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "leadDepartmentIds",
-            "name at least one lead department",
+            Reason::TooFew { min: 1 },
         ));
     }
     let found = department::Entity::find()
@@ -531,15 +538,13 @@ async fn check_departments<C: ConnectionTrait>(
         .count(db)
         .await?;
     if found != parsed.len() as u64 {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "leadDepartmentIds",
-            "a department does not exist",
+            Reason::UnknownReference,
         ));
     }
     if !user.may_manage_any(&parsed) {
-        return Err(AppError::forbidden(
-            "organizers create activities of their own department",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     Ok(parsed)
 }
@@ -556,11 +561,11 @@ async fn check_pairing<C: ConnectionTrait>(
     let pairing = pairing::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::bad_input("pairingId", "the pairing does not exist"))?;
+        .ok_or_else(|| AppError::input("pairingId", Reason::UnknownReference))?;
     if !departments.contains(&pairing.department_id) {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "pairingId",
-            "only a pairing of one of the activity's lead departments may be linked",
+            Reason::PairingNotOfLeadDepartment,
         ));
     }
     Ok(())
@@ -699,15 +704,13 @@ pub async fn update(
         current.status,
         ActivityStatus::Completed | ActivityStatus::Cancelled
     ) {
-        return Err(AppError::conflict(
-            "a completed or cancelled activity cannot be changed",
-        ));
+        return Err(AppError::of(Reason::ActivityLocked));
     }
     let mut model: activity::ActiveModel = current.clone().into();
     match changes.title {
         Change::Keep => {}
         Change::Clear => {
-            return Err(AppError::bad_input("title", "活动主题不能清空"));
+            return Err(AppError::input("title", Reason::Required));
         }
         Change::Set(title) => model.title = Set(check_title(&title)?),
     }
@@ -763,9 +766,9 @@ pub async fn update(
             departments
         }
         Change::Clear => {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 "leadDepartmentIds",
-                "牵头科室不能清空：至少保留一个",
+                Reason::TooFew { min: 1 },
             ));
         }
         Change::Keep => lead_department_ids(&txn, id).await?,
@@ -799,7 +802,7 @@ pub async fn update(
     let updated = activity::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("activity"))?;
+        .ok_or(AppError::not_found(Thing::Activity))?;
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(updated)
@@ -822,9 +825,7 @@ pub async fn transition(
         && current.status == ActivityStatus::Published
         && current.starts_at.is_none_or(|starts| now < starts)
     {
-        return Err(AppError::conflict(
-            "活动开始之后才能标记为已完成（未定日期的活动请先定下日期）",
-        ));
+        return Err(AppError::of(Reason::ActivityNotStarted));
     }
     let allowed = match to {
         ActivityStatus::Published => current.status == ActivityStatus::Draft,
@@ -836,11 +837,10 @@ pub async fn transition(
         ActivityStatus::Draft => false,
     };
     if !allowed {
-        return Err(AppError::conflict(format!(
-            "an activity that is {} cannot become {}",
-            current.status.to_value(),
-            to.to_value()
-        )));
+        return Err(AppError::of(Reason::InvalidStatusChange {
+            from: current.status.to_value().to_string(),
+            to: to.to_value().to_string(),
+        }));
     }
     let mut model: activity::ActiveModel = current.clone().into();
     model.status = Set(to);
@@ -850,7 +850,9 @@ pub async fn transition(
     }
     if to == ActivityStatus::Cancelled {
         let reason = input::text("reason", reason.as_deref().unwrap_or_default(), max::NOTE)
-            .map_err(|_| AppError::bad_input("reason", "请说明取消的原因（最多 1000 字）"))?;
+            .map_err(|_| {
+                AppError::input("reason", Reason::CancelReasonRequired { max: max::NOTE })
+            })?;
         model.cancel_reason = Set(Some(reason.clone()));
         // Consequences, in the same transaction: nobody stays registered or waitlisted,
         // and its hours are frozen (pending rejected, approved no longer counted).

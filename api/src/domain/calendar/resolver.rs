@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::auth::RoleGuard;
 use crate::auth::guard::ADMINS;
-use crate::error::{AppError, GqlResult};
+use crate::error::{AppError, GqlResult, Reason, Thing};
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::Date;
 
@@ -25,7 +25,8 @@ impl CalendarQuery {
     ) -> GqlResult<WorkingCalendarYear> {
         let days = service::listed_days(ctx.state(), year).await?;
         let calendar = service::working_calendar(ctx.state()).await?;
-        let mut day = NaiveDate::from_ymd_opt(year, 1, 1).ok_or(AppError::NotFound("year"))?;
+        let mut day =
+            NaiveDate::from_ymd_opt(year, 1, 1).ok_or(AppError::not_found(Thing::Year))?;
         let mut working = 0;
         while day.year() == year {
             if calendar.is_working_day(day) {
@@ -49,13 +50,13 @@ impl CalendarQuery {
         let n = u32::try_from(days)
             .ok()
             .filter(|n| *n <= crate::domain::calendar::MAX_WORKING_DAYS)
-            .ok_or_else(|| AppError::bad_input("days", "工作日数应在 0 至 300 之间"))?;
+            .ok_or_else(|| AppError::input("days", Reason::OutOfRange { min: 0, max: 300 }))?;
         if !service::YEARS.contains(&date.0.year()) {
-            return Err(AppError::bad_input("date", "年份应在 2000 至 2100 年之间").into());
+            return Err(AppError::input("date", Reason::YearOutOfRange).into());
         }
         let calendar = service::working_calendar(ctx.state()).await?;
         Ok(Date(calendar.add_working_days(date.0, n).ok_or_else(
-            || AppError::bad_input("date", "超出日历范围"),
+            || AppError::input("date", Reason::OutsideCalendar),
         )?))
     }
 }

@@ -15,7 +15,7 @@ use crate::cache::CacheKey;
 use crate::context::AppState;
 use crate::domain::audit;
 use crate::domain::input::{self, max};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 use super::WorkingCalendar;
 
@@ -69,7 +69,7 @@ fn check_year(field: &str, year: i32) -> AppResult<()> {
     if YEARS.contains(&year) {
         Ok(())
     } else {
-        Err(AppError::bad_input(field, "年份应在 2000 至 2100 年之间"))
+        Err(AppError::input(field, Reason::YearOutOfRange))
     }
 }
 
@@ -92,24 +92,21 @@ pub async fn set_days(
     let user = viewer.require_any(&[Role::Admin])?;
     input::count("days", &changes, MAX_CHANGES)?;
     if changes.is_empty() {
-        return Err(AppError::bad_input("days", "至少给出一天"));
+        return Err(AppError::input("days", Reason::TooFew { min: 1 }));
     }
     let mut seen = std::collections::HashSet::new();
     let mut checked = Vec::with_capacity(changes.len());
     for (i, change) in changes.into_iter().enumerate() {
         check_year(&format!("days.{i}.date"), change.day.year())?;
         if !seen.insert(change.day) {
-            return Err(AppError::bad_input(
-                format!("days.{i}.date"),
-                format!("{} 出现了两次", change.day),
-            ));
+            return Err(AppError::input(format!("days.{i}.date"), Reason::Duplicate));
         }
         let name =
             input::optional_line(&format!("days.{i}.name"), change.name.as_deref(), max::NAME)?;
         if change.kind.is_some() && name.is_none() {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 format!("days.{i}.name"),
-                "请写明节日名称，如“春节”或“春节调休上班”",
+                Reason::HolidayNameRequired,
             ));
         }
         checked.push((change.day, change.kind, name.unwrap_or_default()));

@@ -21,7 +21,7 @@ use crate::auth::guard::READERS;
 use crate::cache::{CacheKey, Lookup};
 use crate::context::AppState;
 use crate::domain::page::MAX_PAGE;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 pub use super::queries::Filter;
 use super::queries::{
@@ -69,16 +69,13 @@ pub async fn open(
     let user = viewer.require_any(READERS)?;
     for (day, field) in [(from, "range.from"), (to, "range.to")] {
         if day.is_some_and(|day| !(2000..=2100).contains(&chrono::Datelike::year(&day))) {
-            return Err(AppError::bad_input(field, "日期应在 2000 至 2100 年之间"));
+            return Err(AppError::input(field, Reason::YearOutOfRange));
         }
     }
     if let (Some(from), Some(to)) = (from, to)
         && from > to
     {
-        return Err(AppError::bad_input(
-            "range",
-            "range.from must not be after range.to",
-        ));
+        return Err(AppError::input("range", Reason::TimeOrder));
     }
     let (scope, department_id) = if user.reads_everything() {
         ("all".to_owned(), department_id)
@@ -86,13 +83,9 @@ pub async fn open(
         let own = user
             .department_id
             .filter(|_| user.has(Role::Organizer))
-            .ok_or_else(|| {
-                AppError::forbidden("an organizer without a department has no dashboard")
-            })?;
+            .ok_or_else(|| AppError::of(Reason::NoDepartment))?;
         if department_id.is_some_and(|asked| asked != own) {
-            return Err(AppError::forbidden(
-                "organizers see the dashboard of their own department only",
-            ));
+            return Err(AppError::of(Reason::NotOwnDepartment));
         }
         (format!("dept:{own}"), Some(own))
     };
@@ -290,7 +283,7 @@ pub async fn top_volunteers(
     limit: i32,
 ) -> AppResult<Vec<VolunteerRow>> {
     if limit < 0 {
-        return Err(AppError::bad_input("limit", "limit must not be negative"));
+        return Err(AppError::input("limit", Reason::Negative));
     }
     let limit = (limit as u64).min(MAX_PAGE);
     let args = format!("{}:{limit}", dashboard.args("topVolunteers"));

@@ -11,7 +11,7 @@ use crate::domain::activities::types::{Category, Department};
 use crate::domain::pairings::types::Pairing;
 use crate::domain::surveys::types::{EnteredSplit, LevelCount, level_counts, satisfaction_rate};
 use crate::domain::users::types::{Volunteer, round_hours};
-use crate::error::{AppError, GqlResult};
+use crate::error::{AppError, GqlResult, Thing};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{Loaders, by_id};
 use crate::graphql::scalars::Date;
@@ -38,7 +38,7 @@ async fn load_department(ctx: &Context<'_>, id: i32) -> GqlResult<Department> {
     by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), id)
         .await?
         .map(Department)
-        .ok_or_else(|| AppError::NotFound("department").into())
+        .ok_or_else(|| AppError::not_found(Thing::Department).into())
 }
 
 /// The figures of the plan's work for a range of days and, optionally, one department.
@@ -326,7 +326,7 @@ impl CategoryCount {
         by_id::<category::Entity>(ctx.data_unchecked::<Loaders>(), self.category_id)
             .await?
             .map(Category)
-            .ok_or_else(|| AppError::NotFound("category").into())
+            .ok_or_else(|| AppError::not_found(Thing::Category).into())
     }
 }
 
@@ -402,7 +402,7 @@ impl PairingProgress {
         by_id::<pairing::Entity>(ctx.data_unchecked::<Loaders>(), self.pairing_id)
             .await?
             .map(Pairing)
-            .ok_or_else(|| AppError::NotFound("pairing").into())
+            .ok_or_else(|| AppError::not_found(Thing::Pairing).into())
     }
 }
 

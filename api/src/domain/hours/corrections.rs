@@ -19,7 +19,7 @@ use crate::domain::access::managed;
 use crate::domain::audit;
 use crate::domain::input::{self, max};
 use crate::domain::registrations::service::volunteer_of_user;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 use super::service::minutes_of;
 
@@ -88,17 +88,15 @@ pub async fn request(
     let txn = begin_write(&state.db).await?;
     let volunteer = volunteer_of_user(&txn, user.id)
         .await?
-        .ok_or_else(|| AppError::forbidden("enroll as a volunteer first"))?;
+        .ok_or_else(|| AppError::of(Reason::VolunteerRequired))?;
     let record = service_record::Entity::find_by_id(record_id)
         .one(&txn)
         .await?
         .filter(|record| record.volunteer_id == volunteer.id)
         // Another volunteer's record does not exist for this one.
-        .ok_or(AppError::NotFound("service record"))?;
+        .ok_or(AppError::not_found(Thing::ServiceRecord))?;
     if record.status == ServiceRecordStatus::Pending {
-        return Err(AppError::conflict(
-            "这条记录尚未审核：待审核时请联系组织者直接调整",
-        ));
+        return Err(AppError::of(Reason::CorrectionOfPendingRecord));
     }
     let open = record_correction::Entity::find()
         .filter(record_correction::Column::RecordId.eq(record_id))
@@ -106,7 +104,7 @@ pub async fn request(
         .one(&txn)
         .await?;
     if open.is_some() {
-        return Err(AppError::conflict("这条记录已有一项待处理的更正申请"));
+        return Err(AppError::of(Reason::CorrectionPending));
     }
     let created = record_correction::ActiveModel {
         record_id: Set(record_id),
@@ -139,23 +137,23 @@ pub async fn resolve(
     let reviewer = viewer.require()?.id;
     let note = input::optional_text("note", note.as_deref(), max::NOTE)?;
     if !accept && note.is_none() {
-        return Err(AppError::bad_input("note", "请说明不予更正的理由"));
+        return Err(AppError::input("note", Reason::NoteRequired));
     }
     let txn = begin_write(&state.db).await?;
     let correction = record_correction::Entity::find_by_id(correction_id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("correction"))?;
+        .ok_or(AppError::not_found(Thing::Correction))?;
     let record = service_record::Entity::find_by_id(correction.record_id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("service record"))?;
+        .ok_or(AppError::not_found(Thing::ServiceRecord))?;
     let activity = managed(&txn, viewer, record.activity_id).await?;
     if accept {
         super::require_takes_hours(&activity)?;
     }
     if correction.status != CorrectionStatus::Open {
-        return Err(AppError::conflict("这项更正申请已经处理过了"));
+        return Err(AppError::of(Reason::CorrectionAnswered));
     }
     let now = Utc::now();
     let mut answered: record_correction::ActiveModel = correction.clone().into();

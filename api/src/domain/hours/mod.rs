@@ -6,6 +6,7 @@ pub mod rollups;
 pub mod service;
 pub mod types;
 
+use crate::error::Reason;
 use entity::enums::ActivityStatus;
 use sea_orm::ColumnTrait;
 use sea_orm::sea_query::{Query, SelectStatement};
@@ -46,8 +47,6 @@ pub fn require_takes_hours(activity: &entity::activity::Model) -> crate::error::
     if takes_hours(activity.status) {
         Ok(())
     } else {
-        Err(crate::error::AppError::conflict(
-            "只有已发布或已完成的活动可以登记、审核或更正服务时长",
-        ))
+        Err(crate::error::AppError::of(Reason::HoursNotEditable))
     }
 }

@@ -26,7 +26,7 @@ use crate::domain::hours::corrections::keep_change;
 use crate::domain::input::{self, max};
 use crate::domain::page::{self, KeyKind, Order, PageRequest as Page};
 use crate::domain::registrations::service::volunteer_of_user;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 /// A page of service records, newest first.
 pub type Records = crate::domain::page::Page<service_record::Model>;
@@ -56,9 +56,7 @@ pub async fn check_in_code(
 ) -> AppResult<(String, DateTime<Utc>)> {
     let activity = managed(&state.db, viewer, activity_id).await?;
     if activity.status != ActivityStatus::Published {
-        return Err(AppError::conflict(
-            "check-in is only for published activities",
-        ));
+        return Err(AppError::of(Reason::ActivityNotPublished));
     }
     let period = period_of(Utc::now());
     let expires = Utc
@@ -82,13 +80,11 @@ fn code_is_valid(state: &AppState, activity_id: i32, code: &str, now: DateTime<U
 /// From one hour before startsAt to two hours after endsAt.
 fn check_window(activity: &activity::Model, now: DateTime<Utc>) -> AppResult<()> {
     let Some(starts) = activity.starts_at else {
-        return Err(AppError::conflict("the activity has no date yet"));
+        return Err(AppError::of(Reason::ActivityNoDate));
     };
     let ends = activity.ends_at.unwrap_or(starts);
     if now < starts - Duration::hours(1) || now > ends + Duration::hours(2) {
-        return Err(AppError::conflict(
-            "check-in is open from one hour before the start to two hours after the end",
-        ));
+        return Err(AppError::of(Reason::CheckInClosed));
     }
     Ok(())
 }
@@ -102,16 +98,14 @@ async fn checking_volunteer(
     let user = viewer.require()?;
     let volunteer = volunteer_of_user(&state.db, user.id)
         .await?
-        .ok_or_else(|| AppError::forbidden("enroll as a volunteer first"))?;
+        .ok_or_else(|| AppError::of(Reason::VolunteerRequired))?;
     let activity = activity::Entity::find_by_id(activity_id)
         .one(&state.db)
         .await?
         .filter(|a| a.status != ActivityStatus::Draft)
-        .ok_or(AppError::NotFound("activity"))?;
+        .ok_or(AppError::not_found(Thing::Activity))?;
     if activity.status != ActivityStatus::Published {
-        return Err(AppError::conflict(
-            "check-in is only for published activities",
-        ));
+        return Err(AppError::of(Reason::ActivityNotPublished));
     }
     let now = Utc::now();
     check_window(&activity, now)?;
@@ -123,10 +117,7 @@ async fn checking_volunteer(
     };
     state.cache.limit(&guesses, MAX_CODE_GUESSES).await?;
     if !code_is_valid(state, activity_id, code, now) {
-        return Err(AppError::bad_input(
-            "code",
-            "the check-in code is wrong or has expired",
-        ));
+        return Err(AppError::input("code", Reason::CheckInCodeWrong));
     }
     state.cache.unhit(&guesses).await;
     let registered = registration::Entity::find()
@@ -136,7 +127,7 @@ async fn checking_volunteer(
         .count(&state.db)
         .await?;
     if registered == 0 {
-        return Err(AppError::forbidden("only registered volunteers check in"));
+        return Err(AppError::of(Reason::NotRegistered));
     }
     Ok((volunteer, activity))
 }
@@ -189,14 +180,12 @@ pub async fn check_out(
         .filter(service_record::Column::ServiceDate.eq(today()))
         .one(&state.db)
         .await?
-        .ok_or_else(|| AppError::conflict("今天还没有签到：请先签到再签退"))?;
+        .ok_or_else(|| AppError::of(Reason::NotCheckedIn))?;
     let Some(checked_in) = record.checked_in_at else {
-        return Err(AppError::conflict(
-            "your hours were recorded by the organizer",
-        ));
+        return Err(AppError::of(Reason::HoursRecordedByOrganizer));
     };
     if record.checked_out_at.is_some() {
-        return Err(AppError::conflict("you have already checked out"));
+        return Err(AppError::of(Reason::AlreadyCheckedOut));
     }
     let now = Utc::now();
     let (minutes, clamped_from) = credited_minutes(&activity, today(), checked_in, now);
@@ -299,10 +288,7 @@ pub async fn close_forgotten_check_ins<C: sea_orm::ConnectionTrait>(
 
 pub(crate) fn minutes_of(hours: f64, field: &str) -> AppResult<i32> {
     if !hours.is_finite() || hours <= 0.0 || hours > 24.0 {
-        return Err(AppError::bad_input(
-            field,
-            "hours must be more than 0 and at most 24",
-        ));
+        return Err(AppError::input(field, Reason::HoursRange { max: 24 }));
     }
     Ok((hours * 60.0).round() as i32)
 }
@@ -393,17 +379,17 @@ async fn service_day<C: sea_orm::ConnectionTrait>(
     // An undated activity without a given day: today, if it lies in the plan's year.
     let day = given.or(activity.start_date).unwrap_or_else(today);
     if !(2000..=2100).contains(&chrono::Datelike::year(&day)) {
-        return Err(AppError::bad_input(
-            "serviceDate",
-            "服务日期应在 2000 至 2100 年之间",
-        ));
+        return Err(AppError::input("serviceDate", Reason::YearOutOfRange));
     }
     if let Some((first, last)) = days
         && !(first..=last).contains(&day)
     {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "serviceDate",
-            format!("服务日期应在活动日期 {first} 至 {last} 之内"),
+            Reason::ServiceDateOutsideActivity {
+                first: first.to_string(),
+                last: last.to_string(),
+            },
         ));
     }
     Ok(day)
@@ -432,7 +418,7 @@ pub async fn record(
     volunteer::Entity::find_by_id(volunteer_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::bad_input("volunteerId", "the volunteer does not exist"))?;
+        .ok_or_else(|| AppError::input("volunteerId", Reason::UnknownReference))?;
     let now = Utc::now();
     let created = service_record::ActiveModel {
         activity_id: Set(activity_id),
@@ -546,15 +532,12 @@ pub async fn review(
 ) -> AppResult<Vec<service_record::Model>> {
     input::count("ids", ids, max::IDS)?;
     if ids.is_empty() {
-        return Err(AppError::bad_input("ids", "name at least one record"));
+        return Err(AppError::input("ids", Reason::TooFew { min: 1 }));
     }
     let corrected = hours.map(|h| minutes_of(h, "hours")).transpose()?;
     let note = input::optional_text("note", note.as_deref(), max::NOTE)?;
     if !approve && note.is_none() {
-        return Err(AppError::bad_input(
-            "note",
-            "say why the hours are rejected",
-        ));
+        return Err(AppError::input("note", Reason::NoteRequired));
     }
     let calendar = crate::domain::calendar::service::working_calendar(state).await?;
     let txn = state.db.begin().await?;
@@ -565,22 +548,20 @@ pub async fn review(
         let record = service_record::Entity::find_by_id(*id)
             .one(&txn)
             .await?
-            .ok_or(AppError::NotFound("service record"))?;
+            .ok_or(AppError::not_found(Thing::ServiceRecord))?;
         let activity = managed(&txn, viewer, record.activity_id).await?;
         super::require_takes_hours(&activity)?;
         if record.status != ServiceRecordStatus::Pending {
-            return Err(AppError::conflict(format!(
-                "record {id} was already reviewed"
-            )));
+            return Err(AppError::of(Reason::AlreadyReviewed));
         }
         if record.checked_in_at.is_some()
             && (record.checked_out_at.is_none() || record.auto_closed)
             && corrected.is_none()
             && approve
         {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 "hours",
-                format!("记录 {id} 没有签退（或在当天结束时自动关闭）：请填写核定的时长再通过"),
+                Reason::HoursNeeded { record: *id },
             ));
         }
         let due = review_due_on(&calendar, &activity, &record);
@@ -666,17 +647,13 @@ pub async fn list(
     } else {
         match q.department_id {
             Some(id) if Some(id) != user.department_id => {
-                return Err(AppError::forbidden(
-                    "organizers see their own department's records",
-                ));
+                return Err(AppError::of(Reason::NotOwnDepartment));
             }
             _ => user.department_id,
         }
     };
     if !user.is_admin() && department_id.is_none() {
-        return Err(AppError::forbidden(
-            "an organizer without a department sees no records",
-        ));
+        return Err(AppError::of(Reason::NoDepartment));
     }
     let mut cond = Condition::all();
     if let Some(id) = q.activity_id {
@@ -735,9 +712,7 @@ pub async fn of_activity(
 ) -> AppResult<Records> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     if !user.may_manage_any(&lead_department_ids(&state.db, activity.id).await?) {
-        return Err(AppError::forbidden(
-            "only organizers of a lead department see these records",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     let mut query =
         service_record::Entity::find().filter(service_record::Column::ActivityId.eq(activity.id));

@@ -8,7 +8,7 @@ use entity::{activity, service_record};
 
 use crate::domain::activities::types::Activity;
 use crate::domain::users::types::{Volunteer, round_hours};
-use crate::error::{AppError, GqlResult};
+use crate::error::{AppError, GqlResult, Thing};
 use crate::graphql::loaders::{Loaders, by_id};
 use crate::graphql::pagination::connection;
 use crate::graphql::scalars::{Date, local};
@@ -48,7 +48,7 @@ impl ServiceRecord {
         by_id::<activity::Entity>(ctx.data_unchecked::<Loaders>(), self.0.activity_id)
             .await?
             .map(Activity)
-            .ok_or_else(|| AppError::NotFound("activity").into())
+            .ok_or_else(|| AppError::not_found(Thing::Activity).into())
     }
     async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Volunteer> {
         Volunteer::load(ctx, self.0.volunteer_id).await
@@ -95,7 +95,7 @@ impl ServiceRecord {
         let activity =
             by_id::<activity::Entity>(ctx.data_unchecked::<Loaders>(), self.0.activity_id)
                 .await?
-                .ok_or(AppError::NotFound("activity"))?;
+                .ok_or(AppError::not_found(Thing::Activity))?;
         let calendar = crate::graphql::request_memo::calendar(ctx).await?;
         Ok(crate::domain::hours::service::review_due_on(&calendar, &activity, &self.0).map(Date))
     }

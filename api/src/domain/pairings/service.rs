@@ -15,7 +15,7 @@ use crate::context::AppState;
 use crate::db::begin_write;
 use crate::domain::audit;
 use crate::domain::input::{self, max};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 pub async fn communities(
     db: &DatabaseConnection,
@@ -83,22 +83,17 @@ pub async fn create_pairing(
 ) -> AppResult<pairing::Model> {
     let user = viewer.require()?;
     if !user.may_manage_department(Some(new.department_id)) {
-        return Err(AppError::forbidden(
-            "organizers manage their own department's pairings",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     if let Some(ends) = new.ends_on
         && ends < new.starts_on
     {
-        return Err(AppError::bad_input(
-            "endsOn",
-            "the end date is before the start date",
-        ));
+        return Err(AppError::input("endsOn", Reason::TimeOrder));
     }
     if !(0..=1_000).contains(&new.target_activity_count) {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "targetActivityCount",
-            "the target must be between 0 and 1000",
+            Reason::OutOfRange { min: 0, max: 1000 },
         ));
     }
     let commitments = input::lines("commitments", &new.commitments, max::ITEMS, max::ITEM)?;
@@ -108,11 +103,11 @@ pub async fn create_pairing(
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::bad_input("departmentId", "the department does not exist"))?;
+        .ok_or_else(|| AppError::input("departmentId", Reason::UnknownReference))?;
     community::Entity::find_by_id(new.community_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::bad_input("communityId", "the community does not exist"))?;
+        .ok_or_else(|| AppError::input("communityId", Reason::UnknownReference))?;
     // Periods overlap unless one ends before the other starts.
     let mut overlap = Condition::any()
         .add(pairing::Column::EndsOn.is_null())
@@ -133,9 +128,7 @@ pub async fn create_pairing(
         .one(&txn)
         .await?;
     if clash.is_some() {
-        return Err(AppError::conflict(
-            "this department already has an active pairing of this kind with this community",
-        ));
+        return Err(AppError::of(Reason::PairingOverlaps));
     }
     let created = pairing::ActiveModel {
         kind: Set(new.kind),
@@ -174,17 +167,12 @@ pub async fn end_pairing(
     let found = pairing::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("pairing"))?;
+        .ok_or(AppError::not_found(Thing::Pairing))?;
     if !user.may_manage_department(Some(found.department_id)) {
-        return Err(AppError::forbidden(
-            "organizers manage their own department's pairings",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     if ends_on < found.starts_on {
-        return Err(AppError::bad_input(
-            "endsOn",
-            "the end date is before the start date",
-        ));
+        return Err(AppError::input("endsOn", Reason::TimeOrder));
     }
     let mut model: pairing::ActiveModel = found.into();
     model.ends_on = Set(Some(ends_on));

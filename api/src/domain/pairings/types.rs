@@ -13,7 +13,7 @@ use entity::{activity, community, department, pairing};
 
 use crate::domain::activities::service::ActivityQuery;
 use crate::domain::activities::types::{ActivityConnection, Department};
-use crate::error::{AppError, GqlResult};
+use crate::error::{AppError, GqlResult, Thing};
 use crate::graphql::loaders::{DbLoader, Loaders, by_id};
 use crate::graphql::pagination::Page;
 use crate::graphql::scalars::{Date, today};
@@ -88,13 +88,13 @@ impl Pairing {
         by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), self.0.department_id)
             .await?
             .map(Department)
-            .ok_or_else(|| AppError::NotFound("department").into())
+            .ok_or_else(|| AppError::not_found(Thing::Department).into())
     }
     async fn community(&self, ctx: &Context<'_>) -> GqlResult<Community> {
         by_id::<community::Entity>(ctx.data_unchecked::<Loaders>(), self.0.community_id)
             .await?
             .map(Community)
-            .ok_or_else(|| AppError::NotFound("community").into())
+            .ok_or_else(|| AppError::not_found(Thing::Community).into())
     }
     async fn starts_on(&self) -> Date {
         Date(self.0.starts_on)

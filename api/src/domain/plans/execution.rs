@@ -20,7 +20,7 @@ use crate::db::begin_write;
 use crate::domain::access::managed;
 use crate::domain::audit;
 use crate::domain::input::{self, max};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 /// At most this many people served by one activity.
 pub const MAX_SERVED: i32 = 100_000;
@@ -47,16 +47,19 @@ pub async fn submit_summary(
     let user = viewer.require()?;
     let text = input::text("text", &new.text, max::TEXT)?;
     if !(0..=MAX_SERVED).contains(&new.served_count) {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "servedCount",
-            format!("服务人数应为 0 至 {MAX_SERVED}"),
+            Reason::OutOfRange {
+                min: 0,
+                max: i64::from(MAX_SERVED),
+            },
         ));
     }
     let groups = input::lines("servedGroups", &new.served_groups, MAX_GROUPS, max::LABEL)?;
     let txn = begin_write(&state.db).await?;
     let activity = managed(&txn, viewer, activity_id).await?;
     if activity.status != ActivityStatus::Completed {
-        return Err(AppError::conflict("活动完成之后才能提交总结"));
+        return Err(AppError::of(Reason::SummaryBeforeCompletion));
     }
     let now = Utc::now();
     let existing = activity_summary::Entity::find()
@@ -125,13 +128,13 @@ async fn plan_activities(
     let plan = plan::Entity::find_by_id(plan_id)
         .one(&state.db)
         .await?
-        .ok_or(AppError::NotFound("plan"))?;
+        .ok_or(AppError::not_found(Thing::Plan))?;
     let mut query = activity::Entity::find().filter(activity::Column::PlanId.eq(plan_id));
     if !user.reads_everything() {
         let own = user
             .department_id
             .filter(|_| user.has(Role::Organizer))
-            .ok_or_else(|| AppError::forbidden("没有科室的组织者看不到计划执行情况"))?;
+            .ok_or_else(|| AppError::of(Reason::NoDepartment))?;
         query = query.filter(activity::Column::PrimaryDepartmentId.eq(own));
     }
     let activities = query

@@ -24,7 +24,7 @@ use crate::domain::activities::service::write_departments;
 use crate::domain::audit;
 use crate::domain::calendar::local_date;
 use crate::domain::input::{self, max};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 pub struct ImportRequest {
     pub title: String,
@@ -64,21 +64,18 @@ pub async fn department_by_name<C: ConnectionTrait>(
 /// Every cell within the bounds of the field it becomes; the error names the row.
 fn check_rows(rows: &[parse::ParsedRow]) -> AppResult<()> {
     if rows.is_empty() {
-        return Err(AppError::bad_input("csv", "表格中没有活动（只有表头？）"));
+        return Err(AppError::input("csv", Reason::TableEmpty));
     }
     if rows.len() > max::PLAN_ROWS {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "csv",
-            format!("一次最多导入 {} 行活动", max::PLAN_ROWS),
+            Reason::TooManyRows {
+                max: max::PLAN_ROWS,
+            },
         ));
     }
     for row in rows {
-        let at = |column: &str, err: AppError| match err {
-            AppError::BadInput { message, .. } => {
-                AppError::bad_input("csv", format!("第{}行「{column}」：{message}", row.line))
-            }
-            other => other,
-        };
+        let at = |column: &'static str, err: AppError| err.in_table_row(row.line, column);
         input::line("csv", &row.title, max::TITLE).map_err(|e| at("活动主题", e))?;
         input::optional_line("csv", row.time_label.as_deref(), max::LABEL)
             .map_err(|e| at("活动时间", e))?;
@@ -93,7 +90,16 @@ fn check_rows(rows: &[parse::ParsedRow]) -> AppResult<()> {
         input::optional_line("csv", row.category.as_deref(), max::LABEL)
             .map_err(|e| at("专项行动", e))?;
         if row.seq_no.is_some_and(|n| !(1..=99_999).contains(&n)) {
-            return Err(at("序号", AppError::bad_input("csv", "应为 1 至 99999")));
+            return Err(at(
+                "序号",
+                AppError::input(
+                    "csv",
+                    Reason::OutOfRange {
+                        min: 1,
+                        max: 99_999,
+                    },
+                ),
+            ));
         }
     }
     Ok(())
@@ -121,23 +127,23 @@ async fn check_scope<C: ConnectionTrait>(
         .department_id
         .and_then(|id| known.iter().find(|(_, known_id)| **known_id == id))
         .map(|(name, _)| name.clone())
-        .ok_or_else(|| AppError::forbidden("没有所属科室的组织者不能导入方案"))?;
+        .ok_or_else(|| AppError::of(Reason::NoDepartment))?;
     for row in rows {
         if let Some(unknown) = row
             .departments
             .iter()
             .find(|name| !known.contains_key(*name))
         {
-            return Err(AppError::forbidden(format!(
-                "第{}行：科室“{unknown}”不存在；只有管理员能通过导入新建科室",
-                row.line
-            )));
+            // The name passed check_rows: at most max::LABEL characters, one line.
+            return Err(AppError::of(Reason::ImportDepartmentUnknown {
+                line: row.line,
+                name: unknown.clone(),
+            }));
         }
         if !row.departments.contains(&own) {
-            return Err(AppError::forbidden(format!(
-                "第{}行“{}”不由{own}牵头：组织者只能导入本科室牵头的活动",
-                row.line, row.title
-            )));
+            return Err(AppError::of(Reason::ImportNotOwnDepartment {
+                line: row.line,
+            }));
         }
     }
     Ok(())
@@ -153,16 +159,25 @@ pub async fn import(
     let title = input::line("title", &request.title, max::TITLE)?;
     let issuer = input::optional_line("issuer", request.issuer.as_deref(), max::LABEL)?;
     if !(2000..=2100).contains(&request.year) {
-        return Err(AppError::bad_input(
-            "year",
-            "year must be between 2000 and 2100",
-        ));
+        return Err(AppError::input("year", Reason::YearOutOfRange));
     }
     if request.csv.len() > max::TABLE_BYTES {
-        return Err(AppError::bad_input("csv", "表格最大 1 MB"));
+        return Err(AppError::input(
+            "csv",
+            Reason::TableTooLarge {
+                max_kib: max::TABLE_BYTES / 1024,
+            },
+        ));
     }
-    let parsed = parse::parse_plan_csv(&request.csv, request.year)
-        .map_err(|err| AppError::bad_input("csv", err.to_string()))?;
+    let parsed = parse::parse_plan_csv(&request.csv, request.year).map_err(|err| {
+        let reason = match err {
+            parse::ParseError::MissingColumns(missing) => Reason::TableMissingColumns {
+                columns: missing.join("、"),
+            },
+            parse::ParseError::Malformed(_) => Reason::TableUnreadable,
+        };
+        AppError::input("csv", reason)
+    })?;
     check_rows(&parsed.rows)?;
 
     let txn = db.begin().await?;

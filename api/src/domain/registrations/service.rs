@@ -19,7 +19,7 @@ use crate::db::{begin_write, lock_activity, sql_value};
 use crate::domain::access::lead_department_ids;
 use crate::domain::access::{RecordScope, activities_of_department};
 use crate::domain::page::{self, KeyKind, Order, PageRequest as Page};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 /// A page of registrations, in arrival order.
 pub type Registrations = crate::domain::page::Page<registration::Model>;
@@ -41,27 +41,27 @@ async fn require_volunteer<C: ConnectionTrait>(
     let user = viewer.require()?;
     volunteer_of_user(db, user.id)
         .await?
-        .ok_or_else(|| AppError::forbidden("enroll as a volunteer first"))
+        .ok_or_else(|| AppError::of(Reason::VolunteerRequired))
 }
 
-/// Which part of [`super::rules::open_sql`] an activity fails at `now`, in words: said
-/// when a registration was refused.
+/// Which part of [`super::rules::open_sql`] an activity fails at `now`: said when a
+/// registration was refused.
 pub fn registration_open(
     activity: &activity::Model,
     now: chrono::DateTime<Utc>,
-) -> Result<(), String> {
+) -> Result<(), Reason> {
     if activity.status != ActivityStatus::Published {
-        return Err("registration is only open for published activities".into());
+        return Err(Reason::RegistrationUnpublished);
     }
     if let Some(opens) = activity.registration_opens_at.or(activity.published_at)
         && now < opens
     {
-        return Err("registration has not opened yet".into());
+        return Err(Reason::RegistrationNotOpen);
     }
     if let Some(closes) = activity.registration_closes_at.or(activity.starts_at)
         && now >= closes
     {
-        return Err("registration has closed".into());
+        return Err(Reason::RegistrationClosed);
     }
     Ok(())
 }
@@ -86,7 +86,7 @@ async fn adjust_counts<C: ConnectionTrait>(
         .exec_with_returning(db)
         .await?
         .pop()
-        .ok_or(AppError::NotFound("activity"))
+        .ok_or(AppError::not_found(Thing::Activity))
 }
 
 /// The signed-in user's volunteer id. A volunteer row is never deleted nor moved to
@@ -156,11 +156,11 @@ pub async fn register(
             .await?
             .filter(|a| a.status != ActivityStatus::Draft)
             // Drafts are invisible to volunteers.
-            .ok_or(AppError::NotFound("activity"))?;
-        return Err(AppError::RegistrationClosed(
+            .ok_or(AppError::not_found(Thing::Activity))?;
+        return Err(AppError::of(
             registration_open(&activity, now)
                 .err()
-                .unwrap_or_else(|| "registration is not open".to_owned()),
+                .unwrap_or(Reason::RegistrationClosed),
         ));
     };
     let has_place = created.status == RegistrationStatus::Registered;
@@ -188,16 +188,16 @@ pub async fn cancel(
         .one(&txn)
         .await?
         .filter(|r| r.volunteer_id == volunteer.id)
-        .ok_or(AppError::NotFound("registration"))?;
+        .ok_or(AppError::not_found(Thing::Registration))?;
     lock_activity(&txn, found.activity_id).await?;
     // Re-read under the lock: a concurrent cancel may have won.
     let current = registration::Entity::find_by_id(registration_id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("registration"))?;
+        .ok_or(AppError::not_found(Thing::Registration))?;
     let was = current.status;
     if was == RegistrationStatus::Cancelled {
-        return Err(AppError::conflict("this registration is already cancelled"));
+        return Err(AppError::of(Reason::RegistrationAlreadyCancelled));
     }
     // Over or called off: nothing to give up, and no waitlist to promote into it.
     let status = activity::Entity::find_by_id(found.activity_id)
@@ -210,7 +210,7 @@ pub async fn cancel(
         status,
         Some(ActivityStatus::Completed | ActivityStatus::Cancelled)
     ) {
-        return Err(AppError::conflict("活动已结束或已取消，报名不能再取消"));
+        return Err(AppError::of(Reason::RegistrationNotCancellable));
     }
     let mut model: registration::ActiveModel = current.into();
     model.status = Set(RegistrationStatus::Cancelled);
@@ -306,9 +306,7 @@ pub async fn roster(
 ) -> AppResult<Registrations> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     if !user.may_manage_any(&lead_department_ids(&state.db, activity.id).await?) {
-        return Err(AppError::forbidden(
-            "only organizers of a lead department see the roster",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     let mut query =
         registration::Entity::find().filter(registration::Column::ActivityId.eq(activity.id));

@@ -12,7 +12,7 @@ use entity::{activity, registration};
 
 use crate::domain::activities::types::Activity;
 use crate::domain::users::types::Volunteer;
-use crate::error::{AppError, GqlResult};
+use crate::error::{AppError, GqlResult, Thing};
 use crate::graphql::loaders::{DbLoader, Loaders, by_id};
 use crate::graphql::pagination::connection;
 use crate::graphql::scalars::local;
@@ -59,7 +59,7 @@ impl Registration {
         by_id::<activity::Entity>(ctx.data_unchecked::<Loaders>(), self.0.activity_id)
             .await?
             .map(Activity)
-            .ok_or_else(|| AppError::NotFound("activity").into())
+            .ok_or_else(|| AppError::not_found(Thing::Activity).into())
     }
     async fn volunteer(&self, ctx: &Context<'_>) -> GqlResult<Volunteer> {
         Volunteer::load(ctx, self.0.volunteer_id).await

@@ -16,7 +16,7 @@ use crate::context::AppState;
 use crate::db::begin_write;
 use crate::domain::audit;
 use crate::domain::input;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 use super::service::MAX_TEXT_CHARS;
 
@@ -35,17 +35,15 @@ pub async fn file(
         .filter(rectification::Column::ResponseId.eq(response_id))
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("rectification"))?;
+        .ok_or(AppError::not_found(Thing::Rectification))?;
     if !user.may_manage_department(rectification.department_id) {
-        return Err(AppError::forbidden(
-            "only the department the complaint is about may appeal it",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     if matches!(
         rectification.status,
         RectificationStatus::Closed | RectificationStatus::Voided
     ) {
-        return Err(AppError::conflict("整改已结束，不能再申诉"));
+        return Err(AppError::of(Reason::RectificationFinished));
     }
     let filed = feedback_appeal::ActiveModel {
         response_id: Set(response_id),
@@ -80,9 +78,9 @@ pub async fn decide(
     let appeal = feedback_appeal::Entity::find_by_id(appeal_id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("appeal"))?;
+        .ok_or(AppError::not_found(Thing::Appeal))?;
     if appeal.status != AppealStatus::Pending {
-        return Err(AppError::conflict("这项申诉已经复核过了"));
+        return Err(AppError::of(Reason::AppealReviewed));
     }
     let now = Utc::now();
     let mut decided: feedback_appeal::ActiveModel = appeal.clone().into();

@@ -32,7 +32,7 @@ use crate::db::begin_write;
 use crate::domain::audit;
 use crate::domain::calendar::local_date;
 use crate::domain::input::{self, max};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 use super::service::owning_department;
 use super::submission::{self, AnswerRow};
@@ -76,8 +76,12 @@ const DAY: &[&str] = &[
 const LEVEL: &[&str] = &["满意度", "评价结果", "评价", "satisfaction"];
 const CONTENT: &[&str] = &["诉求内容", "内容", "来电内容", "content"];
 
-fn bad(message: impl Into<String>) -> AppError {
-    AppError::bad_input("csv", message)
+fn bad(reason: Reason) -> AppError {
+    AppError::input("csv", reason)
+}
+
+fn bad_cell(line: usize, column: &'static str, problem: Reason) -> AppError {
+    AppError::input("csv", problem).in_table_row(line, column)
 }
 
 fn level_of(text: &str) -> Option<SatisfactionLevel> {
@@ -102,7 +106,9 @@ fn day_of(text: &str) -> Option<NaiveDate> {
 /// Parses and checks the whole table; the first bad row refuses it.
 pub fn parse(csv_text: &str, today: NaiveDate) -> AppResult<Vec<Case>> {
     if csv_text.len() > max::TABLE_BYTES {
-        return Err(bad(format!("表格不能超过 {} KiB", max::TABLE_BYTES / 1024)));
+        return Err(bad(Reason::TableTooLarge {
+            max_kib: max::TABLE_BYTES / 1024,
+        }));
     }
     let text = csv_text.strip_prefix('\u{feff}').unwrap_or(csv_text);
     let mut reader = csv::ReaderBuilder::new()
@@ -111,7 +117,7 @@ pub fn parse(csv_text: &str, today: NaiveDate) -> AppResult<Vec<Case>> {
         .from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|_| bad("无法读取表头"))?
+        .map_err(|_| bad(Reason::TableUnreadable))?
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
@@ -119,7 +125,11 @@ pub fn parse(csv_text: &str, today: NaiveDate) -> AppResult<Vec<Case>> {
         headers
             .iter()
             .position(|h| names.contains(&h.as_str()))
-            .ok_or_else(|| bad(format!("表头缺少「{label}」列")))
+            .ok_or_else(|| {
+                bad(Reason::TableMissingColumns {
+                    columns: label.to_owned(),
+                })
+            })
     };
     let (number_at, day_at, level_at) = (
         column(NUMBER, "工单编号")?,
@@ -131,33 +141,24 @@ pub fn parse(csv_text: &str, today: NaiveDate) -> AppResult<Vec<Case>> {
     let mut cases = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let line = index + 2;
-        let record = record.map_err(|_| bad(format!("第{line}行无法读取")))?;
+        let record = record.map_err(|_| bad(Reason::RowUnreadable { line }))?;
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
         if cases.len() == MAX_CASES {
-            return Err(bad(format!("一次最多导入 {MAX_CASES} 条工单")));
+            return Err(bad(Reason::TooManyRows { max: MAX_CASES }));
         }
         let cell = |at: usize| record.get(at).unwrap_or_default();
-        let at = |column: &str, err: AppError| match err {
-            AppError::BadInput { message, .. } => bad(format!("第{line}行「{column}」：{message}")),
-            other => other,
-        };
+        let at = |column: &'static str, err: AppError| err.in_table_row(line, column);
         let number = input::line("csv", cell(number_at), MAX_CASE_NUMBER_CHARS)
             .map_err(|e| at("工单编号", e))?;
-        let answered_on = day_of(cell(day_at)).ok_or_else(|| {
-            bad(format!(
-                "第{line}行「受理日期」：应为 2026-11-30 这样的日期"
-            ))
-        })?;
+        let answered_on =
+            day_of(cell(day_at)).ok_or_else(|| bad_cell(line, "受理日期", Reason::InvalidDate))?;
         if answered_on > today {
-            return Err(bad(format!("第{line}行「受理日期」：不能晚于今天")));
+            return Err(bad_cell(line, "受理日期", Reason::DateInFuture));
         }
-        let level = level_of(cell(level_at)).ok_or_else(|| {
-            bad(format!(
-                "第{line}行「满意度」：应为 非常满意、满意、基本满意、不满意 或 非常不满意"
-            ))
-        })?;
+        let level = level_of(cell(level_at))
+            .ok_or_else(|| bad_cell(line, "满意度", Reason::InvalidSatisfactionLevel))?;
         let content = match content_at {
             Some(i) => input::optional_text("csv", Some(cell(i)), max::TEXT)
                 .map_err(|e| at("诉求内容", e))?,
@@ -172,7 +173,7 @@ pub fn parse(csv_text: &str, today: NaiveDate) -> AppResult<Vec<Case>> {
         });
     }
     if cases.is_empty() {
-        return Err(bad("表格中没有工单（只有表头？）"));
+        return Err(bad(Reason::TableEmpty));
     }
     Ok(cases)
 }
@@ -195,17 +196,17 @@ pub async fn import(
     let survey = survey::Entity::find_by_id(survey_id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("survey"))?;
+        .ok_or(AppError::not_found(Thing::Survey))?;
     let department_id = owning_department(&txn, &survey).await?;
     if !user.may_manage_department(department_id) {
         return Err(if survey.status == SurveyStatus::Draft {
-            AppError::NotFound("survey")
+            AppError::not_found(Thing::Survey)
         } else {
-            AppError::forbidden("只有调查所属科室的组织者或管理员可以导入工单")
+            AppError::of(Reason::NotOwnDepartment)
         });
     }
     if survey.status == SurveyStatus::Draft {
-        return Err(AppError::conflict("草稿调查不能导入工单，请先开放调查"));
+        return Err(AppError::of(Reason::SurveyDraft));
     }
     for case in &cases {
         if survey
@@ -215,15 +216,16 @@ pub async fn import(
                 .closes_at
                 .is_some_and(|closes| case.answered_on > local_date(closes))
         {
-            return Err(bad(format!(
-                "第{}行「受理日期」：不在调查的开放期内",
-                case.line
-            )));
+            return Err(bad_cell(
+                case.line,
+                "受理日期",
+                Reason::AnsweredOnOutsideSurvey,
+            ));
         }
     }
     let questions = submission::questions_of(&txn, survey_id).await?;
     let overall = submission::overall_question(questions.iter().map(|spec| &spec.question))
-        .ok_or_else(|| AppError::bad_input("surveyId", "该调查没有满意度题，不能导入工单"))?;
+        .ok_or_else(|| AppError::input("surveyId", Reason::SurveyNoSatisfactionQuestion))?;
     let text_question = questions
         .iter()
         .find(|spec| spec.question.kind == QuestionKind::Text)
@@ -273,9 +275,7 @@ pub async fn import(
             Ok(response) => response,
             Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 // Another import of the same cases committed first (PostgreSQL).
-                return Err(AppError::conflict(
-                    "另一次导入正在写入相同的工单，请稍后重试（已导入的不会重复）",
-                ));
+                return Err(AppError::of(Reason::ImportBusy));
             }
             Err(err) => return Err(err.into()),
         };
@@ -340,9 +340,12 @@ mod tests {
 
     fn refusal(table: &str) -> String {
         match parse(table, today()) {
-            Err(AppError::BadInput { field, message }) => {
-                assert_eq!(field, "csv");
-                message
+            Err(err) => {
+                assert!(
+                    matches!(&err, AppError::Refused { field: Some(field), .. } if field == "csv"),
+                    "{err:?}"
+                );
+                err.message()
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
@@ -358,7 +361,7 @@ mod tests {
         assert!(
             refusal(&format!("编号,日期,满意度\n{long},2026-11-30,满意\n")).contains("工单编号")
         );
-        assert!(refusal("编号,日期,满意度\n").contains("没有工单"));
+        assert!(refusal("编号,日期,满意度\n").contains("没有数据"));
     }
 
     #[test]

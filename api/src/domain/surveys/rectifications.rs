@@ -14,7 +14,7 @@ use crate::db::begin_write;
 use crate::domain::audit;
 use crate::domain::input::{self};
 use crate::domain::page::{self, KeyKind, Order, PageRequest as Page};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 use super::service::{MAX_TEXT_CHARS, stage};
 
@@ -37,13 +37,11 @@ pub async fn rectifications(
     let department_id = if user.reads_everything() {
         q.department_id
     } else {
-        let own = user.department_id.ok_or_else(|| {
-            AppError::forbidden("an organizer without a department sees no rectifications")
-        })?;
+        let own = user
+            .department_id
+            .ok_or_else(|| AppError::of(Reason::NoDepartment))?;
         if q.department_id.is_some_and(|id| id != own) {
-            return Err(AppError::forbidden(
-                "organizers see their own department's rectifications",
-            ));
+            return Err(AppError::of(Reason::NotOwnDepartment));
         }
         Some(own)
     };
@@ -89,16 +87,13 @@ pub async fn update_rectification(
     let txn = begin_write(&state.db).await?;
     let current = find(&txn, id).await?;
     if !user.may_manage_department(current.department_id) {
-        return Err(AppError::forbidden(
-            "only organizers of its department handle a rectification",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     let refused = || {
-        AppError::conflict(format!(
-            "a rectification that is {} cannot become {}",
-            current.status.to_value(),
-            to.to_value()
-        ))
+        AppError::of(Reason::InvalidStatusChange {
+            from: current.status.to_value().to_string(),
+            to: to.to_value().to_string(),
+        })
     };
     if stage(to) <= stage(current.status)
         || matches!(
@@ -111,15 +106,12 @@ pub async fn update_rectification(
     let resolved = stage(RectificationStatus::Resolved);
     let resolving = stage(current.status) < resolved && stage(to) >= resolved;
     if resolving && resolution.is_none() {
-        return Err(AppError::bad_input(
-            "resolution",
-            "say how the complaint was resolved",
-        ));
+        return Err(AppError::input("resolution", Reason::NoteRequired));
     }
     if stage(to) < resolved && resolution.is_some() {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "resolution",
-            "a resolution is given when the rectification is resolved",
+            Reason::ResolutionOnlyWhenResolved,
         ));
     }
     let now = Utc::now();
@@ -164,17 +156,15 @@ pub async fn verify(
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let note = input::optional_text("note", note.as_deref(), MAX_TEXT_CHARS)?;
     if !substantiated && note.is_none() {
-        return Err(AppError::bad_input("note", "请说明核实不属实的理由"));
+        return Err(AppError::input("note", Reason::NoteRequired));
     }
     let txn = begin_write(&state.db).await?;
     let current = find(&txn, id).await?;
     if !user.may_manage_department(current.department_id) {
-        return Err(AppError::forbidden(
-            "only organizers of its department handle a rectification",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     if current.status != RectificationStatus::Open {
-        return Err(AppError::conflict("只有待核实（OPEN）的整改可以核实"));
+        return Err(AppError::of(Reason::RectificationNotOpen));
     }
     let to = if substantiated {
         RectificationStatus::InProgress
@@ -192,7 +182,7 @@ pub async fn verify(
         .exec(&txn)
         .await?;
     if changed.rows_affected == 0 {
-        return Err(AppError::conflict("只有待核实（OPEN）的整改可以核实"));
+        return Err(AppError::of(Reason::RectificationNotOpen));
     }
     audit::record(
         &txn,
@@ -220,12 +210,12 @@ pub async fn reopen(
     let txn = begin_write(&state.db).await?;
     let current = find(&txn, id).await?;
     if current.status != RectificationStatus::NotSubstantiated {
-        return Err(AppError::conflict("只有核实不属实的整改可以重新启动"));
+        return Err(AppError::of(Reason::RectificationNotRejected));
     }
     let survey = entity::survey::Entity::find_by_id(current.survey_id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("survey"))?;
+        .ok_or(AppError::not_found(Thing::Survey))?;
     let now = Utc::now();
     let due_at = super::submission::rectification_due_at(
         state,
@@ -256,7 +246,7 @@ pub async fn reopen(
         .exec(&txn)
         .await?;
     if changed.rows_affected == 0 {
-        return Err(AppError::conflict("只有核实不属实的整改可以重新启动"));
+        return Err(AppError::of(Reason::RectificationNotRejected));
     }
     audit::record(
         &txn,
@@ -286,9 +276,7 @@ pub async fn record_follow_up(
     let txn = begin_write(&state.db).await?;
     let current = find(&txn, id).await?;
     if !user.may_manage_department(current.department_id) {
-        return Err(AppError::forbidden(
-            "only organizers of its department handle a rectification",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     let updated = settle(state, &txn, viewer, current, false, channel, rating, note).await?;
     txn.commit().await?;
@@ -312,13 +300,13 @@ pub async fn rate(
     let response = entity::survey_response::Entity::find_by_id(current.response_id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("rectification"))?;
+        .ok_or(AppError::not_found(Thing::Rectification))?;
     let key = super::service::respondent_key(&state.secrets, response.survey_id, user.id);
     let own = response.respondent_id == Some(user.id)
         || response.respondent_key.as_deref() == Some(key.as_str());
     if !own {
         // Someone else's complaint does not exist for this user.
-        return Err(AppError::NotFound("rectification"));
+        return Err(AppError::not_found(Thing::Rectification));
     }
     let updated = settle(
         state,
@@ -352,9 +340,7 @@ async fn settle(
 ) -> AppResult<rectification::Model> {
     use sea_orm::ActiveModelTrait;
     if current.status != RectificationStatus::Resolved {
-        return Err(AppError::conflict(
-            "只有已整改（RESOLVED）的整改可以回访或评价",
-        ));
+        return Err(AppError::of(Reason::RectificationNotResolved));
     }
     let now = Utc::now();
     entity::rectification_follow_up::ActiveModel {
@@ -377,7 +363,7 @@ async fn settle(
         let survey = entity::survey::Entity::find_by_id(current.survey_id)
             .one(txn)
             .await?
-            .ok_or(AppError::NotFound("survey"))?;
+            .ok_or(AppError::not_found(Thing::Survey))?;
         let due_at = super::submission::rectification_due_at(
             state,
             &survey,
@@ -404,9 +390,7 @@ async fn settle(
         )
     };
     if update.exec(txn).await?.rows_affected == 0 {
-        return Err(AppError::conflict(
-            "只有已整改（RESOLVED）的整改可以回访或评价",
-        ));
+        return Err(AppError::of(Reason::RectificationNotResolved));
     }
     audit::record(
         txn,
@@ -454,7 +438,7 @@ pub async fn published(
         if let Some(day) = day
             && !(2000..=2100).contains(&chrono::Datelike::year(&day))
         {
-            return Err(AppError::bad_input(field, "日期应在 2000 至 2100 年之间"));
+            return Err(AppError::input(field, Reason::YearOutOfRange));
         }
     }
     let own = viewer.user().is_some_and(|user| {
@@ -528,5 +512,5 @@ async fn find<C: sea_orm::ConnectionTrait>(db: &C, id: i32) -> AppResult<rectifi
     rectification::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound("rectification"))
+        .ok_or(AppError::not_found(Thing::Rectification))
 }

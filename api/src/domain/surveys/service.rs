@@ -24,7 +24,7 @@ use crate::domain::access::lead_department_ids;
 use crate::domain::audit;
 use crate::domain::input::{self, max};
 use crate::domain::page::{self, KeyKind, Order, PageRequest as Page};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 /// The working days a survey may give its rectifications.
 pub const RECTIFICATION_WORKING_DAYS: std::ops::RangeInclusive<i32> = 1..=60;
@@ -36,8 +36,6 @@ pub(crate) const MAX_LABEL_CHARS: usize = max::TITLE;
 pub(crate) const MAX_QUESTIONS: usize = max::QUESTIONS;
 pub(crate) const MAX_OPTIONS: usize = max::OPTIONS;
 pub(crate) const MAX_REQUEST_ID_CHARS: usize = max::KEY;
-
-pub(crate) const ALREADY_ANSWERED: &str = "you have already answered this survey";
 
 /// The respondent as stored for self-service answers: enough to refuse a second answer,
 /// never enough to name anyone without the server secret.
@@ -239,15 +237,12 @@ fn check_title(title: &str) -> AppResult<String> {
 
 fn check_questions(inputs: &[QuestionDraft]) -> AppResult<Vec<NewQuestion>> {
     if inputs.is_empty() {
-        return Err(AppError::bad_input(
-            "questions",
-            "a survey needs at least one question",
-        ));
+        return Err(AppError::input("questions", Reason::TooFew { min: 1 }));
     }
     if inputs.len() > MAX_QUESTIONS {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "questions",
-            format!("a survey has at most {MAX_QUESTIONS} questions"),
+            Reason::TooMany { max: MAX_QUESTIONS },
         ));
     }
     let mut questions = Vec::with_capacity(inputs.len());
@@ -266,48 +261,44 @@ fn check_questions(inputs: &[QuestionDraft]) -> AppResult<Vec<NewQuestion>> {
             .iter()
             .map(|label| label.trim().to_owned())
             .collect();
-        if let Some(bad) = labels
+        if labels
             .iter()
-            .find(|label| label.chars().any(|c| c.is_control()))
+            .any(|label| label.chars().any(|c| c.is_control()))
         {
-            return Err(AppError::bad_input(
-                &field,
-                format!(
-                    "选项“{}”含有控制字符",
-                    bad.chars().filter(|c| !c.is_control()).collect::<String>()
-                ),
-            ));
+            return Err(AppError::input(&field, Reason::ForbiddenCharacters));
         }
         if matches!(
             kind,
             QuestionKind::SingleChoice | QuestionKind::MultipleChoice
         ) {
             if labels.iter().any(|label| label.is_empty()) {
-                return Err(AppError::bad_input(field, "every option needs a label"));
+                return Err(AppError::input(field, Reason::Required));
             }
             if labels
                 .iter()
                 .any(|label| label.chars().count() > MAX_LABEL_CHARS)
             {
-                return Err(AppError::bad_input(
+                return Err(AppError::input(
                     field,
-                    format!("an option label has at most {MAX_LABEL_CHARS} characters"),
+                    Reason::TooLong {
+                        max: MAX_LABEL_CHARS,
+                    },
                 ));
             }
             if labels.iter().collect::<HashSet<_>>().len() != labels.len() {
-                return Err(AppError::bad_input(field, "options must be distinct"));
+                return Err(AppError::input(field, Reason::Duplicate));
             }
             if labels.len() < 2 || labels.len() > MAX_OPTIONS {
-                return Err(AppError::bad_input(
+                return Err(AppError::input(
                     field,
-                    format!("a choice question needs 2 to {MAX_OPTIONS} options"),
+                    Reason::OutOfRange {
+                        min: 2,
+                        max: MAX_OPTIONS as i64,
+                    },
                 ));
             }
         } else if !labels.is_empty() {
-            return Err(AppError::bad_input(
-                field,
-                "only choice questions have options",
-            ));
+            return Err(AppError::input(field, Reason::OnlyChoiceHasOptions));
         }
         questions.push(NewQuestion {
             kind,
@@ -318,9 +309,9 @@ fn check_questions(inputs: &[QuestionDraft]) -> AppResult<Vec<NewQuestion>> {
             overall: input.overall,
         });
         if input.overall && kind != QuestionKind::Satisfaction {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 format!("questions[{i}].overall"),
-                "只有满意度题可以作为整体满意度",
+                Reason::OverallNotSatisfaction,
             ));
         }
     }
@@ -335,10 +326,7 @@ fn check_questions(inputs: &[QuestionDraft]) -> AppResult<Vec<NewQuestion>> {
         }
         1 => {}
         _ => {
-            return Err(AppError::bad_input(
-                "questions",
-                "只能有一道题作为整体满意度",
-            ));
+            return Err(AppError::input("questions", Reason::OverallTwice));
         }
     }
     Ok(questions)
@@ -360,18 +348,15 @@ pub async fn create(
     if let (Some(opens), Some(closes)) = (opens_at, closes_at)
         && closes <= opens
     {
-        return Err(AppError::bad_input(
-            "closesAt",
-            "closesAt must be after opensAt",
-        ));
+        return Err(AppError::input("closesAt", Reason::TimeOrder));
     }
     let questions = check_questions(&input.questions)?;
     if let Some(days) = input.rectification_working_days
         && !RECTIFICATION_WORKING_DAYS.contains(&days)
     {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "rectificationWorkingDays",
-            "整改时限应为 1 至 60 个工作日",
+            Reason::OutOfRange { min: 1, max: 60 },
         ));
     }
     let (department_id, activity_id) = (input.department_id, input.activity_id);
@@ -383,36 +368,26 @@ pub async fn create(
             .await?
             .is_none()
     {
-        return Err(AppError::bad_input(
-            "departmentId",
-            "the department does not exist",
-        ));
+        return Err(AppError::input("departmentId", Reason::UnknownReference));
     }
     if let Some(id) = activity_id
         && activity::Entity::find_by_id(id).one(&txn).await?.is_none()
     {
-        return Err(AppError::bad_input(
-            "activityId",
-            "the activity does not exist",
-        ));
+        return Err(AppError::input("activityId", Reason::UnknownReference));
     }
     let department_id = if user.is_admin() {
         department_id
     } else {
-        let own = user.department_id.ok_or_else(|| {
-            AppError::forbidden("an organizer without a department cannot create surveys")
-        })?;
+        let own = user
+            .department_id
+            .ok_or_else(|| AppError::of(Reason::NoDepartment))?;
         if department_id.is_some_and(|id| id != own) {
-            return Err(AppError::forbidden(
-                "organizers create surveys of their own department",
-            ));
+            return Err(AppError::of(Reason::NotOwnDepartment));
         }
         if let Some(id) = activity_id
             && !lead_department_ids(&txn, id).await?.contains(&own)
         {
-            return Err(AppError::forbidden(
-                "organizers create surveys about activities their department leads",
-            ));
+            return Err(AppError::of(Reason::NotOwnDepartment));
         }
         Some(own)
     };
@@ -481,18 +456,15 @@ pub async fn transition(
     let current = survey::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("survey"))?;
+        .ok_or(AppError::not_found(Thing::Survey))?;
     if !user.may_manage_department(owning_department(&txn, &current).await?) {
-        return Err(AppError::forbidden(
-            "only organizers of the survey's department may manage it",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     let refused = || {
-        AppError::conflict(format!(
-            "a survey that is {} cannot become {}",
-            current.status.to_value(),
-            to.to_value()
-        ))
+        AppError::of(Reason::InvalidStatusChange {
+            from: current.status.to_value().to_string(),
+            to: to.to_value().to_string(),
+        })
     };
     let (from, action) = match to {
         SurveyStatus::Open => (SurveyStatus::Draft, audit::AuditAction::SurveyOpen),
@@ -516,7 +488,7 @@ pub async fn transition(
     let updated = survey::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("survey"))?;
+        .ok_or(AppError::not_found(Thing::Survey))?;
     txn.commit().await?;
     // Activity.survey and the survey lists are public.
     Ok(updated)

@@ -25,12 +25,11 @@ use crate::db::begin_write;
 use crate::domain::audit;
 use crate::domain::calendar::local_date;
 use crate::domain::input::{self};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 use super::service::{
-    ALREADY_ANSWERED, MAX_OPTIONS, MAX_QUESTIONS, MAX_REQUEST_ID_CHARS, MAX_TEXT_CHARS,
-    accepting_answers, idempotency_key, is_dissatisfied, is_self_service, owning_department,
-    respondent_key,
+    MAX_OPTIONS, MAX_QUESTIONS, MAX_REQUEST_ID_CHARS, MAX_TEXT_CHARS, accepting_answers,
+    idempotency_key, is_dissatisfied, is_self_service, owning_department, respondent_key,
 };
 
 /// One answer as sent: the question's id as the client wrote it (an unknown one is named
@@ -164,18 +163,19 @@ fn check_answers(
             .parse::<i32>()
             .ok()
             .and_then(|id| questions.iter().find(|spec| spec.question.id == id))
-            .ok_or_else(|| {
-                AppError::bad_input(sent, format!("question {sent} is not part of this survey"))
-            })?;
+            .ok_or_else(|| AppError::input(sent, Reason::QuestionNotInSurvey))?;
         let question = &spec.question;
-        let bad = |message: &str| {
-            AppError::bad_input(
+        let bad = |problem: Reason| {
+            AppError::input(
                 question.id.to_string(),
-                format!("“{}”: {message}", question.prompt),
+                Reason::AnswerInvalid {
+                    prompt: question.prompt.clone(),
+                    problem: Box::new(problem),
+                },
             )
         };
         if !answered.insert(question.id) {
-            return Err(bad("answered more than once"));
+            return Err(bad(Reason::AnsweredTwice));
         }
         let expected = match question.kind {
             QuestionKind::Satisfaction => "level",
@@ -189,8 +189,8 @@ fn check_answers(
             ("rating", input.rating.is_some()),
             ("text", input.text.is_some()),
         ];
-        if let Some((other, _)) = given.iter().find(|(name, set)| *set && *name != expected) {
-            return Err(bad(&format!("answer with {expected}, not {other}")));
+        if given.iter().any(|(name, set)| *set && *name != expected) {
+            return Err(bad(Reason::AnswerKind));
         }
         let row = |level, option_id, rating, text| AnswerRow {
             question_id: question.id,
@@ -203,20 +203,20 @@ fn check_answers(
             QuestionKind::Satisfaction => {
                 let level = input
                     .level
-                    .ok_or_else(|| bad("choose a satisfaction level"))?;
+                    .ok_or_else(|| bad(Reason::InvalidSatisfactionLevel))?;
                 rows.push(row(Some(level), None, None, None));
             }
             QuestionKind::SingleChoice | QuestionKind::MultipleChoice => {
                 let sent_ids = input.option_ids.as_deref().unwrap_or_default();
                 if sent_ids.len() > MAX_OPTIONS {
-                    return Err(bad("too many options chosen"));
+                    return Err(bad(Reason::TooMany { max: MAX_OPTIONS }));
                 }
                 let single = question.kind == QuestionKind::SingleChoice;
                 if single && sent_ids.len() != 1 {
-                    return Err(bad("choose exactly one option"));
+                    return Err(bad(Reason::ChooseOne));
                 }
                 if sent_ids.is_empty() {
-                    return Err(bad("choose at least one option"));
+                    return Err(bad(Reason::TooFew { min: 1 }));
                 }
                 let mut chosen = HashSet::new();
                 for sent_id in sent_ids {
@@ -225,11 +225,9 @@ fn check_answers(
                         .parse::<i32>()
                         .ok()
                         .and_then(|id| spec.options.iter().find(|option| option.id == id))
-                        .ok_or_else(|| {
-                            bad(&format!("option {sent_id} is not one of its options"))
-                        })?;
+                        .ok_or_else(|| bad(Reason::UnknownOption))?;
                     if !chosen.insert(option.id) {
-                        return Err(bad("an option is chosen more than once"));
+                        return Err(bad(Reason::Duplicate));
                     }
                     rows.push(row(None, Some(option.id), None, None));
                 }
@@ -238,19 +236,21 @@ fn check_answers(
                 let rating = input
                     .rating
                     .filter(|r| (1..=5).contains(r))
-                    .ok_or_else(|| bad("give a rating from 1 to 5"))?;
+                    .ok_or_else(|| bad(Reason::OutOfRange { min: 1, max: 5 }))?;
                 rows.push(row(None, None, Some(rating), None));
             }
             QuestionKind::Text => {
                 let text = input.text.as_deref().map(str::trim).unwrap_or_default();
                 if text.is_empty() {
-                    return Err(bad("the answer is empty"));
+                    return Err(bad(Reason::Required));
                 }
                 if text.chars().count() > MAX_TEXT_CHARS {
-                    return Err(bad("the answer has more than 2,000 characters"));
+                    return Err(bad(Reason::TooLong {
+                        max: MAX_TEXT_CHARS,
+                    }));
                 }
                 if text.chars().any(crate::domain::input::forbidden_character) {
-                    return Err(bad("the answer holds control characters"));
+                    return Err(bad(Reason::ForbiddenCharacters));
                 }
                 rows.push(row(None, None, None, Some(text.to_owned())));
             }
@@ -260,16 +260,15 @@ fn check_answers(
         .iter()
         .find(|spec| !partial && spec.question.required && !answered.contains(&spec.question.id))
     {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             missing.question.id.to_string(),
-            format!("“{}” must be answered", missing.question.prompt),
+            Reason::AnswerRequired {
+                prompt: missing.question.prompt.clone(),
+            },
         ));
     }
     if rows.is_empty() {
-        return Err(AppError::bad_input(
-            "answers",
-            "answer at least one question",
-        ));
+        return Err(AppError::input("answers", Reason::TooFew { min: 1 }));
     }
     Ok(rows)
 }
@@ -335,19 +334,19 @@ fn answered_on(
     let Some(day) = sent else {
         return Ok(today);
     };
-    let refuse = |message: &str| AppError::bad_input("answeredOn", message);
+    let refuse = |reason: Reason| AppError::input("answeredOn", reason);
     if day > today {
-        return Err(refuse("回答日期不能晚于今天"));
+        return Err(refuse(Reason::AnsweredOnInFuture));
     }
     if self_service && day != today {
-        return Err(refuse("自助渠道的回答日期只能是当天"));
+        return Err(refuse(Reason::AnsweredOnNotToday));
     }
     if survey.opens_at.is_some_and(|opens| day < local_date(opens))
         || survey
             .closes_at
             .is_some_and(|closes| day > local_date(closes))
     {
-        return Err(refuse("回答日期不在调查的开放期内"));
+        return Err(refuse(Reason::AnsweredOnOutsideSurvey));
     }
     Ok(day)
 }
@@ -367,9 +366,7 @@ fn replay(first: survey_response::Model, survey_id: i32) -> AppResult<survey_res
     if first.survey_id == survey_id {
         Ok(first)
     } else {
-        Err(AppError::conflict(
-            "this requestId was already used for another survey",
-        ))
+        Err(AppError::of(Reason::RequestIdReused))
     }
 }
 
@@ -391,9 +388,11 @@ pub async fn submit(
         .map(str::trim)
         .filter(|r| !r.is_empty());
     if request_id.is_some_and(|r| r.chars().count() > MAX_REQUEST_ID_CHARS) {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "requestId",
-            format!("requestId has at most {MAX_REQUEST_ID_CHARS} characters"),
+            Reason::TooLong {
+                max: MAX_REQUEST_ID_CHARS,
+            },
         ));
     }
     let idempotency = request_id.map(|r| idempotency_key(&state.secrets, user.id, r));
@@ -408,20 +407,18 @@ pub async fn submit(
     let survey = survey::Entity::find_by_id(survey_id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound("survey"))?;
+        .ok_or(AppError::not_found(Thing::Survey))?;
     let department_id = owning_department(&txn, &survey).await?;
     let organizer = user.may_manage_department(department_id);
     if survey.status == SurveyStatus::Draft && !organizer {
-        return Err(AppError::NotFound("survey"));
+        return Err(AppError::not_found(Thing::Survey));
     }
     let now = Utc::now();
     if !accepting_answers(&survey, now) {
-        return Err(AppError::conflict("the survey is not open"));
+        return Err(AppError::of(Reason::SurveyNotOpen));
     }
     if !self_service && !organizer {
-        return Err(AppError::forbidden(
-            "only organizers of the survey's department enter hotline and offline answers",
-        ));
+        return Err(AppError::of(Reason::NotOwnDepartment));
     }
     if let Some(key) = &respondent
         && let Some(earlier) = survey_response::Entity::find()
@@ -433,7 +430,7 @@ pub async fn submit(
         // The same request may have committed since the idempotency lookup above.
         return match &idempotency {
             Some(key) if earlier.idempotency_key.as_ref() == Some(key) => Ok(earlier),
-            _ => Err(AppError::conflict(ALREADY_ANSWERED)),
+            _ => Err(AppError::of(Reason::AlreadyAnswered)),
         };
     }
     let answered_on = answered_on(&survey, self_service, input.answered_on, now)?;
@@ -470,7 +467,7 @@ pub async fn submit(
             {
                 return replay(first, survey_id);
             }
-            return Err(AppError::conflict(ALREADY_ANSWERED));
+            return Err(AppError::of(Reason::AlreadyAnswered));
         }
         Err(err) => return Err(err.into()),
     };
@@ -585,7 +582,9 @@ mod tests {
         let survey = survey_open("2026-11-01", "2026-11-30");
         let now = crate::domain::calendar::start_of_day(day("2026-12-03"));
         let field = |result: AppResult<NaiveDate>| match result {
-            Err(AppError::BadInput { field, .. }) => field,
+            Err(AppError::Refused {
+                field: Some(field), ..
+            }) => field,
             other => panic!("expected a refusal, got {other:?}"),
         };
         assert_eq!(

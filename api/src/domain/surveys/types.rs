@@ -17,7 +17,7 @@ use entity::{
 
 use crate::domain::activities::loaders::ActivityDepartments;
 use crate::domain::activities::types::{Activity, Department};
-use crate::error::{AppError, GqlResult};
+use crate::error::{AppError, GqlResult, Thing};
 use crate::graphql::loaders::{Loaders, by_id};
 use crate::graphql::pagination::connection;
 use crate::graphql::scalars::local;
@@ -264,7 +264,7 @@ impl SurveyResponse {
         by_id::<survey::Entity>(ctx.data_unchecked::<Loaders>(), self.0.survey_id)
             .await?
             .map(Survey)
-            .ok_or_else(|| AppError::NotFound("survey").into())
+            .ok_or_else(|| AppError::not_found(Thing::Survey).into())
     }
     async fn submitted_at(&self) -> DateTime<FixedOffset> {
         local(self.0.submitted_at)
@@ -319,7 +319,7 @@ impl Rectification {
         by_id::<survey::Entity>(ctx.data_unchecked::<Loaders>(), self.0.survey_id)
             .await?
             .map(Survey)
-            .ok_or_else(|| AppError::NotFound("survey").into())
+            .ok_or_else(|| AppError::not_found(Thing::Survey).into())
     }
     /// The activity the survey was about, when the viewer may see it.
     async fn activity(&self, ctx: &Context<'_>) -> GqlResult<Option<Activity>> {
@@ -789,7 +789,7 @@ impl PublicRectification {
     async fn survey_title(&self, ctx: &Context<'_>) -> GqlResult<String> {
         let survey = by_id::<survey::Entity>(ctx.data_unchecked::<Loaders>(), self.0.survey_id)
             .await?
-            .ok_or(AppError::NotFound("survey"))?;
+            .ok_or(AppError::not_found(Thing::Survey))?;
         Ok(survey.title)
     }
     async fn opened_on(&self) -> crate::graphql::scalars::Date {

@@ -21,7 +21,7 @@ use crate::context::AppState;
 use crate::domain::audit::{self, AuditAction};
 use crate::domain::input;
 use crate::domain::page::{self, KeyKind, Order, Page, PageRequest};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 use super::service::{MAX_LOGIN_FAILURES, check_password};
 
@@ -36,10 +36,7 @@ fn check_grantable(role: Role) -> AppResult<()> {
     if GRANTABLE.contains(&role) {
         Ok(())
     } else {
-        Err(AppError::bad_input(
-            "role",
-            "只能授予或撤销组织者（ORGANIZER）、观察员（VIEWER）和管理员（ADMIN）；志愿者身份由本人登记",
-        ))
+        Err(AppError::input("role", Reason::RoleNotGrantable))
     }
 }
 
@@ -47,7 +44,7 @@ async fn user_by_id<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<user::Mode
     user::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound("user"))
+        .ok_or(AppError::not_found(Thing::User))
 }
 
 /// Ends the user's live sessions, but `keep` (the caller's own, on a password change).
@@ -82,14 +79,15 @@ pub async fn change_password(
     state.cache.limit(&key, MAX_LOGIN_FAILURES).await?;
     let account = user_by_id(&state.db, signed_in.id).await?;
     let Some(stored) = account.password_hash.clone() else {
-        return Err(AppError::conflict(
-            "这个账号没有密码（微信登录）：请先绑定手机号",
-        ));
+        return Err(AppError::of(Reason::NoPassword));
     };
     if current.chars().count() > super::service::MAX_PASSWORD_CHARS
         || !password::verify(current, &stored).await
     {
-        return Err(AppError::bad_input("currentPassword", "当前密码不正确"));
+        return Err(AppError::input(
+            "currentPassword",
+            Reason::CurrentPasswordWrong,
+        ));
     }
     state.cache.delete(&key).await;
     let hash = password::hash(new).await?;
@@ -120,9 +118,7 @@ pub async fn reset_password(
     check_password(new)?;
     let account = user_by_id(&state.db, user_id).await?;
     if account.phone.is_none() {
-        return Err(AppError::conflict(
-            "这个账号没有手机号，设置密码也无法用它登录",
-        ));
+        return Err(AppError::of(Reason::NoPhone));
     }
     let hash = password::hash(new).await?;
     let txn = state.db.begin().await?;
@@ -149,18 +145,21 @@ pub async fn grant_role(
     let account = user_by_id(&txn, user_id).await?;
     if let Some(id) = department_id {
         if role != Role::Organizer {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 "departmentId",
-                "只有组织者（ORGANIZER）属于部门",
+                Reason::DepartmentOnlyForOrganizers,
             ));
         }
         department::Entity::find_by_id(id)
             .one(&txn)
             .await?
-            .ok_or_else(|| AppError::bad_input("departmentId", "没有这个部门"))?;
+            .ok_or_else(|| AppError::input("departmentId", Reason::UnknownReference))?;
     }
     if role == Role::Organizer && department_id.or(account.department_id).is_none() {
-        return Err(AppError::bad_input("departmentId", "组织者需要一个部门"));
+        return Err(AppError::input(
+            "departmentId",
+            Reason::OrganizerNeedsDepartment,
+        ));
     }
     let saved = super::service::add_role(&txn, account, role, department_id).await?;
     audit::record(&txn, viewer, AuditAction::UserRoleGrant, Some(user_id)).await?;
@@ -198,7 +197,7 @@ pub async fn revoke_role(
             })
             .count();
         if others == 0 {
-            return Err(AppError::conflict("这是最后一位管理员，不能撤销"));
+            return Err(AppError::of(Reason::LastAdmin));
         }
     }
     roles.retain(|held| *held != role);
@@ -224,9 +223,11 @@ pub async fn search_users(
     let mut query = user::Entity::find();
     if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
         if search.chars().count() > MAX_USER_SEARCH_CHARS {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 "search",
-                format!("搜索最多 {MAX_USER_SEARCH_CHARS} 个字"),
+                Reason::TooLong {
+                    max: MAX_USER_SEARCH_CHARS,
+                },
             ));
         }
         let anywhere = input::like_pattern(search);
@@ -260,14 +261,14 @@ pub async fn sessions_of(state: &AppState, user_id: i32) -> AppResult<Vec<refres
 pub async fn revoke_session(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<bool> {
     let signed_in = viewer.require()?;
     if id.len() > 64 {
-        return Err(AppError::NotFound("session"));
+        return Err(AppError::not_found(Thing::Session));
     }
     let session = refresh_session::Entity::find_by_id(id.to_owned())
         .one(&state.db)
         .await?
         // Someone else's session is as unknown as a made-up id.
         .filter(|session| session.user_id == signed_in.id || signed_in.is_admin())
-        .ok_or(AppError::NotFound("session"))?;
+        .ok_or(AppError::not_found(Thing::Session))?;
     let txn = state.db.begin().await?;
     let ended = refresh_session::Entity::update_many()
         .col_expr(refresh_session::Column::RevokedAt, Expr::value(Utc::now()))

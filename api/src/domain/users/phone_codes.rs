@@ -23,7 +23,7 @@ use entity::user;
 use crate::cache::CacheKey;
 use crate::config::{Config, SmsProvider};
 use crate::context::AppState;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 use super::service::check_phone;
 use super::types::mask_phone;
@@ -139,7 +139,7 @@ fn sender(state: &AppState) -> AppResult<&Arc<dyn SmsSender>> {
     state
         .sms
         .as_ref()
-        .ok_or_else(|| AppError::forbidden("这台服务器没有配置短信，请用微信登录"))
+        .ok_or(AppError::of(Reason::SmsNotConfigured))
 }
 
 fn code_key(state: &AppState, phone: &str) -> CacheKey {
@@ -204,7 +204,7 @@ pub async fn consume_code(state: &AppState, phone: &str, code: &str) -> AppResul
         phone: state.secrets.keyed_hash("phone-code-guesses", phone),
     };
     state.cache.limit(&guesses, MAX_CODE_GUESSES).await?;
-    let wrong = || AppError::bad_input("code", "验证码不正确或已过期");
+    let wrong = || AppError::input("code", Reason::PhoneCodeWrong);
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(wrong());
     }

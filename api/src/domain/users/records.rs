@@ -18,7 +18,7 @@ use crate::context::AppState;
 use crate::domain::access::{RecordScope, activities_of_department, record_scope};
 use crate::domain::audit;
 use crate::domain::input::{self, max};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 /// The most hours one training may count.
 pub const MAX_TRAINING_HOURS: f64 = 500.0;
@@ -45,7 +45,7 @@ fn check_day(field: &str, day: NaiveDate) -> AppResult<NaiveDate> {
     if (2000..=2100).contains(&day.year()) {
         Ok(day)
     } else {
-        Err(AppError::bad_input(field, "日期应在 2000 至 2100 年之间"))
+        Err(AppError::input(field, Reason::YearOutOfRange))
     }
 }
 
@@ -60,13 +60,13 @@ async fn recorder<C: ConnectionTrait>(
     volunteer::Entity::find_by_id(volunteer_id)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::bad_input("volunteerId", "the volunteer does not exist"))?;
+        .ok_or_else(|| AppError::input("volunteerId", Reason::UnknownReference))?;
     if user.is_admin() {
         return Ok((user.id, user.department_id));
     }
     let department_id = user
         .department_id
-        .ok_or_else(|| AppError::forbidden("an organizer without a department records nothing"))?;
+        .ok_or_else(|| AppError::of(Reason::NoDepartment))?;
     let served = registration::Entity::find()
         .filter(registration::Column::VolunteerId.eq(volunteer_id))
         .filter(
@@ -75,9 +75,7 @@ async fn recorder<C: ConnectionTrait>(
         .count(db)
         .await?;
     if served == 0 {
-        return Err(AppError::forbidden(
-            "只能为参加过本科室活动的志愿者记录培训和表彰",
-        ));
+        return Err(AppError::of(Reason::VolunteerNotServed));
     }
     Ok((user.id, Some(department_id)))
 }
@@ -91,10 +89,7 @@ pub async fn record_training(
     let content = input::optional_text("content", new.content.as_deref(), max::TEXT)?;
     let organizer = input::line("organizer", &new.organizer, max::TITLE)?;
     if !new.hours.is_finite() || new.hours <= 0.0 || new.hours > MAX_TRAINING_HOURS {
-        return Err(AppError::bad_input(
-            "hours",
-            "培训学时应大于 0、至多 500 小时",
-        ));
+        return Err(AppError::input("hours", Reason::HoursRange { max: 500 }));
     }
     let held_on = check_day("heldOn", new.held_on)?;
     let txn = state.db.begin().await?;

@@ -25,7 +25,7 @@ use crate::context::AppState;
 use crate::domain::input::{self, max};
 use crate::domain::plans::department_by_name;
 use crate::domain::users::types::mask_phone;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason, Thing};
 
 /// Refresh tokens are `<32 hex session id>.<43 base64 characters>`; anything much longer
 /// is not one.
@@ -43,10 +43,7 @@ static PHONE: LazyLock<Regex> =
 pub fn check_phone(phone: &str) -> AppResult<String> {
     let phone = phone.trim();
     if !PHONE.is_match(phone) {
-        return Err(AppError::bad_input(
-            "phone",
-            "enter an 11-digit mainland mobile number",
-        ));
+        return Err(AppError::input("phone", Reason::InvalidPhone));
     }
     Ok(phone.to_owned())
 }
@@ -54,21 +51,17 @@ pub fn check_phone(phone: &str) -> AppResult<String> {
 pub fn check_password(password: &str) -> AppResult<()> {
     let len = password.chars().count();
     if !(8..=MAX_PASSWORD_CHARS).contains(&len) {
-        return Err(AppError::bad_input(
+        return Err(AppError::input(
             "password",
-            "the password needs 8 to 128 characters",
+            Reason::PasswordLength { min: 8, max: 128 },
         ));
     }
     Ok(())
 }
 
 pub fn check_display_name(name: &str, field: &str) -> AppResult<String> {
-    input::line(field, name, max::NAME).map_err(|_| {
-        AppError::bad_input(
-            field,
-            "the name must be 1 to 32 characters on one line, without control characters",
-        )
-    })
+    input::line(field, name, max::NAME)
+        .map_err(|_| AppError::input(field, Reason::InvalidName { max: 32 }))
 }
 
 pub struct IssuedSession {
@@ -141,10 +134,7 @@ pub async fn sign_up(
     match code {
         Some(code) => super::phone_codes::consume_code(state, &phone, code).await?,
         None if state.config.phone_code_required() => {
-            return Err(AppError::bad_input(
-                "code",
-                "请先获取短信验证码，再填写验证码注册",
-            ));
+            return Err(AppError::input("code", Reason::PhoneCodeRequired));
         }
         None => {}
     }
@@ -192,7 +182,7 @@ pub async fn create_user<C: ConnectionTrait>(
 pub async fn login(state: &AppState, phone: &str, password: &str) -> AppResult<IssuedSession> {
     let phone = check_phone(phone)?;
     if password.chars().count() > MAX_PASSWORD_CHARS {
-        return Err(AppError::WrongCredentials);
+        return Err(AppError::of(Reason::WrongPassword));
     }
     let key = CacheKey::LoginAttempts {
         phone: state.secrets.keyed_hash("login-attempts", &phone),
@@ -212,7 +202,7 @@ pub async fn login(state: &AppState, phone: &str, password: &str) -> AppResult<I
             state.cache.delete(&key).await;
             open_session(state, user).await
         }
-        _ => Err(AppError::WrongCredentials),
+        _ => Err(AppError::of(Reason::WrongPassword)),
     }
 }
 
@@ -227,9 +217,9 @@ fn session_id_of(token: &str) -> Option<&str> {
 #[tracing::instrument(skip_all, err(level = "info", Debug))]
 pub async fn refresh(state: &AppState, token: &str) -> AppResult<IssuedSession> {
     if token.len() > MAX_REFRESH_TOKEN_BYTES {
-        return Err(AppError::Unauthenticated);
+        return Err(AppError::of(Reason::SessionExpired));
     }
-    let session_id = session_id_of(token).ok_or(AppError::Unauthenticated)?;
+    let session_id = session_id_of(token).ok_or(AppError::of(Reason::SessionExpired))?;
     let now = Utc::now();
     let presented = token_hash(token);
     let next_token = format!("{session_id}.{}", random_secret());
@@ -265,12 +255,12 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<IssuedSession> 
         if reused.rows_affected > 0 {
             tracing::warn!(session_id, "refresh token reused; session revoked");
         }
-        return Err(AppError::Unauthenticated);
+        return Err(AppError::of(Reason::SessionExpired));
     };
     let user = user::Entity::find_by_id(session.user_id)
         .one(&state.db)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(AppError::of(Reason::SessionExpired))?;
     Ok(IssuedSession {
         access_token: access_token(state, &user, session_id)?,
         refresh_token: next_token,
@@ -318,7 +308,7 @@ pub async fn enroll(
     let user = user::Entity::find_by_id(viewer.id)
         .one(&state.db)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(AppError::of(Reason::LoginRequired))?;
     let created = volunteer::ActiveModel {
         user_id: Set(user.id),
         real_name: Set(real_name),
@@ -366,9 +356,9 @@ pub async fn create_from_cli(
     let department_id = match department {
         Some(name) => Some(department_by_name(db, name.trim()).await?.id),
         None if role == Role::Organizer => {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 "department",
-                "an organizer needs a department",
+                Reason::OrganizerNeedsDepartment,
             ));
         }
         None => None,
@@ -403,13 +393,13 @@ pub async fn grant_from_cli(
         .filter(user::Column::Phone.eq(phone.trim()))
         .one(db)
         .await?
-        .ok_or(AppError::NotFound("user"))?;
+        .ok_or(AppError::not_found(Thing::User))?;
     let department_id = match department {
         Some(name) => Some(department_by_name(db, name.trim()).await?.id),
         None if role == Role::Organizer && user.department_id.is_none() => {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 "department",
-                "an organizer needs a department",
+                Reason::OrganizerNeedsDepartment,
             ));
         }
         None => None,

@@ -18,7 +18,7 @@ use crate::auth::Viewer;
 use crate::cache::CacheKey;
 use crate::context::AppState;
 use crate::domain::audit;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 const SETTING: &str = "star_policy";
 /// The common scale: one to five stars.
@@ -54,22 +54,25 @@ impl StarPolicy {
     /// [`MAX_THRESHOLD_HOURS`].
     pub fn check(thresholds: &[f64]) -> AppResult<StarPolicy> {
         if thresholds.is_empty() || thresholds.len() > MAX_LEVELS {
-            return Err(AppError::bad_input(
+            return Err(AppError::input(
                 "thresholds",
-                format!("星级应有 1 至 {MAX_LEVELS} 级"),
+                Reason::OutOfRange {
+                    min: 1,
+                    max: MAX_LEVELS as i64,
+                },
             ));
         }
         for (i, hours) in thresholds.iter().enumerate() {
             if !hours.is_finite() || *hours <= 0.0 || *hours > MAX_THRESHOLD_HOURS {
-                return Err(AppError::bad_input(
+                return Err(AppError::input(
                     format!("thresholds.{i}"),
-                    "每级所需时长应大于 0、至多 100000 小时",
+                    Reason::HoursRange { max: 100_000 },
                 ));
             }
             if i > 0 && *hours <= thresholds[i - 1] {
-                return Err(AppError::bad_input(
+                return Err(AppError::input(
                     format!("thresholds.{i}"),
-                    "每一级所需时长应高于上一级",
+                    Reason::ThresholdsNotIncreasing,
                 ));
             }
         }

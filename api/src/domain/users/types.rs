@@ -17,7 +17,7 @@ use crate::domain::hours::types::{
 };
 use crate::domain::registrations::types::{RegistrationConnection, RegistrationStatus};
 use crate::domain::surveys::types::SurveyResponseConnection;
-use crate::error::{AppError, GqlResult};
+use crate::error::{AppError, GqlResult, Reason, Thing};
 use crate::graphql::loaders::{DbLoader, Loaders, by_id};
 use crate::graphql::pagination::Page;
 use crate::graphql::{ContextExt, to_id};
@@ -145,7 +145,7 @@ impl User {
     async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<AccountSession>> {
         let viewer = ctx.viewer().require()?;
         if viewer.id != self.model.id && !viewer.is_admin() {
-            return Err(AppError::forbidden("只能查看自己的登录设备").into());
+            return Err(AppError::of(Reason::OwnerOnly).into());
         }
         let sessions =
             crate::domain::users::accounts::sessions_of(ctx.state(), self.model.id).await?;
@@ -168,7 +168,7 @@ impl User {
     ) -> GqlResult<SurveyResponseConnection> {
         let viewer = ctx.viewer().require()?;
         if viewer.id != self.model.id {
-            return Err(AppError::forbidden("feedback is private to its author").into());
+            return Err(AppError::of(Reason::OwnerOnly).into());
         }
         let page = Page::from_args(crate::graphql::pagination::PageArgs {
             first,
@@ -192,7 +192,7 @@ impl Volunteer {
         by_id::<volunteer::Entity>(ctx.data_unchecked::<Loaders>(), id)
             .await?
             .map(Volunteer)
-            .ok_or_else(|| AppError::NotFound("volunteer").into())
+            .ok_or_else(|| AppError::not_found(Thing::Volunteer).into())
     }
 }
 

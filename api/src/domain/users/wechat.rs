@@ -11,7 +11,7 @@ use entity::user;
 
 use crate::cache::CacheKey;
 use crate::context::AppState;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Reason};
 
 use super::service::{IssuedSession, open_session};
 
@@ -28,9 +28,7 @@ struct Code2Session {
 async fn exchange(state: &AppState, code: &str) -> AppResult<String> {
     let config = &state.config;
     let (Some(appid), Some(secret)) = (&config.wechat_appid, &config.wechat_secret) else {
-        return Err(AppError::forbidden(
-            "WeChat login is not configured on this server",
-        ));
+        return Err(AppError::of(Reason::WechatNotConfigured));
     };
     let url = format!(
         "{}/sns/jscode2session",
@@ -62,14 +60,11 @@ async fn exchange(state: &AppState, code: &str) -> AppResult<String> {
     match (body.errcode, body.openid) {
         (0, Some(openid)) if !openid.is_empty() => Ok(openid),
         // 40029: invalid code; 40163: code already used.
-        (40029 | 40163, _) => Err(AppError::bad_input(
-            "code",
-            "the WeChat login code is invalid or used",
-        )),
+        (40029 | 40163, _) => Err(AppError::input("code", Reason::WechatCodeInvalid)),
         // 45011: WeChat's own rate limit for this user.
-        (45011, _) => Err(AppError::RateLimited {
+        (45011, _) => Err(AppError::of(Reason::RateLimited {
             retry_after_secs: 60,
-        }),
+        })),
         (errcode, _) => Err(AppError::internal(anyhow::anyhow!(
             "jscode2session error {errcode}: {}",
             body.errmsg
@@ -80,10 +75,7 @@ async fn exchange(state: &AppState, code: &str) -> AppResult<String> {
 #[tracing::instrument(skip_all, err(level = "info", Debug))]
 pub async fn login(state: &AppState, code: &str) -> AppResult<IssuedSession> {
     if code.trim().is_empty() || code.len() > 128 {
-        return Err(AppError::bad_input(
-            "code",
-            "the WeChat login code is missing",
-        ));
+        return Err(AppError::input("code", Reason::WechatCodeMissing));
     }
     let openid = exchange(state, code.trim()).await?;
     let existing = user::Entity::find()
@@ -112,7 +104,7 @@ pub async fn login(state: &AppState, code: &str) -> AppResult<IssuedSession> {
                     .filter(user::Column::WechatOpenid.eq(openid.as_str()))
                     .one(&state.db)
                     .await?
-                    .ok_or(AppError::Unauthenticated)?,
+                    .ok_or(AppError::of(Reason::LoginRequired))?,
             }
         }
     };
@@ -134,7 +126,7 @@ async fn access_token(state: &AppState, force: bool) -> AppResult<String> {
     }
     let config = &state.config;
     let (Some(appid), Some(secret)) = (&config.wechat_appid, &config.wechat_secret) else {
-        return Err(AppError::forbidden("这台服务器没有配置微信小程序"));
+        return Err(AppError::of(Reason::WechatNotConfigured));
     };
     let url = format!(
         "{}/cgi-bin/stable_token",
@@ -254,22 +246,19 @@ async fn phone_of_code(state: &AppState, code: &str) -> AppResult<String> {
                     _ => String::new(),
                 };
                 if country != "86" {
-                    return Err(AppError::bad_input("code", "只支持中国大陆手机号（+86）"));
+                    return Err(AppError::input("code", Reason::WechatPhoneNotMainland));
                 }
                 return super::service::check_phone(&info.pure_phone_number)
-                    .map_err(|_| AppError::bad_input("code", "微信返回的不是中国大陆手机号"));
+                    .map_err(|_| AppError::input("code", Reason::WechatPhoneNotMainland));
             }
             (40001 | 42001 | 40014, _) if !force => force = true,
             (40029 | 40163, _) => {
-                return Err(AppError::bad_input(
-                    "code",
-                    "手机号授权码无效或已使用，请重新授权",
-                ));
+                return Err(AppError::input("code", Reason::WechatCodeInvalid));
             }
             (45011, _) => {
-                return Err(AppError::RateLimited {
+                return Err(AppError::of(Reason::RateLimited {
                     retry_after_secs: 60,
-                });
+                }));
             }
             (errcode, _) => {
                 return Err(AppError::internal(anyhow::anyhow!(
@@ -293,13 +282,13 @@ pub async fn bind_phone(
     let signed_in = viewer.require()?;
     let code = code.trim();
     if code.is_empty() || code.len() > 128 {
-        return Err(AppError::bad_input("code", "缺少手机号授权码"));
+        return Err(AppError::input("code", Reason::WechatCodeMissing));
     }
     let phone = phone_of_code(state, code).await?;
     let account = user::Entity::find_by_id(signed_in.id)
         .one(&state.db)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(AppError::of(Reason::LoginRequired))?;
     if account.phone.as_deref() == Some(phone.as_str()) {
         return Ok(account);
     }
@@ -308,9 +297,7 @@ pub async fn bind_phone(
         .one(&state.db)
         .await?;
     if holder.is_some() {
-        return Err(AppError::conflict(
-            "这个手机号已用于另一个账号：可以用手机号和密码登录；不是你本人注册的，请联系管理员",
-        ));
+        return Err(AppError::of(Reason::PhoneInUse));
     }
     let txn = state.db.begin().await?;
     let mut model: user::ActiveModel = account.into();

@@ -36,9 +36,10 @@ use serde::Deserialize;
 use crate::auth::Viewer;
 use crate::auth::jwt::TokenError;
 use crate::auth::viewer::{ClientAddress, SignedInUser};
-use crate::error::Code;
+use crate::error::Reason;
 use crate::graphql::limits::{self, Refusal};
 use crate::http::AppContext;
+use crate::messages::Locale;
 
 mod execution;
 mod prepared;
@@ -112,22 +113,16 @@ fn media(headers: &HeaderMap) -> Option<Media> {
 }
 
 fn not_acceptable() -> axum::response::Response {
-    RequestError::new(
-        StatusCode::NOT_ACCEPTABLE,
-        Code::BadUserInput,
-        "只提供 application/json 与 application/graphql-response+json",
-    )
-    .respond(Media::Json)
+    RequestError::new(StatusCode::NOT_ACCEPTABLE, Reason::NotAcceptable).respond(Media::Json)
 }
 
 /// A request-level failure: nothing was executed.
 #[derive(Debug)]
 pub(super) struct RequestError {
     status: StatusCode,
-    code: Code,
-    message: String,
+    /// Gives the code and the message (in the request's locale).
+    reason: Reason,
     field: Option<String>,
-    reason: Option<&'static str>,
     /// Not a GraphQL request at all (not JSON, parameters of the wrong type, no query):
     /// 400 under either media type, as GraphQL over HTTP says. Other refusals are
     /// answered like validation errors: 200 under `application/json`.
@@ -135,49 +130,38 @@ pub(super) struct RequestError {
 }
 
 impl RequestError {
-    pub(super) fn new(status: StatusCode, code: Code, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, reason: Reason) -> Self {
         RequestError {
             status,
-            code,
-            message: message.into(),
+            reason,
             field: None,
-            reason: None,
             malformed: false,
         }
     }
 
-    pub(super) fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, Code::BadUserInput, message)
+    pub(super) fn bad_request(reason: Reason) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, reason)
     }
 
-    fn malformed(message: impl Into<String>) -> Self {
+    fn malformed(reason: Reason) -> Self {
         RequestError {
             malformed: true,
-            ..Self::bad_request(message)
+            ..Self::bad_request(reason)
         }
     }
 
     fn token(error: TokenError) -> Self {
-        let message = match error {
-            TokenError::Expired => "登录已过期，请刷新会话或重新登录",
-            TokenError::Invalid => "访问令牌无效，请重新登录",
-        };
-        RequestError {
-            reason: Some(error.reason()),
-            ..Self::new(StatusCode::UNAUTHORIZED, Code::Unauthenticated, message)
-        }
+        Self::new(StatusCode::UNAUTHORIZED, error.reason())
+    }
+
+    fn code(&self) -> &'static str {
+        self.reason.code().as_str()
     }
 
     fn error(&self) -> ServerError {
-        let mut error = ServerError::new(self.message.clone(), None);
+        let mut error = ServerError::new(self.reason.message_now(), None);
         let ext = error.extensions.get_or_insert_with(Default::default);
-        ext.set("code", self.code.as_str());
-        if let Some(field) = &self.field {
-            ext.set("field", field.as_str());
-        }
-        if let Some(reason) = self.reason {
-            ext.set("reason", reason);
-        }
+        crate::error::set_extensions(ext, &self.reason, self.field.as_deref());
         error
     }
 
@@ -197,8 +181,7 @@ impl RequestError {
         } else {
             StatusCode::OK
         };
-        metrics::counter!("tongxin_graphql_errors_total", "code" => self.code.as_str())
-            .increment(1);
+        metrics::counter!("tongxin_graphql_errors_total", "code" => self.code()).increment(1);
         let mut response = respond(media, status, body.to_string());
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
@@ -214,7 +197,7 @@ impl From<Refusal> for RequestError {
     fn from(refusal: Refusal) -> Self {
         RequestError {
             field: Some(refusal.field),
-            ..Self::bad_request(refusal.message)
+            ..Self::bad_request(refusal.reason)
         }
     }
 }
@@ -299,12 +282,7 @@ fn finish(media: Media, batch: BatchResponse) -> axum::response::Response {
         Ok(body) => respond(media, status, body.to_string()),
         Err(err) => {
             tracing::error!(error = %err, "response serialization failed");
-            RequestError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Code::Internal,
-                "internal error",
-            )
-            .respond(media)
+            RequestError::new(StatusCode::INTERNAL_SERVER_ERROR, Reason::Internal).respond(media)
         }
     }
 }
@@ -350,24 +328,21 @@ fn client_address(ctx: &AppContext, headers: &HeaderMap, peer: SocketAddr) -> Cl
 
 /// The parts of a POST body: one request object or a batch of them.
 fn wire_requests(body: &[u8]) -> Result<(Vec<WireRequest>, bool), RequestError> {
-    let parsed: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|_| RequestError::malformed("请求体不是有效的 JSON"))?;
+    let parsed: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| RequestError::malformed(Reason::NotJson))?;
     let one = |item: serde_json::Value| {
         if !item.is_object() {
-            return Err(RequestError::malformed("不是 GraphQL 请求"));
+            return Err(RequestError::malformed(Reason::NotGraphqlRequest));
         }
-        serde_json::from_value::<WireRequest>(item).map_err(|_| {
-            RequestError::malformed(
-                "不是 GraphQL 请求：query 与 operationName 须为字符串，variables 与 extensions 须为对象",
-            )
-        })
+        serde_json::from_value::<WireRequest>(item)
+            .map_err(|_| RequestError::malformed(Reason::NotGraphqlRequest))
     };
     match parsed {
         serde_json::Value::Array(items) => {
             if items.is_empty() || items.len() > MAX_BATCH {
-                return Err(RequestError::malformed(format!(
-                    "批量请求须包含 1 至 {MAX_BATCH} 个操作"
-                )));
+                return Err(RequestError::malformed(Reason::BatchSize {
+                    max: MAX_BATCH,
+                }));
             }
             let wires = items.into_iter().map(one).collect::<Result<_, _>>()?;
             Ok((wires, true))
@@ -376,9 +351,29 @@ fn wire_requests(body: &[u8]) -> Result<(Vec<WireRequest>, bool), RequestError> 
     }
 }
 
+/// The language of the request's messages, from `Accept-Language`.
+fn locale(headers: &HeaderMap) -> Locale {
+    Locale::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
 pub async fn post(
     State(ctx): State<AppContext>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
+    locale(&headers)
+        .scope(post_in_locale(ctx, peer, headers, body))
+        .await
+}
+
+async fn post_in_locale(
+    ctx: AppContext,
+    peer: SocketAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> axum::response::Response {
@@ -394,8 +389,7 @@ pub async fn post(
     if !essence.eq_ignore_ascii_case(JSON) {
         return RequestError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Code::BadUserInput,
-            "请以 Content-Type: application/json 发送请求",
+            Reason::UnsupportedMediaType,
         )
         .respond(media);
     }
@@ -408,7 +402,7 @@ pub async fn post(
         let prepared = match Prepared::new(&ctx, wire).await {
             Ok(prepared) => prepared,
             Err(error) if is_batch => {
-                metrics::counter!("tongxin_graphql_errors_total", "code" => error.code.as_str())
+                metrics::counter!("tongxin_graphql_errors_total", "code" => error.code())
                     .increment(1);
                 responses.push(Response::from_errors(vec![error.error()]));
                 continue;
@@ -416,8 +410,7 @@ pub async fn post(
             Err(error) => return error.respond(media),
         };
         if is_batch && limits::sign_in_count(&prepared.root_fields()) > 0 {
-            return RequestError::bad_request("登录、注册与刷新会话不能放在批量请求中")
-                .respond(media);
+            return RequestError::bad_request(Reason::SignInInBatch).respond(media);
         }
         let client = match client_of(&ctx, &headers, peer, &prepared) {
             Ok(client) => client,
@@ -449,6 +442,18 @@ pub async fn get(
     headers: HeaderMap,
     UrlQuery(params): UrlQuery<HashMap<String, String>>,
 ) -> axum::response::Response {
+    locale(&headers)
+        .scope(get_in_locale(ctx, peer, method, headers, params))
+        .await
+}
+
+async fn get_in_locale(
+    ctx: AppContext,
+    peer: SocketAddr,
+    method: Method,
+    headers: HeaderMap,
+    params: HashMap<String, String>,
+) -> axum::response::Response {
     let params = GetParams {
         query: params.get("query").cloned(),
         operation_name: params.get("operationName").cloned(),
@@ -469,12 +474,17 @@ pub async fn get(
     let parse_json = |text: Option<String>,
                       what: &'static str|
      -> Result<Option<serde_json::Value>, RequestError> {
-        text.map(|t| serde_json::from_str(&t).map_err(|_| RequestError::malformed(what)))
-            .transpose()
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|_| RequestError {
+                field: Some(what.to_owned()),
+                ..RequestError::malformed(Reason::NotJson)
+            })
+        })
+        .transpose()
     };
     let wire = match (
-        parse_json(params.variables, "variables 不是有效的 JSON"),
-        parse_json(params.extensions, "extensions 不是有效的 JSON"),
+        parse_json(params.variables, "variables"),
+        parse_json(params.extensions, "extensions"),
     ) {
         (Ok(variables), Ok(extensions)) => WireRequest {
             query: params.query,
@@ -489,12 +499,9 @@ pub async fn get(
         Err(error) => return error.respond(media),
     };
     if let Some(OperationType::Mutation | OperationType::Subscription) = prepared.ty() {
-        let mut response = RequestError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            Code::BadUserInput,
-            "变更操作须以 POST 发送",
-        )
-        .respond(media);
+        let mut response =
+            RequestError::new(StatusCode::METHOD_NOT_ALLOWED, Reason::MutationOverGet)
+                .respond(media);
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));

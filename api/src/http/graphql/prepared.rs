@@ -9,6 +9,7 @@ use async_graphql::parser::types::{
 use sha2::{Digest, Sha256};
 
 use crate::cache::CacheKey;
+use crate::error::Reason;
 use crate::graphql::limits::{self, Refusal};
 use crate::http::AppContext;
 
@@ -32,9 +33,7 @@ pub(super) async fn persisted_query(
         return Ok(None);
     };
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(RequestError::bad_request(
-            "persistedQuery.sha256Hash is not a SHA-256 hex digest",
-        ));
+        return Err(RequestError::bad_request(Reason::PersistedQueryHash));
     }
     let key = CacheKey::PersistedQuery {
         sha256: hash.clone(),
@@ -42,9 +41,7 @@ pub(super) async fn persisted_query(
     match &wire.query {
         Some(query) => {
             if hex::encode(Sha256::digest(query.as_bytes())) != hash {
-                return Err(RequestError::bad_request(
-                    "provided sha does not match query",
-                ));
+                return Err(RequestError::bad_request(Reason::PersistedQueryMismatch));
             }
             Ok(Some(key))
         }
@@ -53,7 +50,7 @@ pub(super) async fn persisted_query(
                 wire.query = Some(query);
                 Ok(None)
             }
-            None => Err(RequestError::bad_request("PersistedQueryNotFound")),
+            None => Err(RequestError::bad_request(Reason::PersistedQueryNotFound)),
         },
     }
 }
@@ -113,15 +110,15 @@ impl Prepared {
             .as_ref()
             .is_some_and(|ext| !ext.is_object() && !ext.is_null())
         {
-            return Err(RequestError::malformed("extensions 必须是 JSON 对象"));
+            return Err(RequestError::malformed(Reason::NotGraphqlRequest));
         }
         let persist = persisted_query(ctx, &mut wire).await?;
         if wire.query.is_none() {
-            return Err(RequestError::malformed("没有给出 query"));
+            return Err(RequestError::malformed(Reason::QueryMissing));
         }
         if let Some(variables) = &wire.variables {
             if !variables.is_object() && !variables.is_null() {
-                return Err(RequestError::malformed("variables 必须是 JSON 对象"));
+                return Err(RequestError::malformed(Reason::NotGraphqlRequest));
             }
             limits::check_variables(variables)?;
         }
@@ -135,9 +132,7 @@ impl Prepared {
             persist: persist.map(Arc::new),
         };
         if limits::sign_in_count(&prepared.root_fields()) > 1 {
-            return Err(RequestError::bad_request(
-                "一次请求最多包含一个登录、注册或刷新会话操作",
-            ));
+            return Err(RequestError::bad_request(Reason::OneSignInPerRequest));
         }
         Ok(prepared)
     }
