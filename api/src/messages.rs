@@ -83,6 +83,7 @@ pub enum Thing {
     Correction,
     Department,
     Pairing,
+    Photo,
     Plan,
     Rectification,
     Registration,
@@ -95,7 +96,7 @@ pub enum Thing {
 }
 
 impl Thing {
-    pub const ALL: [Thing; 16] = [
+    pub const ALL: [Thing; 17] = [
         Thing::Activity,
         Thing::Appeal,
         Thing::Category,
@@ -103,6 +104,7 @@ impl Thing {
         Thing::Correction,
         Thing::Department,
         Thing::Pairing,
+        Thing::Photo,
         Thing::Plan,
         Thing::Rectification,
         Thing::Registration,
@@ -124,6 +126,7 @@ impl Thing {
             Thing::Correction => ("CORRECTION_NOT_FOUND", "更正申请", "correction"),
             Thing::Department => ("DEPARTMENT_NOT_FOUND", "科室", "department"),
             Thing::Pairing => ("PAIRING_NOT_FOUND", "结对关系", "pairing"),
+            Thing::Photo => ("PHOTO_NOT_FOUND", "照片", "photo"),
             Thing::Plan => ("PLAN_NOT_FOUND", "活动方案", "plan"),
             Thing::Rectification => ("RECTIFICATION_NOT_FOUND", "整改", "rectification"),
             Thing::Registration => ("REGISTRATION_NOT_FOUND", "报名记录", "registration"),
@@ -192,6 +195,10 @@ pub enum Reason {
     },
     UnknownReference,
     InvalidCursor,
+    FileTooLarge {
+        max_mib: usize,
+    },
+    NotAnImage,
     PagingBothWays,
     PhoneCodeRequired,
     PhoneCodeWrong,
@@ -402,6 +409,8 @@ impl Reason {
             InvalidName { max: 32 },
             UnknownReference,
             InvalidCursor,
+            FileTooLarge { max_mib: 4 },
+            NotAnImage,
             PagingBothWays,
             PhoneCodeRequired,
             PhoneCodeWrong,
@@ -577,6 +586,8 @@ impl Reason {
             InvalidName { .. } => "INVALID_NAME",
             UnknownReference => "UNKNOWN_REFERENCE",
             InvalidCursor => "INVALID_CURSOR",
+            FileTooLarge { .. } => "FILE_TOO_LARGE",
+            NotAnImage => "NOT_AN_IMAGE",
             PagingBothWays => "PAGING_BOTH_WAYS",
             PhoneCodeRequired => "PHONE_CODE_REQUIRED",
             PhoneCodeWrong => "PHONE_CODE_WRONG",
@@ -775,6 +786,8 @@ impl Reason {
             | InvalidName { .. }
             | UnknownReference
             | InvalidCursor
+            | FileTooLarge { .. }
+            | NotAnImage
             | PagingBothWays
             | PhoneCodeRequired
             | PhoneCodeWrong
@@ -962,6 +975,14 @@ impl Reason {
             InvalidCursor => (
                 s("分页游标无效，请从第一页重新加载"),
                 s("Not a cursor of this list; reload from the first page"),
+            ),
+            FileTooLarge { max_mib } => (
+                format!("文件不能超过 {max_mib} MB").into(),
+                format!("The file must not exceed {max_mib} MB").into(),
+            ),
+            NotAnImage => (
+                s("只能上传 JPEG、PNG 或 WebP 格式的照片"),
+                s("Only JPEG, PNG or WebP photos can be uploaded"),
             ),
             PagingBothWays => (
                 s("first 与 last、after 与 before 不能同时使用"),

@@ -25,6 +25,7 @@ pub mod activity_department;
 /// A place (or online/TBD slot) where an activity takes place, ordered by position.
 pub mod activity_location;
 /// What a completed activity did (做好总结).
+pub mod activity_photo;
 pub mod activity_summary;
 /// The answer to one question within a response (one row per chosen option for multiple choice).
 pub mod answer;

@@ -46,6 +46,8 @@ const TABLES: &[&str] = &[
     "commendations",
     "rectification_follow_ups",
     "feedback_appeals",
+    "activity_summaries",
+    "activity_photos",
 ];
 
 const INDEXES: &[(&str, &str)] = &[

@@ -1,5 +1,6 @@
 //! The HTTP surface: GraphQL, probes and metrics, with the middleware every request passes.
 
+mod files;
 pub mod graphql;
 mod web;
 
@@ -101,6 +102,13 @@ pub fn router(ctx: AppContext) -> Router {
                 .post(graphql::post)
                 .layer(ConcurrencyLimitLayer::new(config.max_in_flight.max(1))),
         )
+        .route(
+            "/activities/{id}/photos",
+            axum::routing::post(files::upload_photo)
+                .layer(DefaultBodyLimit::max(files::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/photos/{id}", get(files::photo))
+        .route("/plans/{id}/summary.xlsx", get(files::plan_summary_xlsx))
         .route("/dashboard", get(web::dashboard_root))
         .route("/dashboard/", get(web::dashboard_page))
         .route("/dashboard/{*file}", get(web::dashboard_asset))

@@ -19,4 +19,5 @@ mod phones;
 mod records;
 mod registrations;
 mod services;
+mod summaries;
 mod surveys;

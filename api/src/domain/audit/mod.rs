@@ -21,6 +21,8 @@ pub enum AuditAction {
     ActivityPublish,
     ActivityComplete,
     ActivitySummarySubmit,
+    ActivityPhotoUpload,
+    ActivityPhotoDelete,
     ActivityCancel,
     CommunityCreate,
     PairingCreate,
@@ -59,6 +61,8 @@ impl AuditAction {
             AuditAction::ActivityPublish => "activity.publish",
             AuditAction::ActivityComplete => "activity.complete",
             AuditAction::ActivitySummarySubmit => "activity.summarize",
+            AuditAction::ActivityPhotoUpload => "activity.photo.upload",
+            AuditAction::ActivityPhotoDelete => "activity.photo.delete",
             AuditAction::ActivityCancel => "activity.cancel",
             AuditAction::CommunityCreate => "community.create",
             AuditAction::PairingCreate => "pairing.create",
@@ -99,6 +103,7 @@ impl AuditAction {
             | AuditAction::ActivityComplete
             | AuditAction::ActivitySummarySubmit
             | AuditAction::ActivityCancel => "Activity",
+            AuditAction::ActivityPhotoUpload | AuditAction::ActivityPhotoDelete => "ActivityPhoto",
             AuditAction::CommunityCreate => "Community",
             AuditAction::PairingCreate | AuditAction::PairingEnd => "Pairing",
             AuditAction::PlanImport => "Plan",

@@ -1,9 +1,11 @@
 //! Importing an annual plan table as bureaus write it.
 
 mod dating;
+pub mod document;
 pub mod execution;
 mod festivals;
 pub mod parse;
+pub mod photos;
 pub mod resolver;
 mod text;
 pub mod types;

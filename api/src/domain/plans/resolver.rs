@@ -72,4 +72,12 @@ impl PlansMutation {
             .await?,
         ))
     }
+
+    /// Removes a photo of an activity: those who may submit its summary. Audited.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn delete_activity_photo(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
+        let id = parse_id(&id, "id")?;
+        super::photos::delete(ctx.state(), ctx.viewer(), id).await?;
+        Ok(true)
+    }
 }

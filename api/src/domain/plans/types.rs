@@ -36,6 +36,72 @@ impl ActivitySummary {
     async fn updated_at(&self) -> DateTime<FixedOffset> {
         local(self.0.updated_at)
     }
+    /// The activity's photos (图片资料), oldest first: upload with `POST
+    /// /activities/{id}/photos`, read at each photo's `url` with the same bearer token.
+    async fn photos(&self, ctx: &Context<'_>) -> GqlResult<Vec<ActivityPhoto>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .load_one(PhotosOfActivity(self.0.activity_id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(ActivityPhoto)
+            .collect())
+    }
+}
+
+/// A photo of a completed activity.
+pub struct ActivityPhoto(pub super::photos::PhotoInfo);
+
+#[Object]
+impl ActivityPhoto {
+    async fn id(&self) -> async_graphql::ID {
+        crate::graphql::to_id(self.0.id)
+    }
+    /// Where the bytes are served (`GET`, with the bearer token).
+    async fn url(&self) -> String {
+        format!("/photos/{}", self.0.id)
+    }
+    /// image/jpeg, image/png or image/webp, from the file's own first bytes.
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+    /// Bytes.
+    async fn size(&self) -> i32 {
+        self.0.size
+    }
+    /// SHA-256 of the bytes, hex.
+    async fn sha256(&self) -> &str {
+        &self.0.sha256
+    }
+    async fn uploaded_at(&self) -> DateTime<FixedOffset> {
+        local(self.0.uploaded_at)
+    }
+}
+
+/// The photos of an activity, oldest first.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PhotosOfActivity(pub i32);
+
+impl async_graphql::dataloader::Loader<PhotosOfActivity> for crate::graphql::loaders::DbLoader {
+    type Value = Vec<super::photos::PhotoInfo>;
+    type Error = crate::error::LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PhotosOfActivity],
+    ) -> Result<std::collections::HashMap<PhotosOfActivity, Self::Value>, Self::Error> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let photos = super::photos::of_activities(&self.db, &ids).await?;
+        let mut map: std::collections::HashMap<PhotosOfActivity, Self::Value> =
+            std::collections::HashMap::new();
+        for photo in photos {
+            map.entry(PhotosOfActivity(photo.activity_id))
+                .or_default()
+                .push(photo);
+        }
+        Ok(map)
+    }
 }
 
 #[derive(InputObject)]

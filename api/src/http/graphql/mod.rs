@@ -217,7 +217,7 @@ fn respond(media: Media, status: StatusCode, body: String) -> axum::response::Re
 
 /// Who sent the request: anonymous without an `Authorization` header, else the user of a
 /// valid access token; a header that is not one is an error, not anonymity.
-fn viewer_of(ctx: &AppContext, headers: &HeaderMap) -> Result<Viewer, TokenError> {
+pub(crate) fn viewer_of(ctx: &AppContext, headers: &HeaderMap) -> Result<Viewer, TokenError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Viewer::Anonymous);
     };
@@ -352,7 +352,7 @@ fn wire_requests(body: &[u8]) -> Result<(Vec<WireRequest>, bool), RequestError> 
 }
 
 /// The language of the request's messages, from `Accept-Language`.
-fn locale(headers: &HeaderMap) -> Locale {
+pub(crate) fn locale(headers: &HeaderMap) -> Locale {
     Locale::from_accept_language(
         headers
             .get(header::ACCEPT_LANGUAGE)

@@ -1,0 +1,219 @@
+//! Files beside GraphQL: photos of completed activities (uploaded the way a mini-program's
+//! `wx.uploadFile` sends them: `multipart/form-data` with a `file` part) and the plan's
+//! year-end summary as an XLSX document. Signed in with the same bearer token as GraphQL;
+//! refusals are GraphQL-shaped JSON (`errors[0].extensions.code`/`reason`) in the
+//! request's language, with the HTTP status that fits.
+
+use axum::body::Body;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::Viewer;
+use crate::domain::plans::{document, photos};
+use crate::error::{AppError, Code, Reason};
+
+use super::AppContext;
+use super::graphql::{locale, viewer_of};
+
+/// The body limit of a photo upload: the photo and the multipart framing around it.
+pub const UPLOAD_BODY_LIMIT: usize = photos::MAX_PHOTO_BYTES + (64 << 10);
+
+/// A refusal as JSON with its status.
+fn refuse(err: AppError) -> Response {
+    let status = match &err {
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        AppError::Refused { reason, .. } => match reason.code() {
+            Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Code::Forbidden => StatusCode::FORBIDDEN,
+            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Code::Conflict | Code::RegistrationClosed => StatusCode::CONFLICT,
+            Code::BadUserInput => match reason {
+                Reason::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::BAD_REQUEST,
+            },
+            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        },
+    };
+    let error = err.into_graphql();
+    let body = serde_json::json!({
+        "errors": [{ "message": error.message, "extensions": error.extensions }]
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+fn viewer(ctx: &AppContext, headers: &HeaderMap) -> Result<Viewer, AppError> {
+    viewer_of(ctx, headers).map_err(|err| AppError::of(err.reason()))
+}
+
+fn id_of(text: &str, field: &str) -> Result<i32, AppError> {
+    text.parse::<i32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| AppError::input(field, Reason::InvalidId))
+}
+
+/// `POST /activities/{id}/photos`: the `file` part of a multipart form. Answers 201 with
+/// `{"id", "url", "contentType", "size"}`.
+pub async fn upload_photo(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    locale(&headers)
+        .scope(async move {
+            match upload(&ctx, &id, &headers, multipart).await {
+                Ok(response) => response,
+                Err(err) => refuse(err),
+            }
+        })
+        .await
+}
+
+async fn upload(
+    ctx: &AppContext,
+    id: &str,
+    headers: &HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let viewer = viewer(ctx, headers)?;
+    viewer.require()?;
+    let activity_id = id_of(id, "id")?;
+    let mut file = None;
+    // The first part named `file`; the others (a mini-program may add form fields) are
+    // read past. A body over the route's limit fails here, as too large.
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(err) => return Err(multipart_error(err)),
+        };
+        if field.name() == Some("file") && file.is_none() {
+            file = Some(field.bytes().await.map_err(multipart_error)?);
+        }
+    }
+    let bytes = file.ok_or_else(|| AppError::input("file", Reason::Required))?;
+    let photo = photos::upload(&ctx.state, &viewer, activity_id, bytes.to_vec()).await?;
+    let body = serde_json::json!({
+        "id": photo.id.to_string(),
+        "url": format!("/photos/{}", photo.id),
+        "contentType": photo.content_type,
+        "size": photo.size,
+    });
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::input(
+            "file",
+            Reason::FileTooLarge {
+                max_mib: photos::MAX_PHOTO_BYTES >> 20,
+            },
+        )
+    } else {
+        AppError::input("file", Reason::InvalidFormat)
+    }
+}
+
+/// `GET /photos/{id}`: the photo's bytes with its type, for whoever may read its
+/// activity's summary; private to them (`Cache-Control: private`).
+pub async fn photo(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    locale(&headers)
+        .scope(async move {
+            let found = async {
+                let viewer = viewer(&ctx, &headers)?;
+                let id = id_of(&id, "id")?;
+                photos::read(&ctx.state, &viewer, id).await
+            }
+            .await;
+            match found {
+                Ok(photo) => (
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_str(&photo.content_type)
+                                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+                        ),
+                        (
+                            header::CACHE_CONTROL,
+                            HeaderValue::from_static("private, max-age=3600"),
+                        ),
+                        (
+                            header::X_CONTENT_TYPE_OPTIONS,
+                            HeaderValue::from_static("nosniff"),
+                        ),
+                    ],
+                    Body::from(photo.bytes),
+                )
+                    .into_response(),
+                Err(err) => refuse(err),
+            }
+        })
+        .await
+}
+
+/// `GET /plans/{id}/summary.xlsx`: the year-end summary of the activities the viewer may
+/// account for (as `planSummary`).
+pub async fn plan_summary_xlsx(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    locale(&headers)
+        .scope(async move {
+            let made = async {
+                let viewer = viewer(&ctx, &headers)?;
+                let id = id_of(&id, "id")?;
+                document::plan_summary_document(&ctx.state, &viewer, id).await
+            }
+            .await;
+            match made {
+                Ok((year, bytes)) => {
+                    // An ASCII name for every client, the Chinese one per RFC 6266.
+                    let disposition = format!(
+                        "attachment; filename=\"plan-summary-{year}.xlsx\"; filename*=UTF-8''{}",
+                        percent_encode(&format!("{year}年度总结.xlsx"))
+                    );
+                    (
+                        [
+                            (
+                                header::CONTENT_TYPE,
+                                HeaderValue::from_static(
+                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                ),
+                            ),
+                            (
+                                header::CONTENT_DISPOSITION,
+                                HeaderValue::from_str(&disposition)
+                                    .unwrap_or(HeaderValue::from_static("attachment")),
+                            ),
+                            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+                        ],
+                        Body::from(bytes),
+                    )
+                        .into_response()
+                }
+                Err(err) => refuse(err),
+            }
+        })
+        .await
+}
+
+/// Percent-encodes every byte outside RFC 5987's attr-char. Four lines: not worth a crate.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
