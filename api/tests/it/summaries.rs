@@ -432,3 +432,82 @@ async fn the_year_end_summary_downloads_as_a_workbook_with_every_activity_and_th
         );
     }
 }
+
+/// The execution table of the demo plan, against the table as a clerk reads it: each row's
+/// first lead department and the month of the day it names; the demo holds rows 2–10.
+#[tokio::test]
+async fn the_demo_plans_execution_table_counts_each_row_once_where_the_table_puts_it() {
+    const ROWS: [(i64, &str, &str); 17] = [
+        (1, "养老科", "2022-01"),
+        (2, "养老科", "2022-03"),
+        (3, "机关党委", "2022-03"),
+        (4, "办公室", "2022-03"),
+        (5, "事务科", "2022-04"),
+        (6, "机关党委", "2022-04"),
+        (7, "办公室", "2022-05"),
+        (8, "机关党委", "2022-05"),
+        (9, "办公室", "2022-05"),
+        (10, "儿慈科", "2022-06"),
+        (11, "救助科", "2022-06"),
+        (12, "办公室", "2022-06"),
+        (13, "儿慈科", "2022-07"),
+        (14, "事务科", "2022-08"),
+        (15, "养老科", "2022-09"),
+        (16, "养老科", "2022-10"),
+        (17, "审批科", "2022-12"),
+    ];
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        api::seed::seed_demo(&app.state).await.expect("demo seeds");
+        let office = app
+            .login(api::seed::VIEWER_PHONE, api::seed::DEMO_PASSWORD)
+            .await;
+        let plans = app.ok("{ plans { id year } }", json!({}), None).await;
+        let plan_id = plans["plans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["year"] == 2022)
+            .unwrap()["id"]
+            .clone();
+        let table = app
+            .ok(
+                "query($p: ID!) { planExecution(planId: $p) { department { name } month plannedCount heldCount cancelledCount undatedCount missingSummaryCount } }",
+                json!({ "p": plan_id }),
+                Some(&office),
+            )
+            .await;
+        let mut got: Vec<(String, String, i64, i64, i64, i64, i64)> = table["planExecution"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["department"]["name"].as_str().unwrap().to_owned(),
+                    r["month"].as_str().unwrap_or("undated").to_owned(),
+                    r["plannedCount"].as_i64().unwrap(),
+                    r["heldCount"].as_i64().unwrap(),
+                    r["cancelledCount"].as_i64().unwrap(),
+                    r["undatedCount"].as_i64().unwrap(),
+                    r["missingSummaryCount"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        got.sort();
+        let mut expected: std::collections::BTreeMap<(String, String), (i64, i64)> =
+            Default::default();
+        for (seq, department, month) in ROWS {
+            let entry = expected
+                .entry((department.to_owned(), month.to_owned()))
+                .or_default();
+            entry.0 += 1;
+            entry.1 += i64::from((2..=10).contains(&seq));
+        }
+        let expected: Vec<(String, String, i64, i64, i64, i64, i64)> = expected
+            .into_iter()
+            // No summaries in the demo: every held activity misses one.
+            .map(|((d, m), (planned, held))| (d, m, planned, held, 0, 0, held))
+            .collect();
+        assert_eq!(got, expected, "{backend:?}");
+    }
+}
