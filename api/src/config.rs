@@ -262,6 +262,15 @@ pub struct Config {
         global = true
     )]
     pub address_limits: bool,
+    /// Seconds between the scheduler's ticks (reminders, rectification deadlines); 0 turns
+    /// this instance's scheduler off (the others still run the jobs).
+    #[arg(
+        long,
+        env = "TONGXIN_SCHEDULER_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub scheduler_secs: u64,
     /// Production mode: `signUp` needs a code sent by SMS (unless TONGXIN_REQUIRE_PHONE_CODE
     /// says otherwise) and the log-only SMS provider is refused at start.
     #[arg(

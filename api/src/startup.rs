@@ -134,6 +134,13 @@ impl App {
                 }
             }
         });
+        let scheduler = (self.state.config.scheduler_secs > 0).then(|| {
+            tokio::spawn(crate::domain::notifications::scheduler::run_until_stopped(
+                self.state.clone(),
+                std::time::Duration::from_secs(self.state.config.scheduler_secs),
+                stopped.clone(),
+            ))
+        });
         let metrics = self.metrics.map(|(listener, router)| {
             let mut stopped = stopped.clone();
             tokio::spawn(async move {
@@ -150,6 +157,9 @@ impl App {
             .await?;
         let _ = stop.send(true);
         let _ = closing.await;
+        if let Some(scheduler) = scheduler {
+            let _ = scheduler.await;
+        }
         if let Some(metrics) = metrics {
             let _ = metrics.await;
         }

@@ -377,3 +377,74 @@ pub enum AppealStatus {
     #[sea_orm(string_value = "REJECTED")]
     Rejected,
 }
+
+/// What a notification tells.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotificationKind {
+    /// A place came free and the volunteer moved up from the waitlist.
+    #[sea_orm(string_value = "WAITLIST_PROMOTED")]
+    WaitlistPromoted,
+    /// The activity the volunteer registered for was cancelled.
+    #[sea_orm(string_value = "ACTIVITY_CANCELLED")]
+    ActivityCancelled,
+    /// The time or place of the activity changed.
+    #[sea_orm(string_value = "ACTIVITY_CHANGED")]
+    ActivityChanged,
+    /// The activity starts within 24 hours.
+    #[sea_orm(string_value = "ACTIVITY_REMINDER")]
+    ActivityReminder,
+    #[sea_orm(string_value = "HOURS_APPROVED")]
+    HoursApproved,
+    #[sea_orm(string_value = "HOURS_REJECTED")]
+    HoursRejected,
+    #[sea_orm(string_value = "HOURS_CORRECTED")]
+    HoursCorrected,
+    /// A dissatisfied answer opened a rectification for the organizer's department.
+    #[sea_orm(string_value = "RECTIFICATION_ASSIGNED")]
+    RectificationAssigned,
+    /// An open rectification is due within one working day.
+    #[sea_orm(string_value = "RECTIFICATION_DUE_SOON")]
+    RectificationDueSoon,
+    #[sea_orm(string_value = "RECTIFICATION_OVERDUE")]
+    RectificationOverdue,
+}
+
+/// What a scheduled job does.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobKind {
+    /// Remind the registered volunteers of an activity 24 hours before it starts.
+    #[sea_orm(string_value = "ACTIVITY_REMINDER")]
+    ActivityReminder,
+    /// Tell the department that a rectification is due within a working day.
+    #[sea_orm(string_value = "RECTIFICATION_DUE_SOON")]
+    RectificationDueSoon,
+    /// Tell the department that a rectification is overdue.
+    #[sea_orm(string_value = "RECTIFICATION_OVERDUE")]
+    RectificationOverdue,
+}
+
+/// Where a scheduled job is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobState {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "RUNNING")]
+    Running,
+    #[sea_orm(string_value = "DONE")]
+    Done,
+    /// Failed too often; kept for an operator (dead letter).
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}

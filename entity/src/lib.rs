@@ -43,6 +43,9 @@ pub mod community;
 pub mod department;
 /// A department's appeal of a 差评, and the office's decision.
 pub mod feedback_appeal;
+pub mod job;
+pub mod notification;
+pub mod notification_mute;
 /// A pairing between a department and a community, with its commitments and target activity count.
 pub mod pairing;
 /// An annual activity plan (e.g. a yearly civilisation-practice plan) issued by some authority.

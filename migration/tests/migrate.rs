@@ -48,6 +48,9 @@ const TABLES: &[&str] = &[
     "feedback_appeals",
     "activity_summaries",
     "activity_photos",
+    "notifications",
+    "notification_mutes",
+    "jobs",
 ];
 
 const INDEXES: &[(&str, &str)] = &[

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod dashboard;
 pub mod hours;
 pub mod input;
+pub mod notifications;
 pub mod page;
 pub mod pairings;
 pub mod plans;

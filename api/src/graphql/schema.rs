@@ -9,6 +9,7 @@ use crate::domain::audit::types::AuditQuery;
 use crate::domain::calendar::resolver::{CalendarMutation, CalendarQuery};
 use crate::domain::dashboard::resolver::DashboardQuery;
 use crate::domain::hours::resolver::{HoursMutation, HoursQuery};
+use crate::domain::notifications::resolver::NotificationsMutation;
 use crate::domain::pairings::resolver::{PairingsMutation, PairingsQuery};
 use crate::domain::plans::resolver::{PlansMutation, PlansQuery};
 use crate::domain::registrations::resolver::RegistrationsMutation;
@@ -38,6 +39,7 @@ pub struct Mutation(
     SurveysMutation,
     CalendarMutation,
     PlansMutation,
+    NotificationsMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

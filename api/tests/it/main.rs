@@ -13,6 +13,7 @@ mod hostile;
 mod hours;
 mod http;
 mod messages;
+mod notifications;
 mod pagination;
 mod pairings;
 mod phones;

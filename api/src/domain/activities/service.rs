@@ -776,8 +776,21 @@ pub async fn update(
     let pairing_id = changes.pairing_id.apply(current.pairing_id);
     check_pairing(&txn, pairing_id, &departments).await?;
     model.pairing_id = Set(pairing_id);
+    let mut place_changed = false;
     if let Some(locations) = changes.locations.new_value() {
         let locations = check_locations(locations.as_deref().unwrap_or_default())?;
+        let before: Vec<(String, Option<String>)> = locations_of(&txn, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(location, _)| (location.name, location.address))
+            .collect();
+        let after: Vec<(String, Option<String>)> = locations
+            .iter()
+            .map(|l| (l.name.clone(), l.address.clone()))
+            .collect();
+        place_changed = before != after;
         write_locations(&txn, id, &locations).await?;
     }
     if let Some(person) = changes.person_in_charge.new_value() {
@@ -803,9 +816,71 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(AppError::not_found(Thing::Activity))?;
+    let time_changed = updated.starts_at != current.starts_at || updated.ends_at != current.ends_at;
+    if time_changed {
+        crate::domain::notifications::scheduler::schedule_reminder(&txn, &updated).await?;
+    }
+    if (time_changed || place_changed) && updated.status == ActivityStatus::Published {
+        tell_registered_of_change(&txn, &updated, time_changed, place_changed).await?;
+    }
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(updated)
+}
+
+/// Tells the registered and waitlisted volunteers that the time or place changed, in the
+/// transaction of the change; the event's key holds the update's instant, so each change is
+/// told once.
+async fn tell_registered_of_change<C: ConnectionTrait>(
+    txn: &C,
+    activity: &activity::Model,
+    time_changed: bool,
+    place_changed: bool,
+) -> AppResult<()> {
+    use crate::domain::notifications::{self, Event};
+    use sea_orm::QuerySelect;
+    let live: Vec<i32> = entity::registration::Entity::find()
+        .select_only()
+        .column(entity::registration::Column::VolunteerId)
+        .filter(entity::registration::Column::ActivityId.eq(activity.id))
+        .filter(entity::registration::Column::Status.is_in([
+            entity::enums::RegistrationStatus::Registered,
+            entity::enums::RegistrationStatus::Waitlisted,
+        ]))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let users = notifications::users_of_volunteers(txn, &live).await?;
+    let what = match (time_changed, place_changed) {
+        (true, true) => "时间和地点",
+        (true, false) => "时间",
+        _ => "地点",
+    };
+    let when = activity
+        .starts_at
+        .map(|at| {
+            format!(
+                "现在的开始时间：{}。",
+                crate::domain::calendar::local(at).format("%m月%d日 %H:%M")
+            )
+        })
+        .unwrap_or_default();
+    let event = Event::new(
+        entity::enums::NotificationKind::ActivityChanged,
+        format!(
+            "changed:{}:{}",
+            activity.id,
+            activity.updated_at.timestamp_micros()
+        ),
+        format!("活动{what}有变"),
+        format!(
+            "您报名的「{}」{what}有变，请查看活动详情。{when}",
+            activity.title
+        ),
+    )
+    .about_activity(activity.id);
+    notifications::notify(txn, &users, &event).await?;
+    Ok(())
 }
 
 /// DRAFT → PUBLISHED → COMPLETED; any state but COMPLETED → CANCELLED.
@@ -856,10 +931,11 @@ pub async fn transition(
         model.cancel_reason = Set(Some(reason.clone()));
         // Consequences, in the same transaction: nobody stays registered or waitlisted,
         // and its hours are frozen (pending rejected, approved no longer counted).
-        crate::domain::registrations::service::cancel_all(&txn, id).await?;
+        crate::domain::registrations::service::cancel_all(&txn, &current, &reason).await?;
         crate::domain::hours::service::freeze(&txn, viewer, &current, &reason).await?;
     }
     let updated = model.update(&txn).await?;
+    crate::domain::notifications::scheduler::schedule_reminder(&txn, &updated).await?;
     let action = match to {
         ActivityStatus::Published => audit::AuditAction::ActivityPublish,
         ActivityStatus::Completed => audit::AuditAction::ActivityComplete,

@@ -204,6 +204,34 @@ pub async fn resolve(
         )
         .await?;
     }
+    // The volunteer hears the answer to their request, once per request.
+    let users =
+        crate::domain::notifications::users_of_volunteers(&txn, &[record.volunteer_id]).await?;
+    let hours = f64::from(updated.minutes) / 60.0;
+    let event = crate::domain::notifications::Event::new(
+        entity::enums::NotificationKind::HoursCorrected,
+        format!("correction:{correction_id}"),
+        if accept {
+            "时长更正已通过"
+        } else {
+            "时长更正未通过"
+        },
+        if accept {
+            format!(
+                "您在「{}」的服务时长已更正为 {hours:.1} 小时。",
+                activity.title
+            )
+        } else {
+            format!(
+                "您在「{}」的时长更正申请未通过。原因：{}",
+                activity.title,
+                note.as_deref().unwrap_or_default()
+            )
+        },
+    )
+    .about_activity(activity.id)
+    .about_record(record.id);
+    crate::domain::notifications::notify(&txn, &users, &event).await?;
     audit::record(
         &txn,
         viewer,

@@ -10,8 +10,8 @@ use sea_orm::{
 };
 
 use entity::enums::{
-    ActivityStatus, RecordChangeKind, RegistrationStatus, Role, ServiceRecordSource,
-    ServiceRecordStatus,
+    ActivityStatus, NotificationKind, RecordChangeKind, RegistrationStatus, Role,
+    ServiceRecordSource, ServiceRecordStatus,
 };
 use entity::{activity, registration, service_record, volunteer};
 
@@ -605,6 +605,7 @@ pub async fn review(
             )
             .await?;
         }
+        tell_reviewed(&txn, &activity, &updated, approve).await?;
         reviewed.push(updated);
         audit::record(
             &txn,
@@ -617,6 +618,46 @@ pub async fn review(
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(reviewed)
+}
+
+/// Tells the volunteer that their hours were approved or rejected, in the review's
+/// transaction; once per record.
+async fn tell_reviewed<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    activity: &activity::Model,
+    record: &service_record::Model,
+    approved: bool,
+) -> AppResult<()> {
+    use crate::domain::notifications::{self, Event};
+    let users = notifications::users_of_volunteers(txn, &[record.volunteer_id]).await?;
+    let hours = f64::from(record.minutes) / 60.0;
+    let event = if approved {
+        Event::new(
+            NotificationKind::HoursApproved,
+            format!("hours-reviewed:{}", record.id),
+            "服务时长已审核通过",
+            format!(
+                "您在「{}」的志愿服务时长 {hours:.1} 小时已审核通过。",
+                activity.title
+            ),
+        )
+    } else {
+        let why = record
+            .review_note
+            .as_deref()
+            .map(|note| format!("原因：{note}"))
+            .unwrap_or_default();
+        Event::new(
+            NotificationKind::HoursRejected,
+            format!("hours-reviewed:{}", record.id),
+            "服务时长未通过审核",
+            format!("您在「{}」的服务时长记录未通过审核。{why}", activity.title),
+        )
+    }
+    .about_activity(activity.id)
+    .about_record(record.id);
+    notifications::notify(txn, &users, &event).await?;
+    Ok(())
 }
 
 pub struct RecordQuery {

@@ -10,7 +10,7 @@ use sea_orm::{
     DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 
-use entity::enums::{ActivityStatus, RegistrationStatus, Role};
+use entity::enums::{ActivityStatus, NotificationKind, RegistrationStatus, Role};
 use entity::{activity, registration, volunteer};
 
 use crate::auth::Viewer;
@@ -18,6 +18,7 @@ use crate::context::AppState;
 use crate::db::{begin_write, lock_activity, sql_value};
 use crate::domain::access::lead_department_ids;
 use crate::domain::access::{RecordScope, activities_of_department};
+use crate::domain::notifications;
 use crate::domain::page::{self, KeyKind, Order, PageRequest as Page};
 use crate::error::{AppError, AppResult, Reason, Thing};
 
@@ -230,8 +231,39 @@ pub async fn cancel(
 /// Cancels every live registration (REGISTERED and WAITLISTED) of an activity being
 /// cancelled; the caller holds the activity. The reason is the activity's `cancelReason`,
 /// which every registration shows through its activity. Returns how many were cancelled.
-pub async fn cancel_all(txn: &DatabaseTransaction, activity_id: i32) -> AppResult<u64> {
+pub async fn cancel_all(
+    txn: &DatabaseTransaction,
+    activity: &activity::Model,
+    reason: &str,
+) -> AppResult<u64> {
+    let activity_id = activity.id;
     let now = Utc::now();
+    // Told in the same transaction: everyone registered or waiting.
+    let live: Vec<i32> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::VolunteerId)
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.is_in([
+            RegistrationStatus::Registered,
+            RegistrationStatus::Waitlisted,
+        ]))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    if !live.is_empty() {
+        let users = notifications::users_of_volunteers(txn, &live).await?;
+        let event = notifications::Event::new(
+            NotificationKind::ActivityCancelled,
+            format!("activity-cancelled:{activity_id}"),
+            "活动已取消",
+            format!(
+                "您报名的「{}」已取消，报名随之取消。原因：{reason}",
+                activity.title
+            ),
+        )
+        .about_activity(activity_id);
+        notifications::notify(txn, &users, &event).await?;
+    }
     let cancelled = registration::Entity::update_many()
         .col_expr(
             registration::Column::Status,
@@ -283,6 +315,14 @@ pub async fn promote_waitlisted(txn: &DatabaseTransaction, activity_id: i32) -> 
         return Ok(0);
     }
     let count = promoted.len() as i32;
+    let promoted_volunteers: Vec<(i32, i32)> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Id)
+        .column(registration::Column::VolunteerId)
+        .filter(registration::Column::Id.is_in(promoted.clone()))
+        .into_tuple()
+        .all(txn)
+        .await?;
     registration::Entity::update_many()
         .col_expr(
             registration::Column::Status,
@@ -293,6 +333,21 @@ pub async fn promote_waitlisted(txn: &DatabaseTransaction, activity_id: i32) -> 
         .exec(txn)
         .await?;
     adjust_counts(txn, activity_id, count, -count).await?;
+    // Each promotion told once, in the transaction that made it.
+    for (registration_id, volunteer_id) in promoted_volunteers {
+        let users = notifications::users_of_volunteers(txn, &[volunteer_id]).await?;
+        let event = notifications::Event::new(
+            NotificationKind::WaitlistPromoted,
+            format!("promoted:{registration_id}"),
+            "候补成功",
+            format!(
+                "「{}」有名额空出，您已从候补转为正式报名，请准时参加。",
+                activity.title
+            ),
+        )
+        .about_activity(activity_id);
+        notifications::notify(txn, &users, &event).await?;
+    }
     Ok(count as u64)
 }
 

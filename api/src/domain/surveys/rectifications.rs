@@ -256,6 +256,8 @@ pub async fn reopen(
     )
     .await?;
     let updated = find(&txn, id).await?;
+    // A new deadline: its checks move with it.
+    crate::domain::notifications::scheduler::schedule_deadlines(&txn, id, updated.due_at).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(updated)
@@ -399,7 +401,16 @@ async fn settle(
         Some(current.id),
     )
     .await?;
-    find(txn, current.id).await
+    let updated = find(txn, current.id).await?;
+    if rating == FollowUpRating::Dissatisfied {
+        crate::domain::notifications::scheduler::schedule_deadlines(
+            txn,
+            updated.id,
+            updated.due_at,
+        )
+        .await?;
+    }
+    Ok(updated)
 }
 
 /// A rectification's follow-ups, oldest first.

@@ -526,7 +526,7 @@ pub(super) async fn record_answers<C: ConnectionTrait>(
     // Any dissatisfied indicator opens one rectification; `Rectification.indicators`
     // names them from the answers.
     if let Some(level) = complaint_level {
-        rectification::ActiveModel {
+        let opened = rectification::ActiveModel {
             response_id: Set(response.id),
             survey_id: Set(survey.id),
             activity_id: Set(survey.activity_id),
@@ -543,6 +543,25 @@ pub(super) async fn record_answers<C: ConnectionTrait>(
         }
         .insert(txn)
         .await?;
+        // The department hears of it in the same transaction, and of its deadline later.
+        if let Some(department_id) = department_id {
+            use crate::domain::notifications::{self, Event, scheduler};
+            let users = notifications::organizers_of(txn, department_id).await?;
+            let due = crate::domain::calendar::local(opened.due_at - chrono::Duration::seconds(1))
+                .format("%m月%d日");
+            let event = Event::new(
+                entity::enums::NotificationKind::RectificationAssigned,
+                format!("rectification-assigned:{}", opened.id),
+                "新的整改任务",
+                format!(
+                    "群众对「{}」的评价为不满意，请先核实，并于 {due} 前办结。",
+                    survey.title
+                ),
+            )
+            .about_rectification(opened.id);
+            notifications::notify(txn, &users, &event).await?;
+            scheduler::schedule_deadlines(txn, opened.id, opened.due_at).await?;
+        }
     }
     Ok(complaint_level.is_some())
 }

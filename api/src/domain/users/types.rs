@@ -60,6 +60,15 @@ impl User {
             is_self: false,
         }
     }
+
+    /// Only the user reaches their own notifications (not an admin either).
+    fn require_self(&self, ctx: &Context<'_>) -> Result<(), AppError> {
+        let viewer = ctx.viewer().require()?;
+        if viewer.id != self.model.id {
+            return Err(AppError::of(Reason::OwnerOnly));
+        }
+        Ok(())
+    }
 }
 
 impl From<user::Model> for User {
@@ -140,6 +149,58 @@ impl User {
             .load_one(VolunteerOfUser(self.model.id))
             .await?
             .map(Volunteer))
+    }
+    /// The user's notifications, newest first (only the unread ones with `unreadOnly`):
+    /// the user's own only, not even an admin reads someone else's.
+    #[graphql(cache_control(no_cache))]
+    #[allow(clippy::too_many_arguments)]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        unread_only: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> GqlResult<crate::domain::notifications::types::NotificationConnection> {
+        self.require_self(ctx)?;
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
+        Ok(crate::domain::notifications::service::list(
+            &ctx.state().db,
+            self.model.id,
+            unread_only.unwrap_or(false),
+            page,
+        )
+        .await?
+        .into())
+    }
+    /// Unread notifications: the user's own only.
+    #[graphql(cache_control(no_cache))]
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        self.require_self(ctx)?;
+        let count =
+            crate::domain::notifications::service::unread_count(&ctx.state().db, self.model.id)
+                .await?;
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    }
+    /// The kinds of notification the user muted: the user's own only.
+    async fn muted_notification_kinds(
+        &self,
+        ctx: &Context<'_>,
+    ) -> GqlResult<Vec<crate::domain::notifications::types::NotificationKind>> {
+        self.require_self(ctx)?;
+        Ok(
+            crate::domain::notifications::service::muted(&ctx.state().db, self.model.id)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
     }
     /// The live sessions (signed-in devices): the user's own, or any user's for an admin.
     async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<AccountSession>> {
