@@ -238,6 +238,19 @@ pub struct Config {
     pub wechat_appid: Option<String>,
     #[arg(long, env = "WECHAT_SECRET", hide_env_values = true, global = true)]
     pub wechat_secret: Option<Secret>,
+    /// Subscribe-message templates by notification kind, `KIND=templateId` separated by
+    /// commas (e.g. `ACTIVITY_REMINDER=abc,WAITLIST_PROMOTED=def`). Each template has the
+    /// fields `thing1` (title), `thing2` (text, cut to 20 characters) and `time3` (when).
+    #[arg(long, env = "WECHAT_TEMPLATES", value_delimiter = ',', global = true)]
+    pub wechat_templates: Vec<String>,
+    /// The mini-program page a message opens, with `?id=` of the activity appended.
+    #[arg(
+        long,
+        env = "WECHAT_ACTIVITY_PAGE",
+        default_value = "pages/activity/detail",
+        global = true
+    )]
+    pub wechat_activity_page: String,
     /// Where /metrics is served: an address of its own, loopback by default, so the
     /// public listener never shows it; `off` serves no metrics.
     #[arg(

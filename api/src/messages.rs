@@ -203,6 +203,8 @@ pub enum Reason {
     PhoneCodeRequired,
     PhoneCodeWrong,
     SmsNotConfigured,
+    WechatTemplateUnknown,
+    WechatNotBound,
     Duplicate,
     TimeOrder,
     NoteRequired,
@@ -415,6 +417,8 @@ impl Reason {
             PhoneCodeRequired,
             PhoneCodeWrong,
             SmsNotConfigured,
+            WechatTemplateUnknown,
+            WechatNotBound,
             Duplicate,
             TimeOrder,
             NoteRequired,
@@ -592,6 +596,8 @@ impl Reason {
             PhoneCodeRequired => "PHONE_CODE_REQUIRED",
             PhoneCodeWrong => "PHONE_CODE_WRONG",
             SmsNotConfigured => "SMS_NOT_CONFIGURED",
+            WechatTemplateUnknown => "WECHAT_TEMPLATE_UNKNOWN",
+            WechatNotBound => "WECHAT_NOT_BOUND",
             Duplicate => "DUPLICATE",
             TimeOrder => "TIME_ORDER",
             NoteRequired => "NOTE_REQUIRED",
@@ -720,6 +726,7 @@ impl Reason {
             | OwnerOnly
             | WechatNotConfigured
             | SmsNotConfigured
+            | WechatNotBound
             | ImportDepartmentUnknown { .. }
             | ImportNotOwnDepartment { .. }
             | NotRegistered
@@ -791,6 +798,7 @@ impl Reason {
             | PagingBothWays
             | PhoneCodeRequired
             | PhoneCodeWrong
+            | WechatTemplateUnknown
             | Duplicate
             | TimeOrder
             | NoteRequired
@@ -995,6 +1003,14 @@ impl Reason {
             PhoneCodeWrong => (
                 s("验证码不正确或已过期"),
                 s("The code is wrong or has expired"),
+            ),
+            WechatTemplateUnknown => (
+                s("这类消息没有配置微信订阅消息模板"),
+                s("No WeChat subscribe-message template is configured for this kind"),
+            ),
+            WechatNotBound => (
+                s("请先用微信登录，才能接收微信订阅消息"),
+                s("Sign in with WeChat first to receive WeChat messages"),
             ),
             SmsNotConfigured => (
                 s("本服务器未配置短信，请用微信登录"),

@@ -448,3 +448,21 @@ pub enum JobState {
     #[sea_orm(string_value = "FAILED")]
     Failed,
 }
+
+/// Where a WeChat delivery of a notification is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeliveryState {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "SENDING")]
+    Sending,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    /// Refused by WeChat (no subscription, a bad openid) or failed too often: not retried.
+    #[sea_orm(string_value = "DEAD")]
+    Dead,
+}

@@ -45,6 +45,7 @@ pub mod department;
 pub mod feedback_appeal;
 pub mod job;
 pub mod notification;
+pub mod notification_delivery;
 pub mod notification_mute;
 /// A pairing between a department and a community, with its commitments and target activity count.
 pub mod pairing;
@@ -80,3 +81,4 @@ pub mod training;
 pub mod user;
 /// A user's volunteer enrolment (real name and skills); at most one per user.
 pub mod volunteer;
+pub mod wechat_subscription;

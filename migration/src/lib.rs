@@ -40,6 +40,7 @@ mod m20261203_000034_check_out_clamp;
 mod m20261203_000035_activity_summaries;
 mod m20261206_000036_activity_photos;
 mod m20261206_000043_notifications_and_jobs;
+mod m20261206_000044_wechat_deliveries;
 
 pub struct Migrator;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000035_activity_summaries::Migration),
             Box::new(m20261206_000036_activity_photos::Migration),
             Box::new(m20261206_000043_notifications_and_jobs::Migration),
+            Box::new(m20261206_000044_wechat_deliveries::Migration),
         ]
     }
 }

@@ -51,6 +51,8 @@ const TABLES: &[&str] = &[
     "notifications",
     "notification_mutes",
     "jobs",
+    "wechat_subscriptions",
+    "notification_deliveries",
 ];
 
 const INDEXES: &[(&str, &str)] = &[

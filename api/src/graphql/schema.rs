@@ -9,7 +9,7 @@ use crate::domain::audit::types::AuditQuery;
 use crate::domain::calendar::resolver::{CalendarMutation, CalendarQuery};
 use crate::domain::dashboard::resolver::DashboardQuery;
 use crate::domain::hours::resolver::{HoursMutation, HoursQuery};
-use crate::domain::notifications::resolver::NotificationsMutation;
+use crate::domain::notifications::resolver::{NotificationsMutation, NotificationsQuery};
 use crate::domain::pairings::resolver::{PairingsMutation, PairingsQuery};
 use crate::domain::plans::resolver::{PlansMutation, PlansQuery};
 use crate::domain::registrations::resolver::RegistrationsMutation;
@@ -27,6 +27,7 @@ pub struct Query(
     AuditQuery,
     CalendarQuery,
     PlansQuery,
+    NotificationsQuery,
 );
 
 #[derive(MergedObject, Default)]

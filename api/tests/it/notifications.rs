@@ -405,3 +405,286 @@ async fn a_department_hears_of_a_new_rectification_and_of_its_deadline_once() {
         );
     }
 }
+
+/// WeChat's `stable_token` and `message/subscribe/send`, played locally. Tokens are
+/// `token-N` (N counts the tokens handed out; `force_refresh` makes a new one). The send
+/// answers, in turn, what `script` says for the openid (`busy` then `ok` …), then `ok`;
+/// `openid-unknown` is always 40003; a token other than the newest is 40001.
+#[derive(Default)]
+struct FakeWechat {
+    tokens: std::sync::Mutex<u32>,
+    script: std::sync::Mutex<std::collections::VecDeque<&'static str>>,
+    delivered: std::sync::Mutex<Vec<Value>>,
+    attempts: std::sync::atomic::AtomicUsize,
+}
+
+async fn fake_wechat(fake: std::sync::Arc<FakeWechat>) -> String {
+    use axum::extract::Query;
+    use std::collections::HashMap;
+    let token_fake = fake.clone();
+    let app = axum::Router::new()
+        .route(
+            "/cgi-bin/stable_token",
+            axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+                let fake = token_fake.clone();
+                async move {
+                    let mut tokens = fake.tokens.lock().unwrap();
+                    if *tokens == 0 || body["force_refresh"] == true {
+                        *tokens += 1;
+                    }
+                    axum::Json(
+                        json!({ "access_token": format!("token-{}", *tokens), "expires_in": 7200 }),
+                    )
+                }
+            }),
+        )
+        .route(
+            "/cgi-bin/message/subscribe/send",
+            axum::routing::post(
+                move |Query(params): Query<HashMap<String, String>>,
+                      axum::Json(body): axum::Json<Value>| {
+                    let fake = fake.clone();
+                    async move {
+                        fake.attempts
+                            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let newest = format!("token-{}", *fake.tokens.lock().unwrap());
+                        if params.get("access_token") != Some(&newest) {
+                            return axum::Json(
+                                json!({ "errcode": 40001, "errmsg": "invalid credential" }),
+                            );
+                        }
+                        if body["touser"] == "openid-unknown" {
+                            return axum::Json(
+                                json!({ "errcode": 40003, "errmsg": "invalid openid" }),
+                            );
+                        }
+                        let next = fake.script.lock().unwrap().pop_front().unwrap_or("ok");
+                        match next {
+                            "busy" => {
+                                axum::Json(json!({ "errcode": -1, "errmsg": "system error" }))
+                            }
+                            "expired" => {
+                                // Another party renewed the token: ours is no longer the newest.
+                                *fake.tokens.lock().unwrap() += 1;
+                                axum::Json(
+                                    json!({ "errcode": 40001, "errmsg": "invalid credential" }),
+                                )
+                            }
+                            _ => {
+                                fake.delivered.lock().unwrap().push(body);
+                                axum::Json(json!({ "errcode": 0, "errmsg": "ok" }))
+                            }
+                        }
+                    }
+                },
+            ),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+async fn wechat_app(backend: Backend, fake: std::sync::Arc<FakeWechat>) -> TestApp {
+    let base = fake_wechat(fake).await;
+    spawn_app_with(
+        backend,
+        Options {
+            configure: Box::new(move |config| {
+                config.wechat_api_base = base;
+                config.wechat_appid = Some("wx-test".to_owned());
+                config.wechat_secret = Some(api::config::Secret::new("wx-secret"));
+                config.wechat_templates = vec![
+                    "WAITLIST_PROMOTED=tmpl-promoted".to_owned(),
+                    "ACTIVITY_CANCELLED=tmpl-cancelled".to_owned(),
+                ];
+            }),
+            ..Options::default()
+        },
+    )
+    .await
+}
+
+/// Gives the volunteer's account a WeChat openid, as `wechatLogin` would.
+async fn bind_openid(app: &TestApp, user: &User, openid: &str) {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let account = entity::user::Entity::find_by_id(user.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut model: entity::user::ActiveModel = account.into();
+    model.wechat_openid = Set(Some(openid.to_owned()));
+    model.update(&app.state.db).await.unwrap();
+}
+
+const ACCEPT: &str =
+    "mutation($k: [NotificationKind!]!) { acceptWechatMessages(kinds: $k) { kind remaining } }";
+
+/// A full activity with the first volunteer registered and the second waiting; the first
+/// cancels, which promotes the second.
+async fn promote(app: &TestApp, volunteers: &[User]) -> String {
+    let (activity, _) = starting_in(app, 24 * 30, Some(1)).await;
+    let first = register(app, &activity, &volunteers[0]).await;
+    register(app, &activity, &volunteers[1]).await;
+    run(
+        app,
+        "CancelRegistration",
+        json!({ "id": first["id"] }),
+        Some(&volunteers[0].token),
+    )
+    .await;
+    activity
+}
+
+async fn delivery_states(app: &TestApp) -> Vec<String> {
+    use sea_orm::EntityTrait;
+    entity::notification_delivery::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| format!("{:?}/{}", d.state, d.attempts))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_wechat_message_that_fails_twice_then_succeeds_is_delivered_once() {
+    use api::domain::notifications::wechat::send_due;
+    for backend in Backend::all() {
+        let fake = std::sync::Arc::new(FakeWechat::default());
+        fake.script.lock().unwrap().extend(["busy", "busy"]);
+        let app = wechat_app(backend, fake.clone()).await;
+        let sibling = spawn_sibling(&app).await;
+        let volunteers = app.volunteers(2).await;
+        bind_openid(&app, &volunteers[1], "openid-promoted").await;
+        let accepted = app
+            .ok(
+                ACCEPT,
+                json!({ "k": ["WAITLIST_PROMOTED"] }),
+                Some(&volunteers[1].token),
+            )
+            .await;
+        assert_eq!(
+            accepted["acceptWechatMessages"],
+            json!([{ "kind": "WAITLIST_PROMOTED", "remaining": 1 }])
+        );
+        let activity = promote(&app, &volunteers).await;
+
+        let start = Utc::now();
+        // Two instances at once: one attempt between them; then the retries after 30 s and
+        // 60 s more; nothing is due in between, nothing after it was sent.
+        for (at, expected) in [
+            (start, 1),
+            (start, 0),
+            (start + Duration::seconds(31), 1),
+            (start + Duration::seconds(31 + 20), 0),
+            (start + Duration::seconds(31 + 61), 1),
+            (start + Duration::hours(3), 0),
+        ] {
+            let (a, b) = tokio::join!(send_due(&app.state, at), send_due(&sibling.state, at));
+            assert_eq!(a.unwrap() + b.unwrap(), expected, "{backend:?} at {at}");
+        }
+        let delivered = fake.delivered.lock().unwrap().clone();
+        assert_eq!(delivered.len(), 1, "{backend:?}: delivered once");
+        assert_eq!(fake.attempts.load(std::sync::atomic::Ordering::SeqCst), 3);
+        let message = &delivered[0];
+        assert_eq!(message["touser"], "openid-promoted");
+        assert_eq!(message["template_id"], "tmpl-promoted");
+        assert_eq!(message["data"]["thing1"]["value"], "候补成功");
+        assert_eq!(
+            message["page"],
+            format!("pages/activity/detail?id={activity}")
+        );
+        assert_eq!(delivery_states(&app).await, ["Sent/3"], "{backend:?}");
+
+        // The acceptance was used up: the next promotion is told in the app only.
+        promote(&app, &volunteers).await;
+        assert_eq!(delivery_states(&app).await.len(), 1, "{backend:?}");
+        assert_eq!(
+            kinds(&notifications(&app, &volunteers[1]).await),
+            ["WAITLIST_PROMOTED", "WAITLIST_PROMOTED"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refused_message_ends_at_once_and_an_expired_token_is_renewed() {
+    use api::domain::notifications::wechat::send_due;
+    for backend in Backend::all() {
+        let fake = std::sync::Arc::new(FakeWechat::default());
+        fake.script.lock().unwrap().extend(["expired"]);
+        let app = wechat_app(backend, fake.clone()).await;
+        let volunteers = app.volunteers(3).await;
+        bind_openid(&app, &volunteers[1], "openid-ok").await;
+        bind_openid(&app, &volunteers[2], "openid-unknown").await;
+        for volunteer in &volunteers[1..] {
+            app.ok(
+                ACCEPT,
+                json!({ "k": ["ACTIVITY_CANCELLED"] }),
+                Some(&volunteer.token),
+            )
+            .await;
+        }
+        let (activity, organizer) = starting_in(&app, 24 * 30, None).await;
+        for volunteer in &volunteers[1..] {
+            register(&app, &activity, volunteer).await;
+        }
+        run(
+            &app,
+            "CancelActivity",
+            json!({ "id": activity, "reason": "暴雨" }),
+            Some(&organizer.token),
+        )
+        .await;
+        let now = Utc::now();
+        assert_eq!(send_due(&app.state, now).await.unwrap(), 2);
+        let mut states = delivery_states(&app).await;
+        states.sort();
+        // The expired token was renewed within the attempt; the unknown openid is not
+        // tried again.
+        assert_eq!(states, ["Dead/1", "Sent/1"], "{backend:?}");
+        assert_eq!(
+            send_due(&app.state, now + Duration::hours(1))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(fake.delivered.lock().unwrap()[0]["touser"], "openid-ok");
+    }
+}
+
+#[tokio::test]
+async fn only_wechat_accounts_accept_messages_and_only_of_configured_kinds() {
+    let fake = std::sync::Arc::new(FakeWechat::default());
+    let app = wechat_app(Backend::Sqlite, fake).await;
+    let volunteers = app.volunteers(1).await;
+    let unbound = app
+        .gql(
+            ACCEPT,
+            json!({ "k": ["WAITLIST_PROMOTED"] }),
+            Some(&volunteers[0].token),
+        )
+        .await;
+    assert_eq!(
+        unbound["errors"][0]["extensions"]["reason"], "WECHAT_NOT_BOUND",
+        "{unbound}"
+    );
+    bind_openid(&app, &volunteers[0], "openid-x").await;
+    let unknown = app
+        .gql(
+            ACCEPT,
+            json!({ "k": ["HOURS_APPROVED"] }),
+            Some(&volunteers[0].token),
+        )
+        .await;
+    assert_eq!(
+        unknown["errors"][0]["extensions"]["reason"],
+        "WECHAT_TEMPLATE_UNKNOWN"
+    );
+    assert_eq!(unknown["errors"][0]["extensions"]["field"], "kinds");
+    let templates = app
+        .ok("{ wechatTemplates { kind templateId } }", json!({}), None)
+        .await;
+    assert_eq!(templates["wechatTemplates"].as_array().unwrap().len(), 2);
+}

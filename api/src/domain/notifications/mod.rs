@@ -12,6 +12,7 @@ pub mod resolver;
 pub mod scheduler;
 pub mod service;
 pub mod types;
+pub mod wechat;
 
 use chrono::Utc;
 use sea_orm::sea_query::{LikeExpr, OnConflict};
@@ -118,10 +119,11 @@ pub async fn notify<C: ConnectionTrait>(
         .await?;
     metrics::counter!("tongxin_notifications_total", "kind" => kind_label(event.kind))
         .increment(written);
+    wechat::queue(db, &users, event).await?;
     Ok(written)
 }
 
-fn kind_label(kind: NotificationKind) -> &'static str {
+pub(crate) fn kind_label(kind: NotificationKind) -> &'static str {
     match kind {
         NotificationKind::WaitlistPromoted => "waitlist_promoted",
         NotificationKind::ActivityCancelled => "activity_cancelled",

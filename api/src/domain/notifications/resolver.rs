@@ -9,6 +9,39 @@ use super::service;
 use super::types::NotificationKind;
 
 #[derive(Default)]
+pub struct NotificationsQuery;
+
+/// A WeChat subscribe-message template the mini-program may ask the user to accept.
+#[derive(async_graphql::SimpleObject)]
+pub struct WechatTemplate {
+    pub kind: NotificationKind,
+    pub template_id: String,
+}
+
+/// Acceptances of one kind not used yet.
+#[derive(async_graphql::SimpleObject)]
+pub struct WechatAcceptance {
+    pub kind: NotificationKind,
+    pub remaining: i32,
+}
+
+#[Object]
+impl NotificationsQuery {
+    /// The templates configured (`WECHAT_TEMPLATES`), for `wx.requestSubscribeMessage`.
+    async fn wechat_templates(&self, ctx: &Context<'_>) -> Vec<WechatTemplate> {
+        let mut templates: Vec<WechatTemplate> = super::wechat::templates(ctx.state())
+            .into_iter()
+            .map(|(kind, template_id)| WechatTemplate {
+                kind: kind.into(),
+                template_id,
+            })
+            .collect();
+        templates.sort_by(|a, b| a.template_id.cmp(&b.template_id));
+        templates
+    }
+}
+
+#[derive(Default)]
 pub struct NotificationsMutation;
 
 #[Object]
@@ -31,6 +64,25 @@ impl NotificationsMutation {
             .collect::<Result<_, _>>()?;
         let marked = service::mark_read(ctx.state(), ctx.viewer(), &ids).await?;
         Ok(i32::try_from(marked).unwrap_or(i32::MAX))
+    }
+
+    /// What the user accepted in `wx.requestSubscribeMessage` (at most 10 kinds): one more
+    /// WeChat message of each; returns what is left per kind. WeChat-signed-in accounts only.
+    async fn accept_wechat_messages(
+        &self,
+        ctx: &Context<'_>,
+        kinds: Vec<NotificationKind>,
+    ) -> GqlResult<Vec<WechatAcceptance>> {
+        let kinds: Vec<entity::enums::NotificationKind> =
+            kinds.into_iter().map(Into::into).collect();
+        Ok(super::wechat::accept(ctx.state(), ctx.viewer(), &kinds)
+            .await?
+            .into_iter()
+            .map(|(kind, remaining)| WechatAcceptance {
+                kind: kind.into(),
+                remaining,
+            })
+            .collect())
     }
 
     /// Marks every notification of the signed-in user read.

@@ -351,6 +351,12 @@ pub async fn run_until_stopped(
                 Ok(_) => {}
                 Err(err) => tracing::warn!(error = %err, "scheduler tick failed"),
             }
+            if let Err(err) = super::wechat::send_due(&state, Utc::now()).await {
+                tracing::warn!(error = %err, "sending WeChat messages failed");
+            }
+            if let Ok(pending) = super::wechat::pending_count(&state).await {
+                metrics::gauge!("tongxin_wechat_messages_pending").set(pending as f64);
+            }
             if let Ok(pending) = pending_count(&state).await {
                 metrics::gauge!("tongxin_jobs_pending").set(pending as f64);
             }

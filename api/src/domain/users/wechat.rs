@@ -115,7 +115,7 @@ pub async fn login(state: &AppState, code: &str) -> AppResult<IssuedSession> {
 /// left, else from `stable_token`, which hands every instance the same token (the older
 /// `/cgi-bin/token` would invalidate the token another instance holds). `force` asks for a
 /// new one after WeChat refused the cached token.
-async fn access_token(state: &AppState, force: bool) -> AppResult<String> {
+pub(crate) async fn access_token(state: &AppState, force: bool) -> AppResult<String> {
     let now = Utc::now().timestamp();
     if !force
         && let Some(stored) = state.cache.get(&CacheKey::WechatAccessToken).await
