@@ -20,6 +20,8 @@ pub struct AppState {
     pub secrets: Arc<Secrets>,
     pub config: Arc<Config>,
     pub http: reqwest::Client,
+    /// Live events for subscriptions, across instances.
+    pub live: crate::live::Live,
     /// Sends sign-up codes; none when no SMS provider is configured.
     pub sms: Option<Arc<dyn crate::domain::users::phone_codes::SmsSender>>,
     /// SQL statements run since start: tests and the benchmark read it per request.
@@ -56,6 +58,12 @@ impl AppState {
     /// After a write that changes dashboard figures: every instance recomputes.
     pub async fn dashboards_changed(&self) {
         self.cache.bump(&CacheKey::DashboardVersion).await;
+        self.live.publish(crate::live::Topic::Dashboard).await;
+    }
+
+    /// After a write that changes an activity's counts or status: its subscribers hear it.
+    pub async fn activity_changed(&self, id: i32) {
+        self.live.publish(crate::live::Topic::Activity(id)).await;
     }
 
     /// After any write: anonymous responses cached before it are no longer served. The

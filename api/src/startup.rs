@@ -37,6 +37,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         jwt: JwtKeys::new(secret.expose().as_bytes()),
         secrets: Arc::new(Secrets::new(secret.expose().as_bytes())),
         sms: crate::domain::users::phone_codes::sender_from_config(&config, &http)?,
+        live: match &config.redis_url {
+            Some(url) => crate::live::Live::redis(url, &config.redis_prefix)?,
+            None => crate::live::Live::in_process(),
+        },
         config: Arc::new(config),
         http,
         statements,
@@ -67,6 +71,7 @@ impl App {
             metrics: crate::telemetry::metrics_handle(),
             introspection,
             documents: Default::default(),
+            connections: Default::default(),
         };
         let listener = TcpListener::bind(listen)
             .await

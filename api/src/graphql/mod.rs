@@ -8,6 +8,7 @@ pub mod pagination;
 pub mod request_memo;
 pub mod scalars;
 pub mod schema;
+pub mod subscriptions;
 
 pub use context::{ContextExt, change, change_id, parse_id, parse_opt_id, to_id};
 pub use schema::{AppSchema, build_schema, export_sdl};

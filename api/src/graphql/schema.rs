@@ -2,7 +2,9 @@
 //! field and alias counts), directives and parser recursion are bounded, so abusive
 //! documents are refused before they touch the database.
 
-use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
+
+use super::subscriptions::Subscription;
 
 use crate::domain::activities::resolver::{ActivitiesMutation, ActivitiesQuery};
 use crate::domain::audit::types::AuditQuery;
@@ -43,7 +45,7 @@ pub struct Mutation(
     NotificationsMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 400;
@@ -51,8 +53,8 @@ pub const MAX_DIRECTIVES: usize = 8;
 pub const MAX_RECURSIVE_DEPTH: usize = 32;
 
 /// The schema without any data: enough to export the SDL and validate documents.
-pub fn build_schema_bare() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn build_schema_bare() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_directives(MAX_DIRECTIVES)

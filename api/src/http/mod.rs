@@ -2,6 +2,7 @@
 
 mod files;
 pub mod graphql;
+mod subscriptions;
 mod web;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,6 +37,8 @@ pub struct AppContext {
     pub introspection: bool,
     /// Parsed documents by their text.
     pub documents: graphql::Documents,
+    /// Live subscription connections per user on this instance.
+    pub connections: subscriptions::ConnectionCounts,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -107,6 +110,7 @@ pub fn router(ctx: AppContext) -> Router {
             axum::routing::post(files::upload_photo)
                 .layer(DefaultBodyLimit::max(files::UPLOAD_BODY_LIMIT)),
         )
+        .route("/graphql/ws", get(subscriptions::subscriptions))
         .route("/photos/{id}", get(files::photo))
         .route("/plans/{id}/summary.xlsx", get(files::plan_summary_xlsx))
         .route("/dashboard", get(web::dashboard_root))

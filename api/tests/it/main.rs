@@ -12,6 +12,7 @@ mod helpers;
 mod hostile;
 mod hours;
 mod http;
+mod live;
 mod messages;
 mod notifications;
 mod pagination;

@@ -825,6 +825,7 @@ pub async fn update(
     }
     txn.commit().await?;
     state.dashboards_changed().await;
+    state.activity_changed(id).await;
     Ok(updated)
 }
 
@@ -944,6 +945,7 @@ pub async fn transition(
     audit::record(&txn, viewer, action, Some(id)).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
+    state.activity_changed(id).await;
     Ok(updated)
 }
 

@@ -169,6 +169,7 @@ pub async fn register(
     let activity = adjust_counts(&txn, activity_id, registered, waitlisted).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
+    state.activity_changed(activity_id).await;
     Ok(Registered {
         // The newest of the waitlist: the lock keeps it in arrival order.
         waitlist_position: (!has_place).then_some(activity.waitlist_count),
@@ -225,6 +226,7 @@ pub async fn cancel(
     promote_waitlisted(&txn, found.activity_id).await?;
     txn.commit().await?;
     state.dashboards_changed().await;
+    state.activity_changed(found.activity_id).await;
     Ok(cancelled)
 }
 
