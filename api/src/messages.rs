@@ -85,6 +85,7 @@ pub enum Thing {
     Pairing,
     Photo,
     Plan,
+    Proof,
     Rectification,
     Registration,
     ServiceRecord,
@@ -96,7 +97,7 @@ pub enum Thing {
 }
 
 impl Thing {
-    pub const ALL: [Thing; 17] = [
+    pub const ALL: [Thing; 18] = [
         Thing::Activity,
         Thing::Appeal,
         Thing::Category,
@@ -106,6 +107,7 @@ impl Thing {
         Thing::Pairing,
         Thing::Photo,
         Thing::Plan,
+        Thing::Proof,
         Thing::Rectification,
         Thing::Registration,
         Thing::ServiceRecord,
@@ -128,6 +130,7 @@ impl Thing {
             Thing::Pairing => ("PAIRING_NOT_FOUND", "结对关系", "pairing"),
             Thing::Photo => ("PHOTO_NOT_FOUND", "照片", "photo"),
             Thing::Plan => ("PLAN_NOT_FOUND", "活动方案", "plan"),
+            Thing::Proof => ("PROOF_NOT_FOUND", "志愿服务证明", "service proof"),
             Thing::Rectification => ("RECTIFICATION_NOT_FOUND", "整改", "rectification"),
             Thing::Registration => ("REGISTRATION_NOT_FOUND", "报名记录", "registration"),
             Thing::ServiceRecord => ("SERVICE_RECORD_NOT_FOUND", "服务记录", "service record"),
@@ -327,6 +330,8 @@ pub enum Reason {
     AlreadyFollowedUp,
     AlreadyAppealed,
     AppealReviewed,
+    ProofNoHours,
+    ProofRevoked,
     PairingOverlaps,
     RecordExists,
     HolidayNameRequired,
@@ -521,6 +526,8 @@ impl Reason {
             AlreadyFollowedUp,
             AlreadyAppealed,
             AppealReviewed,
+            ProofNoHours,
+            ProofRevoked,
             PairingOverlaps,
             RecordExists,
             HolidayNameRequired,
@@ -681,6 +688,8 @@ impl Reason {
             AlreadyFollowedUp => "ALREADY_FOLLOWED_UP",
             AlreadyAppealed => "ALREADY_APPEALED",
             AppealReviewed => "APPEAL_REVIEWED",
+            ProofNoHours => "PROOF_NO_HOURS",
+            ProofRevoked => "PROOF_REVOKED",
             PairingOverlaps => "PAIRING_OVERLAPS",
             RecordExists => "RECORD_EXISTS",
             HolidayNameRequired => "HOLIDAY_NAME_REQUIRED",
@@ -764,6 +773,8 @@ impl Reason {
             | AlreadyFollowedUp
             | AlreadyAppealed
             | AppealReviewed
+            | ProofNoHours
+            | ProofRevoked
             | PairingOverlaps
             | RecordExists => Code::Conflict,
             RegistrationClosed | RegistrationNotOpen | RegistrationUnpublished => {
@@ -1311,6 +1322,14 @@ impl Reason {
             AppealReviewed => (
                 s("这项申诉已经复核过了"),
                 s("This appeal was already reviewed"),
+            ),
+            ProofNoHours => (
+                s("所选期间没有可证明的已审核服务时长"),
+                s("There are no approved hours to prove in that period"),
+            ),
+            ProofRevoked => (
+                s("这份证明已经撤销"),
+                s("This proof was already revoked"),
             ),
             PairingOverlaps => (
                 s("该科室与这个社区已有同类型的有效结对"),

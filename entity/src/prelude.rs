@@ -15,6 +15,7 @@ pub use super::question_option::Entity as QuestionOption;
 pub use super::rectification::Entity as Rectification;
 pub use super::refresh_session::Entity as RefreshSession;
 pub use super::registration::Entity as Registration;
+pub use super::service_proof::Entity as ServiceProof;
 pub use super::service_record::Entity as ServiceRecord;
 pub use super::setting::Entity as Setting;
 pub use super::survey::Entity as Survey;

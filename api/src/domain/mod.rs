@@ -11,6 +11,7 @@ pub mod input;
 pub mod page;
 pub mod pairings;
 pub mod plans;
+pub mod proofs;
 pub mod registrations;
 pub mod surveys;
 pub mod users;

@@ -11,6 +11,7 @@ use crate::domain::dashboard::resolver::DashboardQuery;
 use crate::domain::hours::resolver::{HoursMutation, HoursQuery};
 use crate::domain::pairings::resolver::{PairingsMutation, PairingsQuery};
 use crate::domain::plans::resolver::{PlansMutation, PlansQuery};
+use crate::domain::proofs::resolver::{ProofsMutation, ProofsQuery};
 use crate::domain::registrations::resolver::RegistrationsMutation;
 use crate::domain::surveys::resolver::{SurveysMutation, SurveysQuery};
 use crate::domain::users::resolver::{UsersMutation, UsersQuery};
@@ -26,6 +27,7 @@ pub struct Query(
     AuditQuery,
     CalendarQuery,
     PlansQuery,
+    ProofsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -38,6 +40,7 @@ pub struct Mutation(
     SurveysMutation,
     CalendarMutation,
     PlansMutation,
+    ProofsMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

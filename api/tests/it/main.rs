@@ -16,6 +16,7 @@ mod messages;
 mod pagination;
 mod pairings;
 mod phones;
+mod proofs;
 mod records;
 mod registrations;
 mod services;

@@ -307,6 +307,29 @@ impl Volunteer {
         .await?
         .into())
     }
+    /// Service proofs issued to the volunteer, newest first: all for the volunteer and
+    /// admins, those their department issued for organizers.
+    #[graphql(cache_control(no_cache))]
+    async fn proofs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> GqlResult<crate::domain::proofs::types::ServiceProofConnection> {
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
+        Ok(
+            crate::domain::proofs::service::of_volunteer(ctx.state(), ctx.viewer(), &self.0, page)
+                .await?
+                .into(),
+        )
+    }
     // Not part of a cached dashboard answer: it leads to a list of its own.
     #[graphql(cache_control(no_cache))]
     async fn service_records(
