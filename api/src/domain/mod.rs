@@ -6,6 +6,7 @@ pub mod activities;
 pub mod audit;
 pub mod calendar;
 pub mod dashboard;
+pub mod exports;
 pub mod hours;
 pub mod input;
 pub mod page;

@@ -20,7 +20,7 @@ use super::graphql::{locale, viewer_of};
 pub const UPLOAD_BODY_LIMIT: usize = photos::MAX_PHOTO_BYTES + (64 << 10);
 
 /// A refusal as JSON with its status.
-fn refuse(err: AppError) -> Response {
+pub(super) fn refuse(err: AppError) -> Response {
     let status = match &err {
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         AppError::Refused { reason, .. } => match reason.code() {
@@ -43,11 +43,11 @@ fn refuse(err: AppError) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn viewer(ctx: &AppContext, headers: &HeaderMap) -> Result<Viewer, AppError> {
+pub(super) fn viewer(ctx: &AppContext, headers: &HeaderMap) -> Result<Viewer, AppError> {
     viewer_of(ctx, headers).map_err(|err| AppError::of(err.reason()))
 }
 
-fn id_of(text: &str, field: &str) -> Result<i32, AppError> {
+pub(super) fn id_of(text: &str, field: &str) -> Result<i32, AppError> {
     text.parse::<i32>()
         .ok()
         .filter(|n| *n > 0)
@@ -207,7 +207,7 @@ pub async fn plan_summary_xlsx(
 }
 
 /// Percent-encodes every byte outside RFC 5987's attr-char. Four lines: not worth a crate.
-fn percent_encode(text: &str) -> String {
+pub(super) fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {

@@ -7,6 +7,7 @@ mod caching;
 mod calendar;
 mod contract;
 mod dashboard;
+mod exports;
 mod feedback;
 mod helpers;
 mod hostile;

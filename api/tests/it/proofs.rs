@@ -20,7 +20,7 @@ fn local_today() -> chrono::NaiveDate {
 
 /// A volunteer with approved hours at one activity of 养老科: 2 h on 2025-03-05 and 3 h on
 /// 2025-03-06. Returns the volunteer, the organizer and the two record ids.
-async fn served(app: &TestApp) -> (User, User, Vec<Value>) {
+pub async fn served(app: &TestApp) -> (User, User, Vec<Value>) {
     let (activity, organizer) = published_activity(
         app,
         None,
