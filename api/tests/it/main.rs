@@ -13,6 +13,7 @@ mod helpers;
 mod hostile;
 mod hours;
 mod http;
+mod imports;
 mod messages;
 mod pagination;
 mod pairings;
