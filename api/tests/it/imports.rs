@@ -142,3 +142,124 @@ async fn a_bad_cell_in_a_workbook_is_named_by_row_and_column() {
         }
     ));
 }
+
+const IMPORT: &str = "mutation($input: ImportPlanInput!, $file: Upload) { importPlan(input: $input, file: $file) { createdCount plan { title } } }";
+
+/// What Apollo's upload link sends: `operations`, `map`, then the file.
+async fn upload(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    operations: String,
+    map: &str,
+    file: Option<(&str, Vec<u8>)>,
+) -> (u16, serde_json::Value) {
+    let mut form = reqwest::multipart::Form::new()
+        .text("operations", operations)
+        .text("map", map.to_owned());
+    if let Some((name, bytes)) = file {
+        form = form.part(
+            "0",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(name.to_owned())
+                .mime_str("application/octet-stream")
+                .expect("mime"),
+        );
+    }
+    let response = app
+        .http
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON"))
+}
+
+fn operations(csv: &str) -> String {
+    serde_json::json!({
+        "query": IMPORT,
+        "variables": { "input": { "title": "2022年方案", "year": 2022, "csv": csv }, "file": null }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn import_plan_takes_an_upload_by_the_graphql_multipart_spec() {
+    let (gb18030, _, _) = encoding_rs::GB18030.encode(DEMO_CSV);
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let admin = app.user(&[entity::enums::Role::Admin], None).await;
+        let map = r#"{"0":["variables.file"]}"#;
+        for (name, bytes) in [
+            ("方案.csv", gb18030.to_vec()),
+            ("方案.xlsx", as_xlsx(DEMO_CSV)),
+        ] {
+            let (status, body) =
+                upload(&app, &admin.token, operations(""), map, Some((name, bytes))).await;
+            assert_eq!(status, 200, "{backend:?}: {body}");
+            assert!(body.get("errors").is_none(), "{backend:?} {name}: {body}");
+            assert_eq!(
+                body["data"]["importPlan"]["createdCount"], 17,
+                "{backend:?}: {name}"
+            );
+        }
+
+        // Both a text and a file: which one? Refused, nothing stored.
+        let (_, both) = upload(
+            &app,
+            &admin.token,
+            operations("序号\n"),
+            map,
+            Some(("a.csv", DEMO_CSV.as_bytes().to_vec())),
+        )
+        .await;
+        assert_eq!(
+            crate::helpers::code(&both),
+            "BAD_USER_INPUT",
+            "{backend:?}: {both}"
+        );
+        assert_eq!(both["errors"][0]["extensions"]["field"], "file");
+        // The operations part is held to the JSON body's limits: a control character.
+        let (status, hostile) = upload(
+            &app,
+            &admin.token,
+            operations("\u{0007}"),
+            map,
+            Some(("a.csv", DEMO_CSV.as_bytes().to_vec())),
+        )
+        .await;
+        assert_eq!(
+            crate::helpers::code(&hostile),
+            "BAD_USER_INPUT",
+            "{backend:?}: {hostile}"
+        );
+        assert_ne!(status, 500);
+        // A file the map does not name, and a form without a map: not a GraphQL request.
+        let (status, _) = upload(
+            &app,
+            &admin.token,
+            operations(""),
+            r#"{"1":["variables.file"]}"#,
+            Some(("a.csv", vec![b'x'])),
+        )
+        .await;
+        assert_eq!(status, 400, "{backend:?}");
+        let form = reqwest::multipart::Form::new().text("operations", operations(""));
+        let response = app
+            .http
+            .post(format!("{}/graphql", app.address))
+            .bearer_auth(&admin.token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 400, "{backend:?}");
+        let plans = entity::plan::Entity::find()
+            .all(&app.state.db)
+            .await
+            .expect("plans");
+        assert_eq!(plans.len(), 2, "{backend:?}: the two uploads only");
+    }
+}
