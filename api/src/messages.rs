@@ -82,6 +82,7 @@ pub enum Thing {
     Community,
     Correction,
     Department,
+    Feed,
     Pairing,
     Photo,
     Plan,
@@ -97,13 +98,14 @@ pub enum Thing {
 }
 
 impl Thing {
-    pub const ALL: [Thing; 18] = [
+    pub const ALL: [Thing; 19] = [
         Thing::Activity,
         Thing::Appeal,
         Thing::Category,
         Thing::Community,
         Thing::Correction,
         Thing::Department,
+        Thing::Feed,
         Thing::Pairing,
         Thing::Photo,
         Thing::Plan,
@@ -127,6 +129,7 @@ impl Thing {
             Thing::Community => ("COMMUNITY_NOT_FOUND", "社区", "community"),
             Thing::Correction => ("CORRECTION_NOT_FOUND", "更正申请", "correction"),
             Thing::Department => ("DEPARTMENT_NOT_FOUND", "科室", "department"),
+            Thing::Feed => ("FEED_NOT_FOUND", "日历订阅", "calendar feed"),
             Thing::Pairing => ("PAIRING_NOT_FOUND", "结对关系", "pairing"),
             Thing::Photo => ("PHOTO_NOT_FOUND", "照片", "photo"),
             Thing::Plan => ("PLAN_NOT_FOUND", "活动方案", "plan"),

@@ -33,6 +33,8 @@ pub mod answer;
 pub mod audit_entry;
 /// A day of the working-day calendar that differs from the week's rule.
 pub mod calendar_day;
+/// A user's calendar feed (iCalendar) and the nonce of its secret URL.
+pub mod calendar_feed;
 /// A category of activities within a plan.
 pub mod category;
 /// A commendation a volunteer received.

@@ -5,6 +5,7 @@ pub use super::activity_department::Entity as ActivityDepartment;
 pub use super::activity_location::Entity as ActivityLocation;
 pub use super::answer::Entity as Answer;
 pub use super::audit_entry::Entity as AuditEntry;
+pub use super::calendar_feed::Entity as CalendarFeed;
 pub use super::category::Entity as Category;
 pub use super::community::Entity as Community;
 pub use super::department::Entity as Department;

@@ -49,6 +49,7 @@ const TABLES: &[&str] = &[
     "activity_summaries",
     "activity_photos",
     "service_proofs",
+    "calendar_feeds",
 ];
 
 const INDEXES: &[(&str, &str)] = &[

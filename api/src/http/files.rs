@@ -206,6 +206,44 @@ pub async fn plan_summary_xlsx(
         .await
 }
 
+/// `GET /calendar/{user}/{token}.ics`: the volunteer's registered activities as iCalendar,
+/// for whoever holds the secret URL (calendar apps send no token); anything else 404.
+pub async fn calendar_feed(
+    State(ctx): State<AppContext>,
+    Path((user, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    locale(&headers)
+        .scope(async move {
+            let made = async {
+                let user = id_of(&user, "user")?;
+                let token = file
+                    .strip_suffix(".ics")
+                    .ok_or(AppError::not_found(crate::error::Thing::Feed))?;
+                crate::domain::registrations::feed::ics(&ctx.state, user, token).await
+            }
+            .await;
+            match made {
+                Ok(text) => (
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("text/calendar; charset=utf-8"),
+                        ),
+                        (
+                            header::CACHE_CONTROL,
+                            HeaderValue::from_static("private, max-age=300"),
+                        ),
+                    ],
+                    text,
+                )
+                    .into_response(),
+                Err(err) => refuse(err),
+            }
+        })
+        .await
+}
+
 /// Percent-encodes every byte outside RFC 5987's attr-char. Four lines: not worth a crate.
 pub(super) fn percent_encode(text: &str) -> String {
     text.bytes()

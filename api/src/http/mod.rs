@@ -111,6 +111,7 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/photos/{id}", get(files::photo))
         .route("/plans/{id}/summary.xlsx", get(files::plan_summary_xlsx))
         .route("/exports/{file}", get(exports::export))
+        .route("/calendar/{user}/{file}", get(files::calendar_feed))
         .route(
             "/exports/activities/{id}/{file}",
             get(exports::activity_export),

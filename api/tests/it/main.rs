@@ -8,6 +8,7 @@ mod calendar;
 mod contract;
 mod dashboard;
 mod exports;
+mod feed;
 mod feedback;
 mod helpers;
 mod hostile;
