@@ -226,6 +226,15 @@ pub struct Config {
         global = true
     )]
     pub rectification_working_days: u32,
+    /// The issuing unit printed on service proofs (志愿服务证明); a proof of one department's
+    /// hours adds the department's name.
+    #[arg(
+        long,
+        env = "TONGXIN_PROOF_ISSUER",
+        default_value = "泉州市民政局",
+        global = true
+    )]
+    pub proof_issuer: String,
     /// Base URL of the WeChat API (jscode2session lives below it).
     #[arg(
         long,

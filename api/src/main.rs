@@ -97,8 +97,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::ImportPlan(args) => {
             let state = build_state(config).await?;
-            let csv = std::fs::read_to_string(&args.file)
-                .map_err(|err| anyhow::anyhow!("reading {}: {err}", args.file.display()))?;
+            // CSV in UTF-8 (with or without BOM) or GB18030/GBK, or an XLSX workbook.
+            let csv = api::domain::plans::files::read_table_file(&args.file)?;
             let outcome = api::domain::plans::import(
                 &state.db,
                 None,

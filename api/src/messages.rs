@@ -82,9 +82,11 @@ pub enum Thing {
     Community,
     Correction,
     Department,
+    Feed,
     Pairing,
     Photo,
     Plan,
+    Proof,
     Rectification,
     Registration,
     ServiceRecord,
@@ -96,16 +98,18 @@ pub enum Thing {
 }
 
 impl Thing {
-    pub const ALL: [Thing; 17] = [
+    pub const ALL: [Thing; 19] = [
         Thing::Activity,
         Thing::Appeal,
         Thing::Category,
         Thing::Community,
         Thing::Correction,
         Thing::Department,
+        Thing::Feed,
         Thing::Pairing,
         Thing::Photo,
         Thing::Plan,
+        Thing::Proof,
         Thing::Rectification,
         Thing::Registration,
         Thing::ServiceRecord,
@@ -125,9 +129,11 @@ impl Thing {
             Thing::Community => ("COMMUNITY_NOT_FOUND", "社区", "community"),
             Thing::Correction => ("CORRECTION_NOT_FOUND", "更正申请", "correction"),
             Thing::Department => ("DEPARTMENT_NOT_FOUND", "科室", "department"),
+            Thing::Feed => ("FEED_NOT_FOUND", "日历订阅", "calendar feed"),
             Thing::Pairing => ("PAIRING_NOT_FOUND", "结对关系", "pairing"),
             Thing::Photo => ("PHOTO_NOT_FOUND", "照片", "photo"),
             Thing::Plan => ("PLAN_NOT_FOUND", "活动方案", "plan"),
+            Thing::Proof => ("PROOF_NOT_FOUND", "志愿服务证明", "service proof"),
             Thing::Rectification => ("RECTIFICATION_NOT_FOUND", "整改", "rectification"),
             Thing::Registration => ("REGISTRATION_NOT_FOUND", "报名记录", "registration"),
             Thing::ServiceRecord => ("SERVICE_RECORD_NOT_FOUND", "服务记录", "service record"),
@@ -329,6 +335,8 @@ pub enum Reason {
     AlreadyFollowedUp,
     AlreadyAppealed,
     AppealReviewed,
+    ProofNoHours,
+    ProofRevoked,
     PairingOverlaps,
     RecordExists,
     HolidayNameRequired,
@@ -525,6 +533,8 @@ impl Reason {
             AlreadyFollowedUp,
             AlreadyAppealed,
             AppealReviewed,
+            ProofNoHours,
+            ProofRevoked,
             PairingOverlaps,
             RecordExists,
             HolidayNameRequired,
@@ -687,6 +697,8 @@ impl Reason {
             AlreadyFollowedUp => "ALREADY_FOLLOWED_UP",
             AlreadyAppealed => "ALREADY_APPEALED",
             AppealReviewed => "APPEAL_REVIEWED",
+            ProofNoHours => "PROOF_NO_HOURS",
+            ProofRevoked => "PROOF_REVOKED",
             PairingOverlaps => "PAIRING_OVERLAPS",
             RecordExists => "RECORD_EXISTS",
             HolidayNameRequired => "HOLIDAY_NAME_REQUIRED",
@@ -771,6 +783,8 @@ impl Reason {
             | AlreadyFollowedUp
             | AlreadyAppealed
             | AppealReviewed
+            | ProofNoHours
+            | ProofRevoked
             | PairingOverlaps
             | RecordExists => Code::Conflict,
             RegistrationClosed | RegistrationNotOpen | RegistrationUnpublished => {
@@ -1327,6 +1341,14 @@ impl Reason {
             AppealReviewed => (
                 s("这项申诉已经复核过了"),
                 s("This appeal was already reviewed"),
+            ),
+            ProofNoHours => (
+                s("所选期间没有可证明的已审核服务时长"),
+                s("There are no approved hours to prove in that period"),
+            ),
+            ProofRevoked => (
+                s("这份证明已经撤销"),
+                s("This proof was already revoked"),
             ),
             PairingOverlaps => (
                 s("该科室与这个社区已有同类型的有效结对"),

@@ -411,6 +411,9 @@ pub enum NotificationKind {
     RectificationDueSoon,
     #[sea_orm(string_value = "RECTIFICATION_OVERDUE")]
     RectificationOverdue,
+    /// A service proof (志愿服务证明) was issued to the volunteer.
+    #[sea_orm(string_value = "PROOF_ISSUED")]
+    ProofIssued,
 }
 
 /// What a scheduled job does.

@@ -33,6 +33,8 @@ pub mod answer;
 pub mod audit_entry;
 /// A day of the working-day calendar that differs from the week's rule.
 pub mod calendar_day;
+/// A user's calendar feed (iCalendar) and the nonce of its secret URL.
+pub mod calendar_feed;
 /// A category of activities within a plan.
 pub mod category;
 /// A commendation a volunteer received.
@@ -67,6 +69,8 @@ pub mod rectification_follow_up;
 pub mod refresh_session;
 /// A volunteer's registration (or waitlist place) for an activity.
 pub mod registration;
+/// A service proof (志愿服务证明) as issued: an immutable snapshot, revocable.
+pub mod service_proof;
 /// Service hours of a volunteer for an activity (check-in/out or recorded), subject to review.
 pub mod service_record;
 /// A key/value application setting (e.g. the generated JWT secret of the embedded default).

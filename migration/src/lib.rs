@@ -39,6 +39,8 @@ mod m20261203_000033_feedback_indicators_entered;
 mod m20261203_000034_check_out_clamp;
 mod m20261203_000035_activity_summaries;
 mod m20261206_000036_activity_photos;
+mod m20261206_000040_service_proofs;
+mod m20261206_000041_calendar_feeds;
 mod m20261206_000043_notifications_and_jobs;
 mod m20261206_000044_wechat_deliveries;
 
@@ -84,6 +86,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000034_check_out_clamp::Migration),
             Box::new(m20261203_000035_activity_summaries::Migration),
             Box::new(m20261206_000036_activity_photos::Migration),
+            Box::new(m20261206_000040_service_proofs::Migration),
+            Box::new(m20261206_000041_calendar_feeds::Migration),
             Box::new(m20261206_000043_notifications_and_jobs::Migration),
             Box::new(m20261206_000044_wechat_deliveries::Migration),
         ]

@@ -48,6 +48,8 @@ const TABLES: &[&str] = &[
     "feedback_appeals",
     "activity_summaries",
     "activity_photos",
+    "service_proofs",
+    "calendar_feeds",
     "notifications",
     "notification_mutes",
     "jobs",
@@ -75,6 +77,8 @@ const INDEXES: &[(&str, &str)] = &[
         "ux_service_records_activity_volunteer_day",
     ),
     ("record_corrections", "ux_record_corrections_open"),
+    ("service_proofs", "ux_service_proofs_year_serial"),
+    ("service_proofs", "ux_service_proofs_number"),
     (
         "rectification_follow_ups",
         "ux_rectification_follow_ups_resident",

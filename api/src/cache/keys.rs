@@ -31,6 +31,10 @@ pub enum CacheKey {
     PasswordChecks { user_id: i32 },
     /// Wrong check-in codes of one volunteer at one activity in the current 10 minutes.
     CheckInGuesses { activity_id: i32, volunteer_id: i32 },
+    /// Wrong codes (or unknown numbers) tried for one service proof number in the current hour.
+    ProofGuesses { number: String },
+    /// Service proofs one volunteer requested in the current day.
+    ProofIssues { volunteer_id: i32 },
     /// The sign-up code sent to one number (a keyed hash of it), ten minutes; the value is a
     /// keyed hash of number and code, never the code.
     PhoneCode { phone: String },
@@ -70,6 +74,8 @@ impl CacheKey {
                 activity_id,
                 volunteer_id,
             } => format!("check-in-guesses:{activity_id}:{volunteer_id}"),
+            CacheKey::ProofGuesses { number } => format!("proof-guesses:{number}"),
+            CacheKey::ProofIssues { volunteer_id } => format!("proof-issues:{volunteer_id}"),
             CacheKey::PhoneCode { phone } => format!("phone-code:{phone}"),
             CacheKey::PhoneCodeSends { phone } => format!("phone-code-sends:{phone}"),
             CacheKey::PhoneCodeGuesses { phone } => format!("phone-code-guesses:{phone}"),
@@ -104,6 +110,7 @@ impl CacheKey {
             CacheKey::LoginAttempts { .. } => "login",
             CacheKey::PasswordChecks { .. } => "password",
             CacheKey::CheckInGuesses { .. } => "check-in",
+            CacheKey::ProofGuesses { .. } | CacheKey::ProofIssues { .. } => "proof",
             CacheKey::PhoneCode { .. }
             | CacheKey::PhoneCodeSends { .. }
             | CacheKey::PhoneCodeGuesses { .. } => "phone-code",
@@ -129,7 +136,10 @@ impl CacheKey {
             CacheKey::CheckInGuesses { .. }
             | CacheKey::PhoneCode { .. }
             | CacheKey::PhoneCodeGuesses { .. } => Duration::from_secs(10 * 60),
-            CacheKey::PhoneCodeSends { .. } => Duration::from_secs(3600),
+            CacheKey::PhoneCodeSends { .. } | CacheKey::ProofGuesses { .. } => {
+                Duration::from_secs(3600)
+            }
+            CacheKey::ProofIssues { .. } => Duration::from_secs(86_400),
             // WeChat's tokens live 7,200 s; the stored expiry decides sooner.
             CacheKey::WechatAccessToken => Duration::from_secs(7_200),
             CacheKey::AddressRequests { window, .. } => *window,

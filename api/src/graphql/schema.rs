@@ -14,6 +14,7 @@ use crate::domain::hours::resolver::{HoursMutation, HoursQuery};
 use crate::domain::notifications::resolver::{NotificationsMutation, NotificationsQuery};
 use crate::domain::pairings::resolver::{PairingsMutation, PairingsQuery};
 use crate::domain::plans::resolver::{PlansMutation, PlansQuery};
+use crate::domain::proofs::resolver::{ProofsMutation, ProofsQuery};
 use crate::domain::registrations::resolver::RegistrationsMutation;
 use crate::domain::surveys::resolver::{SurveysMutation, SurveysQuery};
 use crate::domain::users::resolver::{UsersMutation, UsersQuery};
@@ -30,6 +31,7 @@ pub struct Query(
     CalendarQuery,
     PlansQuery,
     NotificationsQuery,
+    ProofsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -43,6 +45,7 @@ pub struct Mutation(
     CalendarMutation,
     PlansMutation,
     NotificationsMutation,
+    ProofsMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

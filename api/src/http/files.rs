@@ -20,7 +20,7 @@ use super::graphql::{locale, viewer_of};
 pub const UPLOAD_BODY_LIMIT: usize = photos::MAX_PHOTO_BYTES + (64 << 10);
 
 /// A refusal as JSON with its status.
-fn refuse(err: AppError) -> Response {
+pub(super) fn refuse(err: AppError) -> Response {
     let status = match &err {
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         AppError::Refused { reason, .. } => match reason.code() {
@@ -43,11 +43,11 @@ fn refuse(err: AppError) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn viewer(ctx: &AppContext, headers: &HeaderMap) -> Result<Viewer, AppError> {
+pub(super) fn viewer(ctx: &AppContext, headers: &HeaderMap) -> Result<Viewer, AppError> {
     viewer_of(ctx, headers).map_err(|err| AppError::of(err.reason()))
 }
 
-fn id_of(text: &str, field: &str) -> Result<i32, AppError> {
+pub(super) fn id_of(text: &str, field: &str) -> Result<i32, AppError> {
     text.parse::<i32>()
         .ok()
         .filter(|n| *n > 0)
@@ -206,8 +206,46 @@ pub async fn plan_summary_xlsx(
         .await
 }
 
+/// `GET /calendar/{user}/{token}.ics`: the volunteer's registered activities as iCalendar,
+/// for whoever holds the secret URL (calendar apps send no token); anything else 404.
+pub async fn calendar_feed(
+    State(ctx): State<AppContext>,
+    Path((user, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    locale(&headers)
+        .scope(async move {
+            let made = async {
+                let user = id_of(&user, "user")?;
+                let token = file
+                    .strip_suffix(".ics")
+                    .ok_or(AppError::not_found(crate::error::Thing::Feed))?;
+                crate::domain::registrations::feed::ics(&ctx.state, user, token).await
+            }
+            .await;
+            match made {
+                Ok(text) => (
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("text/calendar; charset=utf-8"),
+                        ),
+                        (
+                            header::CACHE_CONTROL,
+                            HeaderValue::from_static("private, max-age=300"),
+                        ),
+                    ],
+                    text,
+                )
+                    .into_response(),
+                Err(err) => refuse(err),
+            }
+        })
+        .await
+}
+
 /// Percent-encodes every byte outside RFC 5987's attr-char. Four lines: not worth a crate.
-fn percent_encode(text: &str) -> String {
+pub(super) fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {

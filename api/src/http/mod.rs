@@ -1,5 +1,6 @@
 //! The HTTP surface: GraphQL, probes and metrics, with the middleware every request passes.
 
+mod exports;
 mod files;
 pub mod graphql;
 mod subscriptions;
@@ -113,6 +114,13 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/graphql/ws", get(subscriptions::subscriptions))
         .route("/photos/{id}", get(files::photo))
         .route("/plans/{id}/summary.xlsx", get(files::plan_summary_xlsx))
+        .route("/exports/{file}", get(exports::export))
+        .route("/calendar/{user}/{file}", get(files::calendar_feed))
+        .route(
+            "/exports/activities/{id}/{file}",
+            get(exports::activity_export),
+        )
+        .route("/exports/surveys/{id}/{file}", get(exports::survey_export))
         .route("/dashboard", get(web::dashboard_root))
         .route("/dashboard/", get(web::dashboard_page))
         .route("/dashboard/{*file}", get(web::dashboard_asset))

@@ -10,7 +10,7 @@ use crate::helpers::run;
 use crate::helpers::{Backend, TestApp, User, code, spawn_app};
 
 pub struct Fixture {
-    survey: String,
+    pub survey: String,
     satisfaction: String,
     choice: String,
     options: Vec<String>,

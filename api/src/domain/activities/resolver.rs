@@ -146,15 +146,30 @@ impl ActivitiesMutation {
         ))
     }
 
-    /// Imports an annual plan table (序号,活动时间,活动主题,活动地点,活动内容,牵头科室[,专项行动]) as CSV text.
+    /// Imports an annual plan table (序号,活动时间,活动主题,活动地点,活动内容,牵头科室[,专项行动]) as CSV text,
+    /// or as `file`, uploaded by the GraphQL multipart request spec: CSV in UTF-8, UTF-8 with
+    /// BOM or GB18030/GBK, or XLSX, at most 1 MiB (`input.csv` then empty).
     #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
     async fn import_plan(
         &self,
         ctx: &Context<'_>,
         input: ImportPlanInput,
+        file: Option<async_graphql::Upload>,
     ) -> GqlResult<ImportPlanResult> {
         let state = ctx.state();
         let viewer = ctx.viewer();
+        let mut input = input;
+        if let Some(file) = file {
+            if !input.csv.trim().is_empty() {
+                return Err(
+                    crate::error::AppError::input("file", crate::error::Reason::Duplicate).into(),
+                );
+            }
+            let upload = file.value(ctx).map_err(|_| {
+                crate::error::AppError::input("file", crate::error::Reason::Required)
+            })?;
+            input.csv = plans::files::table_text(&upload.content)?;
+        }
         let imported = plans::import(
             &state.db,
             Some(viewer),

@@ -51,6 +51,7 @@ pub enum AuditAction {
     UserRoleRevoke,
     SessionRevoke,
     UserPhoneBind,
+    ServiceProofRevoke,
 }
 
 impl AuditAction {
@@ -91,6 +92,7 @@ impl AuditAction {
             AuditAction::UserRoleRevoke => "user.revokeRole",
             AuditAction::SessionRevoke => "session.revoke",
             AuditAction::UserPhoneBind => "user.bindPhone",
+            AuditAction::ServiceProofRevoke => "serviceProof.revoke",
         }
     }
 
@@ -128,6 +130,7 @@ impl AuditAction {
             | AuditAction::UserRoleRevoke
             | AuditAction::SessionRevoke
             | AuditAction::UserPhoneBind => "User",
+            AuditAction::ServiceProofRevoke => "ServiceProof",
         }
     }
 }

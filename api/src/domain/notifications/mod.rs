@@ -135,6 +135,7 @@ pub(crate) fn kind_label(kind: NotificationKind) -> &'static str {
         NotificationKind::RectificationAssigned => "rectification_assigned",
         NotificationKind::RectificationDueSoon => "rectification_due_soon",
         NotificationKind::RectificationOverdue => "rectification_overdue",
+        NotificationKind::ProofIssued => "proof_issued",
     }
 }
 

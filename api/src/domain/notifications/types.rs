@@ -29,6 +29,8 @@ pub enum NotificationKind {
     /// An open rectification is due by the end of today (its last working day).
     RectificationDueSoon,
     RectificationOverdue,
+    /// A service proof was issued to the volunteer.
+    ProofIssued,
 }
 
 /// Something the user is told, in Chinese, with what it is about.

@@ -4,6 +4,7 @@ mod dating;
 pub mod document;
 pub mod execution;
 mod festivals;
+pub mod files;
 pub mod parse;
 pub mod photos;
 pub mod resolver;

@@ -18,6 +18,14 @@ pub struct RegistrationsMutation;
 
 #[Object]
 impl RegistrationsMutation {
+    /// A volunteer: a new secret URL of their calendar feed (iCalendar of the activities
+    /// they are registered for); the previous URL stops working. The path, to be put after
+    /// the server's address.
+    #[graphql(guard = "SignedIn")]
+    async fn rotate_calendar_feed(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        Ok(super::feed::rotate(ctx.state(), ctx.viewer()).await?)
+    }
+
     /// REGISTERED while places remain, else WAITLISTED in arrival order.
     #[graphql(guard = "SignedIn")]
     async fn register_for_activity(

@@ -368,6 +368,40 @@ impl Volunteer {
         .await?
         .into())
     }
+    /// The path of the volunteer's calendar feed (`/calendar/{user}/{token}.ics`), for the
+    /// volunteer only; null before `rotateCalendarFeed` made one, and for anyone else.
+    #[graphql(cache_control(no_cache))]
+    async fn calendar_feed_url(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        match ctx.viewer().user() {
+            Some(viewer) if viewer.id == self.0.user_id => {
+                Ok(crate::domain::registrations::feed::path(ctx.state(), self.0.user_id).await?)
+            }
+            _ => Ok(None),
+        }
+    }
+    /// Service proofs issued to the volunteer, newest first: all for the volunteer and
+    /// admins, those their department issued for organizers.
+    #[graphql(cache_control(no_cache))]
+    async fn proofs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> GqlResult<crate::domain::proofs::types::ServiceProofConnection> {
+        let page = Page::from_args(crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
+        Ok(
+            crate::domain::proofs::service::of_volunteer(ctx.state(), ctx.viewer(), &self.0, page)
+                .await?
+                .into(),
+        )
+    }
     // Not part of a cached dashboard answer: it leads to a list of its own.
     #[graphql(cache_control(no_cache))]
     async fn service_records(

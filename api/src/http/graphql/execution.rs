@@ -158,6 +158,9 @@ pub(super) async fn execute(
     if let Some(doc) = doc {
         request.set_parsed_query(ExecutableDocument::clone(&doc));
     }
+    for (path, upload) in wire.uploads.take() {
+        request.set_upload(&path, upload);
+    }
     if let Some(name) = wire.operation_name {
         request = request.operation_name(name);
     }

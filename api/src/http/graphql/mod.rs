@@ -42,6 +42,7 @@ use crate::http::AppContext;
 use crate::messages::Locale;
 
 mod execution;
+mod multipart;
 mod prepared;
 
 use execution::{execute, execute_cached};
@@ -65,6 +66,10 @@ pub(super) struct WireRequest {
     variables: Option<serde_json::Value>,
     #[serde(default)]
     extensions: Option<serde_json::Value>,
+    /// Files of a multipart request, by the variable they fill (`variables.file`); taken
+    /// once, when the request is executed.
+    #[serde(skip)]
+    uploads: multipart::Uploads,
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,7 +148,7 @@ impl RequestError {
         Self::new(StatusCode::BAD_REQUEST, reason)
     }
 
-    fn malformed(reason: Reason) -> Self {
+    pub(super) fn malformed(reason: Reason) -> Self {
         RequestError {
             malformed: true,
             ..Self::bad_request(reason)
@@ -386,17 +391,33 @@ async fn post_in_locale(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case(JSON) {
+    // The GraphQL multipart request spec (file uploads): its `operations` part is the JSON
+    // body every other request sends, read by the same code under the same limits.
+    let (body, uploads) = if essence.eq_ignore_ascii_case(multipart::FORM_DATA) {
+        match multipart::read(content_type, body).await {
+            Ok(parts) => parts,
+            Err(error) => return error.respond(media),
+        }
+    } else if essence.eq_ignore_ascii_case(JSON) {
+        (body, multipart::Uploads::default())
+    } else {
         return RequestError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Reason::UnsupportedMediaType,
         )
         .respond(media);
-    }
-    let (wires, is_batch) = match wire_requests(&body) {
+    };
+    let (mut wires, is_batch) = match wire_requests(&body) {
         Ok(parts) => parts,
         Err(error) => return error.respond(media),
     };
+    if !uploads.is_empty() {
+        // Files go with one operation; a batch of uploads is not something clients send.
+        if is_batch {
+            return RequestError::malformed(Reason::NotGraphqlRequest).respond(media);
+        }
+        wires[0].uploads = uploads;
+    }
     let mut responses = Vec::with_capacity(wires.len());
     for wire in wires {
         let prepared = match Prepared::new(&ctx, wire).await {
@@ -491,6 +512,7 @@ async fn get_in_locale(
             operation_name: params.operation_name,
             variables,
             extensions,
+            uploads: Default::default(),
         },
         (Err(error), _) | (_, Err(error)) => return error.respond(media),
     };
