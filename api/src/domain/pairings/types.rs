@@ -4,15 +4,14 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use entity::enums::{
-    ActivityStatus, CommunityKind as DbCommunityKind, PairingKind as DbPairingKind,
-};
-use entity::{activity, community, department, pairing};
+use entity::enums::{CommunityKind as DbCommunityKind, PairingKind as DbPairingKind};
+use entity::{community, department, pairing};
 
 use crate::domain::activities::service::ActivityQuery;
 use crate::domain::activities::types::{ActivityConnection, Department};
+use crate::domain::pairings::service;
 use crate::error::{AppError, GqlResult, Thing};
 use crate::graphql::loaders::{DbLoader, Loaders, by_id};
 use crate::graphql::pagination::Page;
@@ -114,7 +113,8 @@ impl Pairing {
     async fn target_activity_count(&self) -> i32 {
         self.0.target_activity_count
     }
-    /// Activities linked to this pairing that are COMPLETED.
+    /// Activities linked to this pairing that count: COMPLETED, held within its period and
+    /// at its community (or naming it).
     async fn completed_activity_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
         Ok(ctx
             .data_unchecked::<Loaders>()
@@ -184,19 +184,11 @@ impl Loader<CompletedUnderPairing> for DbLoader {
         &self,
         keys: &[CompletedUnderPairing],
     ) -> Result<HashMap<CompletedUnderPairing, i32>, Self::Error> {
-        let rows: Vec<(Option<i32>, i64)> = activity::Entity::find()
-            .select_only()
-            .column(activity::Column::PairingId)
-            .column_as(activity::Column::Id.count(), "n")
-            .filter(activity::Column::PairingId.is_in(keys.iter().map(|k| k.0)))
-            .filter(activity::Column::Status.eq(ActivityStatus::Completed))
-            .group_by(activity::Column::PairingId)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        Ok(rows
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(service::counted_activity_counts(&self.db, &ids)
+            .await?
             .into_iter()
-            .filter_map(|(id, n)| id.map(|id| (CompletedUnderPairing(id), n as i32)))
+            .map(|(id, n)| (CompletedUnderPairing(id), n as i32))
             .collect())
     }
 }
