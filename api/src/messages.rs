@@ -266,6 +266,7 @@ pub enum Reason {
         to: String,
     },
     PairingNotOfLeadDepartment,
+    CommitmentNotOfPairing,
     RegistrationClosed,
     RegistrationNotOpen,
     RegistrationUnpublished,
@@ -464,6 +465,7 @@ impl Reason {
                 to: "COMPLETED".to_owned(),
             },
             PairingNotOfLeadDepartment,
+            CommitmentNotOfPairing,
             RegistrationClosed,
             RegistrationNotOpen,
             RegistrationUnpublished,
@@ -632,6 +634,7 @@ impl Reason {
             ActivityNotPublished => "ACTIVITY_NOT_PUBLISHED",
             InvalidStatusChange { .. } => "INVALID_STATUS_CHANGE",
             PairingNotOfLeadDepartment => "PAIRING_NOT_OF_LEAD_DEPARTMENT",
+            CommitmentNotOfPairing => "COMMITMENT_NOT_OF_PAIRING",
             RegistrationClosed => "REGISTRATION_CLOSED",
             RegistrationNotOpen => "REGISTRATION_NOT_OPEN",
             RegistrationUnpublished => "REGISTRATION_UNPUBLISHED",
@@ -822,6 +825,7 @@ impl Reason {
             | WechatCodeMissing
             | WechatPhoneNotMainland
             | PairingNotOfLeadDepartment
+            | CommitmentNotOfPairing
             | CheckInCodeWrong
             | ServiceDateOutsideActivity { .. }
             | HoursNeeded { .. }
@@ -1145,6 +1149,10 @@ impl Reason {
             PairingNotOfLeadDepartment => (
                 s("只能关联活动牵头科室的结对关系"),
                 s("Only a pairing of one of the activity's lead departments may be linked"),
+            ),
+            CommitmentNotOfPairing => (
+                s("只能勾选本活动所属结对关系的承诺事项"),
+                s("Only commitments of the activity's own pairing can be ticked"),
             ),
             RegistrationClosed => (s("报名已截止"), s("Registration has closed")),
             RegistrationNotOpen => (s("报名尚未开始"), s("Registration has not opened yet")),

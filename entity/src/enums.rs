@@ -125,6 +125,21 @@ pub enum CommunityKind {
     Village,
 }
 
+/// What a pairing's commitment counts.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CommitmentUnit {
+    /// Linked activities that count towards the pairing.
+    #[sea_orm(string_value = "ACTIVITIES")]
+    Activities,
+    /// Approved service hours of those activities.
+    #[sea_orm(string_value = "HOURS")]
+    Hours,
+}
+
 /// Kind of department-community pairing.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,

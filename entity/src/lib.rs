@@ -20,6 +20,8 @@ impl From<Vec<String>> for TextList {
 
 /// A volunteer activity (optionally an item of a plan) with its schedule, registration window and counters.
 pub mod activity;
+/// An activity that fulfils a commitment of its pairing.
+pub mod activity_commitment;
 /// A lead department of an activity (many-to-many link), ordered by position.
 pub mod activity_department;
 /// A place (or online/TBD slot) where an activity takes place, ordered by position.
@@ -45,6 +47,8 @@ pub mod department;
 pub mod feedback_appeal;
 /// A pairing between a department and a community, with its commitments and target activity count.
 pub mod pairing;
+/// A commitment of a pairing, with a numeric target in a unit.
+pub mod pairing_commitment;
 /// An annual activity plan (e.g. a yearly civilisation-practice plan) issued by some authority.
 pub mod plan;
 /// A question of a survey, ordered by position.

@@ -39,6 +39,7 @@ mod m20261203_000033_feedback_indicators_entered;
 mod m20261203_000034_check_out_clamp;
 mod m20261203_000035_activity_summaries;
 mod m20261206_000036_activity_photos;
+mod m20261206_000037_pairing_commitments;
 
 pub struct Migrator;
 
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000034_check_out_clamp::Migration),
             Box::new(m20261203_000035_activity_summaries::Migration),
             Box::new(m20261206_000036_activity_photos::Migration),
+            Box::new(m20261206_000037_pairing_commitments::Migration),
         ]
     }
 }

@@ -27,6 +27,8 @@ pub enum AuditAction {
     CommunityCreate,
     PairingCreate,
     PairingEnd,
+    PairingCommitmentsSet,
+    ActivityCommitmentsSet,
     PlanImport,
     RectificationUpdate,
     ServiceRecordRecord,
@@ -67,6 +69,8 @@ impl AuditAction {
             AuditAction::CommunityCreate => "community.create",
             AuditAction::PairingCreate => "pairing.create",
             AuditAction::PairingEnd => "pairing.end",
+            AuditAction::PairingCommitmentsSet => "pairing.setCommitments",
+            AuditAction::ActivityCommitmentsSet => "activity.setCommitments",
             AuditAction::PlanImport => "plan.import",
             AuditAction::RectificationUpdate => "rectification.update",
             AuditAction::ServiceRecordRecord => "serviceRecord.record",
@@ -102,10 +106,13 @@ impl AuditAction {
             | AuditAction::ActivityPublish
             | AuditAction::ActivityComplete
             | AuditAction::ActivitySummarySubmit
+            | AuditAction::ActivityCommitmentsSet
             | AuditAction::ActivityCancel => "Activity",
             AuditAction::ActivityPhotoUpload | AuditAction::ActivityPhotoDelete => "ActivityPhoto",
             AuditAction::CommunityCreate => "Community",
-            AuditAction::PairingCreate | AuditAction::PairingEnd => "Pairing",
+            AuditAction::PairingCreate
+            | AuditAction::PairingEnd
+            | AuditAction::PairingCommitmentsSet => "Pairing",
             AuditAction::PlanImport => "Plan",
             AuditAction::RectificationUpdate => "Rectification",
             AuditAction::ServiceRecordRecord | AuditAction::ServiceRecordReview => "ServiceRecord",

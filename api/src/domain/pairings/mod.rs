@@ -1,5 +1,6 @@
 //! Communities and pairing arrangements (结对共建 / 挂点帮扶).
 
+pub mod commitments;
 pub mod progress;
 pub mod resolver;
 pub mod service;

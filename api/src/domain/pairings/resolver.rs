@@ -8,8 +8,12 @@ use crate::error::GqlResult;
 use crate::graphql::scalars::Date;
 use crate::graphql::{ContextExt, parse_id, parse_opt_id};
 
+use super::commitments::{self, NewCommitment};
 use super::service::{self, NewPairing, PairingQuery};
-use super::types::{Community, CommunityInput, Pairing, PairingFilter, PairingInput};
+use super::types::{
+    CommitmentInput, Community, CommunityInput, Pairing, PairingFilter, PairingInput,
+};
+use crate::domain::activities::types::Activity;
 
 #[derive(Default)]
 pub struct PairingsQuery;
@@ -94,6 +98,49 @@ impl PairingsMutation {
         let id = parse_id(&id, "id")?;
         Ok(Pairing(
             service::end_pairing(ctx.state(), ctx.viewer(), id, ends_on.0).await?,
+        ))
+    }
+
+    /// Replaces a pairing's commitments (e.g. the ten items of “十个一”, each with a target
+    /// and a unit): organizers of its department, admins. A commitment kept by name keeps
+    /// the activities that tick it. Audited.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn set_pairing_commitments(
+        &self,
+        ctx: &Context<'_>,
+        pairing_id: ID,
+        commitments: Vec<CommitmentInput>,
+    ) -> GqlResult<Pairing> {
+        let id = parse_id(&pairing_id, "pairingId")?;
+        let items = commitments
+            .into_iter()
+            .map(|c| NewCommitment {
+                name: c.name,
+                target: c.target,
+                unit: c.unit.into(),
+            })
+            .collect();
+        Ok(Pairing(
+            commitments::set_commitments(ctx.state(), ctx.viewer(), id, items).await?,
+        ))
+    }
+
+    /// Which commitments of its pairing an activity fulfils (replacing the previous
+    /// choice; empty unticks all): those who manage the activity. Audited.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn set_activity_commitments(
+        &self,
+        ctx: &Context<'_>,
+        activity_id: ID,
+        commitment_ids: Vec<ID>,
+    ) -> GqlResult<Activity> {
+        let id = parse_id(&activity_id, "activityId")?;
+        let ids = commitment_ids
+            .iter()
+            .map(|id| parse_id(id, "commitmentIds"))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Activity(
+            commitments::set_activity_commitments(ctx.state(), ctx.viewer(), id, ids).await?,
         ))
     }
 }

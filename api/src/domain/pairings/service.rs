@@ -102,6 +102,10 @@ pub async fn create_pairing(
         ));
     }
     let commitments = input::lines("commitments", &new.commitments, max::ITEMS, max::ITEM)?;
+    let mut seen = std::collections::HashSet::new();
+    if commitments.iter().any(|name| !seen.insert(name)) {
+        return Err(AppError::input("commitments", Reason::Duplicate));
+    }
     let txn = begin_write(&state.db).await?;
     // Serializes pairings of one department on PostgreSQL (SQLite holds the write lock).
     department::Entity::find_by_id(new.department_id)
@@ -131,13 +135,14 @@ pub async fn create_pairing(
         community_id: Set(new.community_id),
         starts_on: Set(new.starts_on),
         ends_on: Set(new.ends_on),
-        commitments: Set(commitments.into()),
+        commitments: Set(commitments.clone().into()),
         target_activity_count: Set(new.target_activity_count),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
+    super::commitments::write_initial(&txn, created.id, &commitments).await?;
     audit::record(
         &txn,
         viewer,

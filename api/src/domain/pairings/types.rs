@@ -6,8 +6,11 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use entity::enums::{CommunityKind as DbCommunityKind, PairingKind as DbPairingKind};
-use entity::{community, department, pairing};
+use entity::enums::{
+    CommitmentUnit as DbCommitmentUnit, CommunityKind as DbCommunityKind,
+    PairingKind as DbPairingKind,
+};
+use entity::{community, department, pairing, pairing_commitment};
 
 use crate::domain::activities::service::ActivityQuery;
 use crate::domain::activities::types::{ActivityConnection, Department};
@@ -23,6 +26,15 @@ use crate::graphql::to_id;
 pub enum CommunityKind {
     Community,
     Village,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "DbCommitmentUnit")]
+pub enum CommitmentUnit {
+    /// Linked activities that count towards the pairing.
+    Activities,
+    /// Approved service hours of those activities.
+    Hours,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -109,6 +121,21 @@ impl Pairing {
     async fn commitments(&self) -> Vec<String> {
         self.0.commitments.0.clone()
     }
+    /// Its commitments in order, each with its target, unit and progress (only activities
+    /// that count towards the pairing count).
+    async fn commitment_progress(&self, ctx: &Context<'_>) -> GqlResult<Vec<Commitment>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(CommitmentsOfPairing(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| Commitment {
+                model: p.commitment,
+                done: Some(p.done),
+            })
+            .collect())
+    }
     /// The number of activities aimed at (the “十个一” action: 10).
     async fn target_activity_count(&self) -> i32 {
         self.0.target_activity_count
@@ -145,6 +172,55 @@ impl Pairing {
         })?;
         crate::domain::activities::loaders::connection(ctx, &query, page).await
     }
+}
+
+/// A commitment of a pairing (e.g. an item of “十个一”): a name, a target and a unit.
+pub struct Commitment {
+    pub model: pairing_commitment::Model,
+    /// Known when read through the pairing; else loaded.
+    pub done: Option<f64>,
+}
+
+#[Object]
+impl Commitment {
+    async fn id(&self) -> ID {
+        to_id(self.model.id)
+    }
+    async fn name(&self) -> &str {
+        &self.model.name
+    }
+    /// What is aimed at, in `unit`.
+    async fn target(&self) -> i32 {
+        self.model.target
+    }
+    async fn unit(&self) -> CommitmentUnit {
+        self.model.unit.into()
+    }
+    /// Done so far: activities that count towards the pairing and tick this commitment,
+    /// or their approved hours.
+    async fn done(&self, ctx: &Context<'_>) -> GqlResult<f64> {
+        if let Some(done) = self.done {
+            return Ok(done);
+        }
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(CommitmentsOfPairing(self.model.pairing_id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .find(|p| p.commitment.id == self.model.id)
+            .map(|p| p.done)
+            .unwrap_or(0.0))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CommitmentInput {
+    /// At most 500 characters, unique within the pairing.
+    pub name: String,
+    /// 1–100,000.
+    pub target: i32,
+    pub unit: CommitmentUnit,
 }
 
 #[derive(InputObject)]
@@ -217,5 +293,45 @@ impl Loader<PairingsOfCommunity> for DbLoader {
                 .push(row);
         }
         Ok(map)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CommitmentsOfPairing(pub i32);
+
+impl Loader<CommitmentsOfPairing> for DbLoader {
+    type Value = Vec<super::commitments::Progress>;
+    type Error = crate::error::LoadError;
+
+    async fn load(
+        &self,
+        keys: &[CommitmentsOfPairing],
+    ) -> Result<HashMap<CommitmentsOfPairing, Self::Value>, Self::Error> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(super::commitments::progress_of(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, rows)| (CommitmentsOfPairing(id), rows))
+            .collect())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CommitmentsOfActivity(pub i32);
+
+impl Loader<CommitmentsOfActivity> for DbLoader {
+    type Value = Vec<pairing_commitment::Model>;
+    type Error = crate::error::LoadError;
+
+    async fn load(
+        &self,
+        keys: &[CommitmentsOfActivity],
+    ) -> Result<HashMap<CommitmentsOfActivity, Self::Value>, Self::Error> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(super::commitments::ticked_by(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, rows)| (CommitmentsOfActivity(id), rows))
+            .collect())
     }
 }
