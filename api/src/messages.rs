@@ -78,6 +78,7 @@ impl Locale {
 pub enum Thing {
     Activity,
     Appeal,
+    CareRecipient,
     Category,
     Community,
     Correction,
@@ -96,9 +97,10 @@ pub enum Thing {
 }
 
 impl Thing {
-    pub const ALL: [Thing; 17] = [
+    pub const ALL: [Thing; 18] = [
         Thing::Activity,
         Thing::Appeal,
+        Thing::CareRecipient,
         Thing::Category,
         Thing::Community,
         Thing::Correction,
@@ -121,6 +123,7 @@ impl Thing {
         match self {
             Thing::Activity => ("ACTIVITY_NOT_FOUND", "活动", "activity"),
             Thing::Appeal => ("APPEAL_NOT_FOUND", "申诉", "appeal"),
+            Thing::CareRecipient => ("CARE_RECIPIENT_NOT_FOUND", "帮扶对象", "care recipient"),
             Thing::Category => ("CATEGORY_NOT_FOUND", "专项行动", "category"),
             Thing::Community => ("COMMUNITY_NOT_FOUND", "社区", "community"),
             Thing::Correction => ("CORRECTION_NOT_FOUND", "更正申请", "correction"),

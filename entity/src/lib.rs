@@ -35,6 +35,12 @@ pub mod answer;
 pub mod audit_entry;
 /// A day of the working-day calendar that differs from the week's rule.
 pub mod calendar_day;
+/// A volunteer paired to a care recipient.
+pub mod care_assignment;
+/// A care recipient (elder) of a department's care pairing; private.
+pub mod care_recipient;
+/// A visit (or call) to a care recipient.
+pub mod care_visit;
 /// A category of activities within a plan.
 pub mod category;
 /// A commendation a volunteer received.

@@ -40,6 +40,7 @@ mod m20261203_000034_check_out_clamp;
 mod m20261203_000035_activity_summaries;
 mod m20261206_000036_activity_photos;
 mod m20261206_000037_pairing_commitments;
+mod m20261206_000038_care_recipients;
 
 pub struct Migrator;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000035_activity_summaries::Migration),
             Box::new(m20261206_000036_activity_photos::Migration),
             Box::new(m20261206_000037_pairing_commitments::Migration),
+            Box::new(m20261206_000038_care_recipients::Migration),
         ]
     }
 }

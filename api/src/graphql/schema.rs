@@ -7,6 +7,7 @@ use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, S
 use crate::domain::activities::resolver::{ActivitiesMutation, ActivitiesQuery};
 use crate::domain::audit::types::AuditQuery;
 use crate::domain::calendar::resolver::{CalendarMutation, CalendarQuery};
+use crate::domain::care::resolver::{CareMutation, CareQuery};
 use crate::domain::dashboard::resolver::DashboardQuery;
 use crate::domain::hours::resolver::{HoursMutation, HoursQuery};
 use crate::domain::pairings::resolver::{PairingsMutation, PairingsQuery};
@@ -26,6 +27,7 @@ pub struct Query(
     AuditQuery,
     CalendarQuery,
     PlansQuery,
+    CareQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -38,6 +40,7 @@ pub struct Mutation(
     SurveysMutation,
     CalendarMutation,
     PlansMutation,
+    CareMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -5,6 +5,7 @@ mod activities;
 mod auth;
 mod caching;
 mod calendar;
+mod care;
 mod contract;
 mod dashboard;
 mod feedback;

@@ -29,6 +29,12 @@ pub enum AuditAction {
     PairingEnd,
     PairingCommitmentsSet,
     ActivityCommitmentsSet,
+    CareRecipientRegister,
+    CareAssign,
+    CareUnassign,
+    CareVisitLog,
+    CareEventReport,
+    CareRuleSet,
     PlanImport,
     RectificationUpdate,
     ServiceRecordRecord,
@@ -71,6 +77,12 @@ impl AuditAction {
             AuditAction::PairingEnd => "pairing.end",
             AuditAction::PairingCommitmentsSet => "pairing.setCommitments",
             AuditAction::ActivityCommitmentsSet => "activity.setCommitments",
+            AuditAction::CareRecipientRegister => "care.register",
+            AuditAction::CareAssign => "care.assign",
+            AuditAction::CareUnassign => "care.unassign",
+            AuditAction::CareVisitLog => "care.logVisit",
+            AuditAction::CareEventReport => "care.reportEvent",
+            AuditAction::CareRuleSet => "care.setVisitRule",
             AuditAction::PlanImport => "plan.import",
             AuditAction::RectificationUpdate => "rectification.update",
             AuditAction::ServiceRecordRecord => "serviceRecord.record",
@@ -113,6 +125,12 @@ impl AuditAction {
             AuditAction::PairingCreate
             | AuditAction::PairingEnd
             | AuditAction::PairingCommitmentsSet => "Pairing",
+            AuditAction::CareRecipientRegister
+            | AuditAction::CareAssign
+            | AuditAction::CareUnassign
+            | AuditAction::CareEventReport => "CareRecipient",
+            AuditAction::CareVisitLog => "CareVisit",
+            AuditAction::CareRuleSet => "CareVisitRule",
             AuditAction::PlanImport => "Plan",
             AuditAction::RectificationUpdate => "Rectification",
             AuditAction::ServiceRecordRecord | AuditAction::ServiceRecordReview => "ServiceRecord",
