@@ -602,3 +602,72 @@ async fn visits_fall_due_by_risk_tier_within_a_day_of_an_event_and_show_in_the_o
         assert_eq!(care["visitRateByMonth"], json!(expected));
     }
 }
+
+#[tokio::test]
+async fn the_demo_care_pairing_shows_on_the_dashboard_without_a_name() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        api::seed::seed_demo(&app.state).await.expect("demo seeds");
+        let viewer = app
+            .login(api::seed::VIEWER_PHONE, api::seed::DEMO_PASSWORD)
+            .await;
+        let organizer = app
+            .login(api::seed::ORGANIZER_PHONE, api::seed::DEMO_PASSWORD)
+            .await;
+        let figures = app
+            .ok(
+                FIGURES,
+                json!({ "range": { "from": "2022-01-01", "to": "2022-12-31" } }),
+                Some(&viewer),
+            )
+            .await;
+        let care = &figures["dashboard"]["care"];
+        // Four elders on the register from March; visited in each month as the seed says.
+        let visited = [0, 0, 3, 3, 2, 3, 2, 2, 3, 3, 1, 3];
+        let expected: Vec<Value> = visited
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let on_register = if i < 2 { 0 } else { 4 };
+                json!({ "month": format!("2022-{:02}", i + 1), "recipientCount": on_register, "visitedCount": n,
+                        "visitRate": if on_register == 0 { Value::Null } else { json!(*n as f64 / 4.0) } })
+            })
+            .collect();
+        assert_eq!(care["visitRateByMonth"], json!(expected));
+        assert_eq!(
+            care["overdueByDepartment"],
+            json!([{ "department": { "name": "养老科" }, "recipientCount": 4, "overdueCount": 1 }])
+        );
+        assert_eq!(
+            care["byTier"],
+            json!([
+                { "tier": "HIGH", "recipientCount": 1, "overdueCount": 0 },
+                { "tier": "KEY", "recipientCount": 1, "overdueCount": 0 },
+                { "tier": "GENERAL", "recipientCount": 2, "overdueCount": 1 },
+            ])
+        );
+        assert!(!figures.to_string().contains("陈阿婆"));
+        // The demo organizer of 养老科 has the register and its overdue list.
+        let overdue = app
+            .ok(
+                LIST,
+                json!({ "filter": { "overdue": true } }),
+                Some(&organizer),
+            )
+            .await;
+        assert_eq!(
+            overdue["careRecipients"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["name"].clone())
+                .collect::<Vec<_>>(),
+            vec![json!("黄奶奶")]
+        );
+        // The viewer has the figures and not the register.
+        assert_eq!(
+            code(&app.gql(LIST, json!({}), Some(&viewer)).await),
+            "FORBIDDEN"
+        );
+    }
+}
