@@ -270,6 +270,7 @@ pub enum Reason {
     },
     PairingNotOfLeadDepartment,
     CommitmentNotOfPairing,
+    QuarterNotOver,
     RegistrationClosed,
     RegistrationNotOpen,
     RegistrationUnpublished,
@@ -469,6 +470,7 @@ impl Reason {
             },
             PairingNotOfLeadDepartment,
             CommitmentNotOfPairing,
+            QuarterNotOver,
             RegistrationClosed,
             RegistrationNotOpen,
             RegistrationUnpublished,
@@ -638,6 +640,7 @@ impl Reason {
             InvalidStatusChange { .. } => "INVALID_STATUS_CHANGE",
             PairingNotOfLeadDepartment => "PAIRING_NOT_OF_LEAD_DEPARTMENT",
             CommitmentNotOfPairing => "COMMITMENT_NOT_OF_PAIRING",
+            QuarterNotOver => "QUARTER_NOT_OVER",
             RegistrationClosed => "REGISTRATION_CLOSED",
             RegistrationNotOpen => "REGISTRATION_NOT_OPEN",
             RegistrationUnpublished => "REGISTRATION_UNPUBLISHED",
@@ -771,6 +774,7 @@ impl Reason {
             | AlreadyAppealed
             | AppealReviewed
             | PairingOverlaps
+            | QuarterNotOver
             | RecordExists => Code::Conflict,
             RegistrationClosed | RegistrationNotOpen | RegistrationUnpublished => {
                 Code::RegistrationClosed
@@ -1152,6 +1156,10 @@ impl Reason {
             PairingNotOfLeadDepartment => (
                 s("只能关联活动牵头科室的结对关系"),
                 s("Only a pairing of one of the activity's lead departments may be linked"),
+            ),
+            QuarterNotOver => (
+                s("季度结束之后才能报送季度报告"),
+                s("A quarter's report can be submitted only after the quarter ends"),
             ),
             CommitmentNotOfPairing => (
                 s("只能勾选本活动所属结对关系的承诺事项"),

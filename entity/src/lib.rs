@@ -55,6 +55,8 @@ pub mod feedback_appeal;
 pub mod pairing;
 /// A commitment of a pairing, with a numeric target in a unit.
 pub mod pairing_commitment;
+/// A pairing's quarterly report as submitted.
+pub mod pairing_report;
 /// An annual activity plan (e.g. a yearly civilisation-practice plan) issued by some authority.
 pub mod plan;
 /// A question of a survey, ordered by position.

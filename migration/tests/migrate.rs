@@ -53,6 +53,7 @@ const TABLES: &[&str] = &[
     "care_recipients",
     "care_assignments",
     "care_visits",
+    "pairing_reports",
 ];
 
 const INDEXES: &[(&str, &str)] = &[
@@ -75,6 +76,7 @@ const INDEXES: &[(&str, &str)] = &[
         "ux_service_records_activity_volunteer_day",
     ),
     ("record_corrections", "ux_record_corrections_open"),
+    ("pairing_reports", "ux_pairing_reports_quarter"),
     (
         "rectification_follow_ups",
         "ux_rectification_follow_ups_resident",

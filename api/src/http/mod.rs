@@ -109,6 +109,10 @@ pub fn router(ctx: AppContext) -> Router {
         )
         .route("/photos/{id}", get(files::photo))
         .route("/plans/{id}/summary.xlsx", get(files::plan_summary_xlsx))
+        .route(
+            "/pairings/{id}/reports/{year}/{quarter}",
+            get(files::pairing_report_xlsx),
+        )
         .route("/dashboard", get(web::dashboard_root))
         .route("/dashboard/", get(web::dashboard_page))
         .route("/dashboard/{*file}", get(web::dashboard_asset))

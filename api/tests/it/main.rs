@@ -19,6 +19,7 @@ mod pairings;
 mod phones;
 mod records;
 mod registrations;
+mod reports;
 mod services;
 mod summaries;
 mod surveys;

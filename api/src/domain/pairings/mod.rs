@@ -2,6 +2,7 @@
 
 pub mod commitments;
 pub mod progress;
+pub mod report;
 pub mod resolver;
 pub mod service;
 pub mod types;

@@ -3,15 +3,16 @@
 use async_graphql::{Context, ID, Object};
 
 use crate::auth::RoleGuard;
-use crate::auth::guard::ORGANIZERS;
+use crate::auth::guard::{ORGANIZERS, READERS};
 use crate::error::GqlResult;
 use crate::graphql::scalars::Date;
 use crate::graphql::{ContextExt, parse_id, parse_opt_id};
 
 use super::commitments::{self, NewCommitment};
+use super::report;
 use super::service::{self, NewPairing, PairingQuery};
 use super::types::{
-    CommitmentInput, Community, CommunityInput, Pairing, PairingFilter, PairingInput,
+    CommitmentInput, Community, CommunityInput, Pairing, PairingFilter, PairingInput, PairingReport,
 };
 use crate::domain::activities::types::Activity;
 
@@ -31,6 +32,40 @@ impl PairingsQuery {
             .into_iter()
             .map(Community)
             .collect())
+    }
+
+    /// A pairing's quarterly report (季度报告) as data; `GET /pairings/{id}/reports/{year}/{quarter}.xlsx`
+    /// gives it as a workbook. Organizers of its department, VIEWER, ADMIN.
+    #[graphql(guard = "RoleGuard::any(READERS)", cache_control(no_cache))]
+    async fn pairing_report(
+        &self,
+        ctx: &Context<'_>,
+        pairing_id: ID,
+        year: i32,
+        quarter: i32,
+    ) -> GqlResult<PairingReport> {
+        let id = parse_id(&pairing_id, "pairingId")?;
+        Ok(PairingReport(
+            report::report(&ctx.state().db, ctx.viewer(), id, year, quarter).await?,
+        ))
+    }
+
+    /// Pairings active in an ended quarter whose report was not submitted: the office and
+    /// admins all, an organizer their department's.
+    #[graphql(guard = "RoleGuard::any(READERS)", cache_control(no_cache))]
+    async fn missing_pairing_reports(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        quarter: i32,
+    ) -> GqlResult<Vec<Pairing>> {
+        Ok(
+            report::missing(&ctx.state().db, ctx.viewer(), year, quarter)
+                .await?
+                .into_iter()
+                .map(Pairing)
+                .collect(),
+        )
     }
 
     /// Pairing arrangements, by department.
@@ -122,6 +157,32 @@ impl PairingsMutation {
             .collect();
         Ok(Pairing(
             commitments::set_commitments(ctx.state(), ctx.viewer(), id, items).await?,
+        ))
+    }
+
+    /// Submits a quarter's report after the quarter, with a note (≤ 2,000 characters;
+    /// again replaces it): organizers of the department, admins. Audited.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn submit_pairing_report(
+        &self,
+        ctx: &Context<'_>,
+        pairing_id: ID,
+        year: i32,
+        quarter: i32,
+        note: Option<String>,
+    ) -> GqlResult<PairingReport> {
+        let id = parse_id(&pairing_id, "pairingId")?;
+        report::submit(
+            ctx.state(),
+            ctx.viewer(),
+            id,
+            year,
+            quarter,
+            note.as_deref(),
+        )
+        .await?;
+        Ok(PairingReport(
+            report::report(&ctx.state().db, ctx.viewer(), id, year, quarter).await?,
         ))
     }
 

@@ -335,3 +335,124 @@ impl Loader<CommitmentsOfActivity> for DbLoader {
             .collect())
     }
 }
+
+/// A pairing's quarter: what happened, and whether the department submitted it.
+pub struct PairingReport(pub super::report::Report);
+
+#[Object]
+impl PairingReport {
+    async fn pairing(&self) -> Pairing {
+        Pairing(self.0.pairing.clone())
+    }
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    /// 1–4.
+    async fn quarter(&self) -> i32 {
+        self.0.quarter
+    }
+    /// The quarter's first day.
+    async fn from(&self) -> Date {
+        Date(self.0.from)
+    }
+    /// The quarter's last day.
+    async fn to(&self) -> Date {
+        Date(self.0.to)
+    }
+    /// Activities counting towards the pairing whose day lies in the quarter.
+    async fn activity_count(&self) -> i32 {
+        self.0.activities.len() as i32
+    }
+    /// Their approved service hours.
+    async fn hours(&self) -> f64 {
+        self.0.minutes as f64 / 60.0
+    }
+    /// Volunteers with approved hours at them.
+    async fn volunteer_count(&self) -> i32 {
+        self.0.volunteer_count as i32
+    }
+    /// Care visits in the quarter to the department's recipients in the community.
+    async fn visit_count(&self) -> i32 {
+        self.0.visit_count as i32
+    }
+    /// Recipients visited at least once in the quarter.
+    async fn visited_recipient_count(&self) -> i32 {
+        self.0.visited_recipient_count as i32
+    }
+    /// Each commitment and what the quarter did towards it.
+    async fn commitments(&self) -> Vec<PairingReportCommitment> {
+        self.0
+            .commitments
+            .iter()
+            .map(|c| PairingReportCommitment {
+                commitment: c.commitment.clone(),
+                done: c.done,
+            })
+            .collect()
+    }
+    /// The quarter's activities, by day.
+    async fn activities(&self) -> Vec<PairingReportActivity> {
+        self.0
+            .activities
+            .iter()
+            .map(|a| PairingReportActivity {
+                activity: a.activity.clone(),
+                hours: a.minutes as f64 / 60.0,
+                volunteer_count: a.volunteer_count as i32,
+            })
+            .collect()
+    }
+    /// Whether the department submitted it.
+    async fn submitted(&self) -> bool {
+        self.0.submission.is_some()
+    }
+    async fn submitted_at(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        self.0
+            .submission
+            .as_ref()
+            .map(|s| crate::graphql::scalars::local(s.submitted_at))
+    }
+    /// The department's note.
+    async fn note(&self) -> Option<&str> {
+        self.0.submission.as_ref().and_then(|s| s.note.as_deref())
+    }
+}
+
+pub struct PairingReportCommitment {
+    commitment: pairing_commitment::Model,
+    done: f64,
+}
+
+#[Object]
+impl PairingReportCommitment {
+    async fn commitment(&self) -> Commitment {
+        Commitment {
+            model: self.commitment.clone(),
+            done: None,
+        }
+    }
+    /// Done in the quarter, in the commitment's unit.
+    async fn done(&self) -> f64 {
+        self.done
+    }
+}
+
+pub struct PairingReportActivity {
+    activity: entity::activity::Model,
+    hours: f64,
+    volunteer_count: i32,
+}
+
+#[Object]
+impl PairingReportActivity {
+    async fn activity(&self) -> crate::domain::activities::types::Activity {
+        crate::domain::activities::types::Activity(self.activity.clone())
+    }
+    /// Approved hours.
+    async fn hours(&self) -> f64 {
+        self.hours
+    }
+    async fn volunteer_count(&self) -> i32 {
+        self.volunteer_count
+    }
+}
