@@ -156,6 +156,7 @@ pub enum Reason {
     RoleForbidden,
     NoDepartment,
     NotOwnDepartment,
+    NotPartyMember,
     VolunteerRequired,
     OwnerOnly,
     WechatNotConfigured,
@@ -388,6 +389,7 @@ impl Reason {
             RoleForbidden,
             NoDepartment,
             NotOwnDepartment,
+            NotPartyMember,
             VolunteerRequired,
             OwnerOnly,
             WechatNotConfigured,
@@ -572,6 +574,7 @@ impl Reason {
             RoleForbidden => "ROLE_FORBIDDEN",
             NoDepartment => "NO_DEPARTMENT",
             NotOwnDepartment => "NOT_OWN_DEPARTMENT",
+            NotPartyMember => "NOT_PARTY_MEMBER",
             VolunteerRequired => "VOLUNTEER_REQUIRED",
             OwnerOnly => "OWNER_ONLY",
             WechatNotConfigured => "WECHAT_NOT_CONFIGURED",
@@ -725,6 +728,7 @@ impl Reason {
             RoleForbidden
             | NoDepartment
             | NotOwnDepartment
+            | NotPartyMember
             | VolunteerRequired
             | OwnerOnly
             | WechatNotConfigured
@@ -910,6 +914,10 @@ impl Reason {
             NoDepartment => (
                 s("您的账号尚未归属科室，请联系管理员"),
                 s("Your account belongs to no department; please contact an administrator"),
+            ),
+            NotPartyMember => (
+                s("只有登记为机关党员的志愿者可以到社区报到"),
+                s("Only volunteers registered as party members of an organ report to a community"),
             ),
             NotOwnDepartment => (
                 s("只能处理本科室的事项"),

@@ -57,6 +57,8 @@ pub mod pairing;
 pub mod pairing_commitment;
 /// A pairing's quarterly report as submitted.
 pub mod pairing_report;
+/// A party member of a department, reporting to a residential community.
+pub mod party_member;
 /// An annual activity plan (e.g. a yearly civilisation-practice plan) issued by some authority.
 pub mod plan;
 /// A question of a survey, ordered by position.

@@ -41,7 +41,7 @@ mod m20261203_000035_activity_summaries;
 mod m20261206_000036_activity_photos;
 mod m20261206_000037_pairing_commitments;
 mod m20261206_000038_care_recipients;
-mod m20261206_000039_pairing_reports;
+mod m20261206_000039_pairing_reports_party_members;
 
 pub struct Migrator;
 
@@ -87,7 +87,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000036_activity_photos::Migration),
             Box::new(m20261206_000037_pairing_commitments::Migration),
             Box::new(m20261206_000038_care_recipients::Migration),
-            Box::new(m20261206_000039_pairing_reports::Migration),
+            Box::new(m20261206_000039_pairing_reports_party_members::Migration),
         ]
     }
 }

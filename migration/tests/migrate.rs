@@ -54,6 +54,7 @@ const TABLES: &[&str] = &[
     "care_assignments",
     "care_visits",
     "pairing_reports",
+    "party_members",
 ];
 
 const INDEXES: &[(&str, &str)] = &[

@@ -16,6 +16,7 @@ mod http;
 mod messages;
 mod pagination;
 mod pairings;
+mod party;
 mod phones;
 mod records;
 mod registrations;

@@ -23,18 +23,25 @@ fn contains(backend: DbBackend, haystack: &str, needle: &str) -> String {
     }
 }
 
+/// The SQL condition "activity `a` was held at community `c` or names it".
+pub fn held_at(backend: DbBackend) -> String {
+    format!(
+        "({title} OR EXISTS (SELECT 1 FROM activity_locations l WHERE l.activity_id = a.id \
+         AND (l.community_id = c.id OR {name} OR (l.address IS NOT NULL AND {address}))))",
+        title = contains(backend, "a.title", "c.name"),
+        name = contains(backend, "l.name", "c.name"),
+        address = contains(backend, "l.address", "c.name"),
+    )
+}
+
 /// The SQL condition "activity `a` counts towards pairing `p` of community `c`".
 pub fn counts(backend: DbBackend) -> String {
     format!(
         "a.pairing_id = p.id AND a.status = {completed} \
          AND a.start_date IS NOT NULL AND a.start_date >= p.starts_on \
-         AND (p.ends_on IS NULL OR a.start_date <= p.ends_on) \
-         AND ({title} OR EXISTS (SELECT 1 FROM activity_locations l WHERE l.activity_id = a.id \
-         AND (l.community_id = p.community_id OR {name} OR (l.address IS NOT NULL AND {address}))))",
+         AND (p.ends_on IS NULL OR a.start_date <= p.ends_on) AND {held}",
         completed = sql_value(ActivityStatus::Completed),
-        title = contains(backend, "a.title", "c.name"),
-        name = contains(backend, "l.name", "c.name"),
-        address = contains(backend, "l.address", "c.name"),
+        held = held_at(backend),
     )
 }
 

@@ -3,17 +3,18 @@
 use async_graphql::{Context, ID, Object};
 
 use crate::auth::RoleGuard;
-use crate::auth::guard::{ORGANIZERS, READERS};
+use crate::auth::guard::{ADMINS, ORGANIZERS, READERS};
 use crate::error::GqlResult;
 use crate::graphql::scalars::Date;
 use crate::graphql::{ContextExt, parse_id, parse_opt_id};
 
 use super::commitments::{self, NewCommitment};
-use super::report;
 use super::service::{self, NewPairing, PairingQuery};
 use super::types::{
-    CommitmentInput, Community, CommunityInput, Pairing, PairingFilter, PairingInput, PairingReport,
+    CommitmentInput, Community, CommunityInput, Pairing, PairingFilter, PairingInput,
+    PairingReport, PartyMember, PartyMemberService,
 };
+use super::{party, report};
 use crate::domain::activities::types::Activity;
 
 #[derive(Default)]
@@ -66,6 +67,32 @@ impl PairingsQuery {
                 .map(Pairing)
                 .collect(),
         )
+    }
+
+    /// The quarterly summary of a department's party members' service in the communities
+    /// they reported to, with the year's hours against the minimum: organizers of the
+    /// department, VIEWER, ADMIN.
+    #[graphql(guard = "RoleGuard::any(READERS)", cache_control(no_cache))]
+    async fn party_member_service(
+        &self,
+        ctx: &Context<'_>,
+        department_id: ID,
+        year: i32,
+        quarter: i32,
+    ) -> GqlResult<Vec<PartyMemberService>> {
+        let id = parse_id(&department_id, "departmentId")?;
+        Ok(
+            party::summary(&ctx.state().db, ctx.viewer(), id, year, quarter)
+                .await?
+                .into_iter()
+                .map(PartyMemberService)
+                .collect(),
+        )
+    }
+
+    /// The yearly hours a party member owes their community (default 50).
+    async fn party_service_minimum(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        Ok(party::minimum_hours(&ctx.state().db).await?)
     }
 
     /// Pairing arrangements, by department.
@@ -184,6 +211,47 @@ impl PairingsMutation {
         Ok(PairingReport(
             report::report(&ctx.state().db, ctx.viewer(), id, year, quarter).await?,
         ))
+    }
+
+    /// Marks a volunteer as a party member of a department (`member: false` unmarks):
+    /// organizers of that department, admins. Audited.
+    #[graphql(guard = "RoleGuard::any(ORGANIZERS)")]
+    async fn mark_party_member(
+        &self,
+        ctx: &Context<'_>,
+        volunteer_id: ID,
+        department_id: ID,
+        member: Option<bool>,
+    ) -> GqlResult<Option<PartyMember>> {
+        let volunteer = parse_id(&volunteer_id, "volunteerId")?;
+        let department = parse_id(&department_id, "departmentId")?;
+        Ok(party::mark(
+            ctx.state(),
+            ctx.viewer(),
+            volunteer,
+            department,
+            member.unwrap_or(true),
+        )
+        .await?
+        .map(PartyMember))
+    }
+
+    /// The signed-in party member reports to their residential community (在职党员进社区报到). Audited.
+    async fn report_to_community(
+        &self,
+        ctx: &Context<'_>,
+        community_id: ID,
+    ) -> GqlResult<PartyMember> {
+        let id = parse_id(&community_id, "communityId")?;
+        Ok(PartyMember(
+            party::report_to_community(ctx.state(), ctx.viewer(), id).await?,
+        ))
+    }
+
+    /// Sets the yearly minimum hours of party members' community service (0–1,000): admins. Audited.
+    #[graphql(guard = "RoleGuard::any(ADMINS)")]
+    async fn set_party_service_minimum(&self, ctx: &Context<'_>, hours: i32) -> GqlResult<i32> {
+        Ok(party::set_minimum_hours(ctx.state(), ctx.viewer(), hours).await?)
     }
 
     /// Which commitments of its pairing an activity fulfils (replacing the previous

@@ -456,3 +456,71 @@ impl PairingReportActivity {
         self.volunteer_count
     }
 }
+
+/// A party member of an organ or department (the home unit) and the community they
+/// reported to (双报到).
+pub struct PartyMember(pub entity::party_member::Model);
+
+#[Object]
+impl PartyMember {
+    async fn volunteer(
+        &self,
+        ctx: &Context<'_>,
+    ) -> GqlResult<Option<crate::domain::users::types::Volunteer>> {
+        Ok(
+            by_id::<entity::volunteer::Entity>(
+                ctx.data_unchecked::<Loaders>(),
+                self.0.volunteer_id,
+            )
+            .await?
+            .map(crate::domain::users::types::Volunteer),
+        )
+    }
+    /// The home unit.
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Department> {
+        by_id::<department::Entity>(ctx.data_unchecked::<Loaders>(), self.0.department_id)
+            .await?
+            .map(Department)
+            .ok_or_else(|| AppError::not_found(Thing::Department).into())
+    }
+    /// The residential community reported to, once reported.
+    async fn community(&self, ctx: &Context<'_>) -> GqlResult<Option<Community>> {
+        let Some(id) = self.0.community_id else {
+            return Ok(None);
+        };
+        Ok(
+            by_id::<community::Entity>(ctx.data_unchecked::<Loaders>(), id)
+                .await?
+                .map(Community),
+        )
+    }
+    async fn reported_on(&self) -> Option<Date> {
+        self.0.reported_on.map(Date)
+    }
+}
+
+/// A party member's service in their community, for the home unit.
+pub struct PartyMemberService(pub super::party::MemberService);
+
+#[Object]
+impl PartyMemberService {
+    async fn member(&self) -> PartyMember {
+        PartyMember(self.0.member.clone())
+    }
+    /// Approved hours in the community in the quarter.
+    async fn quarter_hours(&self) -> f64 {
+        self.0.quarter_minutes as f64 / 60.0
+    }
+    /// Approved hours in the community in the quarter's year.
+    async fn year_hours(&self) -> f64 {
+        self.0.year_minutes as f64 / 60.0
+    }
+    /// The yearly minimum in force (default 50).
+    async fn minimum_hours(&self) -> i32 {
+        self.0.minimum_hours
+    }
+    /// yearHours ≥ minimumHours.
+    async fn meets_minimum(&self) -> bool {
+        self.0.year_minutes >= i64::from(self.0.minimum_hours) * 60
+    }
+}
