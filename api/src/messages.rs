@@ -78,6 +78,7 @@ impl Locale {
 pub enum Thing {
     Activity,
     Appeal,
+    CareRecipient,
     Category,
     Community,
     Correction,
@@ -98,9 +99,10 @@ pub enum Thing {
 }
 
 impl Thing {
-    pub const ALL: [Thing; 19] = [
+    pub const ALL: [Thing; 20] = [
         Thing::Activity,
         Thing::Appeal,
+        Thing::CareRecipient,
         Thing::Category,
         Thing::Community,
         Thing::Correction,
@@ -125,6 +127,7 @@ impl Thing {
         match self {
             Thing::Activity => ("ACTIVITY_NOT_FOUND", "活动", "activity"),
             Thing::Appeal => ("APPEAL_NOT_FOUND", "申诉", "appeal"),
+            Thing::CareRecipient => ("CARE_RECIPIENT_NOT_FOUND", "帮扶对象", "care recipient"),
             Thing::Category => ("CATEGORY_NOT_FOUND", "专项行动", "category"),
             Thing::Community => ("COMMUNITY_NOT_FOUND", "社区", "community"),
             Thing::Correction => ("CORRECTION_NOT_FOUND", "更正申请", "correction"),
@@ -159,6 +162,7 @@ pub enum Reason {
     RoleForbidden,
     NoDepartment,
     NotOwnDepartment,
+    NotPartyMember,
     VolunteerRequired,
     OwnerOnly,
     WechatNotConfigured,
@@ -274,6 +278,8 @@ pub enum Reason {
         to: String,
     },
     PairingNotOfLeadDepartment,
+    CommitmentNotOfPairing,
+    QuarterNotOver,
     RegistrationClosed,
     RegistrationNotOpen,
     RegistrationUnpublished,
@@ -393,6 +399,7 @@ impl Reason {
             RoleForbidden,
             NoDepartment,
             NotOwnDepartment,
+            NotPartyMember,
             VolunteerRequired,
             OwnerOnly,
             WechatNotConfigured,
@@ -476,6 +483,8 @@ impl Reason {
                 to: "COMPLETED".to_owned(),
             },
             PairingNotOfLeadDepartment,
+            CommitmentNotOfPairing,
+            QuarterNotOver,
             RegistrationClosed,
             RegistrationNotOpen,
             RegistrationUnpublished,
@@ -579,6 +588,7 @@ impl Reason {
             RoleForbidden => "ROLE_FORBIDDEN",
             NoDepartment => "NO_DEPARTMENT",
             NotOwnDepartment => "NOT_OWN_DEPARTMENT",
+            NotPartyMember => "NOT_PARTY_MEMBER",
             VolunteerRequired => "VOLUNTEER_REQUIRED",
             OwnerOnly => "OWNER_ONLY",
             WechatNotConfigured => "WECHAT_NOT_CONFIGURED",
@@ -648,6 +658,8 @@ impl Reason {
             ActivityNotPublished => "ACTIVITY_NOT_PUBLISHED",
             InvalidStatusChange { .. } => "INVALID_STATUS_CHANGE",
             PairingNotOfLeadDepartment => "PAIRING_NOT_OF_LEAD_DEPARTMENT",
+            CommitmentNotOfPairing => "COMMITMENT_NOT_OF_PAIRING",
+            QuarterNotOver => "QUARTER_NOT_OVER",
             RegistrationClosed => "REGISTRATION_CLOSED",
             RegistrationNotOpen => "REGISTRATION_NOT_OPEN",
             RegistrationUnpublished => "REGISTRATION_UNPUBLISHED",
@@ -734,6 +746,7 @@ impl Reason {
             RoleForbidden
             | NoDepartment
             | NotOwnDepartment
+            | NotPartyMember
             | VolunteerRequired
             | OwnerOnly
             | WechatNotConfigured
@@ -786,6 +799,7 @@ impl Reason {
             | ProofNoHours
             | ProofRevoked
             | PairingOverlaps
+            | QuarterNotOver
             | RecordExists => Code::Conflict,
             RegistrationClosed | RegistrationNotOpen | RegistrationUnpublished => {
                 Code::RegistrationClosed
@@ -844,6 +858,7 @@ impl Reason {
             | WechatCodeMissing
             | WechatPhoneNotMainland
             | PairingNotOfLeadDepartment
+            | CommitmentNotOfPairing
             | CheckInCodeWrong
             | ServiceDateOutsideActivity { .. }
             | HoursNeeded { .. }
@@ -921,6 +936,10 @@ impl Reason {
             NoDepartment => (
                 s("您的账号尚未归属科室，请联系管理员"),
                 s("Your account belongs to no department; please contact an administrator"),
+            ),
+            NotPartyMember => (
+                s("只有登记为机关党员的志愿者可以到社区报到"),
+                s("Only volunteers registered as party members of an organ report to a community"),
             ),
             NotOwnDepartment => (
                 s("只能处理本科室的事项"),
@@ -1175,6 +1194,14 @@ impl Reason {
             PairingNotOfLeadDepartment => (
                 s("只能关联活动牵头科室的结对关系"),
                 s("Only a pairing of one of the activity's lead departments may be linked"),
+            ),
+            QuarterNotOver => (
+                s("季度结束之后才能报送季度报告"),
+                s("A quarter's report can be submitted only after the quarter ends"),
+            ),
+            CommitmentNotOfPairing => (
+                s("只能勾选本活动所属结对关系的承诺事项"),
+                s("Only commitments of the activity's own pairing can be ticked"),
             ),
             RegistrationClosed => (s("报名已截止"), s("Registration has closed")),
             RegistrationNotOpen => (s("报名尚未开始"), s("Registration has not opened yet")),

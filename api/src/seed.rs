@@ -183,23 +183,20 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     txn.commit().await?;
 
     let admin_viewer = admin_viewer(&admin);
-    let yuanhuai = community::Entity::find()
-        .filter(community::Column::Name.eq("源淮社区"))
-        .one(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("源淮社区 missing"))?;
     let longtong = community::Entity::find()
         .filter(community::Column::Name.eq("感德镇龙通村"))
         .one(db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("感德镇龙通村 missing"))?;
+    // 机关党委's co-building with the village where it held 学雷锋 and 义务植树 (rows 2 and
+    // 3 of the table): only activities held at the pairing's community count towards it.
     let party_pairing = create_pairing(
         state,
         &admin_viewer,
         NewPairing {
             kind: PairingKind::CoBuilding,
             department_id: party.id,
-            community_id: yuanhuai.id,
+            community_id: longtong.id,
             starts_on: chrono::NaiveDate::from_ymd_opt(2022, 1, 1).expect("valid date"),
             ends_on: None,
             commitments: vec![
@@ -241,8 +238,11 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         model.capacity = Set(Some(if seq == 1 { 15 } else { 20 }));
         model.service_minutes = Set(Some(180));
         model.pairing_id = Set(match seq {
-            2 | 3 | 6 | 7 => Some(party_pairing.id),
-            // 养老科 leads 2 and 16; 2 already belongs to the co-building pairing.
+            // Rows 2 and 3 were held at 感德镇龙通村; rows 6 and 7 (局机关, 江南颐乐园),
+            // linked before, were not, so they would count for nothing.
+            2 | 3 => Some(party_pairing.id),
+            // 养老科 leads 2 and 16; 2 already belongs to the co-building pairing. 16 is
+            // still published: linked, not yet counted.
             16 => Some(elderly_pairing.id),
             _ => None,
         });
@@ -321,6 +321,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo resident missing"))?;
     seed_feedback(state, &admin_viewer, &activities, &volunteers, &resident).await?;
+    seed_care(db, elderly.id, longtong.id, &volunteers).await?;
     // The demo's approved hours were written directly, not through a review.
     crate::domain::hours::rollups::rebuild(db).await?;
     state.dashboards_changed().await;
@@ -648,5 +649,117 @@ async fn seed_feedback(
         .try_into()?,
     )
     .await?;
+    Ok(())
+}
+
+/// The care side of 养老科's 挂点帮扶 with 感德镇龙通村: four elders (fictional), paired
+/// with demo volunteers and visited through 2022 and lately, so the care figures show a
+/// visit rate per month, and some overdue visits by tier.
+async fn seed_care<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    department_id: i32,
+    community_id: i32,
+    volunteers: &[volunteer::Model],
+) -> anyhow::Result<()> {
+    use entity::enums::{RiskTier, VisitMode};
+    use entity::{care_assignment, care_recipient, care_visit};
+
+    let consent = chrono::NaiveDate::from_ymd_opt(2022, 3, 1).expect("valid date");
+    let now = Utc::now();
+    // (name, tier, situations, months of 2022 visited, days ago of the latest visit)
+    type Elder = (
+        &'static str,
+        RiskTier,
+        &'static [&'static str],
+        &'static [u32],
+        Option<i64>,
+    );
+    let elders: [Elder; 4] = [
+        (
+            "陈阿婆",
+            RiskTier::High,
+            &["孤寡", "独居"],
+            &[3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+            Some(2),
+        ),
+        (
+            "林大爷",
+            RiskTier::Key,
+            &["空巢"],
+            &[3, 4, 5, 6, 8, 9, 10, 12],
+            Some(12),
+        ),
+        (
+            "黄奶奶",
+            RiskTier::General,
+            &["空巢", "失能"],
+            &[3, 6, 9, 12],
+            None,
+        ),
+        (
+            "苏爷爷",
+            RiskTier::General,
+            &["独居"],
+            &[4, 7, 10],
+            Some(40),
+        ),
+    ];
+    for (i, (name, tier, situations, months, latest)) in elders.into_iter().enumerate() {
+        let recipient = care_recipient::ActiveModel {
+            department_id: Set(department_id),
+            community_id: Set(community_id),
+            name: Set(name.to_owned()),
+            address: Set(Some(format!("感德镇龙通村{}组", i + 1))),
+            risk_tier: Set(tier),
+            situations: Set(situations
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect::<Vec<_>>()
+                .into()),
+            consent_on: Set(consent),
+            event_reported_at: Set(None),
+            event_note: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        let volunteer = &volunteers[i % volunteers.len()];
+        care_assignment::ActiveModel {
+            recipient_id: Set(recipient.id),
+            volunteer_id: Set(volunteer.id),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        let mut times: Vec<chrono::DateTime<Utc>> = months
+            .iter()
+            .filter_map(|m| chrono::NaiveDate::from_ymd_opt(2022, *m, 10))
+            .map(crate::domain::calendar::start_of_day)
+            .map(|at| at + Duration::hours(10))
+            .collect();
+        times.extend(latest.map(|days| now - Duration::days(days)));
+        for (n, at) in times.into_iter().enumerate() {
+            care_visit::ActiveModel {
+                recipient_id: Set(recipient.id),
+                visitor_user_id: Set(volunteer.user_id),
+                visited_at: Set(at),
+                visited_on: Set(crate::domain::calendar::local_date(at)),
+                mode: Set(if n % 3 == 2 {
+                    VisitMode::Phone
+                } else {
+                    VisitMode::Visit
+                }),
+                minutes: Set(if n % 3 == 2 { 15 } else { 60 }),
+                notes: Set(Some("了解近况，帮助打扫卫生".to_owned())),
+                issues: Set(None),
+                follow_up_needed: Set(false),
+                created_at: Set(at),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
     Ok(())
 }

@@ -125,6 +125,51 @@ pub enum CommunityKind {
     Village,
 }
 
+/// What a pairing's commitment counts.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CommitmentUnit {
+    /// Linked activities that count towards the pairing.
+    #[sea_orm(string_value = "ACTIVITIES")]
+    Activities,
+    /// Approved service hours of those activities.
+    #[sea_orm(string_value = "HOURS")]
+    Hours,
+}
+
+/// A care recipient's risk tier, which sets how often they are visited.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RiskTier {
+    #[sea_orm(string_value = "HIGH")]
+    High,
+    #[sea_orm(string_value = "KEY")]
+    Key,
+    #[sea_orm(string_value = "GENERAL")]
+    General,
+}
+
+/// How a care visit was made.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VisitMode {
+    #[sea_orm(string_value = "VISIT")]
+    Visit,
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    #[sea_orm(string_value = "VIDEO")]
+    Video,
+}
+
 /// Kind of department-community pairing.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,

@@ -20,6 +20,8 @@ impl From<Vec<String>> for TextList {
 
 /// A volunteer activity (optionally an item of a plan) with its schedule, registration window and counters.
 pub mod activity;
+/// An activity that fulfils a commitment of its pairing.
+pub mod activity_commitment;
 /// A lead department of an activity (many-to-many link), ordered by position.
 pub mod activity_department;
 /// A place (or online/TBD slot) where an activity takes place, ordered by position.
@@ -35,6 +37,12 @@ pub mod audit_entry;
 pub mod calendar_day;
 /// A user's calendar feed (iCalendar) and the nonce of its secret URL.
 pub mod calendar_feed;
+/// A volunteer paired to a care recipient.
+pub mod care_assignment;
+/// A care recipient (elder) of a department's care pairing; private.
+pub mod care_recipient;
+/// A visit (or call) to a care recipient.
+pub mod care_visit;
 /// A category of activities within a plan.
 pub mod category;
 /// A commendation a volunteer received.
@@ -51,6 +59,12 @@ pub mod notification_delivery;
 pub mod notification_mute;
 /// A pairing between a department and a community, with its commitments and target activity count.
 pub mod pairing;
+/// A commitment of a pairing, with a numeric target in a unit.
+pub mod pairing_commitment;
+/// A pairing's quarterly report as submitted.
+pub mod pairing_report;
+/// A party member of a department, reporting to a residential community.
+pub mod party_member;
 /// An annual activity plan (e.g. a yearly civilisation-practice plan) issued by some authority.
 pub mod plan;
 /// A question of a survey, ordered by position.

@@ -39,6 +39,9 @@ mod m20261203_000033_feedback_indicators_entered;
 mod m20261203_000034_check_out_clamp;
 mod m20261203_000035_activity_summaries;
 mod m20261206_000036_activity_photos;
+mod m20261206_000037_pairing_commitments;
+mod m20261206_000038_care_recipients;
+mod m20261206_000039_pairing_reports_party_members;
 mod m20261206_000040_service_proofs;
 mod m20261206_000041_calendar_feeds;
 mod m20261206_000043_notifications_and_jobs;
@@ -86,6 +89,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000034_check_out_clamp::Migration),
             Box::new(m20261203_000035_activity_summaries::Migration),
             Box::new(m20261206_000036_activity_photos::Migration),
+            Box::new(m20261206_000037_pairing_commitments::Migration),
+            Box::new(m20261206_000038_care_recipients::Migration),
+            Box::new(m20261206_000039_pairing_reports_party_members::Migration),
             Box::new(m20261206_000040_service_proofs::Migration),
             Box::new(m20261206_000041_calendar_feeds::Migration),
             Box::new(m20261206_000043_notifications_and_jobs::Migration),

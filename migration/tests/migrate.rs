@@ -55,6 +55,13 @@ const TABLES: &[&str] = &[
     "jobs",
     "wechat_subscriptions",
     "notification_deliveries",
+    "pairing_commitments",
+    "activity_commitments",
+    "care_recipients",
+    "care_assignments",
+    "care_visits",
+    "pairing_reports",
+    "party_members",
 ];
 
 const INDEXES: &[(&str, &str)] = &[
@@ -79,6 +86,7 @@ const INDEXES: &[(&str, &str)] = &[
     ("record_corrections", "ux_record_corrections_open"),
     ("service_proofs", "ux_service_proofs_year_serial"),
     ("service_proofs", "ux_service_proofs_number"),
+    ("pairing_reports", "ux_pairing_reports_quarter"),
     (
         "rectification_follow_ups",
         "ux_rectification_follow_ups_resident",
@@ -147,6 +155,7 @@ fn with_database(url: &str, name: &str) -> String {
 
 async fn exercise(db: &DatabaseConnection) {
     keeps_every_service_record(db).await;
+    turns_pairing_texts_into_commitments(db).await;
     Migrator::down(db, None).await.unwrap();
     Migrator::up(db, None).await.unwrap();
     assert_schema(db, true).await;
@@ -328,6 +337,98 @@ async fn keeps_every_service_record(db: &DatabaseConnection) {
     ));
     // Start the rest of the test from an empty database.
     for table in ["service_records", "activities", "volunteers", "users"] {
+        db.execute_unprepared(&format!("DELETE FROM {table}"))
+            .await
+            .unwrap();
+    }
+}
+
+/// The commitments migration makes each text of a pairing's list a commitment of one
+/// activity, in the list's order.
+async fn turns_pairing_texts_into_commitments(db: &DatabaseConnection) {
+    // Back to before `pairing_commitments`, the 37th.
+    let after = Migrator::migrations().len() as u32 - 36;
+    Migrator::down(db, Some(after)).await.unwrap();
+    let t0: DateTimeUtc = "2022-03-05T17:30:00Z".parse().unwrap();
+    let dept = department::ActiveModel {
+        name: Set("机关党委".to_owned()),
+        created_at: Set(t0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let place = community::ActiveModel {
+        name: Set("马厂社区".to_owned()),
+        kind: Set(CommunityKind::Community),
+        created_at: Set(t0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let mut pairings = Vec::new();
+    for texts in [&["开展志愿服务“十个一”行动", "每季度走访慰问"][..], &[][..]]
+    {
+        let p = pairing::ActiveModel {
+            kind: Set(PairingKind::CoBuilding),
+            department_id: Set(dept.id),
+            community_id: Set(place.id),
+            starts_on: Set(day(2022, 1, 1)),
+            commitments: Set(strings(texts)),
+            target_activity_count: Set(10),
+            created_at: Set(t0),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        pairings.push(p.id);
+    }
+    Migrator::up(db, None).await.unwrap();
+    let rows: Vec<(i32, i32, String, i32, String)> = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT pairing_id, position, name, target, unit FROM pairing_commitments ORDER BY pairing_id, position",
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| {
+            (
+                row.try_get("", "pairing_id").unwrap(),
+                row.try_get("", "position").unwrap(),
+                row.try_get("", "name").unwrap(),
+                row.try_get("", "target").unwrap(),
+                row.try_get("", "unit").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                pairings[0],
+                0,
+                "开展志愿服务“十个一”行动".to_owned(),
+                1,
+                "ACTIVITIES".to_owned()
+            ),
+            (
+                pairings[0],
+                1,
+                "每季度走访慰问".to_owned(),
+                1,
+                "ACTIVITIES".to_owned()
+            ),
+        ]
+    );
+    for table in [
+        "pairing_commitments",
+        "pairings",
+        "communities",
+        "departments",
+    ] {
         db.execute_unprepared(&format!("DELETE FROM {table}"))
             .await
             .unwrap();

@@ -5,6 +5,7 @@ pub mod access;
 pub mod activities;
 pub mod audit;
 pub mod calendar;
+pub mod care;
 pub mod dashboard;
 pub mod exports;
 pub mod hours;

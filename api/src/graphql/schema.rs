@@ -9,6 +9,7 @@ use super::subscriptions::Subscription;
 use crate::domain::activities::resolver::{ActivitiesMutation, ActivitiesQuery};
 use crate::domain::audit::types::AuditQuery;
 use crate::domain::calendar::resolver::{CalendarMutation, CalendarQuery};
+use crate::domain::care::resolver::{CareMutation, CareQuery};
 use crate::domain::dashboard::resolver::DashboardQuery;
 use crate::domain::hours::resolver::{HoursMutation, HoursQuery};
 use crate::domain::notifications::resolver::{NotificationsMutation, NotificationsQuery};
@@ -32,6 +33,7 @@ pub struct Query(
     PlansQuery,
     NotificationsQuery,
     ProofsQuery,
+    CareQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -46,6 +48,7 @@ pub struct Mutation(
     PlansMutation,
     NotificationsMutation,
     ProofsMutation,
+    CareMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

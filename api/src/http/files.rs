@@ -255,3 +255,61 @@ pub(super) fn percent_encode(text: &str) -> String {
         })
         .collect()
 }
+
+/// `GET /pairings/{id}/reports/{year}/{quarter}.xlsx`: a pairing's quarterly report (as
+/// `pairingReport`, to the same readers).
+pub async fn pairing_report_xlsx(
+    State(ctx): State<AppContext>,
+    Path((id, year, quarter)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    locale(&headers)
+        .scope(async move {
+            let made = async {
+                let viewer = viewer(&ctx, &headers)?;
+                let id = id_of(&id, "id")?;
+                let year: i32 = year
+                    .parse()
+                    .map_err(|_| AppError::input("year", Reason::InvalidFormat))?;
+                let quarter: i32 = quarter
+                    .strip_suffix(".xlsx")
+                    .unwrap_or(&quarter)
+                    .parse()
+                    .map_err(|_| AppError::input("quarter", Reason::InvalidFormat))?;
+                crate::domain::pairings::report::report_document(
+                    &ctx.state, &viewer, id, year, quarter,
+                )
+                .await
+                .map(|bytes| (year, quarter, bytes))
+            }
+            .await;
+            match made {
+                Ok((year, quarter, bytes)) => {
+                    let disposition = format!(
+                        "attachment; filename=\"pairing-report-{year}-q{quarter}.xlsx\"; filename*=UTF-8''{}",
+                        percent_encode(&format!("{year}年第{quarter}季度结对报告.xlsx"))
+                    );
+                    (
+                        [
+                            (
+                                header::CONTENT_TYPE,
+                                HeaderValue::from_static(
+                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                ),
+                            ),
+                            (
+                                header::CONTENT_DISPOSITION,
+                                HeaderValue::from_str(&disposition)
+                                    .unwrap_or(HeaderValue::from_static("attachment")),
+                            ),
+                            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+                        ],
+                        Body::from(bytes),
+                    )
+                        .into_response()
+                }
+                Err(err) => refuse(err),
+            }
+        })
+        .await
+}

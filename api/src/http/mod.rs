@@ -121,6 +121,10 @@ pub fn router(ctx: AppContext) -> Router {
             get(exports::activity_export),
         )
         .route("/exports/surveys/{id}/{file}", get(exports::survey_export))
+        .route(
+            "/pairings/{id}/reports/{year}/{quarter}",
+            get(files::pairing_report_xlsx),
+        )
         .route("/dashboard", get(web::dashboard_root))
         .route("/dashboard/", get(web::dashboard_page))
         .route("/dashboard/{*file}", get(web::dashboard_asset))

@@ -775,6 +775,10 @@ pub async fn update(
     };
     let pairing_id = changes.pairing_id.apply(current.pairing_id);
     check_pairing(&txn, pairing_id, &departments).await?;
+    if pairing_id != current.pairing_id {
+        // The commitments it ticked were the old pairing's.
+        crate::domain::pairings::commitments::untick_all(&txn, id).await?;
+    }
     model.pairing_id = Set(pairing_id);
     let mut place_changed = false;
     if let Some(locations) = changes.locations.new_value() {

@@ -11,7 +11,7 @@ use entity::enums::{
 use entity::{activity, activity_location, category, community, department, plan};
 
 use crate::domain::hours::types::{ServiceRecordConnection, ServiceRecordStatus};
-use crate::domain::pairings::types::{Community, Pairing};
+use crate::domain::pairings::types::{Commitment, CommitmentsOfActivity, Community, Pairing};
 use crate::domain::registrations::types::{
     Registration, RegistrationConnection, RegistrationStatus, WaitlistPosition,
 };
@@ -299,6 +299,17 @@ impl Activity {
                 .await?
                 .map(Pairing),
         )
+    }
+    /// The commitments of its pairing this activity fulfils.
+    async fn commitments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Commitment>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(CommitmentsOfActivity(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|model| Commitment { model, done: None })
+            .collect())
     }
     /// The satisfaction survey about this activity, if one was made.
     async fn survey(&self, ctx: &Context<'_>) -> GqlResult<Option<Survey>> {

@@ -27,6 +27,18 @@ pub enum AuditAction {
     CommunityCreate,
     PairingCreate,
     PairingEnd,
+    PairingCommitmentsSet,
+    ActivityCommitmentsSet,
+    CareRecipientRegister,
+    CareAssign,
+    CareUnassign,
+    CareVisitLog,
+    CareEventReport,
+    CareRuleSet,
+    PairingReportSubmit,
+    PartyMemberMark,
+    PartyMemberReport,
+    PartyMinimumSet,
     PlanImport,
     RectificationUpdate,
     ServiceRecordRecord,
@@ -68,6 +80,18 @@ impl AuditAction {
             AuditAction::CommunityCreate => "community.create",
             AuditAction::PairingCreate => "pairing.create",
             AuditAction::PairingEnd => "pairing.end",
+            AuditAction::PairingCommitmentsSet => "pairing.setCommitments",
+            AuditAction::ActivityCommitmentsSet => "activity.setCommitments",
+            AuditAction::CareRecipientRegister => "care.register",
+            AuditAction::CareAssign => "care.assign",
+            AuditAction::CareUnassign => "care.unassign",
+            AuditAction::CareVisitLog => "care.logVisit",
+            AuditAction::CareEventReport => "care.reportEvent",
+            AuditAction::CareRuleSet => "care.setVisitRule",
+            AuditAction::PairingReportSubmit => "pairing.submitReport",
+            AuditAction::PartyMemberMark => "partyMember.mark",
+            AuditAction::PartyMemberReport => "partyMember.report",
+            AuditAction::PartyMinimumSet => "partyMember.setMinimum",
             AuditAction::PlanImport => "plan.import",
             AuditAction::RectificationUpdate => "rectification.update",
             AuditAction::ServiceRecordRecord => "serviceRecord.record",
@@ -104,10 +128,22 @@ impl AuditAction {
             | AuditAction::ActivityPublish
             | AuditAction::ActivityComplete
             | AuditAction::ActivitySummarySubmit
+            | AuditAction::ActivityCommitmentsSet
             | AuditAction::ActivityCancel => "Activity",
             AuditAction::ActivityPhotoUpload | AuditAction::ActivityPhotoDelete => "ActivityPhoto",
             AuditAction::CommunityCreate => "Community",
-            AuditAction::PairingCreate | AuditAction::PairingEnd => "Pairing",
+            AuditAction::PairingCreate
+            | AuditAction::PairingEnd
+            | AuditAction::PairingCommitmentsSet => "Pairing",
+            AuditAction::CareRecipientRegister
+            | AuditAction::CareAssign
+            | AuditAction::CareUnassign
+            | AuditAction::CareEventReport => "CareRecipient",
+            AuditAction::CareVisitLog => "CareVisit",
+            AuditAction::CareRuleSet => "CareVisitRule",
+            AuditAction::PairingReportSubmit => "PairingReport",
+            AuditAction::PartyMemberMark | AuditAction::PartyMemberReport => "PartyMember",
+            AuditAction::PartyMinimumSet => "PartyServiceMinimum",
             AuditAction::PlanImport => "Plan",
             AuditAction::RectificationUpdate => "Rectification",
             AuditAction::ServiceRecordRecord | AuditAction::ServiceRecordReview => "ServiceRecord",

@@ -771,8 +771,8 @@ pub struct PairingRow {
 }
 
 /// Pairings active on some day of the range (all of them without one), by id, each with
-/// its COMPLETED activities. Progress is the pairing's own, as on `Pairing`: completed
-/// activities count toward its target whenever they took place.
+/// the activities that count towards it (`pairings::progress`). Progress is the pairing's
+/// own, as on `Pairing`: the range selects pairings, not activities.
 pub async fn pairing_progress<C: ConnectionTrait>(
     db: &C,
     filter: &Filter,
@@ -780,9 +780,9 @@ pub async fn pairing_progress<C: ConnectionTrait>(
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(&format!(
         "SELECT p.id AS pairing_id, p.target_activity_count AS target_activity_count, \
-         COUNT(a.id) AS completed_activity_count FROM pairings p \
-         LEFT JOIN activities a ON a.pairing_id = p.id AND a.status = {} WHERE 1 = 1",
-        *COMPLETED
+         COUNT(t.activity_id) AS completed_activity_count FROM pairings p \
+         LEFT JOIN ({}) t ON t.pairing_id = p.id WHERE 1 = 1",
+        crate::domain::pairings::progress::counted_activities(sql.backend)
     ))
     .in_department("p.department_id", filter);
     if let Some(to) = filter.to {

@@ -130,6 +130,25 @@ impl Dashboard {
         Ok(rank_by_month(rows))
     }
 
+    /// Care pairings (elders): visit rate per month of the range, and overdue visits today
+    /// by department and by risk tier. Counts only: no recipient is ever named here.
+    async fn care(&self, ctx: &Context<'_>) -> GqlResult<crate::domain::care::types::CareFigures> {
+        let figures = crate::domain::care::service::figures(
+            &ctx.state().db,
+            self.0.filter.from,
+            self.0.filter.to,
+            self.0.filter.department_id,
+        )
+        .await?;
+        // Overdue counts change at midnight without a write.
+        if let Some(valid) = ctx.data_opt::<std::sync::Arc<crate::graphql::ValidUntil>>() {
+            valid.until(crate::domain::calendar::start_of_day(
+                crate::domain::calendar::today() + chrono::Duration::days(1),
+            ));
+        }
+        Ok(crate::domain::care::types::CareFigures(figures))
+    }
+
     /// Pairings active on some day of the range (all without a range), with their progress.
     async fn pairing_progress(&self, ctx: &Context<'_>) -> GqlResult<Vec<PairingProgress>> {
         Ok(service::pairing_progress(ctx.state(), &self.0)
