@@ -128,14 +128,43 @@ pub async fn schedule_deadlines<C: ConnectionTrait>(
     rectification_id: i32,
     due_at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    schedule(
-        db,
-        JobKind::RectificationDueSoon,
-        rectification_id,
-        due_at - chrono::Duration::hours(24),
+    // Both in one statement: it runs on the survey submission path.
+    let now = Utc::now();
+    let row = |kind: JobKind, due: DateTime<Utc>| job::ActiveModel {
+        kind: Set(kind),
+        key: Set(key_of(kind, rectification_id)),
+        target_id: Set(rectification_id),
+        due_at: Set(due),
+        state: Set(JobState::Pending),
+        attempts: Set(0),
+        locked_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        done_at: Set(None),
+        ..Default::default()
+    };
+    job::Entity::insert_many([
+        row(
+            JobKind::RectificationDueSoon,
+            due_at - chrono::Duration::hours(24),
+        ),
+        row(JobKind::RectificationOverdue, due_at),
+    ])
+    .on_conflict(
+        OnConflict::column(job::Column::Key)
+            .update_columns([
+                job::Column::DueAt,
+                job::Column::State,
+                job::Column::Attempts,
+                job::Column::LockedUntil,
+                job::Column::LastError,
+                job::Column::DoneAt,
+            ])
+            .to_owned(),
     )
+    .exec_without_returning(db)
     .await?;
-    schedule(db, JobKind::RectificationOverdue, rectification_id, due_at).await
+    Ok(())
 }
 
 #[derive(Debug, FromQueryResult)]
