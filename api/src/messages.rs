@@ -1479,18 +1479,6 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_lists_every_reason() {
-        let readme = include_str!("../../README.md");
-        for reason in Reason::samples() {
-            let key = format!("| `{}` |", reason.key());
-            assert!(
-                readme.contains(&key),
-                "README.md, section Errors, lacks {key}"
-            );
-        }
-    }
-
-    #[test]
     fn parameters_appear_in_both_languages() {
         let reason = Reason::RateLimited {
             retry_after_secs: 42,

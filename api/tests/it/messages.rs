@@ -269,3 +269,17 @@ async fn an_answer_given_in_chinese_is_not_served_again_in_english() {
         );
     }
 }
+
+/// Read at run time, not embedded: the Docker build stage holds the crates, not the README.
+#[test]
+fn the_readme_lists_every_reason() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+    let readme = std::fs::read_to_string(path).expect("README.md");
+    for reason in api::messages::Reason::samples() {
+        let key = format!("| `{}` |", reason.key());
+        assert!(
+            readme.contains(&key),
+            "README.md, section Errors, lacks {key}"
+        );
+    }
+}
