@@ -175,31 +175,11 @@ pub async fn plan_summary_xlsx(
             }
             .await;
             match made {
-                Ok((year, bytes)) => {
-                    // An ASCII name for every client, the Chinese one per RFC 6266.
-                    let disposition = format!(
-                        "attachment; filename=\"plan-summary-{year}.xlsx\"; filename*=UTF-8''{}",
-                        percent_encode(&format!("{year}年度总结.xlsx"))
-                    );
-                    (
-                        [
-                            (
-                                header::CONTENT_TYPE,
-                                HeaderValue::from_static(
-                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                ),
-                            ),
-                            (
-                                header::CONTENT_DISPOSITION,
-                                HeaderValue::from_str(&disposition)
-                                    .unwrap_or(HeaderValue::from_static("attachment")),
-                            ),
-                            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-                        ],
-                        Body::from(bytes),
-                    )
-                        .into_response()
-                }
+                Ok((year, bytes)) => xlsx_download(
+                    &format!("plan-summary-{year}.xlsx"),
+                    &format!("{year}年度总结.xlsx"),
+                    bytes,
+                ),
                 Err(err) => refuse(err),
             }
         })
@@ -244,6 +224,36 @@ pub async fn calendar_feed(
         .await
 }
 
+/// An XLSX document as a download, private to its reader: an ASCII file name for every
+/// client and the Chinese one per RFC 6266.
+fn xlsx_download(ascii_name: &str, name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+        percent_encode(name)
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
+        ],
+        Body::from(bytes),
+    )
+        .into_response()
+}
+
 /// Percent-encodes every byte outside RFC 5987's attr-char. Four lines: not worth a crate.
 pub(super) fn percent_encode(text: &str) -> String {
     text.bytes()
@@ -284,30 +294,11 @@ pub async fn pairing_report_xlsx(
             }
             .await;
             match made {
-                Ok((year, quarter, bytes)) => {
-                    let disposition = format!(
-                        "attachment; filename=\"pairing-report-{year}-q{quarter}.xlsx\"; filename*=UTF-8''{}",
-                        percent_encode(&format!("{year}年第{quarter}季度结对报告.xlsx"))
-                    );
-                    (
-                        [
-                            (
-                                header::CONTENT_TYPE,
-                                HeaderValue::from_static(
-                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                ),
-                            ),
-                            (
-                                header::CONTENT_DISPOSITION,
-                                HeaderValue::from_str(&disposition)
-                                    .unwrap_or(HeaderValue::from_static("attachment")),
-                            ),
-                            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-                        ],
-                        Body::from(bytes),
-                    )
-                        .into_response()
-                }
+                Ok((year, quarter, bytes)) => xlsx_download(
+                    &format!("pairing-report-{year}-q{quarter}.xlsx"),
+                    &format!("{year}年第{quarter}季度结对报告.xlsx"),
+                    bytes,
+                ),
                 Err(err) => refuse(err),
             }
         })

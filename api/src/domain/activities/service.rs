@@ -843,18 +843,7 @@ async fn tell_registered_of_change<C: ConnectionTrait>(
     place_changed: bool,
 ) -> AppResult<()> {
     use crate::domain::notifications::{self, Event};
-    use sea_orm::QuerySelect;
-    let live: Vec<i32> = entity::registration::Entity::find()
-        .select_only()
-        .column(entity::registration::Column::VolunteerId)
-        .filter(entity::registration::Column::ActivityId.eq(activity.id))
-        .filter(entity::registration::Column::Status.is_in([
-            entity::enums::RegistrationStatus::Registered,
-            entity::enums::RegistrationStatus::Waitlisted,
-        ]))
-        .into_tuple()
-        .all(txn)
-        .await?;
+    let live = registrations::volunteers_of(txn, activity.id, &registrations::LIVE).await?;
     let users = notifications::users_of_volunteers(txn, &live).await?;
     let what = match (time_changed, place_changed) {
         (true, true) => "时间和地点",

@@ -49,15 +49,7 @@ impl NotificationsMutation {
     /// Marks these notifications of the signed-in user read (at most 100 ids); returns how
     /// many changed.
     async fn mark_notifications_read(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<i32> {
-        if ids.len() > crate::domain::input::max::IDS {
-            return Err(crate::error::AppError::input(
-                "ids",
-                crate::error::Reason::TooMany {
-                    max: crate::domain::input::max::IDS,
-                },
-            )
-            .into());
-        }
+        // The count is bounded by the service, with the others.
         let ids: Vec<i32> = ids
             .iter()
             .map(|id| parse_id(id, "ids"))

@@ -25,7 +25,7 @@ use sea_orm::{
 use entity::enums::{
     ActivityStatus, JobKind, JobState, NotificationKind, RectificationStatus, RegistrationStatus,
 };
-use entity::{activity, job, rectification, registration};
+use entity::{activity, job, rectification};
 
 use crate::context::AppState;
 use crate::domain::calendar::local;
@@ -48,15 +48,9 @@ fn key_of(kind: JobKind, target_id: i32) -> String {
     format!("{kind}:{target_id}")
 }
 
-/// Schedules `kind` for `target_id` at `due_at`, or moves the one already scheduled (a
-/// changed start, a new deadline) and makes it pending again.
-pub async fn schedule<C: ConnectionTrait>(
-    db: &C,
-    kind: JobKind,
-    target_id: i32,
-    due_at: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let row = job::ActiveModel {
+/// A pending job as scheduling writes it.
+fn pending(kind: JobKind, target_id: i32, due_at: DateTime<Utc>) -> job::ActiveModel {
+    job::ActiveModel {
         kind: Set(kind),
         key: Set(key_of(kind, target_id)),
         target_id: Set(target_id),
@@ -68,8 +62,16 @@ pub async fn schedule<C: ConnectionTrait>(
         created_at: Set(Utc::now()),
         done_at: Set(None),
         ..Default::default()
-    };
-    job::Entity::insert(row)
+    }
+}
+
+/// Writes these jobs, or moves the ones already scheduled under their keys (a changed
+/// start, a new deadline) and makes them pending again: one statement.
+async fn upsert<C: ConnectionTrait>(
+    db: &C,
+    jobs: impl IntoIterator<Item = job::ActiveModel>,
+) -> Result<(), DbErr> {
+    job::Entity::insert_many(jobs)
         .on_conflict(
             OnConflict::column(job::Column::Key)
                 .update_columns([
@@ -85,6 +87,16 @@ pub async fn schedule<C: ConnectionTrait>(
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// Schedules `kind` for `target_id` at `due_at`, or moves the one already scheduled.
+pub async fn schedule<C: ConnectionTrait>(
+    db: &C,
+    kind: JobKind,
+    target_id: i32,
+    due_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    upsert(db, [pending(kind, target_id, due_at)]).await
 }
 
 /// Takes a job off the schedule (its activity was cancelled, its rectification closed).
@@ -129,42 +141,18 @@ pub async fn schedule_deadlines<C: ConnectionTrait>(
     due_at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     // Both in one statement: it runs on the survey submission path.
-    let now = Utc::now();
-    let row = |kind: JobKind, due: DateTime<Utc>| job::ActiveModel {
-        kind: Set(kind),
-        key: Set(key_of(kind, rectification_id)),
-        target_id: Set(rectification_id),
-        due_at: Set(due),
-        state: Set(JobState::Pending),
-        attempts: Set(0),
-        locked_until: Set(None),
-        last_error: Set(None),
-        created_at: Set(now),
-        done_at: Set(None),
-        ..Default::default()
-    };
-    job::Entity::insert_many([
-        row(
-            JobKind::RectificationDueSoon,
-            due_at - chrono::Duration::hours(24),
-        ),
-        row(JobKind::RectificationOverdue, due_at),
-    ])
-    .on_conflict(
-        OnConflict::column(job::Column::Key)
-            .update_columns([
-                job::Column::DueAt,
-                job::Column::State,
-                job::Column::Attempts,
-                job::Column::LockedUntil,
-                job::Column::LastError,
-                job::Column::DoneAt,
-            ])
-            .to_owned(),
+    upsert(
+        db,
+        [
+            pending(
+                JobKind::RectificationDueSoon,
+                rectification_id,
+                due_at - chrono::Duration::hours(24),
+            ),
+            pending(JobKind::RectificationOverdue, rectification_id, due_at),
+        ],
     )
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    .await
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -272,7 +260,12 @@ async fn run(state: &AppState, job: &Claimed, now: DateTime<Utc>) -> Result<(), 
             if activity.status != ActivityStatus::Published || starts_at <= now {
                 return Ok(());
             }
-            let volunteers: Vec<i32> = registered_volunteers(&txn, activity.id).await?;
+            let volunteers = crate::domain::registrations::service::volunteers_of(
+                &txn,
+                activity.id,
+                &[RegistrationStatus::Registered],
+            )
+            .await?;
             let users = users_of_volunteers(&txn, &volunteers).await?;
             let event = Event::new(
                 NotificationKind::ActivityReminder,
@@ -335,21 +328,6 @@ async fn run(state: &AppState, job: &Claimed, now: DateTime<Utc>) -> Result<(), 
         }
     }
     txn.commit().await
-}
-
-async fn registered_volunteers<C: ConnectionTrait>(
-    db: &C,
-    activity_id: i32,
-) -> Result<Vec<i32>, DbErr> {
-    use sea_orm::QuerySelect;
-    registration::Entity::find()
-        .select_only()
-        .column(registration::Column::VolunteerId)
-        .filter(registration::Column::ActivityId.eq(activity_id))
-        .filter(registration::Column::Status.eq(RegistrationStatus::Registered))
-        .into_tuple()
-        .all(db)
-        .await
 }
 
 /// The jobs waiting, for `/metrics`.

@@ -241,17 +241,7 @@ pub async fn cancel_all(
     let activity_id = activity.id;
     let now = Utc::now();
     // Told in the same transaction: everyone registered or waiting.
-    let live: Vec<i32> = registration::Entity::find()
-        .select_only()
-        .column(registration::Column::VolunteerId)
-        .filter(registration::Column::ActivityId.eq(activity_id))
-        .filter(registration::Column::Status.is_in([
-            RegistrationStatus::Registered,
-            RegistrationStatus::Waitlisted,
-        ]))
-        .into_tuple()
-        .all(txn)
-        .await?;
+    let live = volunteers_of(txn, activity_id, &LIVE).await?;
     if !live.is_empty() {
         let users = notifications::users_of_volunteers(txn, &live).await?;
         let event = notifications::Event::new(
@@ -287,6 +277,29 @@ pub async fn cancel_all(
         .exec(txn)
         .await?;
     Ok(cancelled)
+}
+
+/// The statuses of a registration that still holds (or waits for) a place.
+pub const LIVE: [RegistrationStatus; 2] = [
+    RegistrationStatus::Registered,
+    RegistrationStatus::Waitlisted,
+];
+
+/// The volunteers whose registration for the activity has one of `statuses`: who is told
+/// of what happens to it.
+pub async fn volunteers_of<C: ConnectionTrait>(
+    db: &C,
+    activity_id: i32,
+    statuses: &[RegistrationStatus],
+) -> Result<Vec<i32>, sea_orm::DbErr> {
+    registration::Entity::find()
+        .select_only()
+        .column(registration::Column::VolunteerId)
+        .filter(registration::Column::ActivityId.eq(activity_id))
+        .filter(registration::Column::Status.is_in(statuses.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// Moves the earliest waitlisted registrations into free places; the caller holds the
