@@ -139,6 +139,56 @@ pub(crate) fn kind_label(kind: NotificationKind) -> &'static str {
     }
 }
 
+/// What a claiming statement works on: a table of due work with a state, a due time and a
+/// lease (`locked_until`), like `jobs` and `notification_deliveries`.
+pub(crate) struct DueTable {
+    pub table: &'static str,
+    pub due_column: &'static str,
+    /// The state values, as SQL literals.
+    pub pending: String,
+    pub running: String,
+    /// The columns the claimed rows return.
+    pub returning: &'static str,
+}
+
+/// Claims up to `limit` rows of `table` due at `now` (and those whose lease ended), marking
+/// them running with a lease until `lease_until`, in one statement. On PostgreSQL the
+/// choosing subquery takes the rows `FOR UPDATE SKIP LOCKED`, so two instances never claim
+/// the same row and neither waits; on SQLite the statement runs under the single write lock.
+pub(crate) fn claim_statement(
+    backend: sea_orm::DbBackend,
+    due: &DueTable,
+    now: chrono::DateTime<Utc>,
+    lease_until: chrono::DateTime<Utc>,
+    limit: i64,
+) -> sea_orm::Statement {
+    let DueTable {
+        table,
+        due_column,
+        pending,
+        running,
+        returning,
+    } = due;
+    let ([lease, at, batch], lock) = match backend {
+        sea_orm::DbBackend::Postgres => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
+        // Numbered: the time is compared twice.
+        _ => (["?1", "?2", "?3"], ""),
+    };
+    let sql = format!(
+        "UPDATE {table} SET state = {running}, locked_until = {lease}, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM {table} \
+           WHERE (state = {pending} AND {due_column} <= {at}) \
+              OR (state = {running} AND locked_until < {at}) \
+           ORDER BY {due_column} LIMIT {batch}{lock}) \
+         RETURNING {returning}"
+    );
+    sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [lease_until.into(), now.into(), limit.into()],
+    )
+}
+
 /// The accounts of these volunteers.
 pub async fn users_of_volunteers<C: ConnectionTrait>(
     db: &C,
@@ -154,6 +204,25 @@ pub async fn users_of_volunteers<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await
+}
+
+/// The account of each of these volunteers, by volunteer: one statement.
+pub async fn accounts_of_volunteers<C: ConnectionTrait>(
+    db: &C,
+    volunteer_ids: &[i32],
+) -> Result<std::collections::HashMap<i32, i32>, DbErr> {
+    if volunteer_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let pairs: Vec<(i32, i32)> = volunteer::Entity::find()
+        .select_only()
+        .column(volunteer::Column::Id)
+        .column(volunteer::Column::UserId)
+        .filter(volunteer::Column::Id.is_in(volunteer_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(pairs.into_iter().collect())
 }
 
 /// The organizers of a department: who hears about its rectifications.

@@ -18,8 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
-    Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
 };
 
 use entity::enums::{
@@ -165,26 +164,19 @@ struct Claimed {
 
 /// Claims the jobs due at `now` (and those whose runner's lease ended): one statement.
 async fn claim<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<Vec<Claimed>, DbErr> {
-    let backend = db.get_database_backend();
-    let running = crate::db::sql_value(JobState::Running);
-    let pending = crate::db::sql_value(JobState::Pending);
-    let (placeholders, lock) = match backend {
-        DbBackend::Postgres => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
-        // Numbered: the due time is compared twice.
-        _ => (["?1", "?2", "?3"], ""),
+    let jobs = super::DueTable {
+        table: "jobs",
+        due_column: "due_at",
+        pending: crate::db::sql_value(JobState::Pending),
+        running: crate::db::sql_value(JobState::Running),
+        returning: "id, kind, target_id, attempts",
     };
-    let [lease_until, due, limit] = placeholders;
-    let sql = format!(
-        "UPDATE jobs SET state = {running}, locked_until = {lease_until}, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM jobs \
-           WHERE (state = {pending} AND due_at <= {due}) OR (state = {running} AND locked_until < {due}) \
-           ORDER BY due_at LIMIT {limit}{lock}) \
-         RETURNING id, kind, target_id, attempts"
-    );
-    Claimed::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [(now + LEASE).into(), now.into(), BATCH.into()],
+    Claimed::find_by_statement(super::claim_statement(
+        db.get_database_backend(),
+        &jobs,
+        now,
+        now + LEASE,
+        BATCH,
     ))
     .all(db)
     .await

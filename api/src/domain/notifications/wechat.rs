@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect, Set, Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    Set,
 };
 use serde::Deserialize;
 
@@ -186,28 +186,20 @@ struct Claimed {
 }
 
 async fn claim(state: &AppState, now: DateTime<Utc>) -> Result<Vec<Claimed>, DbErr> {
-    let backend = state.db.get_database_backend();
-    let sending = crate::db::sql_value(DeliveryState::Sending);
-    let pending = crate::db::sql_value(DeliveryState::Pending);
-    let (placeholders, lock) = match backend {
-        DbBackend::Postgres => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
-        // Numbered: the time is compared twice.
-        _ => (["?1", "?2", "?3"], ""),
+    let deliveries = super::DueTable {
+        table: "notification_deliveries",
+        due_column: "next_attempt_at",
+        pending: crate::db::sql_value(DeliveryState::Pending),
+        running: crate::db::sql_value(DeliveryState::Sending),
+        returning: "id, notification_id, attempts",
     };
-    let [lease_until, due, limit] = placeholders;
-    let sql = format!(
-        "UPDATE notification_deliveries SET state = {sending}, locked_until = {lease_until}, \
-           attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM notification_deliveries \
-           WHERE (state = {pending} AND next_attempt_at <= {due}) \
-              OR (state = {sending} AND locked_until < {due}) \
-           ORDER BY next_attempt_at LIMIT {limit}{lock}) \
-         RETURNING id, notification_id, attempts"
-    );
-    Claimed::find_by_statement(Statement::from_sql_and_values(
+    let backend = state.db.get_database_backend();
+    Claimed::find_by_statement(super::claim_statement(
         backend,
-        sql,
-        [(now + LEASE).into(), now.into(), BATCH.into()],
+        &deliveries,
+        now,
+        now + LEASE,
+        BATCH,
     ))
     .all(&state.db)
     .await

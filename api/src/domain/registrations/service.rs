@@ -349,8 +349,10 @@ pub async fn promote_waitlisted(txn: &DatabaseTransaction, activity_id: i32) -> 
         .await?;
     adjust_counts(txn, activity_id, count, -count).await?;
     // Each promotion told once, in the transaction that made it.
+    let volunteer_ids: Vec<i32> = promoted_volunteers.iter().map(|(_, v)| *v).collect();
+    let accounts = notifications::accounts_of_volunteers(txn, &volunteer_ids).await?;
     for (registration_id, volunteer_id) in promoted_volunteers {
-        let users = notifications::users_of_volunteers(txn, &[volunteer_id]).await?;
+        let users: Vec<i32> = accounts.get(&volunteer_id).copied().into_iter().collect();
         let event = notifications::Event::new(
             NotificationKind::WaitlistPromoted,
             format!("promoted:{registration_id}"),
