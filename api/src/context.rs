@@ -15,6 +15,11 @@ use crate::config::Config;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where write transactions run: on PostgreSQL the same pool; on SQLite, which takes one
+    /// writer at a time, a pool of one connection, so writers queue in order for it instead
+    /// of all holding connections and retrying the write lock (`BEGIN IMMEDIATE` under a
+    /// busy timeout), which gave a registration a p99 of 450 ms at 32 clients.
+    pub writer: DatabaseConnection,
     pub cache: Cache,
     pub jwt: JwtKeys,
     pub secrets: Arc<Secrets>,

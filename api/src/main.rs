@@ -46,7 +46,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => App::build(config).await?.run_until_stopped().await,
         Command::Migrate => {
             // Needs no secret: only the schema changes.
-            let db = api::db::connect(&config, Default::default()).await?;
+            let db = api::db::connect(&config, Default::default(), api::db::Pool::Readers).await?;
             api::db::migrate(&db).await?;
             println!("migrations applied");
             Ok(())
@@ -100,7 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // CSV in UTF-8 (with or without BOM) or GB18030/GBK, or an XLSX workbook.
             let csv = api::domain::plans::files::read_table_file(&args.file)?;
             let outcome = api::domain::plans::import(
-                &state.db,
+                &state.writer,
                 None,
                 &api::domain::plans::ImportRequest {
                     title: args.title,

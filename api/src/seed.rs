@@ -102,7 +102,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     }
 
     let outcome = import(
-        db,
+        &state.writer,
         None,
         &ImportRequest {
             title: PLAN_TITLE.to_owned(),
@@ -119,7 +119,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     let hash = crate::auth::password::hash(DEMO_PASSWORD).await?;
     let elderly = department_by_name(db, "养老科").await?;
     let party = department_by_name(db, "机关党委").await?;
-    let txn = db.begin().await?;
+    let txn = state.writer.begin().await?;
     let account =
         |phone: &str, name: &str, roles: &[Role], department_id: Option<i32>| user::ActiveModel {
             phone: Set(Some(phone.to_owned())),
@@ -227,7 +227,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         .order_by_asc(activity::Column::SeqNo)
         .all(db)
         .await?;
-    let txn = db.begin().await?;
+    let txn = state.writer.begin().await?;
     for activity in &activities {
         let seq = activity.seq_no.unwrap_or(0);
         let mut model: activity::ActiveModel = activity.clone().into();
@@ -496,7 +496,8 @@ async fn seed_feedback(
             }
             .try_into()?,
         )
-        .await?;
+        .await?
+        .response;
         if matches!(level, Level::Dissatisfied | Level::VeryDissatisfied) {
             rectified.push(response.id);
         }

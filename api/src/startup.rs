@@ -18,8 +18,9 @@ use crate::http::{AppContext, metrics_router, router};
 /// the command-line tools.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let statements = Arc::new(AtomicU64::new(0));
-    let db = crate::db::connect(&config, statements.clone()).await?;
+    let db = crate::db::connect(&config, statements.clone(), crate::db::Pool::Readers).await?;
     crate::db::migrate(&db).await?;
+    let writer = crate::db::writer(&config, &db, statements.clone()).await?;
     let secret = crate::db::server_secret(&db, &config).await?;
     let cache = match &config.redis_url {
         Some(url) => {
@@ -33,6 +34,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         .context("building the HTTP client")?;
     Ok(AppState {
         db,
+        writer,
         cache,
         jwt: JwtKeys::new(secret.expose().as_bytes()),
         secrets: Arc::new(Secrets::new(secret.expose().as_bytes())),

@@ -3,7 +3,7 @@ use sea_orm::entity::prelude::*;
 use crate::enums::ActivityStatus;
 
 /// A volunteer activity (optionally an item of a plan) with its schedule, registration window and counters.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "activities")]
 pub struct Model {
     #[sea_orm(primary_key)]

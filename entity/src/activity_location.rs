@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A place (or online/TBD slot) where an activity takes place, ordered by position.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "activity_locations")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A category of activities within a plan.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "categories")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -3,7 +3,7 @@ use sea_orm::entity::prelude::*;
 use crate::enums::CommunityKind;
 
 /// An urban community or a rural village served by activities.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "communities")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A government department (unit) that leads activities and is paired with communities.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "departments")]
 pub struct Model {
     #[sea_orm(primary_key)]

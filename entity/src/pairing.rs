@@ -3,7 +3,7 @@ use sea_orm::entity::prelude::*;
 use crate::enums::PairingKind;
 
 /// A pairing between a department and a community, with its commitments and target activity count.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "pairings")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An annual activity plan (e.g. a yearly civilisation-practice plan) issued by some authority.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "plans")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -3,7 +3,7 @@ use sea_orm::entity::prelude::*;
 use crate::enums::QuestionKind;
 
 /// A question of a survey, ordered by position.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "questions")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A choice of a single/multiple-choice question, ordered by position.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "question_options")]
 pub struct Model {
     #[sea_orm(primary_key)]

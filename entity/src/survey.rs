@@ -3,7 +3,7 @@ use sea_orm::entity::prelude::*;
 use crate::enums::SurveyStatus;
 
 /// A satisfaction/feedback survey, optionally about an activity or a department.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "surveys")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -23,6 +23,16 @@ pub enum CacheKey {
     /// A signed-in user's response of a dashboard query, keyed by the user, their roles,
     /// the document and variables (all in `hash`).
     ViewerResponse { version: u64, hash: String },
+    /// The public part of one activity's page (the activity with its category, locations,
+    /// departments, plan, pairing and surveys) as seen by one visibility, at a public version.
+    ActivityPublic {
+        version: u64,
+        visible: String,
+        id: i32,
+    },
+    /// A survey's questions with their options, as submissions check answers against them
+    /// (written once with the survey, never changed).
+    SurveyQuestions { id: i32 },
     /// Automatic persisted query text by its sha256.
     PersistedQuery { sha256: String },
     /// Login attempts for one phone (a keyed hash of it) in the current 15-minute window.
@@ -67,6 +77,12 @@ impl CacheKey {
             CacheKey::SettingsVersion => "v:settings".to_owned(),
             CacheKey::PublicResponse { version, hash } => format!("pub:{version}:{hash}"),
             CacheKey::ViewerResponse { version, hash } => format!("resp:{version}:{hash}"),
+            CacheKey::ActivityPublic {
+                version,
+                visible,
+                id,
+            } => format!("act:{version}:{visible}:{id}"),
+            CacheKey::SurveyQuestions { id } => format!("survey-questions:{id}"),
             CacheKey::PersistedQuery { sha256 } => format!("apq:{sha256}"),
             CacheKey::LoginAttempts { phone } => format!("login-attempts:{phone}"),
             CacheKey::PasswordChecks { user_id } => format!("password-checks:{user_id}"),
@@ -92,6 +108,8 @@ impl CacheKey {
             CacheKey::Dashboard { .. }
                 | CacheKey::PublicResponse { .. }
                 | CacheKey::ViewerResponse { .. }
+                | CacheKey::ActivityPublic { .. }
+                | CacheKey::SurveyQuestions { .. }
                 | CacheKey::PersistedQuery { .. }
         )
     }
@@ -106,6 +124,8 @@ impl CacheKey {
             CacheKey::Dashboard { .. } => "dashboard",
             CacheKey::PublicResponse { .. } => "public",
             CacheKey::ViewerResponse { .. } => "viewer",
+            CacheKey::ActivityPublic { .. } => "activity",
+            CacheKey::SurveyQuestions { .. } => "survey-questions",
             CacheKey::PersistedQuery { .. } => "apq",
             CacheKey::LoginAttempts { .. } => "login",
             CacheKey::PasswordChecks { .. } => "password",
@@ -129,6 +149,8 @@ impl CacheKey {
             CacheKey::PublicResponse { .. } | CacheKey::ViewerResponse { .. } => {
                 Duration::from_secs(60)
             }
+            CacheKey::ActivityPublic { .. } => Duration::from_secs(300),
+            CacheKey::SurveyQuestions { .. } => Duration::from_secs(86_400),
             CacheKey::PersistedQuery { .. } => Duration::from_secs(86_400 * 7),
             CacheKey::LoginAttempts { .. } | CacheKey::PasswordChecks { .. } => {
                 Duration::from_secs(15 * 60)

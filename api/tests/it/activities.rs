@@ -621,3 +621,109 @@ async fn the_execution_table_and_the_summaries_account_for_the_plan() {
         assert!(summary["activities"][1]["summary"].is_null());
     }
 }
+
+#[tokio::test]
+async fn a_signed_in_activity_page_runs_two_statements_and_shows_each_viewer_their_own() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (id, organizer) = crate::helpers::open_activity(&app, Some(10)).await;
+        let survey = run(
+            &app,
+            "CreateSurvey",
+            json!({ "input": { "title": "活动满意度", "activityId": id, "anonymous": false,
+                    "questions": [{ "kind": "SATISFACTION", "prompt": "总体评价" }] } }),
+            Some(&organizer.token),
+        )
+        .await;
+        let survey_id = survey["data"]["createSurvey"]["id"].clone();
+        let question = survey["data"]["createSurvey"]["questions"][0]["id"].clone();
+        let opened = run(
+            &app,
+            "OpenSurvey",
+            json!({ "id": survey_id }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert_eq!(opened["data"]["openSurvey"]["status"], "OPEN", "{opened}");
+        let volunteers = app.volunteers(2).await;
+        let (first, second) = (&volunteers[0], &volunteers[1]);
+        let registered = run(
+            &app,
+            "RegisterForActivity",
+            json!({ "activityId": id }),
+            Some(&first.token),
+        )
+        .await;
+        assert_eq!(
+            registered["data"]["registerForActivity"]["status"], "REGISTERED",
+            "{registered}"
+        );
+        let answered = run(
+            &app,
+            "SubmitSurveyResponse",
+            json!({ "input": { "surveyId": survey_id, "channel": "MINI_PROGRAM",
+                    "answers": [{ "questionId": question, "level": "SATISFIED" }] } }),
+            Some(&first.token),
+        )
+        .await;
+        assert!(answered.get("errors").is_none(), "{answered:#}");
+
+        // The first request after the writes reads the public part; the next ones do not.
+        let detail = |token: String| {
+            let app = &app;
+            let id = id.clone();
+            async move {
+                let before = app.statements();
+                let body = run(app, "ActivityDetail", json!({ "id": id }), Some(&token)).await;
+                assert!(body.get("errors").is_none(), "{body:#}");
+                (body["data"]["activity"].clone(), app.statements() - before)
+            }
+        };
+        detail(first.token.clone()).await;
+        let (mine, statements) = detail(first.token.clone()).await;
+        assert!(
+            statements <= 2,
+            "{backend:?}: a signed-in activity page ran {statements} statements"
+        );
+        assert_eq!(mine["registeredCount"], 1, "{mine:#}");
+        assert_eq!(mine["viewerRegistration"]["status"], "REGISTERED");
+        assert_eq!(mine["survey"]["viewerHasResponded"], true, "{mine:#}");
+        assert_eq!(mine["leadDepartments"][0]["name"], "养老科");
+
+        let (theirs, statements) = detail(second.token.clone()).await;
+        assert!(statements <= 2, "{backend:?}: {statements} statements");
+        assert_eq!(theirs["registeredCount"], 1);
+        assert!(theirs["viewerRegistration"].is_null(), "{theirs:#}");
+        assert_eq!(theirs["survey"]["viewerHasResponded"], false);
+
+        // A change shows at once: the second volunteer registers and both see two places taken.
+        run(
+            &app,
+            "RegisterForActivity",
+            json!({ "activityId": id }),
+            Some(&second.token),
+        )
+        .await;
+        let (theirs, _) = detail(second.token.clone()).await;
+        assert_eq!(theirs["registeredCount"], 2, "{theirs:#}");
+        assert_eq!(theirs["viewerRegistration"]["status"], "REGISTERED");
+        let (mine, _) = detail(first.token.clone()).await;
+        assert_eq!(mine["registeredCount"], 2);
+        assert_eq!(mine["viewerRegistration"]["status"], "REGISTERED");
+
+        // A draft stays invisible to volunteers, cached or not.
+        let cancelled = run(
+            &app,
+            "CancelActivity",
+            json!({ "id": id, "reason": "下雨" }),
+            Some(&organizer.token),
+        )
+        .await;
+        assert!(cancelled.get("errors").is_none(), "{cancelled:#}");
+        let (gone, _) = detail(first.token.clone()).await;
+        assert!(
+            gone.is_null(),
+            "{backend:?}: a cancelled activity: {gone:#}"
+        );
+    }
+}

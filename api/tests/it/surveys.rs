@@ -1158,3 +1158,80 @@ async fn an_upheld_appeal_takes_the_response_out_of_the_satisfaction_rate() {
         assert_eq!(rate().await["responseCount"], 2, "{backend:?}");
     }
 }
+
+#[tokio::test]
+async fn an_answer_is_stored_in_a_few_statements_and_still_once_per_respondent() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let f = open_survey(&app, false).await;
+        let residents: Vec<User> =
+            join_all((0..3).map(|_| app.user(&[Role::Resident], None))).await;
+        // The first answer reads the survey's form; the next ones find it cached.
+        let first = submit(
+            &app,
+            &f,
+            &residents[0].token,
+            answers(&f, "SATISFIED", 5, None),
+            None,
+        )
+        .await;
+        assert!(first.get("errors").is_none(), "{first:#}");
+
+        let before = app.statements();
+        let satisfied = submit(
+            &app,
+            &f,
+            &residents[1].token,
+            answers(&f, "VERY_SATISFIED", 5, Some("很好")),
+            Some("r-1"),
+        )
+        .await;
+        let statements = app.statements() - before;
+        assert!(satisfied.get("errors").is_none(), "{satisfied:#}");
+        assert!(
+            satisfied["data"]["submitSurveyResponse"]["rectification"].is_null(),
+            "{satisfied:#}"
+        );
+        assert!(
+            statements <= 4,
+            "{backend:?}: a satisfied answer ran {statements} statements"
+        );
+
+        // The same request again returns the first response; another answer is refused.
+        let again = submit(
+            &app,
+            &f,
+            &residents[1].token,
+            answers(&f, "VERY_SATISFIED", 5, Some("很好")),
+            Some("r-1"),
+        )
+        .await;
+        assert_eq!(
+            again["data"]["submitSurveyResponse"]["id"],
+            satisfied["data"]["submitSurveyResponse"]["id"],
+            "{again:#}"
+        );
+        let twice = submit(
+            &app,
+            &f,
+            &residents[1].token,
+            answers(&f, "SATISFIED", 4, None),
+            None,
+        )
+        .await;
+        assert_eq!(code(&twice), "CONFLICT", "{twice:#}");
+
+        // A dissatisfied answer opens its rectification in the same request.
+        let unhappy = submit(
+            &app,
+            &f,
+            &residents[2].token,
+            answers(&f, "DISSATISFIED", 2, Some("等太久")),
+            None,
+        )
+        .await;
+        let rectification = &unhappy["data"]["submitSurveyResponse"]["rectification"];
+        assert_eq!(rectification["status"], "OPEN", "{unhappy:#}");
+        assert_eq!(stored_responses(&app).await, 3, "{backend:?}");
+    }
+}

@@ -143,7 +143,6 @@ pub async fn prefetch(
     ctx: &async_graphql::Context<'_>,
     activities: &[entity::activity::Model],
 ) -> Result<(), crate::error::LoadError> {
-    use crate::domain::registrations::types::WaitlistPosition;
     use crate::graphql::loaders::{ById, Loaders};
 
     if activities.is_empty() {
@@ -157,8 +156,7 @@ pub async fn prefetch(
         .iter()
         .filter_map(|a| a.category_id.map(ById::new))
         .collect();
-    let wants_viewer =
-        node.field("viewerRegistration").exists() && loaders.loader().user_id.is_some();
+    let wants_viewer = node.field("viewerRegistration").exists();
     let (categories, locations, departments, viewer) = futures::join!(
         async {
             if node.field("category").exists() && !categories.is_empty() {
@@ -189,26 +187,16 @@ pub async fn prefetch(
         },
         async {
             if wants_viewer {
-                loaders
-                    .load_many(ids.iter().map(|id| ViewerRegistration(*id)))
-                    .await
-                    .map(Some)
+                viewer_registrations(loaders, &ids).await
             } else {
-                Ok(None)
+                Ok(())
             }
         },
     );
     categories?;
     locations?;
     departments?;
-    if let Some(found) = viewer? {
-        let positions: Vec<(WaitlistPosition, i32)> = found
-            .values()
-            .flatten()
-            .filter_map(|(r, position)| position.map(|p| (WaitlistPosition(r.id), p)))
-            .collect();
-        loaders.feed_many(positions).await;
-    }
+    viewer?;
     Ok(())
 }
 
@@ -247,4 +235,113 @@ pub async fn connection(
         .await;
     prefetch(ctx, &feed.page.items).await?;
     Ok(feed.page.clone().map(super::types::Activity).into())
+}
+
+/// The signed-in viewer's registrations for these activities, with their waitlist places,
+/// loaded at once into the request's cache (nothing when signed out).
+async fn viewer_registrations(
+    loaders: &crate::graphql::loaders::Loaders,
+    ids: &[i32],
+) -> Result<(), crate::error::LoadError> {
+    use crate::domain::registrations::types::WaitlistPosition;
+    if loaders.loader().user_id.is_none() {
+        return Ok(());
+    }
+    let keys: Vec<ViewerRegistration> = ids.iter().map(|id| ViewerRegistration(*id)).collect();
+    let found = crate::graphql::loaders::load_now(loaders, &keys).await?;
+    let positions: Vec<(WaitlistPosition, i32)> = found
+        .values()
+        .flatten()
+        .filter_map(|(r, position)| position.map(|p| (WaitlistPosition(r.id), p)))
+        .collect();
+    loaders.feed_many(positions).await;
+    Ok(())
+}
+
+/// One activity for its page: the public part from the shared cache, fed into the
+/// request's loaders, then what only this viewer has (their registration, whether they
+/// answered its survey) read at once: at most two statements once the part is cached.
+pub async fn detail(
+    ctx: &async_graphql::Context<'_>,
+    id: i32,
+) -> crate::error::GqlResult<Option<super::types::Activity>> {
+    use crate::domain::surveys::loaders::{SurveysOfActivity, ViewerResponse};
+    use crate::graphql::ContextExt;
+    use crate::graphql::loaders::{ById, Loaders};
+    use entity::{category, community, pairing, plan};
+
+    let Some(part) = super::service::public_part(ctx.state(), ctx.viewer(), id).await? else {
+        return Ok(None);
+    };
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let activity = &part.activity;
+    if let Some(category) = &part.category {
+        loaders
+            .feed_one(ById::<category::Entity>::new(category.id), category.clone())
+            .await;
+    }
+    if let Some(plan) = &part.plan {
+        loaders
+            .feed_one(ById::<plan::Entity>::new(plan.id), plan.clone())
+            .await;
+    }
+    if let Some((pairing, community)) = &part.pairing {
+        loaders
+            .feed_one(ById::<pairing::Entity>::new(pairing.id), pairing.clone())
+            .await;
+        if let Some(community) = community {
+            loaders
+                .feed_one(
+                    ById::<community::Entity>::new(community.id),
+                    community.clone(),
+                )
+                .await;
+        }
+    }
+    loaders
+        .feed_one(ActivityLocations(id), part.locations.clone())
+        .await;
+    loaders
+        .feed_one(ActivityDepartments(id), part.departments.clone())
+        .await;
+    loaders
+        .feed_one(SurveysOfActivity(id), part.surveys.clone())
+        .await;
+
+    let look = ctx.look_ahead();
+    let response_key = match ctx.viewer().user() {
+        Some(user) if look.field("survey").field("viewerHasResponded").exists() => part
+            .surveys
+            .iter()
+            .find(|s| s.status != entity::enums::SurveyStatus::Draft)
+            .map(|survey| ViewerResponse {
+                survey_id: survey.id,
+                respondent_key: crate::domain::surveys::service::respondent_key(
+                    &ctx.state().secrets,
+                    survey.id,
+                    user.id,
+                ),
+            }),
+        _ => None,
+    };
+    let (registration, response) = futures::join!(
+        async {
+            if look.field("viewerRegistration").exists() {
+                viewer_registrations(loaders, &[id]).await
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            match response_key {
+                Some(key) => crate::graphql::loaders::load_now(loaders, &[key])
+                    .await
+                    .map(|_| ()),
+                None => Ok(()),
+            }
+        },
+    );
+    registration?;
+    response?;
+    Ok(Some(super::types::Activity(activity.clone())))
 }

@@ -71,9 +71,7 @@ impl ActivitiesQuery {
 
     async fn activity(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Activity>> {
         let id = parse_id(&id, "id")?;
-        Ok(service::get(ctx.state(), ctx.viewer(), id)
-            .await?
-            .map(Activity))
+        super::loaders::detail(ctx, id).await
     }
 }
 
@@ -171,7 +169,7 @@ impl ActivitiesMutation {
             input.csv = plans::files::table_text(&upload.content)?;
         }
         let imported = plans::import(
-            &state.db,
+            &state.writer,
             Some(viewer),
             &plans::ImportRequest {
                 title: input.title,

@@ -13,7 +13,7 @@ use sea_orm::{
 use entity::enums::{ActivityStatus, Role};
 use entity::{
     activity, activity_department, activity_location, category, community, department, pairing,
-    plan,
+    plan, survey,
 };
 
 use crate::auth::Viewer;
@@ -344,6 +344,115 @@ pub async fn departments_of<C: ConnectionTrait>(
     Ok(map)
 }
 
+/// The part of an activity's page that is the same for every viewer of one visibility: the
+/// activity with its category, locations, lead departments, plan, pairing (with its
+/// community) and surveys. Only the viewer's own registration and answers are read per
+/// request.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct ActivityPublic {
+    pub activity: activity::Model,
+    pub category: Option<category::Model>,
+    pub locations: Locations,
+    pub departments: Vec<department::Model>,
+    pub plan: Option<plan::Model>,
+    pub pairing: Option<(pairing::Model, Option<community::Model>)>,
+    /// Newest first, drafts included (who sees a draft is the survey's rule).
+    pub surveys: Vec<survey::Model>,
+}
+
+/// The public part of an activity the viewer may see, from the shared cache by the public
+/// version and the viewer's visibility (every write bumps the version before it returns,
+/// so no instance serves it after a change), or from the database (six statements, five
+/// of them at once). Nothing is cached while the shared cache is unreachable, nor for an
+/// id that shows nothing (random ids would fill the cache).
+#[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
+pub async fn public_part(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+) -> AppResult<Option<Arc<ActivityPublic>>> {
+    let Some(version) = state.cache.version(&CacheKey::PublicVersion).await else {
+        return Ok(load_public_part(state, viewer, id).await?.map(Arc::new));
+    };
+    let key = CacheKey::ActivityPublic {
+        version,
+        visible: format!("{:?}", visible_to(viewer)),
+        id,
+    };
+    let found = state
+        .cache
+        .get_or_compute(
+            &key,
+            |text| serde_json::from_str::<ActivityPublic>(text).ok(),
+            async {
+                match load_public_part(state, viewer, id).await {
+                    Ok(Some(part)) => {
+                        let text = serde_json::to_string(&part).ok();
+                        (Ok(Some(part)), text)
+                    }
+                    other => (other, None),
+                }
+            },
+        )
+        .await;
+    Ok(match found {
+        crate::cache::Lookup::Stored(part) => Some(part),
+        crate::cache::Lookup::Computed(part) => part?,
+    }
+    .map(Arc::new))
+}
+
+async fn load_public_part(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+) -> AppResult<Option<ActivityPublic>> {
+    let db = &state.db;
+    let Some((activity, category)) = activity::Entity::find_by_id(id)
+        .filter(visibility(viewer))
+        .find_also_related(category::Entity)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let ids = [id];
+    let (mut locations, mut departments, plan, pairing, surveys) = futures::try_join!(
+        locations_of(db, &ids),
+        departments_of(db, &ids),
+        async {
+            match activity.plan_id {
+                Some(plan_id) => plan::Entity::find_by_id(plan_id).one(db).await,
+                None => Ok(None),
+            }
+        },
+        async {
+            match activity.pairing_id {
+                Some(pairing_id) => {
+                    pairing::Entity::find_by_id(pairing_id)
+                        .find_also_related(community::Entity)
+                        .one(db)
+                        .await
+                }
+                None => Ok(None),
+            }
+        },
+        survey::Entity::find()
+            .filter(survey::Column::ActivityId.eq(id))
+            .order_by_desc(survey::Column::Id)
+            .all(db),
+    )?;
+    Ok(Some(ActivityPublic {
+        category,
+        locations: locations.remove(&id).unwrap_or_default(),
+        departments: departments.remove(&id).unwrap_or_default(),
+        plan,
+        pairing,
+        surveys,
+        activity,
+    }))
+}
+
 /// One activity, if the viewer may see it.
 pub async fn get(state: &AppState, viewer: &Viewer, id: i32) -> AppResult<Option<activity::Model>> {
     Ok(activity::Entity::find_by_id(id)
@@ -643,7 +752,7 @@ pub async fn create(
         .service_hours
         .map(|hours| hours_to_minutes(hours, "serviceHours"))
         .transpose()?;
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     let departments = check_departments(&txn, viewer, &input.lead_department_ids).await?;
     let pairing_id = input.pairing_id;
     check_pairing(&txn, pairing_id, &departments).await?;
@@ -697,7 +806,7 @@ pub async fn update(
     id: i32,
     changes: ActivityChanges,
 ) -> AppResult<activity::Model> {
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let current = managed(&txn, viewer, id).await?;
     let current = crate::db::lock_activity(&txn, current.id).await?;
     if matches!(
@@ -886,7 +995,7 @@ pub async fn transition(
     to: ActivityStatus,
     reason: Option<String>,
 ) -> AppResult<activity::Model> {
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     crate::db::lock_activity(&txn, id).await?;
     let current = managed(&txn, viewer, id).await?;
     let now = Utc::now();

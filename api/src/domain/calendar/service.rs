@@ -112,7 +112,7 @@ pub async fn set_days(
         checked.push((change.day, change.kind, name.unwrap_or_default()));
     }
     let source = format!("管理员设置（用户 {}）", user.id);
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     let mut saved = Vec::new();
     for (day, kind, name) in &checked {
         match kind {

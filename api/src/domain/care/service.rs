@@ -102,7 +102,7 @@ pub async fn set_visit_rule(
     }
     let value = serde_json::to_string(&rule)
         .map_err(|err| AppError::internal(anyhow::anyhow!("visit rule: {err}")))?;
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     setting::Entity::insert(setting::ActiveModel {
         key: Set(RULE_SETTING.to_owned()),
         value: Set(value),
@@ -339,7 +339,7 @@ pub async fn register(
     if new.consent_on > today() {
         return Err(AppError::input("consentOn", Reason::DateInFuture));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     department::Entity::find_by_id(new.department_id)
         .one(&txn)
         .await?
@@ -385,7 +385,7 @@ pub async fn assign(
     volunteer_id: i32,
     paired: bool,
 ) -> AppResult<care_recipient::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let scope = scope(&txn, viewer).await?;
     let recipient = visible(&txn, &scope, recipient_id).await?;
     if !scope.manages(&recipient) {
@@ -462,7 +462,7 @@ pub async fn log_visit(
     }
     let notes = input::optional_text("notes", new.notes.as_deref(), max::TEXT)?;
     let issues = input::optional_text("issues", new.issues.as_deref(), max::TEXT)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let scope = scope(&txn, viewer).await?;
     let recipient = visible(&txn, &scope, new.recipient_id).await?;
     let visit = care_visit::ActiveModel {
@@ -511,7 +511,7 @@ pub async fn report_event(
     note: &str,
 ) -> AppResult<care_recipient::Model> {
     let note = input::text("note", note, max::NOTE)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let scope = scope(&txn, viewer).await?;
     let recipient = visible(&txn, &scope, recipient_id).await?;
     let mut model: care_recipient::ActiveModel = recipient.clone().into();

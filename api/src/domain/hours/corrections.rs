@@ -85,7 +85,7 @@ pub async fn request(
     let user = viewer.require()?;
     let minutes = minutes_of(hours, "hours")?;
     let reason = input::text("reason", reason, max::NOTE)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let volunteer = volunteer_of_user(&txn, user.id)
         .await?
         .ok_or_else(|| AppError::of(Reason::VolunteerRequired))?;
@@ -139,7 +139,7 @@ pub async fn resolve(
     if !accept && note.is_none() {
         return Err(AppError::input("note", Reason::NoteRequired));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let correction = record_correction::Entity::find_by_id(correction_id)
         .one(&txn)
         .await?

@@ -141,7 +141,7 @@ pub async fn check_in(
 ) -> AppResult<service_record::Model> {
     let (volunteer, _) = checking_volunteer(state, viewer, activity_id, code).await?;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     let created = service_record::ActiveModel {
         activity_id: Set(activity_id),
         volunteer_id: Set(volunteer.id),
@@ -189,7 +189,7 @@ pub async fn check_out(
     }
     let now = Utc::now();
     let (minutes, clamped_from) = credited_minutes(&activity, today(), checked_in, now);
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     let mut model: service_record::ActiveModel = record.clone().into();
     model.checked_out_at = Set(Some(now));
     model.minutes = Set(minutes);
@@ -411,7 +411,7 @@ pub async fn record(
         note,
     } = new;
     let minutes = minutes_of(hours, "hours")?;
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     let activity = managed(&txn, viewer, activity_id).await?;
     super::require_takes_hours(&activity)?;
     let day = service_day(&txn, &activity, service_date).await?;
@@ -540,7 +540,7 @@ pub async fn review(
         return Err(AppError::input("note", Reason::NoteRequired));
     }
     let calendar = crate::domain::calendar::service::working_calendar(state).await?;
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     let mut reviewed = Vec::with_capacity(ids.len());
     let now = Utc::now();
     let reviewer = viewer.require()?.id;

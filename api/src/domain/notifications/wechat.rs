@@ -142,7 +142,7 @@ pub async fn accept(
     if account.wechat_openid.is_none() {
         return Err(AppError::of(Reason::WechatNotBound));
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     for kind in kinds {
         wechat_subscription::Entity::insert(wechat_subscription::ActiveModel {
             user_id: Set(account.id),

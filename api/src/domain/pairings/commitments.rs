@@ -103,7 +103,7 @@ pub async fn set_commitments(
 ) -> AppResult<pairing::Model> {
     let user = viewer.require()?;
     let items = check(items)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let found = pairing::Entity::find_by_id(pairing_id)
         .one(&txn)
         .await?
@@ -193,7 +193,7 @@ pub async fn set_activity_commitments(
 ) -> AppResult<activity::Model> {
     input::count("commitmentIds", &commitment_ids, max::ITEMS)?;
     let ids: HashSet<i32> = commitment_ids.into_iter().collect();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let current = access::managed(&txn, viewer, activity_id).await?;
     let current = crate::db::lock_activity(&txn, current.id).await?;
     if !ids.is_empty() {

@@ -52,7 +52,7 @@ pub async fn set_minimum_hours(state: &AppState, viewer: &Viewer, hours: i32) ->
             },
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     setting::Entity::insert(setting::ActiveModel {
         key: Set(MINIMUM_SETTING.to_owned()),
         value: Set(hours.to_string()),
@@ -82,7 +82,7 @@ pub async fn mark(
     if !user.may_manage_department(Some(department_id)) {
         return Err(AppError::of(Reason::NotOwnDepartment));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     department::Entity::find_by_id(department_id)
         .one(&txn)
         .await?
@@ -144,7 +144,7 @@ pub async fn report_to_community(
     community_id: i32,
 ) -> AppResult<party_member::Model> {
     viewer.require()?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let user = viewer.require()?;
     let volunteer = volunteer_of_user(&txn, user.id)
         .await?

@@ -289,7 +289,7 @@ pub async fn submit(
     let user = viewer.require()?;
     let (_, to) = quarter_days(year, quarter)?;
     let note = input::optional_text("note", note, max::TEXT)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let pairing = pairing::Entity::find_by_id(pairing_id)
         .one(&txn)
         .await?

@@ -48,7 +48,7 @@ pub async fn create_community(
 ) -> AppResult<community::Model> {
     let name = input::line("name", name, max::LABEL)?;
     let district = input::optional_line("district", district, max::LABEL)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let created = community::ActiveModel {
         name: Set(name),
         district: Set(district),
@@ -106,7 +106,7 @@ pub async fn create_pairing(
     if commitments.iter().any(|name| !seen.insert(name)) {
         return Err(AppError::input("commitments", Reason::Duplicate));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     // Serializes pairings of one department on PostgreSQL (SQLite holds the write lock).
     department::Entity::find_by_id(new.department_id)
         .lock_exclusive()
@@ -206,7 +206,7 @@ pub async fn end_pairing(
     ends_on: NaiveDate,
 ) -> AppResult<pairing::Model> {
     let user = viewer.require()?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let found = pairing::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -56,7 +56,7 @@ pub async fn submit_summary(
         ));
     }
     let groups = input::lines("servedGroups", &new.served_groups, MAX_GROUPS, max::LABEL)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let activity = managed(&txn, viewer, activity_id).await?;
     if activity.status != ActivityStatus::Completed {
         return Err(AppError::of(Reason::SummaryBeforeCompletion));

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 
 use entity::enums::ActivityStatus;
@@ -183,7 +183,7 @@ pub async fn import(
     })?;
     check_rows(&parsed.rows)?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(viewer) = viewer {
         check_scope(&txn, viewer, &parsed.rows).await?;
     }

@@ -71,7 +71,7 @@ pub async fn upload(
         ));
     }
     let content_type = image_type(&bytes).ok_or(AppError::input("file", Reason::NotAnImage))?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let activity = managed(&txn, viewer, activity_id).await?;
     if activity.status != ActivityStatus::Completed {
         return Err(AppError::of(Reason::SummaryBeforeCompletion));
@@ -191,7 +191,7 @@ pub async fn read(state: &AppState, viewer: &Viewer, id: i32) -> AppResult<activ
 /// Removes a photo: those who may upload it. Audited.
 pub async fn delete(state: &AppState, viewer: &Viewer, id: i32) -> AppResult<()> {
     viewer.require()?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let photo = activity_photo::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -125,7 +125,7 @@ pub async fn register(
     viewer: &Viewer,
     activity_id: i32,
 ) -> AppResult<Registered> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let volunteer_id = volunteer_id(state, &txn, viewer).await?;
     let now = Utc::now();
     let backend = txn.get_database_backend();
@@ -184,7 +184,7 @@ pub async fn cancel(
     viewer: &Viewer,
     registration_id: i32,
 ) -> AppResult<registration::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let volunteer = require_volunteer(&txn, viewer).await?;
     let found = registration::Entity::find_by_id(registration_id)
         .one(&txn)

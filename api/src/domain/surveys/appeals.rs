@@ -30,7 +30,7 @@ pub async fn file(
 ) -> AppResult<feedback_appeal::Model> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let explanation = input::text("explanation", explanation, MAX_TEXT_CHARS)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let rectification = rectification::Entity::find()
         .filter(rectification::Column::ResponseId.eq(response_id))
         .one(&txn)
@@ -74,7 +74,7 @@ pub async fn decide(
 ) -> AppResult<feedback_appeal::Model> {
     let user = viewer.require_any(&[Role::Viewer, Role::Admin])?;
     let note = input::optional_text("note", note.as_deref(), MAX_TEXT_CHARS)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let appeal = feedback_appeal::Entity::find_by_id(appeal_id)
         .one(&txn)
         .await?

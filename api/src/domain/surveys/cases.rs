@@ -192,7 +192,7 @@ pub async fn import(
     let now = Utc::now();
     let cases = parse(csv_text, local_date(now))?;
 
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let survey = survey::Entity::find_by_id(survey_id)
         .one(&txn)
         .await?
@@ -295,7 +295,7 @@ pub async fn import(
         )
         .await?;
         done.imported += 1;
-        done.rectifications += usize::from(opened);
+        done.rectifications += usize::from(opened.is_some());
         audit::record(
             &txn,
             viewer,

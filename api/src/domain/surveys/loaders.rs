@@ -148,7 +148,8 @@ impl Loader<ViewerResponse> for DbLoader {
 pub struct RectificationOfResponse(pub i32);
 
 impl Loader<RectificationOfResponse> for DbLoader {
-    type Value = rectification::Model;
+    /// `None` for a response that opened none, so that a submission can say so up front.
+    type Value = Option<rectification::Model>;
     type Error = LoadError;
 
     async fn load(
@@ -159,10 +160,13 @@ impl Loader<RectificationOfResponse> for DbLoader {
             .filter(rectification::Column::ResponseId.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (RectificationOfResponse(row.response_id), row))
-            .collect())
+        let mut map: HashMap<RectificationOfResponse, Self::Value> =
+            keys.iter().map(|k| (*k, None)).collect();
+        map.extend(
+            rows.into_iter()
+                .map(|row| (RectificationOfResponse(row.response_id), Some(row))),
+        );
+        Ok(map)
     }
 }
 

@@ -84,7 +84,7 @@ pub async fn update_rectification(
 ) -> AppResult<rectification::Model> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let resolution = input::optional_text("resolution", resolution.as_deref(), MAX_TEXT_CHARS)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let current = find(&txn, id).await?;
     if !user.may_manage_department(current.department_id) {
         return Err(AppError::of(Reason::NotOwnDepartment));
@@ -158,7 +158,7 @@ pub async fn verify(
     if !substantiated && note.is_none() {
         return Err(AppError::input("note", Reason::NoteRequired));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let current = find(&txn, id).await?;
     if !user.may_manage_department(current.department_id) {
         return Err(AppError::of(Reason::NotOwnDepartment));
@@ -207,7 +207,7 @@ pub async fn reopen(
 ) -> AppResult<rectification::Model> {
     viewer.require_any(&[Role::Viewer, Role::Admin])?;
     let note = input::text("note", note, MAX_TEXT_CHARS)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let current = find(&txn, id).await?;
     if current.status != RectificationStatus::NotSubstantiated {
         return Err(AppError::of(Reason::RectificationNotRejected));
@@ -275,7 +275,7 @@ pub async fn record_follow_up(
 ) -> AppResult<rectification::Model> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let note = input::optional_text("note", note.as_deref(), MAX_TEXT_CHARS)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let current = find(&txn, id).await?;
     if !user.may_manage_department(current.department_id) {
         return Err(AppError::of(Reason::NotOwnDepartment));
@@ -297,7 +297,7 @@ pub async fn rate(
 ) -> AppResult<rectification::Model> {
     let user = viewer.require()?;
     let comment = input::optional_text("comment", comment.as_deref(), MAX_TEXT_CHARS)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let current = find(&txn, id).await?;
     let response = entity::survey_response::Entity::find_by_id(current.response_id)
         .one(&txn)

@@ -161,9 +161,16 @@ impl SurveysMutation {
         ctx: &Context<'_>,
         input: SurveyResponseInput,
     ) -> GqlResult<SurveyResponse> {
-        Ok(SurveyResponse(
-            submission::submit(ctx.state(), ctx.viewer(), input.try_into()?).await?,
-        ))
+        let submitted = submission::submit(ctx.state(), ctx.viewer(), input.try_into()?).await?;
+        if let Some(opened) = submitted.opened {
+            ctx.data_unchecked::<crate::graphql::loaders::Loaders>()
+                .feed_one(
+                    super::loaders::RectificationOfResponse(submitted.response.id),
+                    opened,
+                )
+                .await;
+        }
+        Ok(SurveyResponse(submitted.response))
     }
 
     /// Moves a rectification forward; becoming RESOLVED needs the resolution.

@@ -361,7 +361,7 @@ pub async fn create(
     }
     let (department_id, activity_id) = (input.department_id, input.activity_id);
 
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     if let Some(id) = department_id
         && department::Entity::find_by_id(id)
             .one(&txn)
@@ -452,7 +452,7 @@ pub async fn transition(
     to: SurveyStatus,
 ) -> AppResult<survey::Model> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let current = survey::Entity::find_by_id(id)
         .one(&txn)
         .await?

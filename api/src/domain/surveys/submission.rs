@@ -20,6 +20,7 @@ use entity::enums::{
 use entity::{answer, question, question_option, rectification, survey, survey_response};
 
 use crate::auth::Viewer;
+use crate::cache::{CacheKey, Lookup};
 use crate::context::AppState;
 use crate::db::begin_write;
 use crate::domain::audit;
@@ -29,7 +30,7 @@ use crate::error::{AppError, AppResult, Reason, Thing};
 
 use super::service::{
     MAX_OPTIONS, MAX_QUESTIONS, MAX_REQUEST_ID_CHARS, MAX_TEXT_CHARS, accepting_answers,
-    idempotency_key, is_dissatisfied, is_self_service, owning_department, respondent_key,
+    idempotency_key, is_dissatisfied, is_self_service, respondent_key,
 };
 
 /// One answer as sent: the question's id as the client wrote it (an unknown one is named
@@ -81,6 +82,7 @@ pub struct NewResponse {
 }
 
 /// A question with its options, as answers are checked against it.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(super) struct QuestionSpec {
     pub(super) question: question::Model,
     options: Vec<question_option::Model>,
@@ -370,15 +372,67 @@ fn replay(first: survey_response::Model, survey_id: i32) -> AppResult<survey_res
     }
 }
 
+/// A survey's questions with their options: from the shared cache (they are written once,
+/// with the survey, and never change), or from the database (two statements).
+async fn cached_questions(state: &AppState, survey_id: i32) -> AppResult<Vec<QuestionSpec>> {
+    let found = state
+        .cache
+        .get_or_compute(
+            &CacheKey::SurveyQuestions { id: survey_id },
+            |text| serde_json::from_str::<Vec<QuestionSpec>>(text).ok(),
+            async {
+                match questions_of(&state.db, survey_id).await {
+                    Ok(questions) => {
+                        let text = serde_json::to_string(&questions).ok();
+                        (Ok(questions), text)
+                    }
+                    Err(err) => (Err(err), None),
+                }
+            },
+        )
+        .await;
+    match found {
+        Lookup::Stored(questions) => Ok(questions),
+        Lookup::Computed(questions) => questions,
+    }
+}
+
+/// The survey and the department it belongs to (its own, else its activity's primary
+/// one): one statement.
+async fn survey_with_department(
+    state: &AppState,
+    survey_id: i32,
+) -> AppResult<Option<(survey::Model, Option<i32>)>> {
+    let Some((survey, activity)) = survey::Entity::find_by_id(survey_id)
+        .find_also_related(entity::activity::Entity)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let department_id = match survey.department_id {
+        Some(id) => Some(id),
+        None => activity.and_then(|activity| activity.primary_department_id),
+    };
+    Ok(Some((survey, department_id)))
+}
+
+/// What a submission stored: the response and, when it opened one, its rectification
+/// (`None` in `opened` also when a repeated requestId returned an earlier response).
+pub struct Submitted {
+    pub response: survey_response::Model,
+    pub opened: Option<Option<rectification::Model>>,
+}
+
 /// Submits a response. Self-service channels (MINI_PROGRAM, MOBILE_APP, WEB): once per
 /// respondent. HOTLINE and OFFLINE: organizers of the survey's department and admins, on
 /// residents' behalf, any number. A repeated requestId returns the first response.
+///
+/// Three statements for a satisfied answer once the survey's questions are cached (the
+/// survey with its department, the response, its answers): once per respondent and once
+/// per requestId are the unique indexes' to keep, and a conflict is told apart afterwards.
 #[tracing::instrument(skip(state, viewer, input), err(level = "info", Debug))]
-pub async fn submit(
-    state: &AppState,
-    viewer: &Viewer,
-    input: NewResponse,
-) -> AppResult<survey_response::Model> {
+pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> AppResult<Submitted> {
     let user = viewer.require()?;
     let (survey_id, channel) = (input.survey_id, input.channel);
     let self_service = is_self_service(channel);
@@ -397,47 +451,40 @@ pub async fn submit(
     }
     let idempotency = request_id.map(|r| idempotency_key(&state.secrets, user.id, r));
     let respondent = self_service.then(|| respondent_key(&state.secrets, survey_id, user.id));
+    let replayed = |first: survey_response::Model| {
+        replay(first, survey_id).map(|response| Submitted {
+            response,
+            opened: None,
+        })
+    };
 
-    let txn = begin_write(&state.db).await?;
-    if let Some(key) = &idempotency
-        && let Some(first) = by_idempotency_key(&txn, key).await?
-    {
-        return replay(first, survey_id);
-    }
-    let survey = survey::Entity::find_by_id(survey_id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::not_found(Thing::Survey))?;
-    let department_id = owning_department(&txn, &survey).await?;
+    let Some((survey, department_id)) = survey_with_department(state, survey_id).await? else {
+        return Err(AppError::not_found(Thing::Survey));
+    };
+    let survey = &survey;
     let organizer = user.may_manage_department(department_id);
     if survey.status == SurveyStatus::Draft && !organizer {
         return Err(AppError::not_found(Thing::Survey));
     }
     let now = Utc::now();
-    if !accepting_answers(&survey, now) {
+    if !accepting_answers(survey, now) {
+        // A retry of a request that was accepted before the survey closed gets its answer.
+        if let Some(key) = &idempotency
+            && let Some(first) = by_idempotency_key(&state.db, key).await?
+        {
+            return replayed(first);
+        }
         return Err(AppError::of(Reason::SurveyNotOpen));
     }
     if !self_service && !organizer {
         return Err(AppError::of(Reason::NotOwnDepartment));
     }
-    if let Some(key) = &respondent
-        && let Some(earlier) = survey_response::Entity::find()
-            .filter(survey_response::Column::SurveyId.eq(survey_id))
-            .filter(survey_response::Column::RespondentKey.eq(key.as_str()))
-            .one(&txn)
-            .await?
-    {
-        // The same request may have committed since the idempotency lookup above.
-        return match &idempotency {
-            Some(key) if earlier.idempotency_key.as_ref() == Some(key) => Ok(earlier),
-            _ => Err(AppError::of(Reason::AlreadyAnswered)),
-        };
-    }
-    let answered_on = answered_on(&survey, self_service, input.answered_on, now)?;
-    let questions = questions_of(&txn, survey_id).await?;
-    let rows = check_answers(&questions, &input.answers, input.partial)?;
-    let satisfaction = satisfaction_of(&questions, &rows);
+    let answered_on = answered_on(survey, self_service, input.answered_on, now)?;
+    let questions = &cached_questions(state, survey_id).await?;
+    let rows = check_answers(questions, &input.answers, input.partial)?;
+    let satisfaction = satisfaction_of(questions, &rows);
 
+    let txn = begin_write(&state.writer).await?;
     let inserted = survey_response::ActiveModel {
         survey_id: Set(survey_id),
         // Named only on non-anonymous surveys, and only when answering for oneself.
@@ -459,25 +506,25 @@ pub async fn submit(
     let response = match inserted {
         Ok(response) => response,
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            // A concurrent submission by the same respondent, or with the same requestId,
-            // committed first (PostgreSQL; SQLite's write lock serializes us before this).
+            // This respondent answered already, or this requestId was used: a retry of an
+            // accepted request gets the first response, anything else is refused.
             txn.rollback().await?;
             if let Some(key) = &idempotency
                 && let Some(first) = by_idempotency_key(&state.db, key).await?
             {
-                return replay(first, survey_id);
+                return replayed(first);
             }
             return Err(AppError::of(Reason::AlreadyAnswered));
         }
         Err(err) => return Err(err.into()),
     };
-    record_answers(
+    let opened = record_answers(
         state,
         &txn,
-        &survey,
+        survey,
         department_id,
         &response,
-        &questions,
+        questions,
         rows,
         now,
     )
@@ -493,12 +540,15 @@ pub async fn submit(
     }
     txn.commit().await?;
     state.dashboards_changed().await;
-    Ok(response)
+    Ok(Submitted {
+        response,
+        opened: Some(opened),
+    })
 }
 
 /// Stores a new response's answers and, when an indicator is dissatisfied, opens its
-/// rectification (due N working days after the day the resident answered); true when it
-/// opened one.
+/// rectification (due N working days after the day the resident answered), which it
+/// returns.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn record_answers<C: ConnectionTrait>(
     state: &AppState,
@@ -509,7 +559,7 @@ pub(super) async fn record_answers<C: ConnectionTrait>(
     questions: &[QuestionSpec],
     rows: Vec<AnswerRow>,
     now: DateTime<Utc>,
-) -> AppResult<bool> {
+) -> AppResult<Option<rectification::Model>> {
     let complaint = complaint_of(questions, &rows);
     let complaint_level = complaint_level(response.satisfaction, &rows);
     answer::Entity::insert_many(rows.into_iter().map(|row| answer::ActiveModel {
@@ -562,8 +612,9 @@ pub(super) async fn record_answers<C: ConnectionTrait>(
             notifications::notify(txn, &users, &event).await?;
             scheduler::schedule_deadlines(txn, opened.id, opened.due_at).await?;
         }
+        return Ok(Some(opened));
     }
-    Ok(complaint_level.is_some())
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -290,6 +290,7 @@ impl SurveyResponse {
             .data_unchecked::<Loaders>()
             .load_one(RectificationOfResponse(self.0.id))
             .await?
+            .flatten()
             .map(Rectification))
     }
 }

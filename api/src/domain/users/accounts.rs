@@ -91,7 +91,7 @@ pub async fn change_password(
     }
     state.cache.delete(&key).await;
     let hash = password::hash(new).await?;
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     let mut model: user::ActiveModel = account.into();
     model.password_hash = Set(Some(hash));
     model.update(&txn).await?;
@@ -121,7 +121,7 @@ pub async fn reset_password(
         return Err(AppError::of(Reason::NoPhone));
     }
     let hash = password::hash(new).await?;
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     let mut model: user::ActiveModel = account.into();
     model.password_hash = Set(Some(hash));
     let saved = model.update(&txn).await?;
@@ -141,7 +141,7 @@ pub async fn grant_role(
 ) -> AppResult<user::Model> {
     viewer.require_any(&[Role::Admin])?;
     check_grantable(role)?;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let account = user_by_id(&txn, user_id).await?;
     if let Some(id) = department_id {
         if role != Role::Organizer {
@@ -176,7 +176,7 @@ pub async fn revoke_role(
 ) -> AppResult<user::Model> {
     viewer.require_any(&[Role::Admin])?;
     check_grantable(role)?;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let account = user_by_id(&txn, user_id).await?;
     let mut roles = Role::parse_list(&account.roles);
     if !roles.contains(&role) {
@@ -269,7 +269,7 @@ pub async fn revoke_session(state: &AppState, viewer: &Viewer, id: &str) -> AppR
         // Someone else's session is as unknown as a made-up id.
         .filter(|session| session.user_id == signed_in.id || signed_in.is_admin())
         .ok_or(AppError::not_found(Thing::Session))?;
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     let ended = refresh_session::Entity::update_many()
         .col_expr(refresh_session::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(refresh_session::Column::Id.eq(id))

@@ -113,7 +113,7 @@ pub async fn set_star_policy(
     let policy = StarPolicy::check(thresholds)?;
     let value = serde_json::to_string(&policy)
         .map_err(|err| AppError::internal(anyhow::anyhow!("star policy: {err}")))?;
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     setting::Entity::insert(setting::ActiveModel {
         key: Set(SETTING.to_owned()),
         value: Set(value),

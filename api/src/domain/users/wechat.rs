@@ -299,7 +299,7 @@ pub async fn bind_phone(
     if holder.is_some() {
         return Err(AppError::of(Reason::PhoneInUse));
     }
-    let txn = state.db.begin().await?;
+    let txn = state.writer.begin().await?;
     let mut model: user::ActiveModel = account.into();
     model.phone = Set(Some(phone));
     // The unique index settles a race with a sign-up on the same number: CONFLICT.

@@ -144,13 +144,14 @@ pub(super) async fn execute(
     let mutation = prepared.ty() == Some(OperationType::Mutation);
     let Prepared { wire, doc, persist } = prepared;
     let query = wire.query.unwrap_or_default();
+    let (loaders, batches) = loaders(ctx.state.db.clone(), user_id, department_id);
     let mut request = async_graphql::Request::new(query.clone())
         .variables(Variables::from_json(
             wire.variables.unwrap_or(serde_json::Value::Null),
         ))
         .data(viewer)
         .data(client.address.clone())
-        .data(loaders(ctx.state.db.clone(), user_id, department_id))
+        .data(loaders)
         .data(crate::graphql::request_memo::RequestMemo::default());
     if let Some(valid_until) = valid_until {
         request = request.data(valid_until);
@@ -167,7 +168,7 @@ pub(super) async fn execute(
     if !ctx.introspection {
         request = request.disable_introspection();
     }
-    let mut response = ctx.schema.execute(request).await;
+    let mut response = batches.drive(ctx.schema.execute(request)).await;
     crate::graphql::outcome::ensure_codes(&mut response);
     if mutation && !refused_before_execution(&response) {
         crate::graphql::outcome::after_mutation(&ctx.state).await;
