@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
 /// One request: a GraphQL body and, when signed in, the bearer token.
+#[derive(Clone)]
 pub struct Request {
     pub body: String,
     pub token: Option<String>,

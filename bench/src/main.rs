@@ -106,11 +106,12 @@ enum BackendChoice {
     Both,
 }
 
-const SCENARIOS: [&str; 10] = [
+const SCENARIOS: [&str; 11] = [
     "feed-anonymous",
     "hostile",
     "feed-signed-in",
     "activity-detail",
+    "one-user",
     "dashboard-overview-cached",
     "dashboard-hours-cached",
     "survey-submit",
@@ -367,6 +368,7 @@ async fn run_backend(
         cold_runs: args.cold_runs,
         results: Vec::new(),
         feed_sql_by_first: Vec::new(),
+        detail_sql_warm: None,
         burst_check: None,
         freshness_check: None,
     };
@@ -380,6 +382,9 @@ async fn run_backend(
         }
         if wanted("activity-detail") {
             bench.activity_detail().await?;
+        }
+        if wanted("one-user") {
+            bench.one_user().await?;
         }
         if wanted("dashboard-overview-cached") {
             bench.dashboard_cached(false).await?;
@@ -415,6 +420,7 @@ async fn run_backend(
         fixtures,
         results,
         feed_sql_by_first,
+        detail_sql_warm,
         burst_check,
         freshness_check,
         ..
@@ -441,6 +447,7 @@ async fn run_backend(
         total_seconds: started.elapsed().as_secs_f64(),
         rss_anon_peak_mb,
         feed_sql_by_first,
+        detail_sql_warm,
         burst: burst_check,
         freshness: freshness_check,
         scenarios: results,

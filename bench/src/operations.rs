@@ -7,6 +7,7 @@ const RESIDENT_FEEDBACK: &str =
     include_str!("../../api/tests/contract/operations/resident-feedback.graphql");
 const DASHBOARD: &str = include_str!("../../api/tests/contract/operations/dashboard.graphql");
 const ORGANIZER: &str = include_str!("../../api/tests/contract/operations/organizer.graphql");
+const AUTH: &str = include_str!("../../api/tests/contract/operations/auth.graphql");
 
 /// Top-level definitions of a document: (keyword, name, text).
 fn definitions(doc: &str) -> Vec<(&str, &str, &str)> {
@@ -113,6 +114,8 @@ pub struct Operations {
     pub dashboard_overview: String,
     pub dashboard_hours: String,
     pub complete_activity: String,
+    /// The reads of one volunteer's session, by name, for the one-user scenario.
+    pub volunteer_reads: Vec<(&'static str, String)>,
 }
 
 impl Operations {
@@ -125,6 +128,19 @@ impl Operations {
             dashboard_overview: operation(DASHBOARD, "DashboardOverview"),
             dashboard_hours: operation(DASHBOARD, "DashboardHours"),
             complete_activity: operation(ORGANIZER, "CompleteActivity"),
+            volunteer_reads: [
+                (AUTH, "Me"),
+                (VOLUNTEER_APP, "ActivityFeed"),
+                (VOLUNTEER_APP, "ActivityDetail"),
+                (VOLUNTEER_APP, "MyRegistrations"),
+                (VOLUNTEER_APP, "MyServiceRecords"),
+                (RESIDENT_FEEDBACK, "OpenSurveys"),
+                (RESIDENT_FEEDBACK, "Survey"),
+                (RESIDENT_FEEDBACK, "MyFeedback"),
+            ]
+            .into_iter()
+            .map(|(doc, name)| (name, operation(doc, name)))
+            .collect(),
         }
     }
 }

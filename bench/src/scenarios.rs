@@ -56,6 +56,8 @@ pub struct Bench {
     pub results: Vec<ScenarioResult>,
     /// Statements per request of the signed-in feed by `first`.
     pub feed_sql_by_first: Vec<(i64, u64)>,
+    /// Statements of one signed-in ActivityDetail whose public part was read before.
+    pub detail_sql_warm: Option<u64>,
     pub burst_check: Option<BurstCheck>,
     pub freshness_check: Option<String>,
 }
@@ -309,6 +311,7 @@ impl Bench {
             .await?,
         );
         ensure!(!ids.is_empty(), "no visible activity");
+        let count = ids.len();
         let tokens: Arc<Vec<String>> = Arc::new(
             (0..2000)
                 .map(|i| self.volunteer_token(1 + (i * 97) % self.fixtures.volunteers))
@@ -322,7 +325,7 @@ impl Bench {
                 token: Some(tokens[rng.below(tokens.len() as u64) as usize].clone()),
             }
         });
-        let result = self
+        let mut result = self
             .measure(
                 "activity-detail",
                 "ActivityDetail of a random visible activity, signed-in volunteer",
@@ -330,8 +333,79 @@ impl Bench {
                 &[],
             )
             .await?;
+        // One request for an activity whose public part was read before: what the page
+        // costs once it is kept (the load above also pays each activity's first read).
+        let volunteers = self.first_page_volunteers().await?;
+        let volunteer = volunteers.first().copied().unwrap_or(1);
+        let request = || Request {
+            body: body(
+                &self.ops.activity_detail,
+                "ActivityDetail",
+                json!({ "id": self.fixtures.burst_activity.to_string() }),
+            ),
+            token: Some(self.volunteer_token(volunteer)),
+        };
+        self.single(request()).await?;
+        let (_, warm, _) = self.single(request()).await?;
+        self.detail_sql_warm = Some(warm);
+        result.notes.push(format!(
+            "{count} activities at random; one request for an activity read before: {warm} statements"
+        ));
         self.results.push(result);
         Ok(())
+    }
+
+    /// One volunteer alone, one connection: each read of the volunteer app in turn, for its
+    /// latency (no queueing behind other clients: what is left is the work and any waiting
+    /// the server does on its own).
+    pub async fn one_user(&mut self) -> anyhow::Result<()> {
+        let volunteers = self.first_page_volunteers().await?;
+        ensure!(!volunteers.is_empty(), "no volunteer with registrations");
+        let token = self.volunteer_token(volunteers[0]);
+        let activity = self.fixtures.burst_activity.to_string();
+        let survey = self
+            .fixtures
+            .bench_surveys
+            .first()
+            .copied()
+            .context("no open survey")?
+            .to_string();
+        let (clients, warmup, duration) = (self.clients, self.warmup, self.duration);
+        self.clients = 1;
+        self.warmup = Duration::from_millis(500);
+        self.duration = Duration::from_secs(2).min(duration);
+        let reads = self.ops.volunteer_reads.clone();
+        let mut outcome = Ok(());
+        for (name, query) in reads {
+            let variables = match name {
+                "ActivityDetail" => json!({ "id": activity }),
+                "Survey" => json!({ "id": survey }),
+                "Me" => json!({}),
+                _ => json!({ "first": 20 }),
+            };
+            let request = Request {
+                body: body(&query, name, variables),
+                token: Some(token.clone()),
+            };
+            let make: MakeRequest = Arc::new(move |_, _| request.clone());
+            match self
+                .measure(
+                    &format!("one-user {name}"),
+                    &format!("{name} as one volunteer, one connection"),
+                    make,
+                    &[],
+                )
+                .await
+            {
+                Ok(result) => self.results.push(result),
+                Err(err) => {
+                    outcome = Err(err);
+                    break;
+                }
+            }
+        }
+        (self.clients, self.warmup, self.duration) = (clients, warmup, duration);
+        outcome
     }
 
     fn viewer_token(&self) -> String {
