@@ -727,3 +727,132 @@ async fn a_signed_in_activity_page_runs_two_statements_and_shows_each_viewer_the
         );
     }
 }
+
+/// The contract's ActivityFeed under another operation name: the same fields, left to the
+/// executor (the precompiled answer recognises the contract's text only).
+fn executed_feed() -> String {
+    crate::helpers::op("ActivityFeed").replace("query ActivityFeed(", "query ActivityFeedExecuted(")
+}
+
+fn precompiled_answers(metrics: &str) -> u64 {
+    metrics
+        .lines()
+        .filter(|line| line.starts_with("tongxin_graphql_precompiled_total"))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+#[tokio::test]
+async fn the_signed_in_feed_answered_without_the_executor_is_the_executors_answer() {
+    // The copy the server recognises is the contract's text.
+    let normalized = |text: &str| {
+        text.lines()
+            .map(|line| line.split('#').next().unwrap_or(""))
+            .flat_map(str::split_whitespace)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let kept = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/http/graphql/activity_feed.graphql"),
+    )
+    .expect("the server's copy");
+    assert_eq!(
+        normalized(&kept),
+        normalized(&crate::helpers::op("ActivityFeed"))
+    );
+
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        api::seed::seed_demo(&app.state).await.expect("demo seeds");
+        // One place: the first volunteer holds it, the second waits for it.
+        let (id, _) = crate::helpers::open_activity(&app, Some(1)).await;
+        let volunteers = app.volunteers(3).await;
+        for volunteer in &volunteers[..2] {
+            let body = run(
+                &app,
+                "RegisterForActivity",
+                json!({ "activityId": id }),
+                Some(&volunteer.token),
+            )
+            .await;
+            assert!(body.get("errors").is_none(), "{body:#}");
+        }
+        let before = precompiled_answers(&app.metrics().await);
+        let mut compared = 0;
+        for volunteer in &volunteers {
+            let mut after: Option<String> = None;
+            for first in [3, 5, 100] {
+                let variables = json!({ "first": first, "after": after });
+                let fast = run(
+                    &app,
+                    "ActivityFeed",
+                    variables.clone(),
+                    Some(&volunteer.token),
+                )
+                .await;
+                let executed = app
+                    .post_json(
+                        &json!({ "query": executed_feed(), "operationName": "ActivityFeedExecuted",
+                                 "variables": variables }),
+                        Some(&volunteer.token),
+                    )
+                    .await
+                    .json::<Value>()
+                    .await
+                    .expect("JSON");
+                assert!(executed.get("errors").is_none(), "{executed:#}");
+                assert_eq!(fast, executed, "{backend:?}: first {first} after {after:?}");
+                compared += 1;
+                after = fast["data"]["activities"]["pageInfo"]["endCursor"]
+                    .as_str()
+                    .map(str::to_owned);
+            }
+        }
+        // The registrations show as each volunteer's own, on the page that holds them.
+        let mine = |token: &str| {
+            let app = &app;
+            let token = token.to_owned();
+            let id = id.clone();
+            async move {
+                let body = run(app, "ActivityFeed", json!({ "first": 100 }), Some(&token)).await;
+                body["data"]["activities"]["edges"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|edge| edge["node"]["id"] == id.as_str())
+                    .map(|edge| edge["node"]["viewerRegistration"].clone())
+                    .expect("the activity is on the page")
+            }
+        };
+        assert_eq!(mine(&volunteers[0].token).await["status"], "REGISTERED");
+        let waiting = mine(&volunteers[1].token).await;
+        assert_eq!(waiting["status"], "WAITLISTED");
+        assert_eq!(waiting["waitlistPosition"], 1);
+        assert!(mine(&volunteers[2].token).await.is_null());
+        // Each contract feed above was answered without the executor.
+        let answered = precompiled_answers(&app.metrics().await) - before;
+        assert!(
+            answered >= compared,
+            "{backend:?}: {answered} precompiled answers for {compared} requests"
+        );
+        // A filter goes to the executor, and still answers.
+        let filtered = run(
+            &app,
+            "ActivityFeed",
+            json!({ "first": 5, "filter": { "status": "PUBLISHED" } }),
+            Some(&volunteers[0].token),
+        )
+        .await;
+        assert!(filtered.get("errors").is_none(), "{filtered:#}");
+        // A bad cursor gets the executor's coded error.
+        let refused = run(
+            &app,
+            "ActivityFeed",
+            json!({ "first": 5, "after": "not-a-cursor" }),
+            Some(&volunteers[0].token),
+        )
+        .await;
+        assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");
+    }
+}

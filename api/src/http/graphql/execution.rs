@@ -98,6 +98,9 @@ pub(super) async fn execute_cached(
     prepared: Prepared,
 ) -> Result<Response, String> {
     let Some(key) = response_key(ctx, &client.viewer, &prepared).await else {
+        if let Some(body) = super::fast::activity_feed(ctx, &client.viewer, &prepared).await {
+            return Err(body);
+        }
         return Ok(execute(ctx, client, prepared, None).await);
     };
     // Concurrent requests for the same answer wait for the first one's execution.

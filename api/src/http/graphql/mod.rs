@@ -42,6 +42,7 @@ use crate::http::AppContext;
 use crate::messages::Locale;
 
 mod execution;
+mod fast;
 mod multipart;
 mod prepared;
 

@@ -1,0 +1,313 @@
+//! The contract's signed-in `ActivityFeed`, answered without the executor.
+//!
+//! The feed is what every volunteer opens first, and its answer is the same for every
+//! viewer of one visibility but for `viewerRegistration`. The public part of the page is
+//! already kept ([`feed_page`]); what the executor then spent was resolving about 500 fields
+//! of 20 cards one future each (the benchmark's signed-in feed ran at a tenth of the
+//! anonymous one, whose whole answer is cached). So the document the apps send (the
+//! contract's text, kept in `activity_feed.graphql`) is recognised here by its text and
+//! answered by serializing the page directly, with the viewer's registrations read in one
+//! statement. Anything else — another document, a filter, `last`/`before`, a cursor or a
+//! size the executor would refuse, a failure — goes to the executor as before, which also
+//! gives the coded errors. An integration test compares this answer with the executor's
+//! for the same page and viewers, so the two cannot drift apart.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use async_graphql::dataloader::Loader;
+use serde::Serialize;
+
+use entity::{activity, category, community, department};
+
+use crate::auth::Viewer;
+use crate::domain::activities::loaders::ViewerRegistration;
+use crate::domain::activities::service as activities;
+use crate::domain::activities::types::ActivityFilter;
+use crate::domain::calendar::local;
+use crate::graphql::loaders::DbLoader;
+use crate::graphql::pagination::{Page, PageArgs, encode_cursor};
+use crate::http::AppContext;
+
+use super::prepared::Prepared;
+
+/// The viewer's registration for an activity and its waitlist place, as loaded.
+type Registered = Option<(entity::registration::Model, Option<i32>)>;
+
+const FEED_DOCUMENT: &str = include_str!("activity_feed.graphql");
+
+/// The document without comments, its tokens separated by single spaces.
+fn normalized(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        for word in line.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// The feed document as the apps send it, with its fragment after or before the operation.
+static FEED_FORMS: LazyLock<[String; 2]> = LazyLock::new(|| {
+    let text = normalized(FEED_DOCUMENT);
+    let at = text
+        .find("fragment ActivityCard")
+        .expect("the feed document carries its fragment");
+    let (operation, fragment) = (text[..at].trim(), text[at..].trim());
+    [
+        format!("{operation} {fragment}"),
+        format!("{fragment} {operation}"),
+    ]
+});
+
+/// Whether this request is the contract's feed, and with which page.
+fn feed_request(prepared: &Prepared) -> Option<(Option<i32>, Option<String>)> {
+    let wire = &prepared.wire;
+    if wire
+        .operation_name
+        .as_deref()
+        .is_some_and(|name| name != "ActivityFeed")
+        || !wire.uploads.is_empty()
+    {
+        return None;
+    }
+    let query = wire.query.as_deref()?;
+    // Cheap refusals first: most requests are other documents.
+    if !query.contains("ActivityFeed") || query.len() > 4 * FEED_DOCUMENT.len() {
+        return None;
+    }
+    let text = normalized(query);
+    if !FEED_FORMS.contains(&text) {
+        return None;
+    }
+    let mut first = None;
+    let mut after = None;
+    match &wire.variables {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Object(variables)) => {
+            for (name, value) in variables {
+                match (name.as_str(), value) {
+                    (_, serde_json::Value::Null) => {}
+                    ("first", serde_json::Value::Number(n)) => {
+                        first = Some(i32::try_from(n.as_i64()?).ok()?);
+                    }
+                    ("after", serde_json::Value::String(cursor)) => after = Some(cursor.clone()),
+                    // A filter, or anything unexpected: the executor's.
+                    _ => return None,
+                }
+            }
+        }
+        Some(_) => return None,
+    }
+    Some((first, after))
+}
+
+#[derive(Serialize)]
+struct IdName<'a> {
+    id: String,
+    name: &'a str,
+}
+
+impl<'a> IdName<'a> {
+    fn category(model: &'a category::Model) -> Self {
+        IdName {
+            id: model.id.to_string(),
+            name: &model.name,
+        }
+    }
+    fn community(model: &'a community::Model) -> Self {
+        IdName {
+            id: model.id.to_string(),
+            name: &model.name,
+        }
+    }
+    fn department(model: &'a department::Model) -> Self {
+        IdName {
+            id: model.id.to_string(),
+            name: &model.name,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct LocationOut<'a> {
+    name: &'a str,
+    online: bool,
+    tbd: bool,
+    community: Option<IdName<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RegistrationOut {
+    id: String,
+    status: entity::enums::RegistrationStatus,
+    waitlist_position: Option<i32>,
+}
+
+/// `ActivityCard` in the fragment's order of fields.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Card<'a> {
+    id: String,
+    seq_no: Option<i32>,
+    title: &'a str,
+    time_label: Option<&'a str>,
+    starts_at: Option<String>,
+    ends_at: Option<String>,
+    status: entity::enums::ActivityStatus,
+    category: Option<IdName<'a>>,
+    locations: Vec<LocationOut<'a>>,
+    lead_departments: Vec<IdName<'a>>,
+    capacity: Option<i32>,
+    registered_count: i32,
+    waitlist_count: i32,
+    viewer_registration: Option<RegistrationOut>,
+}
+
+#[derive(Serialize)]
+struct Node<'a> {
+    cursor: String,
+    node: Card<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfoOut {
+    has_next_page: bool,
+    end_cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnectionOut<'a> {
+    total_count: i32,
+    page_info: PageInfoOut,
+    edges: Vec<Node<'a>>,
+}
+
+#[derive(Serialize)]
+struct Data<'a> {
+    activities: ConnectionOut<'a>,
+}
+
+#[derive(Serialize)]
+struct Answer<'a> {
+    data: Data<'a>,
+}
+
+/// The body of the answer when this request is the contract's signed-in feed and nothing
+/// stands in the way; `None` sends it to the executor.
+pub(super) async fn activity_feed(
+    ctx: &AppContext,
+    viewer: &Viewer,
+    prepared: &Prepared,
+) -> Option<String> {
+    let user = viewer.user()?;
+    let (first, after) = feed_request(prepared)?;
+    let page = Page::from_args(PageArgs {
+        first,
+        after,
+        last: None,
+        before: None,
+    })
+    .ok()?;
+    // The query the resolver makes of an absent filter.
+    let query = ActivityFilter::default().to_query().ok()?;
+    let feed = activities::feed_page(&ctx.state, viewer, &query, page)
+        .await
+        .ok()?;
+    let items = &feed.page.items;
+    let keys: Vec<ViewerRegistration> = items.iter().map(|a| ViewerRegistration(a.id)).collect();
+    let loader = DbLoader {
+        db: ctx.state.db.clone(),
+        user_id: Some(user.id),
+        department_id: user.department_id,
+    };
+    let registrations = if keys.is_empty() {
+        HashMap::new()
+    } else {
+        loader.load(&keys).await.ok()?
+    };
+    let categories: HashMap<i32, &category::Model> =
+        feed.categories.iter().map(|c| (c.id, c)).collect();
+    fn card<'a>(
+        a: &'a activity::Model,
+        feed: &'a activities::FeedPage,
+        categories: &HashMap<i32, &'a category::Model>,
+        registrations: &HashMap<ViewerRegistration, Registered>,
+    ) -> Card<'a> {
+        Card {
+            id: a.id.to_string(),
+            seq_no: a.seq_no,
+            title: &a.title,
+            time_label: a.time_label.as_deref(),
+            starts_at: a.starts_at.map(|at| local(at).to_rfc3339()),
+            ends_at: a.ends_at.map(|at| local(at).to_rfc3339()),
+            status: a.status,
+            category: a
+                .category_id
+                .and_then(|id| categories.get(&id))
+                .map(|c| IdName::category(c)),
+            locations: feed
+                .locations
+                .get(&a.id)
+                .map(|locations| {
+                    locations
+                        .iter()
+                        .map(|(location, community)| LocationOut {
+                            name: &location.name,
+                            online: location.online,
+                            tbd: location.tbd,
+                            community: community.as_ref().map(IdName::community),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            lead_departments: feed
+                .departments
+                .get(&a.id)
+                .map(|departments| departments.iter().map(IdName::department).collect())
+                .unwrap_or_default(),
+            capacity: a.capacity,
+            registered_count: a.registered_count,
+            waitlist_count: a.waitlist_count,
+            viewer_registration: registrations
+                .get(&ViewerRegistration(a.id))
+                .and_then(Option::as_ref)
+                .map(|(registration, position)| RegistrationOut {
+                    id: registration.id.to_string(),
+                    status: registration.status,
+                    waitlist_position: *position,
+                }),
+        }
+    }
+    let edges: Vec<Node> = items
+        .iter()
+        .zip(&feed.page.keys)
+        .map(|(a, key)| Node {
+            cursor: encode_cursor(key),
+            node: card(a, &feed, &categories, &registrations),
+        })
+        .collect();
+    let answer = Answer {
+        data: Data {
+            activities: ConnectionOut {
+                total_count: i32::try_from(feed.page.total).unwrap_or(i32::MAX),
+                page_info: PageInfoOut {
+                    has_next_page: feed.page.has_next,
+                    end_cursor: edges.last().map(|edge| edge.cursor.clone()),
+                },
+                edges,
+            },
+        },
+    };
+    let body = serde_json::to_string(&answer).ok()?;
+    metrics::counter!("tongxin_graphql_precompiled_total", "operation" => "ActivityFeed")
+        .increment(1);
+    Some(body)
+}
