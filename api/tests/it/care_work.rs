@@ -694,3 +694,75 @@ async fn the_register_and_a_recipients_visits_page_both_ways_without_repeats_and
         assert_eq!(unique.len(), 7);
     }
 }
+
+#[tokio::test]
+async fn concurrent_visits_of_one_day_add_up_in_one_record_at_one_standing_activity() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let admin = app.user(&[Role::Admin], None).await;
+        let organizer = app.user(&[Role::Organizer], Some("养老科")).await;
+        let elderly = app.department("养老科").await;
+        let machang = community(&app, &admin.token, "马厂社区").await;
+        let consent = shanghai_today() - Duration::days(30);
+        let mut volunteers = Vec::new();
+        let mut recipients = Vec::new();
+        for i in 0..3 {
+            let volunteer = app.user(&[Role::Volunteer], None).await;
+            let id = volunteer_id(&app, &volunteer.token).await;
+            let recipient = register(
+                &app,
+                &organizer.token,
+                &elderly,
+                &machang,
+                &format!("老人{i}"),
+                consent,
+            )
+            .await;
+            app.ok(
+                PAIR,
+                json!({ "r": recipient, "v": id }),
+                Some(&organizer.token),
+            )
+            .await;
+            volunteers.push(volunteer);
+            recipients.push(recipient);
+        }
+        // Each volunteer logs four visits of 15 minutes at once, the first ones of the month's
+        // standing activity among them.
+        let app = &app;
+        let calls = volunteers.iter().zip(&recipients).flat_map(|(v, r)| {
+            (0..4).map(move |_| {
+                let input = json!({ "input": { "recipientId": r, "visitedAt": noon_days_ago(1), "mode": "VISIT",
+                        "minutes": 15, "countAsServiceHours": true } });
+                async move { app.gql(LOG, input, Some(&v.token)).await }
+            })
+        });
+        let answers = futures::future::join_all(calls).await;
+        for answer in &answers {
+            assert!(answer.get("errors").is_none(), "{answer}");
+        }
+        let pending = app
+            .ok(
+                "query { serviceRecords(filter: { status: PENDING }, first: 100) { totalCount edges { node {
+                    hours activity { id } } } } }",
+                json!({}),
+                Some(&organizer.token),
+            )
+            .await;
+        let records = pending["serviceRecords"]["edges"].as_array().unwrap();
+        assert_eq!(
+            records.len(),
+            3,
+            "one record per volunteer and day: {pending}"
+        );
+        assert!(
+            records.iter().all(|r| r["node"]["hours"] == 1.0),
+            "{pending}"
+        );
+        let activities: HashSet<&str> = records
+            .iter()
+            .map(|r| r["node"]["activity"]["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(activities.len(), 1, "one standing activity for the month");
+    }
+}
