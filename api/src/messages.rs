@@ -280,6 +280,7 @@ pub enum Reason {
     PairingNotOfLeadDepartment,
     CommitmentNotOfPairing,
     QuarterNotOver,
+    CareHoursReviewed,
     RegistrationClosed,
     RegistrationNotOpen,
     RegistrationUnpublished,
@@ -485,6 +486,7 @@ impl Reason {
             PairingNotOfLeadDepartment,
             CommitmentNotOfPairing,
             QuarterNotOver,
+            CareHoursReviewed,
             RegistrationClosed,
             RegistrationNotOpen,
             RegistrationUnpublished,
@@ -660,6 +662,7 @@ impl Reason {
             PairingNotOfLeadDepartment => "PAIRING_NOT_OF_LEAD_DEPARTMENT",
             CommitmentNotOfPairing => "COMMITMENT_NOT_OF_PAIRING",
             QuarterNotOver => "QUARTER_NOT_OVER",
+            CareHoursReviewed => "CARE_HOURS_REVIEWED",
             RegistrationClosed => "REGISTRATION_CLOSED",
             RegistrationNotOpen => "REGISTRATION_NOT_OPEN",
             RegistrationUnpublished => "REGISTRATION_UNPUBLISHED",
@@ -800,6 +803,7 @@ impl Reason {
             | ProofRevoked
             | PairingOverlaps
             | QuarterNotOver
+            | CareHoursReviewed
             | RecordExists => Code::Conflict,
             RegistrationClosed | RegistrationNotOpen | RegistrationUnpublished => {
                 Code::RegistrationClosed
@@ -1198,6 +1202,10 @@ impl Reason {
             QuarterNotOver => (
                 s("季度结束之后才能报送季度报告"),
                 s("A quarter's report can be submitted only after the quarter ends"),
+            ),
+            CareHoursReviewed => (
+                s("您当天的关爱走访时长已审核，不能再计入；如需调整请申请更正"),
+                s("Your care-visit hours of that day were already reviewed and take no more; ask for a correction instead"),
             ),
             CommitmentNotOfPairing => (
                 s("只能勾选本活动所属结对关系的承诺事项"),

@@ -21,6 +21,8 @@ pub struct Model {
     pub issues: Option<String>,
     pub follow_up_needed: bool,
     pub created_at: DateTimeUtc,
+    /// The service record the visit's minutes went into, when it counts as service hours.
+    pub service_record_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

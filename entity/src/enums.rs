@@ -138,6 +138,10 @@ pub enum CommitmentUnit {
     /// Approved service hours of those activities.
     #[sea_orm(string_value = "HOURS")]
     Hours,
+    /// Care visits (any mode) to the department's recipients in the pairing's community,
+    /// made within the pairing's period.
+    #[sea_orm(string_value = "VISITS")]
+    Visits,
 }
 
 /// A care recipient's risk tier, which sets how often they are visited.

@@ -41,6 +41,8 @@ pub mod calendar_feed;
 pub mod care_assignment;
 /// A care recipient (elder) of a department's care pairing; private.
 pub mod care_recipient;
+/// The standing activity of a department's care visits in a community and month.
+pub mod care_service_activity;
 /// A visit (or call) to a care recipient.
 pub mod care_visit;
 /// A category of activities within a plan.

@@ -46,6 +46,7 @@ mod m20261206_000040_service_proofs;
 mod m20261206_000041_calendar_feeds;
 mod m20261206_000043_notifications_and_jobs;
 mod m20261206_000044_wechat_deliveries;
+mod m20261207_000045_care_service_hours;
 
 pub struct Migrator;
 
@@ -96,6 +97,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000041_calendar_feeds::Migration),
             Box::new(m20261206_000043_notifications_and_jobs::Migration),
             Box::new(m20261206_000044_wechat_deliveries::Migration),
+            Box::new(m20261207_000045_care_service_hours::Migration),
         ]
     }
 }

@@ -60,6 +60,7 @@ const TABLES: &[&str] = &[
     "care_recipients",
     "care_assignments",
     "care_visits",
+    "care_service_activities",
     "pairing_reports",
     "party_members",
 ];
@@ -87,6 +88,10 @@ const INDEXES: &[(&str, &str)] = &[
     ("service_proofs", "ux_service_proofs_year_serial"),
     ("service_proofs", "ux_service_proofs_number"),
     ("pairing_reports", "ux_pairing_reports_quarter"),
+    (
+        "care_service_activities",
+        "ux_care_service_activities_month",
+    ),
     (
         "rectification_follow_ups",
         "ux_rectification_follow_ups_resident",

@@ -4,6 +4,7 @@
 
 const REFRESH_MS = 30_000;
 const STATUS = { DRAFT: '草稿', PUBLISHED: '已发布', COMPLETED: '已完成', CANCELLED: '已取消' };
+const TIER = { HIGH: '高风险', KEY: '重点', GENERAL: '一般' };
 const STORE = window.sessionStorage;
 
 let documentText = null;
@@ -192,13 +193,14 @@ async function refresh() {
   if (range.to) filter.to = `${range.to}T23:59:59+08:00`;
   if (departmentId) filter.departmentId = departmentId;
   try {
-    const [overview, hoursData, satisfaction, pairings, feedback, timeline] = await Promise.all([
+    const [overview, hoursData, satisfaction, pairings, feedback, timeline, care] = await Promise.all([
       query('DashboardOverview', { range, departmentId }),
       query('DashboardHours', { range, departmentId }),
       query('DashboardSatisfaction', { range, departmentId }),
       query('DashboardPairings', { range }),
       query('DashboardFeedback', { range, departmentId }),
       query('DashboardTimeline', { filter, first: 100 }),
+      query('DashboardCare', { range, departmentId }),
     ]);
     drawOverview(overview.dashboard.overview);
     drawHours(hoursData.dashboard);
@@ -207,6 +209,7 @@ async function refresh() {
     drawPairings(pairings.dashboard.pairingProgress, departmentId);
     drawTopVolunteers(hoursData.dashboard.topVolunteers);
     drawTimeline(timeline.activities);
+    drawCare(care.dashboard.care);
     $('updated').textContent = `更新于 ${new Date().toLocaleTimeString('zh-CN', { hour12: false })}`;
     document.body.dataset.ready = 'true';
   } catch (error) {
@@ -306,6 +309,50 @@ function drawPairings(rows, departmentId) {
       { type: 'bar', name: '目标', data: shown.map((r) => r.targetActivityCount) },
     ],
   }, true);
+}
+
+/** The care register in counts only (the API gives no name): the monthly visit rate
+ *  (national target 100 %), and those overdue by risk tier and by department. */
+function drawCare(care) {
+  const recipients = care.overdueByDepartment.reduce((n, d) => n + d.recipientCount, 0);
+  const overdue = care.overdueByDepartment.reduce((n, d) => n + d.overdueCount, 0);
+  $('fig-careRecipientCount').textContent = number(recipients);
+  $('fig-careOverdueCount').textContent = number(overdue);
+  const months = care.visitRateByMonth;
+  chart('chart-care-months').setOption({
+    backgroundColor: 'transparent',
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0, data: ['探访率', '已探访', '在册'] },
+    grid: { left: 50, right: 50, top: 45, bottom: 25 },
+    xAxis: { type: 'category', data: months.map((m) => m.month) },
+    yAxis: [{ type: 'value', name: '%', max: 100 }, { type: 'value', name: '人', minInterval: 1 }],
+    series: [
+      {
+        type: 'line', name: '探访率', data: months.map((m) => (m.visitRate == null ? null : Math.round(m.visitRate * 1000) / 10)),
+        label: { show: true, formatter: '{c}%' }, markLine: { silent: true, symbol: 'none', data: [{ yAxis: 100, name: '目标' }] },
+      },
+      { type: 'bar', name: '已探访', yAxisIndex: 1, data: months.map((m) => m.visitedCount) },
+      { type: 'bar', name: '在册', yAxisIndex: 1, data: months.map((m) => m.recipientCount) },
+    ],
+  }, true);
+  chart('chart-care-tiers').setOption({
+    backgroundColor: 'transparent',
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0, data: ['超期未探访', '在册'] },
+    grid: { left: 60, right: 30, top: 30, bottom: 20 },
+    xAxis: { type: 'value', minInterval: 1 },
+    yAxis: { type: 'category', inverse: true, data: care.byTier.map((t) => TIER[t.tier] || t.tier) },
+    series: [
+      { type: 'bar', name: '超期未探访', data: care.byTier.map((t) => t.overdueCount), label: { show: true, position: 'right' } },
+      { type: 'bar', name: '在册', data: care.byTier.map((t) => t.recipientCount) },
+    ],
+  }, true);
+  const body = $('care-departments').tBodies[0];
+  body.replaceChildren(...care.overdueByDepartment.map((d) => {
+    const tr = document.createElement('tr');
+    tr.append(cell(d.department.name), cell(number(d.recipientCount)), cell(number(d.overdueCount)));
+    return tr;
+  }));
 }
 
 function cell(text) {

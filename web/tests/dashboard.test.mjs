@@ -56,6 +56,25 @@ async function show(page, from, to) {
 
 const figure = (page, key) => page.locator(`#fig-${key}`).innerText();
 
+/** The demo's care pairing in 2022 (README, "Care pairings"): four elders of 养老科 on the
+ *  register from March, visited 3 of 4 in March … 1 of 4 in November; one GENERAL elder
+ *  overdue today. Counts only: no elder's name anywhere on the page. */
+async function checkCare(page) {
+  assert.equal(await figure(page, 'careRecipientCount'), '4');
+  assert.equal(await figure(page, 'careOverdueCount'), '1');
+  const months = await chartData(page, 'chart-care-months');
+  assert.deepEqual(months.names, Array.from({ length: 12 }, (_, i) => `2022-${String(i + 1).padStart(2, '0')}`));
+  const visited = [0, 0, 3, 3, 2, 3, 2, 2, 3, 3, 1, 3];
+  assert.deepEqual(months.values, visited.map((n, i) => (i < 2 ? null : (n / 4) * 100)));
+  const tiers = await chartData(page, 'chart-care-tiers');
+  assert.deepEqual(tiers.names, ['高风险', '重点', '一般']);
+  assert.deepEqual(tiers.values, [0, 0, 1]);
+  const rows = await page.locator('#care-departments tbody tr').allInnerTexts();
+  assert.deepEqual(rows.map((r) => r.split('\t').map((c) => c.trim())), [['养老科', '4', '1']]);
+  const text = await page.locator('body').innerText();
+  for (const name of ['陈阿婆', '林大爷', '黄奶奶', '苏爷爷']) assert.ok(!text.includes(name), name);
+}
+
 /** The category axis and the first series of a chart, as ECharts holds them. */
 const chartData = (page, id) => page.evaluate((id) => {
   const option = window.echarts.getInstanceByDom(document.getElementById(id)).getOption();
@@ -86,6 +105,7 @@ test('the viewer sees the README figures, every department, and can pick one', a
   assert.equal(options[0], '全部科室');
   assert.ok(options.includes('养老科') && options.includes('机关党委'), options.join());
   assert.ok((await page.locator('#timeline li').count()) >= 16);
+  await checkCare(page);
   await page.screenshot({ path: `${shots}/viewer-all-departments.png`, fullPage: true });
 
   await page.evaluate(() => { document.body.dataset.ready = 'false'; });
@@ -95,6 +115,7 @@ test('the viewer sees the README figures, every department, and can pick one', a
   assert.equal(await figure(page, 'totalServiceHours'), '22.5');
   const own = await chartData(page, 'chart-departments');
   assert.deepEqual(own.names, ['养老科']);
+  await checkCare(page);
   await page.screenshot({ path: `${shots}/viewer-yanglao.png`, fullPage: true });
   await page.click('#signout');
   await page.locator('#signin').waitFor({ state: 'visible' });
@@ -112,6 +133,7 @@ test('an organizer sees their own department only', async () => {
   assert.equal(await figure(page, 'responseCount'), '13');
   const leads = await page.locator('#timeline li .muted').allInnerTexts();
   assert.ok(leads.length > 0 && leads.every((names) => names.includes('养老科')), leads.join(' / '));
+  await checkCare(page);
   await page.screenshot({ path: `${shots}/organizer-yanglao.png`, fullPage: true });
   await page.close();
 });

@@ -330,3 +330,51 @@ where
     let rows = order.apply(select, page)?.all(db).await?;
     Ok(page_from_rows(rows, page, total, key))
 }
+
+/// A page of a list whose order the database does not hold (a due date computed from the
+/// visit rule, say), from all its rows sorted by `key` ascending: the same keyset
+/// positions and cursors as [`fetch`], the anchor compared in memory. For short lists only
+/// (a department's care register, one elder's visits), which are read whole anyway. Each
+/// position is `width` whole numbers; any other cursor is BAD_USER_INPUT.
+pub fn slice_sorted<T>(
+    rows: Vec<T>,
+    width: usize,
+    page: &PageRequest,
+    key: impl Fn(&T) -> Vec<i64>,
+) -> AppResult<Page<T>> {
+    let anchor = |position: &Option<Key>, field: &str| -> AppResult<Option<Vec<i64>>> {
+        position
+            .as_ref()
+            .map(|position| {
+                if position.len() != width {
+                    return Err(AppError::input(field, Reason::InvalidCursor));
+                }
+                position
+                    .iter()
+                    .map(|value| match value {
+                        KeyValue::Int(n) => Ok(*n),
+                        _ => Err(AppError::input(field, Reason::InvalidCursor)),
+                    })
+                    .collect()
+            })
+            .transpose()
+    };
+    let after = anchor(&page.after, "after")?;
+    let before = anchor(&page.before, "before")?;
+    let total = rows.len() as u64;
+    let mut within: Vec<T> = rows
+        .into_iter()
+        .filter(|row| {
+            let position = key(row);
+            after.as_ref().is_none_or(|a| position > *a)
+                && before.as_ref().is_none_or(|b| position < *b)
+        })
+        .collect();
+    if page.backward {
+        within.reverse();
+    }
+    within.truncate(page.fetch_limit() as usize);
+    Ok(page_from_rows(within, page, total, |row| {
+        key(row).into_iter().map(KeyValue::Int).collect()
+    }))
+}

@@ -21,10 +21,10 @@ const EVENT: &str = "mutation($r: ID!, $note: String!) {
     reportCareEvent(recipientId: $r, note: $note) { id nextVisitDueOn pendingEvent { note } }
 }";
 const LIST: &str = "query($filter: CareRecipientFilter) {
-    careRecipients(filter: $filter) { id name riskTier nextVisitDueOn overdue lastVisitedAt pendingEvent { note }
-        visits { mode minutes issues } }
+    careRecipients(filter: $filter, first: 100) { edges { node { id name riskTier nextVisitDueOn overdue lastVisitedAt pendingEvent { note }
+        visits { edges { node { mode minutes issues } } } } } }
 }";
-const ONE: &str = "query($id: ID!) { careRecipient(id: $id) { id name address visits { notes } } }";
+const ONE: &str = "query($id: ID!) { careRecipient(id: $id) { id name address visits { edges { node { notes } } } } }";
 const FIGURES: &str = "query($range: DateRangeInput, $department: ID) {
     dashboard(range: $range, departmentId: $department) { care {
         visitRateByMonth { month recipientCount visitedCount visitRate }
@@ -160,29 +160,29 @@ async fn care_recipients_are_seen_only_by_their_department_their_volunteers_and_
                 .collect::<HashSet<_>>()
         };
         assert_eq!(
-            ids(&app.ok(LIST, json!({}), Some(&admin.token)).await),
+            ids(&app.ok_nodes(LIST, json!({}), Some(&admin.token)).await),
             all(&[&zhang, &li, &wang])
         );
         assert_eq!(
-            ids(&app.ok(LIST, json!({}), Some(&organizer.token)).await),
+            ids(&app.ok_nodes(LIST, json!({}), Some(&organizer.token)).await),
             all(&[&zhang, &li])
         );
         assert_eq!(
-            ids(&app.ok(LIST, json!({}), Some(&stranger.token)).await),
+            ids(&app.ok_nodes(LIST, json!({}), Some(&stranger.token)).await),
             all(&[&wang])
         );
         assert_eq!(
-            ids(&app.ok(LIST, json!({}), Some(&paired.token)).await),
+            ids(&app.ok_nodes(LIST, json!({}), Some(&paired.token)).await),
             all(&[&zhang])
         );
         assert_eq!(
-            ids(&app.ok(LIST, json!({}), Some(&unpaired.token)).await),
+            ids(&app.ok_nodes(LIST, json!({}), Some(&unpaired.token)).await),
             all(&[])
         );
         // Asking for another department does not widen an organizer's or volunteer's view.
         assert_eq!(
             ids(&app
-                .ok(
+                .ok_nodes(
                     LIST,
                     json!({ "filter": { "departmentId": office } }),
                     Some(&organizer.token)
@@ -192,7 +192,7 @@ async fn care_recipients_are_seen_only_by_their_department_their_volunteers_and_
         );
         assert_eq!(
             ids(&app
-                .ok(
+                .ok_nodes(
                     LIST,
                     json!({ "filter": { "departmentId": elderly } }),
                     Some(&paired.token)
@@ -228,7 +228,7 @@ async fn care_recipients_are_seen_only_by_their_department_their_volunteers_and_
             );
         }
         let seen = app
-            .ok(ONE, json!({ "id": zhang }), Some(&paired.token))
+            .ok_nodes(ONE, json!({ "id": zhang }), Some(&paired.token))
             .await;
         assert_eq!(seen["careRecipient"]["name"], "张奶奶");
         assert_eq!(
@@ -268,7 +268,7 @@ async fn care_recipients_are_seen_only_by_their_department_their_volunteers_and_
         );
         let logged = app.ok(LOG, visit(&zhang), Some(&paired.token)).await;
         assert_eq!(logged["logCareVisit"]["followUpNeeded"], true);
-        let mine = app.ok(LIST, json!({}), Some(&organizer.token)).await;
+        let mine = app.ok_nodes(LIST, json!({}), Some(&organizer.token)).await;
         let zhang_row = mine["careRecipients"]
             .as_array()
             .unwrap()
@@ -321,7 +321,7 @@ async fn care_recipients_are_seen_only_by_their_department_their_volunteers_and_
             assert_eq!(refused["errors"][0]["extensions"]["field"], field);
         }
         assert_eq!(
-            ids(&app.ok(LIST, json!({}), Some(&admin.token)).await).len(),
+            ids(&app.ok_nodes(LIST, json!({}), Some(&admin.token)).await).len(),
             3
         );
 
@@ -333,7 +333,7 @@ async fn care_recipients_are_seen_only_by_their_department_their_volunteers_and_
         )
         .await;
         assert_eq!(
-            ids(&app.ok(LIST, json!({}), Some(&paired.token)).await),
+            ids(&app.ok_nodes(LIST, json!({}), Some(&paired.token)).await),
             all(&[])
         );
         assert_eq!(
@@ -437,7 +437,7 @@ async fn visits_fall_due_by_risk_tier_within_a_day_of_an_event_and_show_in_the_o
                 .date_naive()
         };
         let expect = |ago: i64, every: i64| visit_day(ago) + Duration::days(every);
-        let listed = app.ok(LIST, json!({}), Some(&organizer.token)).await;
+        let listed = app.ok_nodes(LIST, json!({}), Some(&organizer.token)).await;
         for (name, due) in [
             ("高一", expect(10, 7)),
             ("高二", expect(2, 7)),
@@ -463,7 +463,7 @@ async fn visits_fall_due_by_risk_tier_within_a_day_of_an_event_and_show_in_the_o
         assert_eq!(order[0], "重点一");
         // The overdue list of the department.
         let overdue = app
-            .ok(
+            .ok_nodes(
                 LIST,
                 json!({ "filter": { "overdue": true } }),
                 Some(&organizer.token),
@@ -477,7 +477,7 @@ async fn visits_fall_due_by_risk_tier_within_a_day_of_an_event_and_show_in_the_o
             .collect();
         assert_eq!(names, HashSet::from(["高一", "重点一", "一般一", "一般三"]));
         let high = app
-            .ok(
+            .ok_nodes(
                 LIST,
                 json!({ "filter": { "overdue": true, "riskTier": "HIGH" } }),
                 Some(&organizer.token),
@@ -508,7 +508,7 @@ async fn visits_fall_due_by_risk_tier_within_a_day_of_an_event_and_show_in_the_o
         app.ok(LOG, json!({ "input": { "recipientId": made["重点二"], "visitedAt": days_ago(1), "mode": "PHONE", "minutes": 5 } }),
             Some(&organizer.token)).await;
         let still = app
-            .ok(
+            .ok_nodes(
                 ONE.replace("address", "address riskTier nextVisitDueOn")
                     .as_str(),
                 json!({ "id": made["重点二"] }),
@@ -522,7 +522,7 @@ async fn visits_fall_due_by_risk_tier_within_a_day_of_an_event_and_show_in_the_o
         );
         app.ok(LOG, json!({ "input": { "recipientId": made["重点二"], "visitedAt": Utc::now().to_rfc3339(), "mode": "VISIT", "minutes": 60 } }),
             Some(&organizer.token)).await;
-        let settled = app.ok(LIST, json!({}), Some(&organizer.token)).await;
+        let settled = app.ok_nodes(LIST, json!({}), Some(&organizer.token)).await;
         let row = settled["careRecipients"]
             .as_array()
             .unwrap()
@@ -540,7 +540,7 @@ async fn visits_fall_due_by_risk_tier_within_a_day_of_an_event_and_show_in_the_o
         let refused = app.gql("mutation { setCareVisitRule(rule: { highDays: 0, keyDays: 30, generalDays: 90 }) { highDays } }", json!({}), Some(&admin.token)).await;
         assert_eq!(refused["errors"][0]["extensions"]["field"], "highDays");
         app.ok("mutation { setCareVisitRule(rule: { highDays: 14, keyDays: 30, generalDays: 90 }) { highDays } }", json!({}), Some(&admin.token)).await;
-        let listed = app.ok(LIST, json!({}), Some(&organizer.token)).await;
+        let listed = app.ok_nodes(LIST, json!({}), Some(&organizer.token)).await;
         assert_eq!(due_of(&listed, "高一"), (expect(10, 14).to_string(), false));
 
         // The figures: overdue by department and tier, the monthly visit rate against an
@@ -649,7 +649,7 @@ async fn the_demo_care_pairing_shows_on_the_dashboard_without_a_name() {
         assert!(!figures.to_string().contains("陈阿婆"));
         // The demo organizer of 养老科 has the register and its overdue list.
         let overdue = app
-            .ok(
+            .ok_nodes(
                 LIST,
                 json!({ "filter": { "overdue": true } }),
                 Some(&organizer),

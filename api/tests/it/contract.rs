@@ -252,7 +252,11 @@ pub fn variables_for(name: &str) -> Value {
             json!({ "input": { "surveyId": "1", "channel": "MINI_PROGRAM", "answers": [] } })
         }
         "EnrollAsVolunteer" => json!({ "input": { "realName": "王小明" } }),
-        "DashboardOverview" | "DashboardHours" | "DashboardSatisfaction" | "DashboardPairings" => {
+        "DashboardOverview"
+        | "DashboardHours"
+        | "DashboardSatisfaction"
+        | "DashboardPairings"
+        | "DashboardCare" => {
             json!({ "range": { "from": "2022-01-01", "to": "2022-12-31" } })
         }
         _ => json!({}),

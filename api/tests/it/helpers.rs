@@ -251,6 +251,12 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// Runs one operation that must succeed; returns its data with every connection
+    /// (`{ edges { node } }`) turned into the list of its nodes.
+    pub async fn ok_nodes(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        nodes(self.ok(query, variables, token).await)
+    }
+
     /// A user with these roles, signed in through the real login.
     pub async fn user(&self, roles: &[Role], department: Option<&str>) -> User {
         let phone = format!("139{:08}", rand::random::<u32>() % 100_000_000);
@@ -629,4 +635,25 @@ pub async fn roster(app: &TestApp, id: &str, token: &str) -> Vec<Value> {
         .iter()
         .map(|e| e["node"].clone())
         .collect()
+}
+
+/// A response with every connection (`{ edges { node } }`) turned into its list of nodes.
+pub fn nodes(value: Value) -> Value {
+    match value {
+        Value::Object(mut map) => match map.remove("edges") {
+            Some(Value::Array(edges)) => Value::Array(
+                edges
+                    .into_iter()
+                    .map(|mut edge| nodes(edge["node"].take()))
+                    .collect(),
+            ),
+            Some(other) => {
+                map.insert("edges".to_owned(), other);
+                Value::Object(map.into_iter().map(|(k, v)| (k, nodes(v))).collect())
+            }
+            None => Value::Object(map.into_iter().map(|(k, v)| (k, nodes(v))).collect()),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(nodes).collect()),
+        other => other,
+    }
 }

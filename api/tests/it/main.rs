@@ -6,6 +6,7 @@ mod auth;
 mod caching;
 mod calendar;
 mod care;
+mod care_work;
 mod contract;
 mod dashboard;
 mod exports;

@@ -5,12 +5,13 @@ use async_graphql::{Context, ID, Object};
 use crate::auth::RoleGuard;
 use crate::auth::guard::{ADMINS, ORGANIZERS};
 use crate::error::GqlResult;
+use crate::graphql::pagination::{Page, PageArgs};
 use crate::graphql::{ContextExt, parse_id, parse_opt_id};
 
 use super::service::{self, NewRecipient, NewVisit, RecipientQuery, VisitRule};
 use super::types::{
-    CareRecipient, CareRecipientFilter, CareRecipientInput, CareVisit, CareVisitInput,
-    CareVisitRule,
+    CareRecipient, CareRecipientConnection, CareRecipientFilter, CareRecipientInput, CareVisit,
+    CareVisitInput, CareVisitRule,
 };
 
 #[derive(Default)]
@@ -18,26 +19,37 @@ pub struct CareQuery;
 
 #[Object]
 impl CareQuery {
-    /// Care recipients the viewer may see, the most urgent first: admins all, organizers
-    /// their department's, volunteers those paired to them; anyone else FORBIDDEN.
-    /// `filter.overdue` gives the department's overdue list.
+    /// Care recipients the viewer may see, the most urgent first (next visit due, then
+    /// id): admins all, organizers their department's, volunteers those paired to them;
+    /// anyone else FORBIDDEN. `filter.overdue` gives the department's overdue list.
+    /// Keyset pages: `first`/`after` forward, `last`/`before` backward.
     #[graphql(cache_control(no_cache))]
     async fn care_recipients(
         &self,
         ctx: &Context<'_>,
         filter: Option<CareRecipientFilter>,
-    ) -> GqlResult<Vec<CareRecipient>> {
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> GqlResult<CareRecipientConnection> {
+        let page = Page::from_args(PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
         let filter = filter.unwrap_or_default();
         let query = RecipientQuery {
             department_id: parse_opt_id(filter.department_id.as_ref(), "filter.departmentId")?,
             risk_tier: filter.risk_tier.map(Into::into),
             overdue: filter.overdue.unwrap_or(false),
         };
-        Ok(service::recipients(&ctx.state().db, ctx.viewer(), query)
-            .await?
-            .into_iter()
-            .map(CareRecipient)
-            .collect())
+        Ok(
+            service::recipients(&ctx.state().db, ctx.viewer(), query, &page)
+                .await?
+                .into(),
+        )
     }
 
     /// One care recipient, when the viewer may see them (NOT_FOUND otherwise).
@@ -128,6 +140,7 @@ impl CareMutation {
             notes: input.notes,
             issues: input.issues,
             follow_up_needed: input.follow_up_needed.unwrap_or(false),
+            count_as_service_hours: input.count_as_service_hours.unwrap_or(false),
         };
         Ok(CareVisit(
             service::log_visit(ctx.state(), ctx.viewer(), new).await?,

@@ -29,6 +29,7 @@ use crate::db::begin_write;
 use crate::domain::audit;
 use crate::domain::calendar::{local_date, today};
 use crate::domain::input::{self, max};
+use crate::domain::page::{self, Page, PageRequest};
 use crate::domain::registrations::service::volunteer_of_user;
 use crate::error::{AppError, AppResult, Reason, Thing};
 
@@ -244,12 +245,30 @@ pub struct RecipientQuery {
     pub overdue: bool,
 }
 
-/// The recipients the viewer may see, the most urgent first (due date, then id).
+/// A recipient's position in the register: the most urgent first (due date, then id).
+fn urgency(r: &Recipient) -> Vec<i64> {
+    vec![
+        i64::from(r.next_visit_due_on.num_days_from_ce()),
+        i64::from(r.model.id),
+    ]
+}
+
+/// A visit's position among a recipient's visits: the newest first (time, then id).
+pub fn recency(v: &care_visit::Model) -> Vec<i64> {
+    vec![-v.visited_at.timestamp_micros(), -i64::from(v.id)]
+}
+
+/// A page of the recipients the viewer may see, the most urgent first (due date, then
+/// id). The due date comes from the visit rule, not a column: the register (dozens of
+/// elders per department) is read in the viewer's scope and sliced at the cursor's
+/// position ([`page::slice_sorted`]), so a page neither repeats nor skips anyone whose
+/// due date did not change in between.
 pub async fn recipients(
     db: &DatabaseConnection,
     viewer: &Viewer,
     q: RecipientQuery,
-) -> AppResult<Vec<Recipient>> {
+    page: &PageRequest,
+) -> AppResult<Page<Recipient>> {
     let scope = scope(db, viewer).await?;
     let mut query = care_recipient::Entity::find().filter(scope.condition());
     if let Some(department) = q.department_id {
@@ -264,8 +283,18 @@ pub async fn recipients(
         let day = today();
         rows.retain(|r| r.overdue_on(day));
     }
-    rows.sort_by_key(|r| (r.next_visit_due_on, r.model.id));
-    Ok(rows)
+    rows.sort_by_key(urgency);
+    page::slice_sorted(rows, 2, page, urgency)
+}
+
+/// A page of one recipient's visits, newest first, from all of them (loaded for every
+/// recipient of a response in one statement).
+pub fn visits_page(
+    mut visits: Vec<care_visit::Model>,
+    page: &PageRequest,
+) -> AppResult<Page<care_visit::Model>> {
+    visits.sort_by_key(recency);
+    page::slice_sorted(visits, 2, page, recency)
 }
 
 /// Due dates of these recipients: one grouped statement for the last visits.
@@ -434,10 +463,14 @@ pub struct NewVisit {
     pub notes: Option<String>,
     pub issues: Option<String>,
     pub follow_up_needed: bool,
+    /// The visit's minutes go into the visitor's service hours, to be reviewed
+    /// ([`super::hours`]); the visitor must be a volunteer.
+    pub count_as_service_hours: bool,
 }
 
 /// Logs a visit: the recipient's paired volunteers, the department's organizers, admins.
-/// A visit at or after a reported event settles it. Audited.
+/// A visit at or after a reported event settles it; one that counts as service hours goes
+/// into the visitor's pending record of the day. Audited.
 #[tracing::instrument(skip(state, viewer, new), err(level = "info", Debug))]
 pub async fn log_visit(
     state: &AppState,
@@ -465,6 +498,14 @@ pub async fn log_visit(
     let txn = begin_write(&state.writer).await?;
     let scope = scope(&txn, viewer).await?;
     let recipient = visible(&txn, &scope, new.recipient_id).await?;
+    let serving = if new.count_as_service_hours {
+        let volunteer = volunteer_of_user(&txn, user.id)
+            .await?
+            .ok_or(AppError::of(Reason::VolunteerRequired))?;
+        Some(volunteer.id)
+    } else {
+        None
+    };
     let visit = care_visit::ActiveModel {
         recipient_id: Set(recipient.id),
         visitor_user_id: Set(user.id),
@@ -480,6 +521,12 @@ pub async fn log_visit(
     }
     .insert(&txn)
     .await?;
+    let visit = match serving {
+        Some(volunteer_id) => {
+            super::hours::feed(&txn, viewer, &recipient, visit, volunteer_id).await?
+        }
+        None => visit,
+    };
     if recipient
         .event_reported_at
         .is_some_and(|event| event <= new.visited_at)

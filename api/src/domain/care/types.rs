@@ -15,6 +15,7 @@ use crate::domain::pairings::types::Community;
 use crate::domain::users::types::Volunteer;
 use crate::error::{AppError, GqlResult, Thing};
 use crate::graphql::loaders::{DbLoader, Loaders, by_id};
+use crate::graphql::pagination::{Page, PageArgs, connection};
 use crate::graphql::scalars::{Date, local, today};
 use crate::graphql::to_id;
 
@@ -37,6 +38,21 @@ pub enum VisitMode {
     Visit,
     Phone,
     Video,
+}
+
+connection!(CareRecipientConnection, CareRecipientEdge, CareRecipient);
+connection!(CareVisitConnection, CareVisitEdge, CareVisit);
+
+impl From<Recipient> for CareRecipient {
+    fn from(r: Recipient) -> Self {
+        CareRecipient(r)
+    }
+}
+
+impl From<care_visit::Model> for CareVisit {
+    fn from(v: care_visit::Model) -> Self {
+        CareVisit(v)
+    }
 }
 
 /// An elder of a care pairing. Private: the responsible department's organizers, the
@@ -98,16 +114,28 @@ impl CareRecipient {
             note: self.0.model.event_note.clone(),
         })
     }
-    /// Visits, newest first.
-    async fn visits(&self, ctx: &Context<'_>) -> GqlResult<Vec<CareVisit>> {
-        Ok(ctx
+    /// Visits, newest first (time, then id). Keyset pages: `first`/`after` forward,
+    /// `last`/`before` backward.
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> GqlResult<CareVisitConnection> {
+        let page = Page::from_args(PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })?;
+        let visits = ctx
             .data_unchecked::<Loaders>()
             .load_one(VisitsOf(self.0.model.id))
             .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(CareVisit)
-            .collect())
+            .unwrap_or_default();
+        Ok(service::visits_page(visits, &page)?.into())
     }
     /// The volunteers paired to them.
     async fn volunteers(&self, ctx: &Context<'_>) -> GqlResult<Vec<Volunteer>> {
@@ -171,6 +199,11 @@ impl CareVisit {
     async fn follow_up_needed(&self) -> bool {
         self.0.follow_up_needed
     }
+    /// Its minutes went into the visitor's service hours (a record reviewed by the
+    /// department).
+    async fn counts_as_service_hours(&self) -> bool {
+        self.0.service_record_id.is_some()
+    }
 }
 
 #[derive(InputObject)]
@@ -201,6 +234,10 @@ pub struct CareVisitInput {
     /// At most 2,000 characters.
     pub issues: Option<String>,
     pub follow_up_needed: Option<bool>,
+    /// The visit's minutes become service hours of the visiting volunteer: a PENDING
+    /// record of the day at the month's 结对关爱走访 activity, reviewed by the department
+    /// (default false). The visitor must be a volunteer (VOLUNTEER_REQUIRED).
+    pub count_as_service_hours: Option<bool>,
 }
 
 #[derive(InputObject, Default)]

@@ -545,7 +545,9 @@ pub async fn review(
     let now = Utc::now();
     let reviewer = viewer.require()?.id;
     for id in ids {
+        // Locked: a care visit adding minutes to a pending record waits, or finds it reviewed.
         let record = service_record::Entity::find_by_id(*id)
+            .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or(AppError::not_found(Thing::ServiceRecord))?;

@@ -3,6 +3,8 @@
 //! Each commitment has a name, a numeric target and a unit; activities of the pairing tick
 //! one or more of them. Progress counts only the activities that count towards the pairing
 //! ([`super::progress`]): how many (ACTIVITIES) or their approved service hours (HOURS).
+//! A VISITS commitment is ticked by no activity: it counts every care visit that counts
+//! towards the pairing (`progress::counted_visits`), whatever its mode.
 
 use std::collections::{HashMap, HashSet};
 
@@ -266,12 +268,20 @@ pub async fn progress_of<C: ConnectionTrait>(
         .all(db)
         .await?;
     let done = done_of(db, pairing_ids).await?;
+    let visits = if commitments.iter().any(|c| c.unit == CommitmentUnit::Visits) {
+        visits_of(db, pairing_ids).await?
+    } else {
+        HashMap::new()
+    };
     let mut map: HashMap<i32, Vec<Progress>> = HashMap::new();
     for commitment in commitments {
         let (activities, minutes) = done.get(&commitment.id).copied().unwrap_or((0, 0));
         let done = match commitment.unit {
             CommitmentUnit::Activities => activities as f64,
             CommitmentUnit::Hours => minutes as f64 / 60.0,
+            CommitmentUnit::Visits => {
+                visits.get(&commitment.pairing_id).copied().unwrap_or(0) as f64
+            }
         };
         map.entry(commitment.pairing_id)
             .or_default()
@@ -312,6 +322,34 @@ async fn done_of<C: ConnectionTrait>(
             .await?
             .into_iter()
             .map(|row| (row.commitment_id, (row.activities, row.minutes)))
+            .collect(),
+    )
+}
+
+/// Per pairing: the care visits that count towards it, in one grouped statement.
+async fn visits_of<C: ConnectionTrait>(
+    db: &C,
+    pairing_ids: &[i32],
+) -> Result<HashMap<i32, i64>, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT t.pairing_id AS pairing_id, COUNT(*) AS visits FROM ({counted}) t \
+         WHERE t.pairing_id IN ({ids}) GROUP BY t.pairing_id",
+        counted = progress::counted_visits(),
+        ids = placeholders(backend, pairing_ids.len()),
+    );
+    let values: Vec<sea_orm::Value> = pairing_ids.iter().map(|id| (*id).into()).collect();
+    #[derive(FromQueryResult)]
+    struct Row {
+        pairing_id: i32,
+        visits: i64,
+    }
+    Ok(
+        Row::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| (row.pairing_id, row.visits))
             .collect(),
     )
 }

@@ -7,6 +7,10 @@
 //! location's name or address, or the activity's title, containing the community's name.
 //! An activity linked to the pairing but held elsewhere or outside its period stays linked
 //! (it is listed under `Pairing.activities`) and counts for nothing.
+//!
+//! A care visit counts towards a pairing (its VISITS commitments) when it was made to a
+//! recipient of the pairing's department living in its community, on a day (+08:00)
+//! within the pairing's period: the same period rule as for activities.
 
 use sea_orm::DbBackend;
 
@@ -54,4 +58,14 @@ pub fn counted_activities(backend: DbBackend) -> String {
          WHERE {}",
         counts(backend)
     )
+}
+
+/// `SELECT p.id AS pairing_id, v.id AS visit_id, v.visited_on AS visited_on …`: every care
+/// visit that counts towards a pairing — to a recipient of the pairing's department living
+/// in its community, on a day within its period — as a subquery to join or count.
+pub fn counted_visits() -> &'static str {
+    "SELECT p.id AS pairing_id, v.id AS visit_id, v.visited_on AS visited_on FROM pairings p \
+     JOIN care_recipients r ON r.department_id = p.department_id AND r.community_id = p.community_id \
+     JOIN care_visits v ON v.recipient_id = r.id \
+     WHERE v.visited_on >= p.starts_on AND (p.ends_on IS NULL OR v.visited_on <= p.ends_on)"
 }

@@ -3,8 +3,8 @@
 //!
 //! The quarter's activities are those that count towards the pairing (`progress`) whose
 //! day (`start_date`) lies in the quarter; their approved hours and volunteers, the
-//! commitments they ticked, and the care visits made in the quarter to the department's
-//! recipients living in the pairing's community.
+//! commitments they ticked, and the care visits made in the quarter (and within the
+//! pairing's period) to the department's recipients living in the pairing's community.
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,8 +18,8 @@ use sea_orm::{
 
 use entity::enums::{CommitmentUnit, Role, ServiceRecordStatus};
 use entity::{
-    activity, activity_commitment, care_recipient, care_visit, community, department, pairing,
-    pairing_commitment, pairing_report,
+    activity, activity_commitment, community, department, pairing, pairing_commitment,
+    pairing_report,
 };
 
 use crate::auth::Viewer;
@@ -202,7 +202,28 @@ pub async fn report(
         .collect();
     let minutes = activities.iter().map(|a| a.minutes).sum();
 
-    // Commitments: the quarter's activities that tick each, or their minutes.
+    // Care visits of the quarter that count towards the pairing: to the department's
+    // recipients in the community, within the pairing's period (`progress::counted_visits`).
+    let sql = format!(
+        "SELECT v.recipient_id AS recipient_id FROM ({counted}) t \
+         JOIN care_visits v ON v.id = t.visit_id \
+         WHERE t.pairing_id = {p1} AND t.visited_on >= {p2} AND t.visited_on <= {p3}",
+        counted = progress::counted_visits(),
+        p1 = placeholder(1),
+        p2 = placeholder(2),
+        p3 = placeholder(3),
+    );
+    #[derive(FromQueryResult)]
+    struct Visit {
+        recipient_id: i32,
+    }
+    let values: Vec<Value> = vec![pairing_id.into(), from.into(), to.into()];
+    let visits = Visit::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?;
+    let visited: HashSet<i32> = visits.iter().map(|v| v.recipient_id).collect();
+
+    // Commitments: the quarter's activities that tick each, their minutes, or its visits.
     let commitments = pairing_commitment::Entity::find()
         .filter(pairing_commitment::Column::PairingId.eq(pairing_id))
         .order_by_asc(pairing_commitment::Column::Position)
@@ -229,27 +250,11 @@ pub async fn report(
                         .sum::<i64>() as f64
                         / 60.0
                 }
+                CommitmentUnit::Visits => visits.len() as f64,
             };
             ReportCommitment { commitment, done }
         })
         .collect();
-
-    // Care visits of the quarter to the department's recipients in the community.
-    let recipients: Vec<i32> = care_recipient::Entity::find()
-        .filter(care_recipient::Column::DepartmentId.eq(pairing.department_id))
-        .filter(care_recipient::Column::CommunityId.eq(pairing.community_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    let visits = care_visit::Entity::find()
-        .filter(care_visit::Column::RecipientId.is_in(recipients))
-        .filter(care_visit::Column::VisitedOn.gte(from))
-        .filter(care_visit::Column::VisitedOn.lte(to))
-        .all(db)
-        .await?;
-    let visited: HashSet<i32> = visits.iter().map(|v| v.recipient_id).collect();
 
     let submission = pairing_report::Entity::find()
         .filter(pairing_report::Column::PairingId.eq(pairing_id))
@@ -438,6 +443,7 @@ pub fn report_xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
         let unit = match c.commitment.unit {
             CommitmentUnit::Activities => "次",
             CommitmentUnit::Hours => "小时",
+            CommitmentUnit::Visits => "次走访",
         };
         sheet.write_string_with_format(row, 2, unit, &cell)?;
         sheet.write_number_with_format(row, 3, c.done, &number)?;

@@ -35,6 +35,10 @@ pub enum CommitmentUnit {
     Activities,
     /// Approved service hours of those activities.
     Hours,
+    /// Care visits (visits, calls and video calls alike) logged for the pairing's
+    /// department's recipients living in its community, within the pairing's period;
+    /// no activity ticks them.
+    Visits,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
