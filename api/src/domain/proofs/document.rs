@@ -34,7 +34,13 @@ pub struct ProofFont {
     path: PathBuf,
     index: u32,
     data: OnceLock<Arc<Vec<u8>>>,
+    /// PDFs rendered at once on this instance: rendering is CPU work on blocking threads,
+    /// and a holder of a code could ask again and again.
+    pub renders: tokio::sync::Semaphore,
 }
+
+/// PDFs one instance renders at the same time; more wait their turn.
+pub const RENDERS_AT_ONCE: usize = 2;
 
 impl ProofFont {
     pub fn new(path: PathBuf, index: u32) -> Self {
@@ -42,6 +48,7 @@ impl ProofFont {
             path,
             index,
             data: OnceLock::new(),
+            renders: tokio::sync::Semaphore::new(RENDERS_AT_ONCE),
         }
     }
 

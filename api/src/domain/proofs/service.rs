@@ -371,6 +371,12 @@ pub async fn pdf(state: &AppState, number: &str, code: &str) -> AppResult<Vec<u8
     let (proof, code) = with_code(state, number, code).await?;
     let url = verification_url(&state.config.public_base(), &proof.number, &code);
     let font = state.proof_font.clone();
+    let _turn = state
+        .proof_font
+        .renders
+        .acquire()
+        .await
+        .map_err(AppError::internal)?;
     let rendered =
         tokio::task::spawn_blocking(move || document::render(&proof, &code, &url, &font))
             .await
