@@ -37,13 +37,14 @@ COPY web/graphiql web/graphiql
 RUN cargo build --release --locked -p api --bin tongxin
 
 FROM debian:bookworm-slim AS runtime
-# ca-certificates for TLS to the WeChat API, curl for the health checks. Not pinned to
+# ca-certificates for TLS to the WeChat API, curl for the health checks, fonts-wqy-microhei
+# for the proof PDFs (read at run time from TONGXIN_PROOF_FONT's default path). Not pinned to
 # Debian revisions: bookworm-slim follows the point releases and security updates, and the
 # archive drops a superseded revision, so a pinned `pkg=version` would break the build.
 # The fixed UID/GID keep a data volume's ownership stable across rebuilds.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && apt-get install -y --no-install-recommends ca-certificates curl fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 tongxin \
     && useradd --system --uid 10001 --gid tongxin --home-dir /app --no-create-home \

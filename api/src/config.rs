@@ -235,6 +235,30 @@ pub struct Config {
         global = true
     )]
     pub proof_issuer: String,
+    /// The address the public reaches this server at (`https://tongxin.example.gov.cn`),
+    /// for links printed on documents: a proof's QR code. Unset: `http://` and the listen
+    /// address, which only suits development.
+    #[arg(long, env = "TONGXIN_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// The CJK font proofs are set in, read when the first PDF is made and embedded
+    /// subset to the characters used; a TrueType or OpenType file or collection that may
+    /// be redistributed (Debian's fonts-wqy-microhei by default, or fonts-noto-cjk).
+    #[arg(
+        long,
+        env = "TONGXIN_PROOF_FONT",
+        default_value = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        global = true
+    )]
+    pub proof_font: PathBuf,
+    /// Which face of a font collection (`.ttc`) to use: 0 for WenQuanYi Micro Hei; Noto
+    /// Sans CJK's `NotoSansCJK-Regular.ttc` holds Simplified Chinese at 2.
+    #[arg(
+        long,
+        env = "TONGXIN_PROOF_FONT_INDEX",
+        default_value_t = 0,
+        global = true
+    )]
+    pub proof_font_index: u32,
     /// Base URL of the WeChat API (jscode2session lives below it).
     #[arg(
         long,
@@ -357,6 +381,14 @@ impl Config {
 
     pub fn phone_code_required(&self) -> bool {
         self.require_phone_code.unwrap_or(self.production)
+    }
+
+    /// The public address without a trailing slash (see [`Config::public_url`]).
+    pub fn public_base(&self) -> String {
+        match self.public_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => url.trim_end_matches('/').to_owned(),
+            _ => format!("http://{}", self.listen),
+        }
     }
 
     pub fn introspection_enabled(&self) -> bool {

@@ -35,6 +35,8 @@ pub struct AppState {
     pub memo: crate::cache::Memo,
     /// Volunteer ids by user id, as found (a volunteer row never changes its user).
     pub volunteer_ids: crate::cache::VolunteerIds,
+    /// The font proofs' PDFs are set in, read at the first PDF.
+    pub proof_font: Arc<crate::domain::proofs::document::ProofFont>,
 }
 
 /// Keys derived from the one server secret, each for one purpose.

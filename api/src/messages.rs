@@ -379,6 +379,9 @@ pub enum Reason {
     PersistedQueryNotFound,
     PersistedQueryMismatch,
     PersistedQueryHash,
+    /// The server cannot render a proof's PDF: its Chinese font is not where the
+    /// configuration says (TONGXIN_PROOF_FONT), or is no font.
+    ProofFontMissing,
     Internal,
 }
 
@@ -573,6 +576,7 @@ impl Reason {
             PersistedQueryNotFound,
             PersistedQueryMismatch,
             PersistedQueryHash,
+            ProofFontMissing,
             Internal,
         ]);
         all
@@ -735,6 +739,7 @@ impl Reason {
             PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             PersistedQueryMismatch => "PERSISTED_QUERY_MISMATCH",
             PersistedQueryHash => "PERSISTED_QUERY_HASH",
+            ProofFontMissing => "PROOF_FONT_MISSING",
             Internal => "INTERNAL_ERROR",
         }
     }
@@ -809,7 +814,7 @@ impl Reason {
                 Code::RegistrationClosed
             }
             RateLimited { .. } => Code::RateLimited,
-            Internal => Code::Internal,
+            ProofFontMissing | Internal => Code::Internal,
             Required
             | TooLong { .. }
             | TooMany { .. }
@@ -1451,6 +1456,10 @@ impl Reason {
             PersistedQueryHash => (
                 s("persistedQuery.sha256Hash 不是 SHA-256 十六进制摘要"),
                 s("persistedQuery.sha256Hash is not a SHA-256 hex digest"),
+            ),
+            ProofFontMissing => (
+                s("服务器缺少证明所用的中文字体，暂时无法生成 PDF，请联系管理员"),
+                s("The server lacks the Chinese font of proofs, so the PDF cannot be made now; please tell an administrator"),
             ),
             Internal => (s("服务器内部错误"), s("Internal server error")),
         }

@@ -32,6 +32,16 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         .timeout(std::time::Duration::from_secs(5))
         .build()
         .context("building the HTTP client")?;
+    let proof_font = Arc::new(crate::domain::proofs::document::ProofFont::new(
+        config.proof_font.clone(),
+        config.proof_font_index,
+    ));
+    if let Err(problem) = proof_font.present() {
+        tracing::warn!(
+            %problem,
+            "the font of proof PDFs is missing (TONGXIN_PROOF_FONT; Debian: apt-get install fonts-wqy-microhei): /proofs/….pdf answers PROOF_FONT_MISSING"
+        );
+    }
     Ok(AppState {
         db,
         writer,
@@ -48,6 +58,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         statements,
         memo: Default::default(),
         volunteer_ids: Default::default(),
+        proof_font,
     })
 }
 

@@ -75,7 +75,7 @@ struct Args {
     client_threads: usize,
     /// Only these scenarios (comma-separated): feed-anonymous, hostile, feed-signed-in,
     /// activity-detail, dashboard-overview-cached, dashboard-hours-cached, survey-submit,
-    /// register-spread, register-burst, dashboard-cold.
+    /// register-spread, register-burst, dashboard-cold, export-service-records.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Write the summary of this run into bench/README.md.
@@ -118,6 +118,7 @@ const SCENARIOS: [&str; 11] = [
     "register-spread",
     "register-burst",
     "dashboard-cold",
+    "export-service-records",
 ];
 
 fn main() -> anyhow::Result<()> {
@@ -403,6 +404,9 @@ async fn run_backend(
         }
         if wanted("dashboard-cold") {
             bench.dashboard_cold().await?;
+        }
+        if wanted("export-service-records") {
+            bench.export_service_records().await?;
         }
         // Last: its wrong passwords run argon2id (19 MiB per hash, two at once), memory the
         // allocator keeps for a while, which would otherwise show in every later scenario.

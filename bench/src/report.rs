@@ -271,6 +271,33 @@ impl Report {
                 met: b.ok,
             });
         }
+        for (name, label) in [
+            (
+                "export-service-records-csv",
+                "Export of all service records, CSV",
+            ),
+            (
+                "export-service-records-xlsx",
+                "Export of all service records, XLSX",
+            ),
+        ] {
+            if let Some(r) = find(results, name) {
+                let rows = r.tags.get("rows").copied().unwrap_or(0);
+                targets.push(Target {
+                    scenario: label.to_owned(),
+                    target: "streams in bounded memory: peak RSS ≤ 64 MB".to_owned(),
+                    measured: format!(
+                        "{} rows in {:.1} s: {} rows/s, {:.0} MB; peak RSS {:.1} MB",
+                        thousands(rows as f64),
+                        r.seconds,
+                        thousands(rows as f64 / r.seconds.max(1e-9)),
+                        r.tags.get("bytes").copied().unwrap_or(0) as f64 / 1e6,
+                        r.peak_rss_mb
+                    ),
+                    met: rows > 0 && r.peak_rss_mb <= 64.0,
+                });
+            }
+        }
         if let Some(peak) = self.server_rss_high_water_mb {
             // The hostile scenario runs last; its argon2id hashes are reported with it.
             let worst = self

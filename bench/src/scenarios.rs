@@ -1047,3 +1047,167 @@ impl Bench {
         Ok(())
     }
 }
+
+/// Counts the records of a CSV as its bytes pass: line ends outside quotes (a quoted
+/// field may hold one; `""` inside quotes toggles twice and changes nothing).
+#[derive(Default)]
+struct CsvCounter {
+    quoted: bool,
+    records: u64,
+}
+
+impl CsvCounter {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            match b {
+                b'"' => self.quoted = !self.quoted,
+                b'\n' if !self.quoted => self.records += 1,
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Bench {
+    /// The approved hours that count, as the export selects them: what it must deliver.
+    async fn counted_records(&self) -> anyhow::Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM service_records r JOIN activities a ON a.id = r.activity_id \
+             WHERE r.status IN {} AND {}",
+            api::db::sql_values([entity::enums::ServiceRecordStatus::Approved]),
+            api::domain::hours::counted_activity_sql("a")
+        );
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(self.db.get_database_backend(), sql))
+            .await?
+            .context("count")?;
+        Ok(row.try_get_by_index::<i64>(0)?)
+    }
+
+    /// `GET /exports/service-records.csv|xlsx` over the whole dataset as the admin, one
+    /// download at a time: rows delivered (checked against the database), rows per second
+    /// and the server's peak RSS while it runs. The CSV is counted as it streams; the XLSX
+    /// goes to a temporary file and its rows are counted with calamine's cell reader.
+    pub async fn export_service_records(&mut self) -> anyhow::Result<()> {
+        let expected = self.counted_records().await?;
+        let admin = self.token(dataset::ADMIN_USER, vec![Role::Resident, Role::Admin]);
+        for format in ["csv", "xlsx"] {
+            let name = format!("export-service-records-{format}");
+            eprintln!("▶ {name}: all {expected} approved records as the admin");
+            let before = self.server.sql_statements(&self.http).await?;
+            self.server.reset_peak_rss();
+            let started = Instant::now();
+            let mut response = self
+                .http
+                .get(format!(
+                    "{}/exports/service-records.{format}",
+                    self.server.base
+                ))
+                .bearer_auth(&admin)
+                .timeout(Duration::from_secs(900))
+                .send()
+                .await
+                .with_context(|| format!("{name}: request"))?;
+            let status = response.status();
+            let first_byte = started.elapsed();
+            let mut bytes = 0u64;
+            let mut counter = CsvCounter::default();
+            let mut file = if format == "xlsx" {
+                Some(tempfile::tempfile()?)
+            } else {
+                None
+            };
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .with_context(|| format!("{name}: body"))?
+            {
+                bytes += chunk.len() as u64;
+                match file.as_mut() {
+                    Some(file) => std::io::Write::write_all(file, &chunk)?,
+                    None => counter.feed(&chunk),
+                }
+                if status != reqwest::StatusCode::OK && bytes > 4096 {
+                    break;
+                }
+            }
+            let elapsed = started.elapsed();
+            let peak = self.server.peak_rss();
+            let after = self.server.sql_statements(&self.http).await?;
+            ensure!(status == 200, "{name}: {status}");
+            let rows = match file {
+                // The header line is not a row.
+                None => counter.records.saturating_sub(1),
+                Some(file) => tokio::task::spawn_blocking(move || xlsx_rows(file)).await??,
+            };
+            ensure!(
+                rows == expected as u64,
+                "{name}: {rows} rows delivered, {expected} approved records counted"
+            );
+            let seconds = elapsed.as_secs_f64();
+            let ms = seconds * 1000.0;
+            let rows_per_second = rows as f64 / seconds;
+            eprintln!(
+                "  {rows} rows, {:.1} MB in {seconds:.1} s ({rows_per_second:.0} rows/s, first byte after {:.0} ms), peak RSS {:.1} MB",
+                bytes as f64 / 1e6,
+                first_byte.as_secs_f64() * 1000.0,
+                mb(peak)
+            );
+            let mut tags = BTreeMap::new();
+            tags.insert("rows".to_owned(), rows);
+            tags.insert("bytes".to_owned(), bytes);
+            tags.insert("rows_per_second".to_owned(), rows_per_second.round() as u64);
+            tags.insert("first_byte_ms".to_owned(), first_byte.as_millis() as u64);
+            self.results.push(ScenarioResult {
+                name,
+                description: format!(
+                    "GET /exports/service-records.{format}, every approved record that counts, as the admin, one download"
+                ),
+                clients: 1,
+                requests: 1,
+                seconds,
+                requests_per_second: None,
+                p50_ms: ms,
+                p95_ms: ms,
+                p99_ms: ms,
+                max_ms: ms,
+                mean_ms: ms,
+                errors: 0,
+                sql_per_request: (after - before) as f64,
+                peak_rss_mb: mb(peak),
+                tags,
+                notes: vec![format!(
+                    "{rows} rows, {:.1} MB, {rows_per_second:.0} rows/s",
+                    bytes as f64 / 1e6
+                )],
+                error_samples: Vec::new(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The data rows of the workbook's first sheet (its header row left out), read cell by
+/// cell: the reader holds one row's XML at a time.
+fn xlsx_rows(mut file: std::fs::File) -> anyhow::Result<u64> {
+    use calamine::Reader as _;
+    std::io::Seek::rewind(&mut file)?;
+    let mut workbook = calamine::Xlsx::new(std::io::BufReader::new(file))?;
+    let sheet = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .context("the workbook has no sheet")?;
+    let mut cells = workbook.worksheet_cells_reader(&sheet)?;
+    let mut last_row = None;
+    let mut rows = 0u64;
+    while let Some(cell) = cells.next_cell()? {
+        let (row, _) = cell.get_position();
+        if last_row != Some(row) {
+            last_row = Some(row);
+            rows += 1;
+        }
+    }
+    Ok(rows.saturating_sub(1))
+}

@@ -174,10 +174,7 @@ async fn respond(export: Export, format: Format) -> Response {
     );
     let body = match format {
         Format::Csv => csv_body(export),
-        Format::Xlsx => match xlsx_body(export).await {
-            Ok(body) => body,
-            Err(err) => return refuse(err),
-        },
+        Format::Xlsx => xlsx_stream(export),
     };
     (
         [
@@ -242,9 +239,25 @@ fn csv_body(export: Export) -> Body {
     Body::from_stream(futures::stream::once(async move { head }).chain(rows))
 }
 
+/// The workbook as the response's body: the status and headers go at once, the bytes when
+/// the file is finished. A million rows take longer than the request timeout (which
+/// covers the response's head, not its body), and the download must not be cut for it; a
+/// failure after the head ends the body short, as a CSV's does, and the log says why.
+fn xlsx_stream(export: Export) -> Body {
+    let file = futures::stream::once(xlsx_body(export)).flat_map(|made| match made {
+        Ok(stream) => stream.boxed(),
+        Err(err) => {
+            let err = err.into_graphql();
+            tracing::error!(message = %err.message, "export failed");
+            futures::stream::once(async { Err(std::io::Error::other("export failed")) }).boxed()
+        }
+    });
+    Body::from_stream(file)
+}
+
 /// Rows go from the database (this task) to the workbook (a blocking thread) through a
 /// channel of two pages; the finished file is streamed from a temporary file.
-async fn xlsx_body(export: Export) -> AppResult<Body> {
+async fn xlsx_body(export: Export) -> AppResult<tokio_util::io::ReaderStream<tokio::fs::File>> {
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<Vec<Cell>>>(2);
     let headers = export.headers.clone();
     let title = export.title.clone();
@@ -299,7 +312,7 @@ async fn xlsx_body(export: Export) -> AppResult<Body> {
         return Err(err);
     }
     let file = tokio::fs::File::from_std(file);
-    Ok(Body::from_stream(tokio_util::io::ReaderStream::new(file)))
+    Ok(tokio_util::io::ReaderStream::new(file))
 }
 
 /// Excel allows 31 characters and none of `[]:*?/\` in a sheet's name.

@@ -33,7 +33,10 @@ pub(super) fn refuse(err: AppError) -> Response {
                 Reason::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 _ => StatusCode::BAD_REQUEST,
             },
-            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Code::Internal => match reason {
+                Reason::ProofFontMissing => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
         },
     };
     let error = err.into_graphql();

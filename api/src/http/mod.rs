@@ -3,6 +3,7 @@
 mod exports;
 mod files;
 pub mod graphql;
+mod proofs;
 mod subscriptions;
 mod web;
 
@@ -116,6 +117,7 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/plans/{id}/summary.xlsx", get(files::plan_summary_xlsx))
         .route("/exports/{file}", get(exports::export))
         .route("/calendar/{user}/{file}", get(files::calendar_feed))
+        .route("/proofs/{file}", get(proofs::proof_pdf))
         .route(
             "/exports/activities/{id}/{file}",
             get(exports::activity_export),

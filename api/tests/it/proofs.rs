@@ -459,3 +459,283 @@ async fn numbers_stay_unique_when_two_instances_issue_at_once() {
         assert_eq!(numbers, expected, "{backend:?}");
     }
 }
+
+/// `GET /proofs/{number}.pdf?code=…` without a token: status, content type and body.
+async fn proof_pdf(app: &TestApp, number: &str, code: Option<&str>) -> (u16, String, Vec<u8>) {
+    let mut url = format!("{}/proofs/{number}.pdf", app.address);
+    if let Some(code) = code {
+        url.push_str(&format!("?code={code}"));
+    }
+    let response = app.http.get(url).send().await.expect("request");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (
+        status,
+        content_type,
+        response.bytes().await.expect("body").to_vec(),
+    )
+}
+
+/// Runs a poppler tool (Debian's poppler-utils; `.ci/run` installs it) on `pdf`.
+fn poppler(tool: &str, args: &[&str]) -> std::process::Output {
+    let output = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| {
+            panic!("{tool} could not run ({err}): apt-get install poppler-utils")
+        });
+    assert!(
+        output.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// The PDF's pages as PNG files (pdftoppm) and its text without spaces (pdftotext).
+fn read_pdf(pdf: &[u8]) -> (usize, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("proof.pdf");
+    std::fs::write(&file, pdf).expect("written");
+    let file = file.to_str().expect("path");
+    let prefix = dir.path().join("page");
+    poppler(
+        "pdftoppm",
+        &["-png", "-r", "40", file, prefix.to_str().expect("path")],
+    );
+    let pages = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name().to_string_lossy().ends_with(".png")
+                && e.metadata().map(|m| m.len() > 1000).unwrap_or(false)
+        })
+        .count();
+    let text = poppler("pdftotext", &["-enc", "UTF-8", file, "-"]).stdout;
+    let text: String = String::from_utf8(text)
+        .expect("UTF-8 text")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    (pages, text)
+}
+
+#[tokio::test]
+async fn the_proof_as_a_pdf_holds_its_number_name_and_hours_and_renders() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (volunteer, _, _) = served(&app).await;
+        let issued = app.ok(REQUEST, json!({}), Some(&volunteer.token)).await;
+        let number = issued["requestServiceProof"]["proof"]["number"]
+            .as_str()
+            .expect("number")
+            .to_owned();
+        let right = issued["requestServiceProof"]["code"]
+            .as_str()
+            .expect("code")
+            .to_owned();
+
+        // Typed as read off paper: lower case.
+        let (status, content_type, pdf) =
+            proof_pdf(&app, &number.to_lowercase(), Some(&right.to_lowercase())).await;
+        assert_eq!(
+            status,
+            200,
+            "{backend:?}: {}",
+            String::from_utf8_lossy(&pdf)
+        );
+        assert_eq!(content_type, "application/pdf");
+        assert!(pdf.starts_with(b"%PDF-"), "{backend:?}");
+        // The font is embedded subset to the characters used, not its 5 MB.
+        assert!(pdf.len() < 120_000, "{backend:?}: {} bytes", pdf.len());
+        let (pages, text) = read_pdf(&pdf);
+        assert_eq!(pages, 1, "{backend:?}");
+        for expected in [
+            "志愿服务证明",
+            number.as_str(),
+            "王小明",
+            "累计服务时长：5小时",
+            "助老服务",
+            "2025-03-05",
+            "泉州市民政局",
+            right.as_str(),
+        ] {
+            assert!(text.contains(expected), "{backend:?}: {expected} in {text}");
+        }
+        assert!(!text.contains("撤销"), "{backend:?}: a valid proof");
+    }
+}
+
+#[tokio::test]
+async fn a_long_proof_runs_on_over_pages_and_a_revoked_one_says_so() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (volunteer, _, _) = served(&app).await;
+        let issued = app.ok(REQUEST, json!({}), Some(&volunteer.token)).await;
+        let number = issued["requestServiceProof"]["proof"]["number"]
+            .as_str()
+            .expect("number")
+            .to_owned();
+        let right = issued["requestServiceProof"]["code"]
+            .as_str()
+            .expect("code")
+            .to_owned();
+        // The most a proof holds: 500 days served, each with 200 characters of content.
+        let id: i32 = issued["requestServiceProof"]["proof"]["id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("id");
+        let proof = entity::service_proof::Entity::find_by_id(id)
+            .one(&app.state.db)
+            .await
+            .expect("read")
+            .expect("proof");
+        let line = proof.activities.0[0].clone();
+        let lines: Vec<_> = (0..500)
+            .map(|n| entity::service_proof::ProofLine {
+                activity: format!("第{n}次社区环境整治志愿服务活动"),
+                content: "清理楼道杂物，劝导文明停车，宣传垃圾分类。".repeat(10),
+                ..line.clone()
+            })
+            .collect();
+        let mut model = proof.into_active_model();
+        model.activities = Set(entity::service_proof::ProofLines(lines));
+        model.update(&app.state.db).await.expect("update");
+
+        let (status, _, pdf) = proof_pdf(&app, &number, Some(&right)).await;
+        assert_eq!(
+            status,
+            200,
+            "{backend:?}: {}",
+            String::from_utf8_lossy(&pdf)
+        );
+        assert!(pdf.len() < 1_000_000, "{backend:?}: {} bytes", pdf.len());
+        let (pages, text) = read_pdf(&pdf);
+        assert!(pages > 20, "{backend:?}: {pages} pages");
+        assert!(
+            text.contains("第499次社区环境整治志愿服务活动"),
+            "{backend:?}"
+        );
+        assert!(text.contains(&format!("共{pages}页")), "{backend:?}");
+
+        // A bureau-wide proof: revoked by an admin.
+        let admin = app.user(&[Role::Admin], None).await;
+        app.ok(
+            REVOKE,
+            json!({ "n": number, "r": "服务时长登记有误" }),
+            Some(&admin.token),
+        )
+        .await;
+        let (status, _, pdf) = proof_pdf(&app, &number, Some(&right)).await;
+        assert_eq!(status, 200, "{backend:?}");
+        let (_, text) = read_pdf(&pdf);
+        assert!(text.contains("撤销，不再有效"), "{backend:?}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn a_pdf_with_a_wrong_code_is_not_found_and_counted_with_verifications() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let sibling = spawn_sibling(&app).await;
+        let (volunteer, _, _) = served(&app).await;
+        let issued = app.ok(REQUEST, json!({}), Some(&volunteer.token)).await;
+        let number = issued["requestServiceProof"]["proof"]["number"]
+            .as_str()
+            .expect("number")
+            .to_owned();
+        let right = issued["requestServiceProof"]["code"]
+            .as_str()
+            .expect("code")
+            .to_owned();
+
+        for (n, c) in [
+            ("TX-2020-999999", Some(right.as_str())),
+            (number.as_str(), None),
+        ] {
+            let (status, content_type, body) = proof_pdf(&app, n, c).await;
+            assert_eq!(status, 404, "{backend:?}");
+            assert!(content_type.starts_with("application/json"));
+            let body: Value = serde_json::from_slice(&body).expect("JSON");
+            assert_eq!(code(&body), "NOT_FOUND", "{backend:?}: {body}");
+            assert_eq!(body["errors"][0]["extensions"]["reason"], "PROOF_NOT_FOUND");
+        }
+        let not_pdf = app
+            .http
+            .get(format!("{}/proofs/{number}.png?code={right}", app.address))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(not_pdf.status().as_u16(), 404, "{backend:?}");
+
+        // The missing code above counted; nine more wrong ones, by PDF and by
+        // verifyServiceProof on two instances, and the right code waits.
+        for attempt in 0..9 {
+            let on = if attempt % 2 == 0 { &app } else { &sibling };
+            if attempt % 3 == 0 {
+                let wrong = on
+                    .gql(VERIFY, json!({ "n": number, "c": "ABCDEFGH" }), None)
+                    .await;
+                assert_eq!(code(&wrong), "NOT_FOUND", "{backend:?}: attempt {attempt}");
+            } else {
+                let (status, _, _) = proof_pdf(on, &number, Some("ABCDEFGH")).await;
+                assert_eq!(status, 404, "{backend:?}: attempt {attempt}");
+            }
+        }
+        let (status, _, body) = proof_pdf(&sibling, &number, Some(&right)).await;
+        assert_eq!(
+            status,
+            429,
+            "{backend:?}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        let body: Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(code(&body), "RATE_LIMITED", "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn without_its_font_the_pdf_is_refused_with_a_reason() {
+    for backend in Backend::all() {
+        let app = crate::helpers::spawn_app_with(
+            backend,
+            crate::helpers::Options {
+                configure: Box::new(|config| {
+                    config.proof_font = "/nonexistent/tongxin-font.ttc".into();
+                }),
+                ..Default::default()
+            },
+        )
+        .await;
+        let (volunteer, _, _) = served(&app).await;
+        let issued = app.ok(REQUEST, json!({}), Some(&volunteer.token)).await;
+        let number = issued["requestServiceProof"]["proof"]["number"]
+            .as_str()
+            .expect("number")
+            .to_owned();
+        let right = issued["requestServiceProof"]["code"]
+            .as_str()
+            .expect("code")
+            .to_owned();
+        let (status, _, body) = proof_pdf(&app, &number, Some(&right)).await;
+        assert_eq!(status, 503, "{backend:?}");
+        let body: Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(code(&body), "INTERNAL", "{backend:?}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["reason"], "PROOF_FONT_MISSING",
+            "{backend:?}"
+        );
+        // Verification does not need the font.
+        let verified = app
+            .ok(VERIFY, json!({ "n": number, "c": right }), None)
+            .await;
+        assert_eq!(verified["verifyServiceProof"]["status"], "VALID");
+    }
+}

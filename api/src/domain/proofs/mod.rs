@@ -2,6 +2,7 @@
 //! free and at once to the volunteer, showing hours, content and the recording
 //! organisation, verifiable by anyone holding the number and the code.
 
+pub mod document;
 pub mod resolver;
 pub mod service;
 pub mod types;

@@ -26,6 +26,8 @@ use crate::domain::page::{self, KeyKind, Order, PageRequest};
 use crate::domain::registrations::service::volunteer_of_user;
 use crate::error::{AppError, AppResult, Reason, Thing};
 
+use super::document;
+
 /// Lines (one per day served at an activity) one proof may list: a longer history is
 /// proved in several ranges.
 pub const MAX_LINES: usize = 500;
@@ -310,11 +312,15 @@ async fn next_serial(db: &DatabaseConnection, year: i32) -> AppResult<i32> {
     Ok(max.unwrap_or(0) + 1)
 }
 
-/// Anyone: the proof's state and its public face, when the code is right. An unknown
-/// number and a wrong code get the same NOT_FOUND, counted per number (atomically, across
-/// instances) before the code is compared; a right code is not counted.
-#[tracing::instrument(skip(state, code), err(level = "info", Debug))]
-pub async fn verify(state: &AppState, number: &str, code: &str) -> AppResult<Verification> {
+/// The proof that `number` and `code` name, for anyone holding both. An unknown number
+/// and a wrong code get the same NOT_FOUND, counted per number (atomically, across
+/// instances) before the code is compared; a right code is not counted. Returns the proof
+/// and the code as normalized.
+async fn with_code(
+    state: &AppState,
+    number: &str,
+    code: &str,
+) -> AppResult<(service_proof::Model, String)> {
     let not_found = || AppError::not_found(Thing::Proof);
     let Some(number) = normalize(number) else {
         return Err(not_found());
@@ -333,6 +339,14 @@ pub async fn verify(state: &AppState, number: &str, code: &str) -> AppResult<Ver
         .filter(|p| p.code_hash == code_hash(state, &number, &code))
         .ok_or_else(not_found)?;
     state.cache.unhit(&guesses).await;
+    Ok((proof, code))
+}
+
+/// Anyone: the proof's state and its public face, when the code is right (see
+/// [`with_code`] for wrong ones).
+#[tracing::instrument(skip(state, code), err(level = "info", Debug))]
+pub async fn verify(state: &AppState, number: &str, code: &str) -> AppResult<Verification> {
+    let (proof, _) = with_code(state, number, code).await?;
     Ok(Verification {
         number: proof.number,
         revoked: proof.revoked_at.is_some(),
@@ -341,6 +355,40 @@ pub async fn verify(state: &AppState, number: &str, code: &str) -> AppResult<Ver
         issuer: proof.issuer,
         issued_on: local_date(proof.issued_at),
     })
+}
+
+/// Where a proof is verified: its PDF at the server's public address, which shows it
+/// as it stands (a revoked proof says so). Printed as the QR code.
+pub fn verification_url(public_base: &str, number: &str, code: &str) -> String {
+    format!("{public_base}/proofs/{number}.pdf?code={code}")
+}
+
+/// Anyone holding the number and the code: the proof as an A4 PDF (the document the
+/// volunteer hands over: the whole snapshot, the real name as issued). Wrong codes are
+/// counted as [`verify`] counts them; a missing font is `PROOF_FONT_MISSING`.
+#[tracing::instrument(skip(state, code), err(level = "info", Debug))]
+pub async fn pdf(state: &AppState, number: &str, code: &str) -> AppResult<Vec<u8>> {
+    let (proof, code) = with_code(state, number, code).await?;
+    let url = verification_url(&state.config.public_base(), &proof.number, &code);
+    let font = state.proof_font.clone();
+    let _turn = state
+        .proof_font
+        .renders
+        .acquire()
+        .await
+        .map_err(AppError::internal)?;
+    let rendered =
+        tokio::task::spawn_blocking(move || document::render(&proof, &code, &url, &font))
+            .await
+            .map_err(AppError::internal)?;
+    match rendered {
+        Ok(pdf) => Ok(pdf),
+        Err(document::RenderError::Font(problem)) => {
+            tracing::warn!(%problem, "no PDF of a proof: its font is missing (TONGXIN_PROOF_FONT)");
+            Err(AppError::of(Reason::ProofFontMissing))
+        }
+        Err(document::RenderError::Other(err)) => Err(AppError::Internal(err)),
+    }
 }
 
 /// Admins, and organizers of the issuing department: the proof no longer stands (verified
