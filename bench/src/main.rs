@@ -106,7 +106,7 @@ enum BackendChoice {
     Both,
 }
 
-const SCENARIOS: [&str; 11] = [
+const SCENARIOS: [&str; 12] = [
     "feed-anonymous",
     "hostile",
     "feed-signed-in",

@@ -199,6 +199,16 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     }
 }
 
+/// Where a count shared by the instances is tried: the sibling when they share Redis,
+/// else the first instance (without Redis each instance counts for itself, by design).
+pub fn counting_peer<'a>(first: &'a TestApp, sibling: &'a TestApp) -> &'a TestApp {
+    if redis_url().is_some() {
+        sibling
+    } else {
+        first
+    }
+}
+
 /// A second server instance on the same database and Redis prefix.
 pub async fn spawn_sibling(first: &TestApp) -> TestApp {
     let mut config = (*first.state.config).clone();

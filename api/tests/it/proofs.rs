@@ -215,7 +215,11 @@ async fn a_wrong_code_and_an_unknown_number_are_not_found_and_guesses_are_limite
         // Ten wrong codes for the number, spread over two instances; then even the right
         // code waits.
         for attempt in 0..10 {
-            let on = if attempt % 2 == 0 { &app } else { &sibling };
+            let on = if attempt % 2 == 0 {
+                &app
+            } else {
+                crate::helpers::counting_peer(&app, &sibling)
+            };
             let wrong = on
                 .gql(VERIFY, json!({ "n": number, "c": "ABCDEFGH" }), None)
                 .await;
@@ -678,7 +682,11 @@ async fn a_pdf_with_a_wrong_code_is_not_found_and_counted_with_verifications() {
         // The missing code above counted; nine more wrong ones, by PDF and by
         // verifyServiceProof on two instances, and the right code waits.
         for attempt in 0..9 {
-            let on = if attempt % 2 == 0 { &app } else { &sibling };
+            let on = if attempt % 2 == 0 {
+                &app
+            } else {
+                crate::helpers::counting_peer(&app, &sibling)
+            };
             if attempt % 3 == 0 {
                 let wrong = on
                     .gql(VERIFY, json!({ "n": number, "c": "ABCDEFGH" }), None)
@@ -689,7 +697,12 @@ async fn a_pdf_with_a_wrong_code_is_not_found_and_counted_with_verifications() {
                 assert_eq!(status, 404, "{backend:?}: attempt {attempt}");
             }
         }
-        let (status, _, body) = proof_pdf(&sibling, &number, Some(&right)).await;
+        let (status, _, body) = proof_pdf(
+            crate::helpers::counting_peer(&app, &sibling),
+            &number,
+            Some(&right),
+        )
+        .await;
         assert_eq!(
             status,
             429,
