@@ -18,8 +18,7 @@ use crate::domain::exports::{self, Cell, Export, RecordExport};
 use crate::error::{AppError, AppResult, Reason};
 
 use super::AppContext;
-use super::files::{id_of, percent_encode, refuse, viewer};
-use super::graphql::locale;
+use super::files::{answer, id_of, percent_encode, viewer};
 
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -66,42 +65,34 @@ pub async fn export(
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    locale(&headers)
-        .scope(async move {
-            let made = async {
-                let viewer = viewer(&ctx, &headers)?;
-                viewer.require()?;
-                let (name, format) = split(&file)?;
-                let export = match name {
-                    "service-records" => {
-                        let q = RecordExport {
-                            from: date_param(&params, "from")?,
-                            to: date_param(&params, "to")?,
-                            department_id: id_param(&params, "departmentId")?,
-                        };
-                        if let (Some(from), Some(to)) = (q.from, q.to)
-                            && from > to
-                        {
-                            return Err(AppError::input("to", Reason::TimeOrder));
-                        }
-                        exports::service_records(&ctx.state, &viewer, q)?
-                    }
-                    "rectifications" => exports::rectification_ledger(
-                        &ctx.state,
-                        &viewer,
-                        id_param(&params, "departmentId")?,
-                    )?,
-                    _ => return Err(AppError::input("file", Reason::InvalidFormat)),
+    download(&headers, async {
+        let viewer = viewer(&ctx, &headers)?;
+        viewer.require()?;
+        let (name, format) = split(&file)?;
+        let export = match name {
+            "service-records" => {
+                let q = RecordExport {
+                    from: date_param(&params, "from")?,
+                    to: date_param(&params, "to")?,
+                    department_id: id_param(&params, "departmentId")?,
                 };
-                Ok((export, format))
+                if let (Some(from), Some(to)) = (q.from, q.to)
+                    && from > to
+                {
+                    return Err(AppError::input("to", Reason::TimeOrder));
+                }
+                exports::service_records(&ctx.state, &viewer, q)?
             }
-            .await;
-            match made {
-                Ok((export, format)) => respond(export, format).await,
-                Err(err) => refuse(err),
-            }
-        })
-        .await
+            "rectifications" => exports::rectification_ledger(
+                &ctx.state,
+                &viewer,
+                id_param(&params, "departmentId")?,
+            )?,
+            _ => return Err(AppError::input("file", Reason::InvalidFormat)),
+        };
+        Ok((export, format))
+    })
+    .await
 }
 
 /// `GET /exports/activities/{id}/{file}`: `roster.csv|xlsx`.
@@ -110,25 +101,11 @@ pub async fn activity_export(
     Path((id, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    locale(&headers)
-        .scope(async move {
-            let made = async {
-                let viewer = viewer(&ctx, &headers)?;
-                viewer.require()?;
-                let id = id_of(&id, "id")?;
-                let (name, format) = split(&file)?;
-                if name != "roster" {
-                    return Err(AppError::input("file", Reason::InvalidFormat));
-                }
-                Ok((exports::roster(&ctx.state, &viewer, id).await?, format))
-            }
-            .await;
-            match made {
-                Ok((export, format)) => respond(export, format).await,
-                Err(err) => refuse(err),
-            }
-        })
-        .await
+    download(&headers, async {
+        let (viewer, id, format) = one_table(&ctx, &headers, &id, &file, "roster")?;
+        Ok((exports::roster(&ctx.state, &viewer, id).await?, format))
+    })
+    .await
 }
 
 /// `GET /exports/surveys/{id}/{file}`: `answers.csv|xlsx`.
@@ -137,28 +114,46 @@ pub async fn survey_export(
     Path((id, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    locale(&headers)
-        .scope(async move {
-            let made = async {
-                let viewer = viewer(&ctx, &headers)?;
-                viewer.require()?;
-                let id = id_of(&id, "id")?;
-                let (name, format) = split(&file)?;
-                if name != "answers" {
-                    return Err(AppError::input("file", Reason::InvalidFormat));
-                }
-                Ok((
-                    exports::survey_answers(&ctx.state, &viewer, id).await?,
-                    format,
-                ))
-            }
-            .await;
-            match made {
-                Ok((export, format)) => respond(export, format).await,
-                Err(err) => refuse(err),
-            }
-        })
-        .await
+    download(&headers, async {
+        let (viewer, id, format) = one_table(&ctx, &headers, &id, &file, "answers")?;
+        Ok((
+            exports::survey_answers(&ctx.state, &viewer, id).await?,
+            format,
+        ))
+    })
+    .await
+}
+
+/// The signed-in viewer, the record's id and the format of a download of one record's
+/// table, whose file must be `name.csv` or `name.xlsx`.
+fn one_table(
+    ctx: &AppContext,
+    headers: &HeaderMap,
+    id: &str,
+    file: &str,
+    name: &str,
+) -> AppResult<(crate::auth::Viewer, i32, Format)> {
+    let viewer = viewer(ctx, headers)?;
+    viewer.require()?;
+    let id = id_of(id, "id")?;
+    let (asked, format) = split(file)?;
+    if asked != name {
+        return Err(AppError::input("file", Reason::InvalidFormat));
+    }
+    Ok((viewer, id, format))
+}
+
+/// Answers a download in the request's language: the table `make` gives, or its refusal
+/// with the error's code.
+async fn download(
+    headers: &HeaderMap,
+    make: impl Future<Output = AppResult<(Export, Format)>>,
+) -> Response {
+    answer(headers, async {
+        let (export, format) = make.await?;
+        Ok(respond(export, format).await)
+    })
+    .await
 }
 
 async fn respond(export: Export, format: Format) -> Response {

@@ -46,6 +46,17 @@ pub(super) fn refuse(err: AppError) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// Answers a file route in the request's language: the response `make` gives, or its
+/// refusal with the error's code.
+pub(super) async fn answer(
+    headers: &HeaderMap,
+    make: impl Future<Output = Result<Response, AppError>>,
+) -> Response {
+    locale(headers)
+        .scope(async move { make.await.unwrap_or_else(refuse) })
+        .await
+}
+
 pub(super) fn viewer(ctx: &AppContext, headers: &HeaderMap) -> Result<Viewer, AppError> {
     viewer_of(ctx, headers).map_err(|err| AppError::of(err.reason()))
 }
@@ -65,14 +76,7 @@ pub async fn upload_photo(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    locale(&headers)
-        .scope(async move {
-            match upload(&ctx, &id, &headers, multipart).await {
-                Ok(response) => response,
-                Err(err) => refuse(err),
-            }
-        })
-        .await
+    answer(&headers, upload(&ctx, &id, &headers, multipart)).await
 }
 
 async fn upload(
