@@ -261,6 +261,33 @@ impl Cache {
         Lookup::Computed(computed)
     }
 
+    /// [`Cache::get_or_compute`] for a value kept as JSON: the stored one, else `load`'s,
+    /// stored when `keep` says so (an error is never stored).
+    pub async fn get_or_load_json<T, E>(
+        &self,
+        key: &CacheKey,
+        keep: fn(&T) -> bool,
+        load: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let found = self
+            .get_or_compute(key, |text| serde_json::from_str::<T>(text).ok(), async {
+                let loaded = load.await;
+                let text = match &loaded {
+                    Ok(value) if keep(value) => serde_json::to_string(value).ok(),
+                    _ => None,
+                };
+                (loaded, text)
+            })
+            .await;
+        match found {
+            Lookup::Stored(value) => Ok(value),
+            Lookup::Computed(value) => value,
+        }
+    }
+
     /// Counts a hit or a miss.
     fn record(key: &CacheKey, hit: bool) {
         metrics::counter!("tongxin_cache_requests_total", "kind" => key.kind(), "result" => if hit { "hit" } else { "miss" })

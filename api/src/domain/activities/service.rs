@@ -379,27 +379,12 @@ pub async fn public_part(
         visible: format!("{:?}", visible_to(viewer)),
         id,
     };
-    let found = state
+    // An id that shows nothing is not kept: random ids would fill the cache.
+    Ok(state
         .cache
-        .get_or_compute(
-            &key,
-            |text| serde_json::from_str::<ActivityPublic>(text).ok(),
-            async {
-                match load_public_part(state, viewer, id).await {
-                    Ok(Some(part)) => {
-                        let text = serde_json::to_string(&part).ok();
-                        (Ok(Some(part)), text)
-                    }
-                    other => (other, None),
-                }
-            },
-        )
-        .await;
-    Ok(match found {
-        crate::cache::Lookup::Stored(part) => Some(part),
-        crate::cache::Lookup::Computed(part) => part?,
-    }
-    .map(Arc::new))
+        .get_or_load_json(&key, Option::is_some, load_public_part(state, viewer, id))
+        .await?
+        .map(Arc::new))
 }
 
 async fn load_public_part(

@@ -20,7 +20,7 @@ use entity::enums::{
 use entity::{answer, question, question_option, rectification, survey, survey_response};
 
 use crate::auth::Viewer;
-use crate::cache::{CacheKey, Lookup};
+use crate::cache::CacheKey;
 use crate::context::AppState;
 use crate::db::begin_write;
 use crate::domain::audit;
@@ -375,26 +375,14 @@ fn replay(first: survey_response::Model, survey_id: i32) -> AppResult<survey_res
 /// A survey's questions with their options: from the shared cache (they are written once,
 /// with the survey, and never change), or from the database (two statements).
 async fn cached_questions(state: &AppState, survey_id: i32) -> AppResult<Vec<QuestionSpec>> {
-    let found = state
+    state
         .cache
-        .get_or_compute(
+        .get_or_load_json(
             &CacheKey::SurveyQuestions { id: survey_id },
-            |text| serde_json::from_str::<Vec<QuestionSpec>>(text).ok(),
-            async {
-                match questions_of(&state.db, survey_id).await {
-                    Ok(questions) => {
-                        let text = serde_json::to_string(&questions).ok();
-                        (Ok(questions), text)
-                    }
-                    Err(err) => (Err(err), None),
-                }
-            },
+            |_| true,
+            questions_of(&state.db, survey_id),
         )
-        .await;
-    match found {
-        Lookup::Stored(questions) => Ok(questions),
-        Lookup::Computed(questions) => questions,
-    }
+        .await
 }
 
 /// The survey and the department it belongs to (its own, else its activity's primary
