@@ -23,7 +23,6 @@ use dataset::{Backend, Sizes};
 /// Without TLS, like the project's docker-compose PostgreSQL: over loopback, sqlx's default
 /// `sslmode=prefer` would encrypt every statement (25–45% of the server's throughput here).
 const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable";
-const BENCH_DATABASE: &str = "tongxin_bench";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +34,12 @@ struct Args {
     /// database `tongxin_bench` on --postgres-admin-url, dropped and created anew.
     #[arg(long)]
     database_url: Option<String>,
+    /// The name of the database recreated on --postgres-admin-url (and of the SQLite file in
+    /// the temporary directory): two checkouts benchmarking at once need different names,
+    /// or each drops the other's database mid-run. Lowercase letters, digits and `_`.
+    #[arg(long, env = "TONGXIN_BENCH_DATABASE", default_value = "tongxin_bench",
+          value_parser = bench_database_name)]
+    bench_database: String,
     /// The PostgreSQL server where `tongxin_bench` is recreated (its query string, such as
     /// `sslmode`, is kept for the server's URL).
     #[arg(long, default_value = DEFAULT_ADMIN_URL)]
@@ -59,8 +64,10 @@ struct Args {
     warmup: f64,
     /// Dataset size: 1.0 is the issue's (20,000 activities, 200,000 volunteers, 1,000,000
     /// registrations and service records, 200,000 responses); 0.01 for a smoke run.
-    #[arg(long, default_value_t = 1.0)]
-    scale: f64,
+    /// Several, comma-separated (`--scale 1,5`), run one after the other on each backend and
+    /// printed side by side: what must stay flat as the data grows (issue 23, target 6).
+    #[arg(long, default_value = "1", value_delimiter = ',')]
+    scale: Vec<f64>,
     /// Registrations fired at once on the activity of capacity 50.
     #[arg(long, default_value_t = 500)]
     burst: usize,
@@ -132,7 +139,10 @@ fn main() -> anyhow::Result<()> {
     }
     ensure!(args.clients > 0, "--clients must be at least 1");
     ensure!(args.duration > 0.0, "--duration must be positive");
-    ensure!(args.scale > 0.0, "--scale must be positive");
+    ensure!(
+        !args.scale.is_empty() && args.scale.iter().all(|scale| *scale > 0.0),
+        "--scale must be positive"
+    );
     ensure!(
         args.burst as i64 >= dataset::BURST_CAPACITY,
         "--burst must be at least the capacity"
@@ -179,11 +189,26 @@ fn backends(args: &Args) -> anyhow::Result<Vec<(Option<String>, Backend)>> {
     })
 }
 
+/// A database name that is safe to write into `DROP DATABASE` / `CREATE DATABASE`.
+fn bench_database_name(name: &str) -> Result<String, String> {
+    let valid = !name.is_empty()
+        && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err("1–63 lowercase letters, digits or _, starting with a letter".to_owned())
+    }
+}
+
 /// A new, empty database for the backend: `tongxin_bench` recreated on PostgreSQL, a new
 /// file in the temporary directory for SQLite.
 async fn prepare_database(args: &Args, backend: Backend) -> anyhow::Result<String> {
     if backend == Backend::Sqlite {
-        let path = std::env::temp_dir().join("tongxin-bench.db");
+        let path = std::env::temp_dir().join(format!("{}.db", args.bench_database));
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
@@ -194,14 +219,18 @@ async fn prepare_database(args: &Args, backend: Backend) -> anyhow::Result<Strin
         .with_context(|| format!("connecting to {}", args.postgres_admin_url))?;
     admin
         .execute_unprepared(&format!(
-            "DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            args.bench_database
         ))
         .await?;
     admin
-        .execute_unprepared(&format!("CREATE DATABASE {BENCH_DATABASE}"))
+        .execute_unprepared(&format!("CREATE DATABASE {}", args.bench_database))
         .await?;
     admin.close().await?;
-    Ok(database_name_url(&args.postgres_admin_url, BENCH_DATABASE))
+    Ok(database_name_url(
+        &args.postgres_admin_url,
+        &args.bench_database,
+    ))
 }
 
 async fn connect(url: &str, backend: Backend, max: u32) -> anyhow::Result<DatabaseConnection> {
@@ -247,11 +276,31 @@ async fn run(args: Args) -> anyhow::Result<()> {
     std::fs::create_dir_all(&results_dir)?;
     let binary = server::server_binary(args.rebuild_server)?;
     let mut reports = Vec::new();
-    for (url, backend) in backends(&args)? {
-        let mut report = run_backend(&args, &binary, &results_dir, &stamp, url, backend).await?;
-        report.evaluate();
-        println!("{}", report.table());
-        reports.push(report);
+    let databases = backends(&args)?;
+    ensure!(
+        args.scale.len() == 1 || databases.iter().all(|(url, _)| url.is_none()),
+        "several scales need a database recreated for each: leave out --database-url"
+    );
+    for (url, backend) in databases {
+        for &scale in &args.scale {
+            let mut report = run_backend(
+                &args,
+                scale,
+                &binary,
+                &results_dir,
+                &stamp,
+                url.clone(),
+                backend,
+            )
+            .await?;
+            report.evaluate();
+            println!("{}", report.table());
+            reports.push(report);
+        }
+    }
+    let side_by_side = report::scales_side_by_side(&reports);
+    if !side_by_side.is_empty() {
+        println!("{side_by_side}");
     }
     let total = started.elapsed().as_secs_f64();
     println!("whole command: {total:.0} s");
@@ -268,8 +317,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
         report.evaluate();
         let path = report.write_json(&results_dir, &stamp)?;
         println!("JSON: {}", path.display());
-        summary.push_str(&format!("### {}\n\n", report.backend));
+        summary.push_str(&format!(
+            "### {} at scale {}\n\n",
+            report.backend, report.scale
+        ));
         summary.push_str(&report.markdown());
+        summary.push('\n');
+    }
+    if !side_by_side.is_empty() {
+        summary.push_str("### Scales side by side\n\n");
+        summary.push_str(&side_by_side);
         summary.push('\n');
     }
     if args.update_readme {
@@ -282,6 +339,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 async fn run_backend(
     args: &Args,
+    scale: f64,
     binary: &std::path::Path,
     results_dir: &std::path::Path,
     stamp: &str,
@@ -294,10 +352,10 @@ async fn run_backend(
         Some(url) => url,
         None => prepare_database(args, backend).await?,
     };
-    let sizes = Sizes::at(args.scale);
+    let sizes = Sizes::at(scale);
     eprintln!(
         "loading {backend:?} ({}) at scale {}: {sizes:?}",
-        database_url, args.scale
+        database_url, scale
     );
     let db = connect(&database_url, backend, 2).await?;
     Migrator::up(&db, None)
@@ -324,7 +382,7 @@ async fn run_backend(
         started_at.timestamp_nanos_opt().unwrap_or_default(),
         std::process::id()
     );
-    let redis_prefix = format!("tongxin-bench:{stamp}:{backend:?}:");
+    let redis_prefix = format!("tongxin-bench:{stamp}:{backend:?}:{scale}:");
     let mut server = server::Server::start(&server::ServerConfig {
         binary: binary.to_path_buf(),
         database_url: database_url.clone(),
@@ -334,7 +392,7 @@ async fn run_backend(
         db_max_connections: args.db_max_connections,
         extra_env: args.server_env.clone(),
         log_path: results_dir.join(format!(
-            "{stamp}-{}-server.log",
+            "{stamp}-{}-scale{scale}-server.log",
             format!("{backend:?}").to_lowercase()
         )),
     })?;
@@ -438,7 +496,7 @@ async fn run_backend(
         started_at: started_at.format("%Y-%m-%d %H:%M").to_string(),
         commit: git_commit(),
         backend: format!("{backend:?}"),
-        scale: args.scale,
+        scale,
         clients: args.clients,
         duration_secs: args.duration,
         warmup_secs: args.warmup,

@@ -244,6 +244,28 @@ impl Report {
                 met: r.max_ms <= 300.0 && r.requests > 0,
             });
         }
+        for (name, label) in [
+            (
+                "dashboard-overview-cold",
+                "DashboardOverview, cold, whole dataset",
+            ),
+            (
+                "dashboard-overview-range-cold",
+                "DashboardOverview, cold, over 2025 (whole months)",
+            ),
+        ] {
+            if let Some(r) = find(results, name) {
+                targets.push(Target {
+                    scenario: label.to_owned(),
+                    target: "≤ 100 ms".to_owned(),
+                    measured: format!(
+                        "median {:.0} ms, worst {:.0} ms of {}",
+                        r.p50_ms, r.max_ms, r.requests
+                    ),
+                    met: r.max_ms <= 100.0 && r.requests > 0,
+                });
+            }
+        }
         throughput(
             &mut targets,
             "register-spread",
@@ -495,11 +517,80 @@ impl Report {
 
     pub fn write_json(&self, dir: &Path, stamp: &str) -> anyhow::Result<std::path::PathBuf> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let path = dir.join(format!("{stamp}-{}.json", self.backend.to_lowercase()));
+        let path = dir.join(format!(
+            "{stamp}-{}-scale{}.json",
+            self.backend.to_lowercase(),
+            self.scale
+        ));
         std::fs::write(&path, serde_json::to_string_pretty(self)?)
             .with_context(|| format!("writing {}", path.display()))?;
         Ok(path)
     }
+}
+
+/// What must stay flat as the data grows (issue 23, target 6), for each backend run at
+/// several scales: the first scale of the backend against each later one. Empty when no
+/// backend ran at more than one scale.
+pub fn scales_side_by_side(reports: &[Report]) -> String {
+    let mut out = String::new();
+    let mut backends: Vec<&str> = reports.iter().map(|r| r.backend.as_str()).collect();
+    backends.dedup();
+    for backend in backends {
+        let runs: Vec<&Report> = reports.iter().filter(|r| r.backend == backend).collect();
+        let Some((base, others)) = runs.split_first() else {
+            continue;
+        };
+        for other in others {
+            out.push_str(&format!(
+                "{backend}, scale {} against scale {}:\n\n| scenario | scale {} | scale {} | ratio | target | met |\n|---|--:|--:|--:|---|---|\n",
+                other.scale, base.scale, base.scale, other.scale
+            ));
+            for name in ["feed-signed-in", "activity-detail", "register-spread"] {
+                let (Some(a), Some(b)) =
+                    (find(&base.scenarios, name), find(&other.scenarios, name))
+                else {
+                    continue;
+                };
+                let (x, y) = (
+                    a.requests_per_second.unwrap_or(0.0),
+                    b.requests_per_second.unwrap_or(0.0),
+                );
+                let ratio = y / x.max(1e-9);
+                out.push_str(&format!(
+                    "| {name} | {} req/s | {} req/s | {ratio:.2} | within 10 % | {} |\n",
+                    thousands(x),
+                    thousands(y),
+                    if ratio >= 0.9 && a.errors == 0 && b.errors == 0 {
+                        "yes"
+                    } else {
+                        "**no**"
+                    }
+                ));
+            }
+            for name in ["dashboard-overview-cold", "dashboard-overview-range-cold"] {
+                let (Some(a), Some(b)) =
+                    (find(&base.scenarios, name), find(&other.scenarios, name))
+                else {
+                    continue;
+                };
+                out.push_str(&format!(
+                    "| {name} | median {:.0} ms, worst {:.0} | median {:.0} ms, worst {:.0} | {:.2} | ≤ 100 ms at both | {} |\n",
+                    a.p50_ms,
+                    a.max_ms,
+                    b.p50_ms,
+                    b.max_ms,
+                    b.p50_ms / a.p50_ms.max(1e-9),
+                    if a.max_ms <= 100.0 && b.max_ms <= 100.0 {
+                        "yes"
+                    } else {
+                        "**no**"
+                    }
+                ));
+            }
+            out.push('\n');
+        }
+    }
+    out
 }
 
 pub const README_START: &str = "<!-- bench:last-run:start -->";

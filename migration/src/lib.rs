@@ -47,6 +47,7 @@ mod m20261206_000041_calendar_feeds;
 mod m20261206_000043_notifications_and_jobs;
 mod m20261206_000044_wechat_deliveries;
 mod m20261207_000045_care_service_hours;
+mod m20261207_000046_dashboard_rollups;
 
 pub struct Migrator;
 
@@ -98,6 +99,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000043_notifications_and_jobs::Migration),
             Box::new(m20261206_000044_wechat_deliveries::Migration),
             Box::new(m20261207_000045_care_service_hours::Migration),
+            Box::new(m20261207_000046_dashboard_rollups::Migration),
         ]
     }
 }

@@ -63,6 +63,8 @@ const TABLES: &[&str] = &[
     "care_service_activities",
     "pairing_reports",
     "party_members",
+    "rollup_response_months",
+    "rollup_counts",
 ];
 
 const INDEXES: &[(&str, &str)] = &[

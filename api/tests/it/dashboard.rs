@@ -366,7 +366,26 @@ async fn generate(app: &TestApp) -> Dataset {
             });
         }
     }
-    // Written directly, like a bulk load: the hours rollups are rebuilt after it.
+    // Written directly, like a bulk load: the activities' place counters (which every
+    // registration write keeps, and the overview's registration count reads) are set from
+    // the registrations, and the hours rollups rebuilt.
+    for (index, act) in activities.iter().enumerate() {
+        let count = |wanted: RegistrationStatus| {
+            registrations
+                .iter()
+                .filter(|(i, _, status)| *i == index && *status == wanted)
+                .count() as i32
+        };
+        entity::activity::ActiveModel {
+            id: Set(act.id),
+            registered_count: Set(count(RegistrationStatus::Registered)),
+            waitlist_count: Set(count(RegistrationStatus::Waitlisted)),
+            ..Default::default()
+        }
+        .update(db)
+        .await
+        .unwrap();
+    }
     api::domain::hours::rollups::rebuild(db).await.unwrap();
     Dataset {
         departments,
@@ -859,14 +878,17 @@ async fn whole_plan_hours_from_the_rollups_agree_with_the_records() {
         review(json!([records[0], records[1]]), "APPROVE", None).await;
         review(json!([records[2]]), "REJECT", Some("未到场")).await;
 
-        let everything = json!({ "from": "2000-01-01", "to": "2099-12-31" });
+        // Whole months (the month rollups and their sets of volunteers) and the same span
+        // cut a day short at each end (the records themselves).
+        let months = json!({ "from": "2000-01-01", "to": "2099-12-31" });
+        let days = json!({ "from": "2000-01-02", "to": "2099-12-30" });
         let compare = |department: Option<Value>| {
             let app = &app;
             let token = viewer.token.clone();
-            let everything = everything.clone();
+            let ranges = [Value::Null, months.clone(), days.clone()];
             async move {
                 let mut answers = Vec::new();
-                for range in [Value::Null, everything] {
+                for range in ranges {
                     let variables = json!({ "range": range, "departmentId": department });
                     let hours = run(app, "DashboardHours", variables.clone(), Some(&token)).await;
                     let overview = run(app, "DashboardOverview", variables, Some(&token)).await;
@@ -880,7 +902,11 @@ async fn whole_plan_hours_from_the_rollups_agree_with_the_records() {
                 }
                 assert_eq!(
                     answers[0], answers[1],
-                    "{backend:?}: whole plan vs a range over everything"
+                    "{backend:?}: whole plan vs whole months over everything"
+                );
+                assert_eq!(
+                    answers[1], answers[2],
+                    "{backend:?}: whole months vs days over everything"
                 );
                 answers.remove(0)
             }
@@ -895,6 +921,57 @@ async fn whole_plan_hours_from_the_rollups_agree_with_the_records() {
             "养老科"
         );
         assert_eq!(all["hours"]["topVolunteers"][0]["hours"], 3.5);
+        compare(Some(elderly.clone())).await;
+
+        // A second activity the same month: the first volunteer again, and the third.
+        let (second, second_organizer) = crate::helpers::published_activity(
+            &app,
+            None,
+            "2030-05-02T09:00:00+08:00",
+            "2030-05-02T12:00:00+08:00",
+        )
+        .await;
+        let mut more = Vec::new();
+        for (user, hours) in [(&volunteers[0], 1.0), (&volunteers[2], 2.0)] {
+            let volunteer = entity::volunteer::Entity::find()
+                .filter(entity::volunteer::Column::UserId.eq(user.id))
+                .one(&app.state.db)
+                .await
+                .unwrap()
+                .unwrap();
+            let recorded = run(
+                &app,
+                "RecordServiceHours",
+                json!({ "input": { "activityId": second, "volunteerId": volunteer.id.to_string(), "hours": hours } }),
+                Some(&second_organizer.token),
+            )
+            .await;
+            more.push(recorded["data"]["recordServiceHours"]["id"].clone());
+        }
+        let approved = run(
+            &app,
+            "ReviewServiceRecords",
+            json!({ "ids": more, "decision": "APPROVE", "note": null }),
+            Some(&second_organizer.token),
+        )
+        .await;
+        assert!(approved.get("errors").is_none(), "{approved:#}");
+        let all = compare(None).await;
+        assert_eq!(all["totalServiceHours"], 8.5, "{all:#}");
+        assert_eq!(all["activeVolunteerCount"], 3, "{all:#}");
+        // Cancelled, its hours leave: the third volunteer served nowhere else that month,
+        // the first did.
+        let cancelled = run(
+            &app,
+            "CancelActivity",
+            json!({ "id": second, "reason": "天气原因" }),
+            Some(&second_organizer.token),
+        )
+        .await;
+        assert!(cancelled.get("errors").is_none(), "{cancelled:#}");
+        let all = compare(None).await;
+        assert_eq!(all["totalServiceHours"], 5.5, "{all:#}");
+        assert_eq!(all["activeVolunteerCount"], 2, "{all:#}");
         compare(Some(elderly.clone())).await;
 
         // The activity moves to 机关党委: so do its hours.

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -613,6 +613,137 @@ async fn feedback_handling_figures_and_the_monthly_ranking_match_an_independent_
         );
         assert_eq!(first["departments"][1]["satisfactionRate"], 0.0);
         assert_eq!(first["departments"][1]["responseCount"], 2);
+    }
+}
+
+const RESPONSE_FIGURES: &str = "query($r: DateRangeInput, $d: ID) { dashboard(range: $r, departmentId: $d) { overview { responseCount satisfactionRate selfServiceCount selfServiceRate enteredCount enteredRate volunteerCount activeVolunteerCount } satisfactionByDepartment { department { name } responseCount satisfactionRate selfServiceCount enteredCount levelCounts { level count } } satisfactionRanking { month departments { department { name } rank satisfactionRate responseCount } } } }";
+
+/// Response figures over the whole plan or over whole months come from rollups that
+/// triggers keep on every write of a response; any other range counts the responses
+/// themselves. After residents' answers, calls entered by the department (dated back) and
+/// an upheld appeal that voids one, the two ways must agree, for every department and
+/// for one, and the void must show.
+#[tokio::test]
+async fn response_figures_kept_per_month_agree_with_the_responses_after_every_kind_of_write() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let elders = open_form(&app, "养老科").await;
+        let office_dept = open_form(&app, "办公室").await;
+        let office = app.user(&[Role::Viewer], None).await;
+        let bad = ["SATISFIED", "DISSATISFIED", "SATISFIED"];
+        let good = ["SATISFIED", "VERY_SATISFIED", "SATISFIED"];
+        answer(&app, &elders, good).await;
+        answer(&app, &elders, bad).await;
+        let voided = answer(&app, &elders, bad).await;
+        enter(&app, &elders, good, days_ago(40)).await;
+        enter(&app, &elders, bad, days_ago(70)).await;
+        answer(&app, &office_dept, good).await;
+        enter(&app, &office_dept, bad, days_ago(40)).await;
+
+        let figures = |range: Value, department: Value| {
+            let app = &app;
+            let token = office.token.clone();
+            async move {
+                app.ok(
+                    RESPONSE_FIGURES,
+                    json!({ "r": range, "d": department }),
+                    Some(&token),
+                )
+                .await
+            }
+        };
+        // Whole months (the rollups) against the same days cut one day short at each end
+        // of a wider span that holds no response (the responses themselves).
+        let first_of = |day: NaiveDate| day.with_day(1).unwrap();
+        let year_start = first_of(days_ago(400));
+        let whole = json!({ "from": year_start.to_string(), "to": today().to_string() });
+        let next_month_end = {
+            let next = first_of(first_of(today()) + Days::new(40));
+            next.checked_sub_days(Days::new(1)).unwrap()
+        };
+        let aligned = json!({ "from": year_start.to_string(), "to": next_month_end.to_string() });
+        let cut = json!({
+            "from": (year_start + Days::new(1)).to_string(),
+            "to": (next_month_end - Days::new(1)).to_string()
+        });
+        let elders_id = app.department("养老科").await;
+        let compare = |label: &'static str| {
+            let figures = &figures;
+            let whole = whole.clone();
+            let aligned = aligned.clone();
+            let cut = cut.clone();
+            let elders_id = elders_id.clone();
+            async move {
+                for department in [Value::Null, elders_id] {
+                    let everything = figures(Value::Null, department.clone()).await;
+                    let by_months = figures(aligned.clone(), department.clone()).await;
+                    let by_days = figures(cut.clone(), department.clone()).await;
+                    let by_whole = figures(whole.clone(), department.clone()).await;
+                    assert_eq!(
+                        by_months, by_days,
+                        "{backend:?} {label}: whole months vs days"
+                    );
+                    assert_eq!(
+                        everything["dashboard"]["satisfactionByDepartment"],
+                        by_days["dashboard"]["satisfactionByDepartment"],
+                        "{backend:?} {label}: no range vs days"
+                    );
+                    assert_eq!(
+                        everything["dashboard"]["overview"], by_days["dashboard"]["overview"],
+                        "{backend:?} {label}: no range vs days"
+                    );
+                    assert_eq!(
+                        by_whole["dashboard"]["overview"]["responseCount"],
+                        by_days["dashboard"]["overview"]["responseCount"],
+                        "{backend:?} {label}"
+                    );
+                }
+                figures(Value::Null, Value::Null).await
+            }
+        };
+        let before = compare("before the appeal").await;
+        assert_eq!(
+            before["dashboard"]["overview"]["responseCount"], 7,
+            "{backend:?}"
+        );
+
+        let appeal = app
+            .ok(
+                "mutation($r: ID!) { appealFeedback(responseId: $r, reason: MALICIOUS, explanation: \"恶意差评\") { id } }",
+                json!({ "r": voided["id"] }),
+                Some(&elders.organizer.token),
+            )
+            .await;
+        app.ok(
+            "mutation($a: ID!) { decideAppeal(appealId: $a, upheld: true, note: \"属实\") { status } }",
+            json!({ "a": appeal["appealFeedback"]["id"] }),
+            Some(&office.token),
+        )
+        .await;
+        let after = compare("after the appeal").await;
+        assert_eq!(
+            after["dashboard"]["overview"]["responseCount"], 6,
+            "{backend:?}: the voided one counts nowhere"
+        );
+        // Residents who enrol count at once in the enrolled volunteers kept by a trigger.
+        let enrolled = after["dashboard"]["overview"]["volunteerCount"]
+            .as_i64()
+            .unwrap();
+        for name in ["林晓", "陈青"] {
+            let resident = app.user(&[], None).await;
+            app.ok(
+                "mutation($input: EnrollVolunteerInput!) { enrollAsVolunteer(input: $input) { id } }",
+                json!({ "input": { "realName": name } }),
+                Some(&resident.token),
+            )
+            .await;
+        }
+        let more = figures(Value::Null, Value::Null).await;
+        assert_eq!(
+            more["dashboard"]["overview"]["volunteerCount"],
+            enrolled + 2,
+            "{backend:?}"
+        );
     }
 }
 

@@ -19,6 +19,7 @@ use entity::enums::{
     ActivityStatus, AppealStatus, FeedbackChannel, FollowUpRating, RectificationStatus,
     RegistrationStatus, SatisfactionLevel, ServiceRecordStatus,
 };
+use roaring::RoaringBitmap;
 use sea_orm::Iterable;
 
 use crate::db::{sql_value, sql_values};
@@ -150,6 +151,53 @@ fn whole_plan(filter: &Filter) -> bool {
     filter.from.is_none() && filter.to.is_none()
 }
 
+/// The months a dashboard's range is made of, when it is made of whole months: figures kept
+/// per month (the rollups) then answer it exactly. `None` for a range that cuts a month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Months {
+    /// No range: every month, and the rows without one.
+    All,
+    /// From the first month to the last, inclusive (YYYY-MM), either open-ended.
+    Between(Option<String>, Option<String>),
+}
+
+fn whole_months(filter: &Filter) -> Option<Months> {
+    use chrono::Datelike;
+    if whole_plan(filter) {
+        return Some(Months::All);
+    }
+    let starts_month = filter.from.is_none_or(|from| from.day() == 1);
+    let ends_month = filter
+        .to
+        .is_none_or(|to| to.succ_opt().is_none_or(|next| next.day() == 1));
+    let month = |day: NaiveDate| day.format("%Y-%m").to_string();
+    (starts_month && ends_month)
+        .then(|| Months::Between(filter.from.map(month), filter.to.map(month)))
+}
+
+impl Sql {
+    /// ` AND column` within the months, for a rollup's YYYY-MM column ('' for no date): a
+    /// range leaves out the rows without a month, as `in_range` leaves out undated rows.
+    fn in_months(&mut self, column: &str, months: &Months) -> &mut Self {
+        if let Months::Between(from, to) = months {
+            self.push(" AND ").push(column).push(" <> ''");
+            if let Some(from) = from {
+                self.push(" AND ")
+                    .push(column)
+                    .push(" >= ")
+                    .bind(from.clone());
+            }
+            if let Some(to) = to {
+                self.push(" AND ")
+                    .push(column)
+                    .push(" <= ")
+                    .bind(to.clone());
+            }
+        }
+        self
+    }
+}
+
 /// `FROM activities a WHERE` the activities a dashboard counts.
 fn counted_activities(sql: &mut Sql, filter: &Filter) {
     sql.push(" FROM activities a WHERE ")
@@ -157,6 +205,9 @@ fn counted_activities(sql: &mut Sql, filter: &Filter) {
         .in_range("a.start_date", filter)
         .in_department("a.primary_department_id", filter);
 }
+
+/// `rollup_counts.department_id` of a count over every department.
+const ALL_DEPARTMENTS: i32 = -1;
 
 /// The headline figures, in one statement of single-row aggregates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromQueryResult)]
@@ -195,7 +246,14 @@ impl OverviewFigures {
 /// count of all volunteers, it is a standing figure, not limited to the range.
 fn volunteer_count(sql: &mut Sql, filter: &Filter) {
     match filter.department_id {
-        None => sql.push("(SELECT COUNT(*) AS volunteer_count FROM volunteers) vol"),
+        // Kept by a trigger on `volunteers` (`rollup_counts`): one row, not a count of them.
+        None => sql
+            .push(
+                "(SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) AS volunteer_count \
+                 FROM rollup_counts c WHERE c.subject = 'volunteers' AND c.department_id = ",
+            )
+            .bind(ALL_DEPARTMENTS)
+            .push(") vol"),
         Some(id) => sql
             .push("(SELECT COUNT(*) AS volunteer_count FROM (")
             .push("SELECT r.volunteer_id FROM registrations r JOIN activities a ON a.id = r.activity_id")
@@ -216,6 +274,42 @@ fn volunteer_count(sql: &mut Sql, filter: &Filter) {
     };
 }
 
+/// `(SELECT …) res`: the overview's response figures, from the response rollups
+/// (`rollup_response_months`, kept by triggers) when the range is made of whole months,
+/// else from the responses answered in the range.
+fn response_figures(sql: &mut Sql, filter: &Filter) {
+    let months = whole_months(filter);
+    // What one row weighs, and when it has a level.
+    let (source, weight, rated) = match months {
+        Some(_) => (
+            "rollup_response_months m",
+            "m.responses",
+            "m.satisfaction <> ''",
+        ),
+        None => ("survey_responses m", "1", "m.satisfaction IS NOT NULL"),
+    };
+    let sum = |condition: &str, name: &str| {
+        format!(
+            "CAST(COALESCE(SUM(CASE WHEN {condition} THEN {weight} ELSE 0 END), 0) AS BIGINT) \
+             AS {name}"
+        )
+    };
+    let satisfied = format!("m.satisfaction IN {}", *SATISFIED);
+    let self_service = format!("m.channel IN {}", *SELF_SERVICE);
+    sql.push(&format!(
+        "(SELECT CAST(COALESCE(SUM({weight}), 0) AS BIGINT) AS response_count, {}, {}, {}, {} FROM {source} WHERE ",
+        sum(rated, "rated_count"),
+        sum(&satisfied, "satisfied_count"),
+        sum(&format!("{rated} AND {self_service}"), "self_rated_count"),
+        sum(&format!("{satisfied} AND {self_service}"), "self_satisfied_count"),
+    ));
+    match &months {
+        Some(months) => sql.push("1 = 1").in_months("m.month", months),
+        None => sql.push("NOT m.voided").in_range("m.answered_on", filter),
+    };
+    sql.in_department("m.department_id", filter).push(") res");
+}
+
 /// Rectifications are the current workload: open ones (not RESOLVED or CLOSED) whatever
 /// the range, overdue when their deadline has passed `now`.
 pub async fn overview<C: ConnectionTrait>(
@@ -223,49 +317,58 @@ pub async fn overview<C: ConnectionTrait>(
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<OverviewFigures, DbErr> {
+    let months = whole_months(filter).filter(|months| *months != Months::All);
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
-        "SELECT act.activity_count, act.completed_activity_count, reg.registration_count, \
+        "SELECT act.activity_count, act.completed_activity_count, act.registration_count, \
          vol.volunteer_count, hrs.active_volunteer_count, hrs.service_minutes, \
          res.response_count, res.rated_count, res.satisfied_count, \
          res.self_rated_count, res.self_satisfied_count, \
          rec.open_rectification_count, rec.overdue_rectification_count, rec.next_due_at FROM ",
     );
 
+    // Registrations from the activities' own counters (kept by every registration write,
+    // the capacity check's figure): one pass over the counted activities, not over every
+    // registration.
     sql.push(&format!(
         "(SELECT COUNT(*) AS activity_count, \
          CAST(COALESCE(SUM(CASE WHEN a.status = {} THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         AS completed_activity_count",
+         AS completed_activity_count, \
+         CAST(COALESCE(SUM(a.registered_count), 0) AS BIGINT) AS registration_count",
         *COMPLETED
     ));
     counted_activities(&mut sql, filter);
     sql.push(") act");
 
-    sql.push(
-        " CROSS JOIN (SELECT COUNT(*) AS registration_count FROM registrations r \
-         JOIN activities a ON a.id = r.activity_id WHERE r.status = ",
-    )
-    .push(&REGISTERED)
-    .push(" AND ")
-    .push(&COUNTED_ACTIVITY)
-    .in_range("a.start_date", filter)
-    .in_department("a.primary_department_id", filter)
-    .push(") reg");
-
     sql.push(" CROSS JOIN ");
     volunteer_count(&mut sql, filter);
 
     if whole_plan(filter) {
+        // Both from rows that do not multiply with the data: the count of volunteers with
+        // approved hours kept by triggers on the volunteer rollups, the minutes per
+        // department and month.
         sql.push(
-            " CROSS JOIN (SELECT COUNT(*) AS active_volunteer_count, \
-             CAST(COALESCE(SUM(v.minutes), 0) AS BIGINT) AS service_minutes",
-        );
-        match filter.department_id {
-            None => sql.push(" FROM rollup_volunteers v"),
-            Some(id) => sql
-                .push(" FROM rollup_department_volunteers v WHERE v.department_id = ")
-                .bind(id),
-        };
+            " CROSS JOIN (SELECT (SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM rollup_counts c \
+             WHERE c.subject = 'active_volunteers' AND c.department_id = ",
+        )
+        .bind(filter.department_id.unwrap_or(ALL_DEPARTMENTS))
+        .push(
+            ") AS active_volunteer_count, \
+             (SELECT CAST(COALESCE(SUM(m.minutes), 0) AS BIGINT) FROM rollup_department_months m \
+             WHERE 1 = 1",
+        )
+        .in_department("m.department_id", filter)
+        .push(") AS service_minutes");
+    } else if let Some(months) = &months {
+        // Whole months: the minutes from the month rollups; the volunteers are a union of
+        // the months' sets, counted below.
+        sql.push(
+            " CROSS JOIN (SELECT CAST(0 AS BIGINT) AS active_volunteer_count, \
+             CAST(COALESCE(SUM(m.minutes), 0) AS BIGINT) AS service_minutes \
+             FROM rollup_department_months m WHERE 1 = 1",
+        )
+        .in_months("m.month", months)
+        .in_department("m.department_id", filter);
     } else {
         sql.push(
             " CROSS JOIN (SELECT COUNT(DISTINCT s.volunteer_id) AS active_volunteer_count, \
@@ -275,30 +378,8 @@ pub async fn overview<C: ConnectionTrait>(
     }
     sql.push(") hrs");
 
-    sql.push(
-        " CROSS JOIN (SELECT COUNT(*) AS response_count, COUNT(sr.satisfaction) AS rated_count, \
-         CAST(COALESCE(SUM(CASE WHEN sr.satisfaction IN ",
-    )
-    .push(&SATISFIED)
-    .push(
-        " THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied_count, \
-           CAST(COALESCE(SUM(CASE WHEN sr.satisfaction IS NOT NULL AND sr.channel IN ",
-    )
-    .push(&SELF_SERVICE)
-    .push(
-        " THEN 1 ELSE 0 END), 0) AS BIGINT) AS self_rated_count, \
-           CAST(COALESCE(SUM(CASE WHEN sr.channel IN ",
-    )
-    .push(&SELF_SERVICE)
-    .push(" AND sr.satisfaction IN ")
-    .push(&SATISFIED)
-    .push(
-        " THEN 1 ELSE 0 END), 0) AS BIGINT) AS self_satisfied_count \
-           FROM survey_responses sr WHERE NOT sr.voided",
-    )
-    .in_range("sr.answered_on", filter)
-    .in_department("sr.department_id", filter)
-    .push(") res");
+    sql.push(" CROSS JOIN ");
+    response_figures(&mut sql, filter);
 
     sql.push(
         " CROSS JOIN (SELECT COUNT(*) AS open_rectification_count, \
@@ -312,10 +393,87 @@ pub async fn overview<C: ConnectionTrait>(
     .in_department("x.department_id", filter)
     .push(") rec");
 
-    OverviewFigures::find_by_statement(sql.build())
+    let mut figures = OverviewFigures::find_by_statement(sql.build())
         .one(db)
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound("single-row aggregate returned no row".to_owned()))
+        .ok_or_else(|| DbErr::RecordNotFound("single-row aggregate returned no row".to_owned()))?;
+    if let Some(months) = &months {
+        let mut everyone = RoaringBitmap::new();
+        for set in volunteers_by_department(db, filter, months).await?.values() {
+            everyone |= set;
+        }
+        figures.active_volunteer_count = everyone.len() as i64;
+    }
+    Ok(figures)
+}
+
+/// Who served (approved hours of counted activities) in whole months, per primary
+/// department (0: none): the union of the months' sets that the approving writes keep
+/// with the hours rollups (`rollup_department_months.volunteers`), so the cost is that of
+/// the months, not of their records. A month whose set is not known (NULL, after it lost a
+/// record) is read from its records.
+async fn volunteers_by_department<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    months: &Months,
+) -> Result<BTreeMap<i32, RoaringBitmap>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct MonthSet {
+        department_id: i32,
+        month: String,
+        volunteers: Option<Vec<u8>>,
+    }
+    #[derive(FromQueryResult)]
+    struct Served {
+        volunteer_id: i32,
+    }
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT m.department_id AS department_id, m.month AS month, m.volunteers AS volunteers \
+         FROM rollup_department_months m WHERE m.records > 0",
+    )
+    .in_months("m.month", months)
+    .in_department("m.department_id", filter);
+    let mut sets: BTreeMap<i32, RoaringBitmap> = BTreeMap::new();
+    for row in MonthSet::find_by_statement(sql.build()).all(db).await? {
+        let set = sets.entry(row.department_id).or_default();
+        if let Some(bytes) = row.volunteers {
+            *set |= crate::domain::hours::rollups::read_bitmap(&bytes)?;
+            continue;
+        }
+        let mut sql = Sql::new(backend);
+        sql.push(
+            "SELECT DISTINCT s.volunteer_id AS volunteer_id \
+             FROM service_records s JOIN activities a ON a.id = s.activity_id WHERE s.status = ",
+        )
+        .push(&APPROVED)
+        .push(" AND ")
+        .push(&COUNTED_ACTIVITY)
+        .push(" AND COALESCE(a.primary_department_id, 0) = ")
+        .bind(row.department_id);
+        match month_days(&row.month) {
+            Some((first, last)) => sql
+                .push(" AND s.service_date >= ")
+                .bind(first)
+                .push(" AND s.service_date <= ")
+                .bind(last),
+            None => sql.push(" AND s.service_date IS NULL"),
+        };
+        for served in Served::find_by_statement(sql.build()).all(db).await? {
+            set.insert(served.volunteer_id as u32);
+        }
+    }
+    Ok(sets)
+}
+
+/// The first and last day of a YYYY-MM month; `None` for '' (records without a date).
+fn month_days(month: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
+    let last = first
+        .checked_add_months(chrono::Months::new(1))?
+        .pred_opt()?;
+    Some((first, last))
 }
 
 /// One department's approved hours, the distinct volunteers who served them, and its counted activities.
@@ -364,14 +522,28 @@ pub async fn hours_by_department<C: ConnectionTrait>(
 
     let mut sql = Sql::new(backend);
     if whole_plan(filter) {
+        // Minutes per department and month, volunteers per department as counted by the
+        // triggers of `rollup_counts`: rows that do not multiply with the data.
         sql.push(
-            "SELECT v.department_id AS department_id, \
-             CAST(COALESCE(SUM(v.minutes), 0) AS BIGINT) AS minutes, \
-             COUNT(*) AS volunteer_count FROM rollup_department_volunteers v \
-             WHERE v.department_id <> 0",
+            "SELECT m.department_id AS department_id, \
+             CAST(COALESCE(SUM(m.minutes), 0) AS BIGINT) AS minutes, \
+             CAST(COALESCE(MAX(c.n), 0) AS BIGINT) AS volunteer_count \
+             FROM rollup_department_months m LEFT JOIN rollup_counts c \
+             ON c.subject = 'active_volunteers' AND c.department_id = m.department_id \
+             WHERE m.department_id <> 0",
         )
-        .in_department("v.department_id", filter)
-        .push(" GROUP BY v.department_id");
+        .in_department("m.department_id", filter)
+        .push(" GROUP BY m.department_id HAVING SUM(m.records) > 0");
+    } else if let Some(months) = whole_months(filter) {
+        // Whole months: minutes from the month rollups, volunteers from the months' sets.
+        sql.push(
+            "SELECT m.department_id AS department_id, \
+             CAST(COALESCE(SUM(m.minutes), 0) AS BIGINT) AS minutes, CAST(0 AS BIGINT) AS volunteer_count \
+             FROM rollup_department_months m WHERE m.department_id <> 0",
+        )
+        .in_months("m.month", &months)
+        .in_department("m.department_id", filter)
+        .push(" GROUP BY m.department_id HAVING SUM(m.records) > 0");
     } else {
         sql.push(
             "SELECT a.primary_department_id AS department_id, \
@@ -381,9 +553,17 @@ pub async fn hours_by_department<C: ConnectionTrait>(
         approved_records(&mut sql, filter);
         sql.push(" AND a.primary_department_id IS NOT NULL GROUP BY a.primary_department_id");
     }
-    let minutes = DepartmentMinutes::find_by_statement(sql.build())
+    let mut minutes = DepartmentMinutes::find_by_statement(sql.build())
         .all(db)
         .await?;
+    if let Some(months) = whole_months(filter).filter(|months| *months != Months::All) {
+        let sets = volunteers_by_department(db, filter, &months).await?;
+        for row in &mut minutes {
+            row.volunteer_count = sets
+                .get(&row.department_id)
+                .map_or(0, |set| set.len() as i64);
+        }
+    }
 
     let mut sql = Sql::new(backend);
     sql.push("SELECT a.primary_department_id AS department_id, COUNT(*) AS activity_count");
@@ -493,13 +673,14 @@ pub async fn hours_by_month<C: ConnectionTrait>(
     let backend = db.get_database_backend();
 
     let mut sql = Sql::new(backend);
-    if whole_plan(filter) {
+    if let Some(months) = whole_months(filter) {
         sql.push(
             "SELECT m.month AS month, CAST(COALESCE(SUM(m.minutes), 0) AS BIGINT) AS minutes \
              FROM rollup_department_months m WHERE m.month <> ''",
         )
+        .in_months("m.month", &months)
         .in_department("m.department_id", filter)
-        .push(" GROUP BY m.month");
+        .push(" GROUP BY m.month HAVING SUM(m.records) > 0");
     } else {
         sql.push("SELECT ")
             .month("s.service_date")
@@ -588,14 +769,26 @@ pub async fn satisfaction_by_department<C: ConnectionTrait>(
     filter: &Filter,
 ) -> Result<Vec<SatisfactionRow>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT sr.department_id AS department_id, sr.satisfaction AS satisfaction, \
-         sr.channel AS channel, COUNT(*) AS response_count FROM survey_responses sr \
-         WHERE sr.department_id IS NOT NULL AND NOT sr.voided",
-    )
-    .in_range("sr.answered_on", filter)
-    .in_department("sr.department_id", filter)
-    .push(" GROUP BY sr.department_id, sr.satisfaction, sr.channel");
+    match whole_months(filter) {
+        Some(months) => sql
+            .push(
+                "SELECT m.department_id AS department_id, NULLIF(m.satisfaction, '') AS satisfaction, \
+                 m.channel AS channel, CAST(SUM(m.responses) AS BIGINT) AS response_count \
+                 FROM rollup_response_months m WHERE m.department_id <> 0",
+            )
+            .in_months("m.month", &months)
+            .in_department("m.department_id", filter)
+            .push(" GROUP BY m.department_id, m.satisfaction, m.channel HAVING SUM(m.responses) > 0"),
+        None => sql
+            .push(
+                "SELECT sr.department_id AS department_id, sr.satisfaction AS satisfaction, \
+                 sr.channel AS channel, COUNT(*) AS response_count FROM survey_responses sr \
+                 WHERE sr.department_id IS NOT NULL AND NOT sr.voided",
+            )
+            .in_range("sr.answered_on", filter)
+            .in_department("sr.department_id", filter)
+            .push(" GROUP BY sr.department_id, sr.satisfaction, sr.channel"),
+    };
     let groups = DepartmentLevel::find_by_statement(sql.build())
         .all(db)
         .await?;
@@ -744,20 +937,41 @@ pub async fn satisfaction_by_month<C: ConnectionTrait>(
     filter: &Filter,
 ) -> Result<Vec<MonthSatisfactionRow>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT ")
-        .month("sr.answered_on")
-        .push(
-            " AS month, sr.department_id AS department_id, COUNT(*) AS rated_count, \
-             CAST(COALESCE(SUM(CASE WHEN sr.satisfaction IN ",
-        )
-        .push(&SATISFIED)
-        .push(
-            " THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied_count FROM survey_responses sr \
-             WHERE sr.department_id IS NOT NULL AND sr.satisfaction IS NOT NULL AND NOT sr.voided",
-        )
-        .in_range("sr.answered_on", filter)
-        .in_department("sr.department_id", filter)
-        .push(" GROUP BY 1, sr.department_id ORDER BY 1, sr.department_id");
+    match whole_months(filter) {
+        Some(months) => sql
+            .push(
+                "SELECT m.month AS month, m.department_id AS department_id, \
+                 CAST(SUM(m.responses) AS BIGINT) AS rated_count, \
+                 CAST(COALESCE(SUM(CASE WHEN m.satisfaction IN ",
+            )
+            .push(&SATISFIED)
+            .push(
+                " THEN m.responses ELSE 0 END), 0) AS BIGINT) AS satisfied_count \
+                 FROM rollup_response_months m \
+                 WHERE m.department_id <> 0 AND m.satisfaction <> '' AND m.month <> ''",
+            )
+            .in_months("m.month", &months)
+            .in_department("m.department_id", filter)
+            .push(
+                " GROUP BY m.month, m.department_id HAVING SUM(m.responses) > 0 \
+                 ORDER BY m.month, m.department_id",
+            ),
+        None => sql
+            .push("SELECT ")
+            .month("sr.answered_on")
+            .push(
+                " AS month, sr.department_id AS department_id, COUNT(*) AS rated_count, \
+                 CAST(COALESCE(SUM(CASE WHEN sr.satisfaction IN ",
+            )
+            .push(&SATISFIED)
+            .push(
+                " THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied_count FROM survey_responses sr \
+                 WHERE sr.department_id IS NOT NULL AND sr.satisfaction IS NOT NULL AND NOT sr.voided",
+            )
+            .in_range("sr.answered_on", filter)
+            .in_department("sr.department_id", filter)
+            .push(" GROUP BY 1, sr.department_id ORDER BY 1, sr.department_id"),
+    };
     MonthSatisfactionRow::find_by_statement(sql.build())
         .all(db)
         .await
