@@ -8,11 +8,13 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
-/// One request: a GraphQL body and, when signed in, the bearer token.
+/// One request: a GraphQL body and, when signed in, the bearer token (Tongxin) or the
+/// volunteer id in the `x-viewer` header (the PostGraphile peer, bench/peer/).
 #[derive(Clone)]
 pub struct Request {
     pub body: String,
     pub token: Option<String>,
+    pub viewer: Option<String>,
 }
 
 /// A small, fast generator for per-client choices (xorshift64*).
@@ -103,6 +105,9 @@ pub async fn send(
         .body(request.body);
     if let Some(token) = request.token {
         builder = builder.header(AUTHORIZATION, format!("Bearer {token}"));
+    }
+    if let Some(viewer) = request.viewer {
+        builder = builder.header("x-viewer", viewer);
     }
     let response = builder.send().await?;
     let status = response.status().as_u16();

@@ -6,6 +6,7 @@
 mod dataset;
 mod driver;
 mod operations;
+mod peer;
 mod report;
 mod scenarios;
 mod server;
@@ -95,9 +96,23 @@ struct Args {
     /// Rebuild the release server even when it looks up to date.
     #[arg(long)]
     rebuild_server: bool,
+    /// Run this server binary instead of target/release/tongxin (not built nor checked):
+    /// for worktrees that share one CARGO_TARGET_DIR, whose builds replace each other's.
+    #[arg(long, conflicts_with = "rebuild_server")]
+    server_binary: Option<PathBuf>,
     /// Where the JSON results go.
     #[arg(long)]
     results_dir: Option<PathBuf>,
+    /// Also start this peer on the same PostgreSQL database (PostGraphile 5, installed by
+    /// `npm ci` in bench/peer/postgraphile when missing) and measure the scenarios it has an
+    /// equivalent for (feed-signed-in, activity-detail, register-spread,
+    /// dashboard-hours-cached), Tongxin and the peer in turn, at --clients and at 1
+    /// connection, with the ratio per scenario. PostgreSQL only.
+    #[arg(long, value_enum)]
+    peer: Option<peer::PeerKind>,
+    /// Rounds per server in the peer comparison (each --warmup + --duration).
+    #[arg(long, default_value_t = 2)]
+    peer_rounds: usize,
 }
 
 fn parse_env(text: &str) -> Result<(String, String), String> {
@@ -113,7 +128,7 @@ enum BackendChoice {
     Both,
 }
 
-const SCENARIOS: [&str; 12] = [
+pub(crate) const SCENARIOS: [&str; 12] = [
     "feed-anonymous",
     "hostile",
     "feed-signed-in",
@@ -138,6 +153,15 @@ fn main() -> anyhow::Result<()> {
         );
     }
     ensure!(args.clients > 0, "--clients must be at least 1");
+    if args.peer.is_some() {
+        ensure!(
+            backends(&args)?
+                .iter()
+                .any(|(_, backend)| *backend == Backend::Postgres),
+            "--peer postgraphile runs on PostgreSQL only: use --backend postgres"
+        );
+        ensure!(args.peer_rounds > 0, "--peer-rounds must be at least 1");
+    }
     ensure!(args.duration > 0.0, "--duration must be positive");
     ensure!(
         !args.scale.is_empty() && args.scale.iter().all(|scale| *scale > 0.0),
@@ -274,7 +298,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| server::workspace_root().join("bench").join("results"));
     std::fs::create_dir_all(&results_dir)?;
-    let binary = server::server_binary(args.rebuild_server)?;
+    let binary = match &args.server_binary {
+        Some(binary) => binary.clone(),
+        None => server::server_binary(args.rebuild_server)?,
+    };
     let mut reports = Vec::new();
     let databases = backends(&args)?;
     ensure!(
@@ -295,6 +322,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
             .await?;
             report.evaluate();
             println!("{}", report.table());
+            if let Some(comparison) = &report.peer {
+                println!("{}", comparison.table());
+            }
             reports.push(report);
         }
     }
@@ -312,7 +342,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
             "**over 10 minutes**"
         }
     );
+    let mut peer_summary = None;
     for report in &mut reports {
+        if let Some(comparison) = &report.peer {
+            peer_summary = Some(comparison.markdown());
+        }
         report.command_seconds = total;
         report.evaluate();
         let path = report.write_json(&results_dir, &stamp)?;
@@ -331,8 +365,15 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     if args.update_readme {
         let readme = server::workspace_root().join("bench").join("README.md");
-        report::update_readme(&readme, &summary)?;
-        println!("summary written to {}", readme.display());
+        // A peer run of some scenarios keeps the last full run's summary.
+        if args.peer.is_none() || args.only.is_empty() {
+            report::update_readme(&readme, &summary)?;
+            println!("summary written to {}", readme.display());
+        }
+        if let Some(peer_summary) = peer_summary {
+            report::update_section(&readme, report::PEER_START, report::PEER_END, &peer_summary)?;
+            println!("peer comparison written to {}", readme.display());
+        }
     }
     Ok(())
 }
@@ -374,6 +415,10 @@ async fn run_backend(
         "the database already holds data; give an empty one"
     );
     let fixtures = dataset::load(&db, backend, &sizes).await?;
+    let with_peer = args.peer.is_some() && backend == Backend::Postgres;
+    if with_peer {
+        peer::install_sql(&db).await?;
+    }
     db.close().await?;
     eprintln!("loaded in {:.1} s", fixtures.load_seconds);
 
@@ -431,7 +476,14 @@ async fn run_backend(
         burst_check: None,
         freshness_check: None,
     };
-    let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    let selected = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    // With the peer, its scenarios are measured in the comparison (Tongxin included) only.
+    let compared: Vec<&'static str> = peer::COMPARED
+        .into_iter()
+        .filter(|name| with_peer && selected(name))
+        .collect();
+    let wanted = |name: &str| selected(name) && !compared.contains(&name);
+    let mut comparison = None;
     let outcome: anyhow::Result<()> = async {
         if wanted("feed-anonymous") {
             bench.feed_anonymous().await?;
@@ -470,6 +522,20 @@ async fn run_backend(
         // allocator keeps for a while, which would otherwise show in every later scenario.
         if wanted("hostile") {
             bench.hostile().await?;
+        }
+        if !compared.is_empty() {
+            comparison = Some(
+                compare_with_peer(
+                    args,
+                    scale,
+                    &mut bench,
+                    &database_url,
+                    results_dir,
+                    stamp,
+                    &compared,
+                )
+                .await?,
+            );
         }
         Ok(())
     }
@@ -515,6 +581,78 @@ async fn run_backend(
         scenarios: results,
         targets: Vec::new(),
         command_seconds: 0.0,
+        peer: comparison,
+    })
+}
+
+/// Starts the peer on the loaded database, runs the compared scenarios on both servers in
+/// turn, stops it.
+async fn compare_with_peer(
+    args: &Args,
+    scale: f64,
+    bench: &mut scenarios::Bench,
+    database_url: &str,
+    results_dir: &std::path::Path,
+    stamp: &str,
+    compared: &[&'static str],
+) -> anyhow::Result<peer::Comparison> {
+    let started_at = chrono::Utc::now();
+    let log = results_dir.join(format!("{stamp}-scale{scale}-postgraphile.log"));
+    let mut postgraphile = peer::Postgraphile::start(database_url, args.db_max_connections, &log)?;
+    let ready = postgraphile.wait_ready(&bench.http).await?;
+    eprintln!(
+        "{} (pid {}) ready on {} in {:.1} s; log {}",
+        postgraphile.label,
+        postgraphile.pid,
+        postgraphile.url,
+        ready.as_secs_f64(),
+        log.display()
+    );
+    let rows = bench
+        .compare_with_peer(&postgraphile.url, compared, args.peer_rounds)
+        .await;
+    let peer_rss = postgraphile.high_water_mb();
+    let label = postgraphile.label.clone();
+    postgraphile.stop();
+    let rows = rows?;
+    let mut notes = vec![
+        "dashboard-hours-cached: Tongxin answers DashboardHours from its cache (as in \
+         service); PostGraphile has no cache and runs the four dashboard functions over the \
+         same rollup tables on every request."
+            .to_owned(),
+        "PostGraphile runs in one Node process (one core for JavaScript); Tongxin on tokio's \
+         threads over both cores."
+            .to_owned(),
+    ];
+    if let Some(rss) = peer_rss {
+        notes.push(format!("PostGraphile's peak RSS (VmHWM): {rss:.1} MB."));
+    }
+    for row in &rows {
+        for (server, side) in [("Tongxin", &row.tongxin), ("PostGraphile", &row.peer)] {
+            if let Some(sample) = side.error_samples.first() {
+                notes.push(format!(
+                    "{} at {} on {server}: {} errors, e.g. {}",
+                    row.scenario,
+                    row.connections,
+                    side.errors,
+                    sample.replace('|', "\\|").replace('\n', " ")
+                ));
+            }
+        }
+    }
+    Ok(peer::Comparison {
+        peer: label,
+        started_at: started_at.format("%Y-%m-%d %H:%M").to_string(),
+        commit: git_commit(),
+        scale,
+        rounds: args.peer_rounds,
+        duration_secs: args.duration,
+        warmup_secs: args.warmup,
+        cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        pool: args.db_max_connections,
+        peer_rss_high_water_mb: peer_rss,
+        rows,
+        notes,
     })
 }
 

@@ -44,13 +44,15 @@ pub struct Report {
     pub freshness: Option<String>,
     pub scenarios: Vec<ScenarioResult>,
     pub targets: Vec<Target>,
+    /// With --peer: Tongxin against the peer, scenario by scenario.
+    pub peer: Option<crate::peer::Comparison>,
 }
 
 fn find<'a>(results: &'a [ScenarioResult], name: &str) -> Option<&'a ScenarioResult> {
     results.iter().find(|r| r.name == name)
 }
 
-fn thousands(n: f64) -> String {
+pub fn thousands(n: f64) -> String {
     let n = n.round() as i64;
     let digits = n.abs().to_string();
     let mut out = String::new();
@@ -596,21 +598,42 @@ pub fn scales_side_by_side(reports: &[Report]) -> String {
 pub const README_START: &str = "<!-- bench:last-run:start -->";
 pub const README_END: &str = "<!-- bench:last-run:end -->";
 
+pub const PEER_START: &str = "<!-- bench:peer:start -->";
+pub const PEER_END: &str = "<!-- bench:peer:end -->";
+
 /// Replaces the summary between the markers of bench/README.md.
 pub fn update_readme(readme: &Path, summary: &str) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(readme).with_context(|| format!("reading {}", readme.display()))?;
-    let (Some(start), Some(end)) = (text.find(README_START), text.find(README_END)) else {
-        anyhow::bail!(
-            "{} has no {README_START} … {README_END} markers",
-            readme.display()
-        );
-    };
-    let updated = format!(
-        "{}{README_START}\n{summary}{}",
-        &text[..start],
-        &text[end..]
-    );
-    std::fs::write(readme, updated).with_context(|| format!("writing {}", readme.display()))?;
+    update_section(readme, README_START, README_END, summary)
+}
+
+/// Replaces what lies between two markers of a file.
+pub fn update_section(path: &Path, start: &str, end: &str, text: &str) -> anyhow::Result<()> {
+    let old =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let updated = replace_section(&old, start, end, text)
+        .with_context(|| format!("{} has no {start} … {end} markers", path.display()))?;
+    std::fs::write(path, updated).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
+}
+
+fn replace_section(old: &str, start: &str, end: &str, text: &str) -> Option<String> {
+    let from = old.find(start)?;
+    let to = from + old[from..].find(end)?;
+    Some(format!("{}{start}\n{text}{}", &old[..from], &old[to..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_is_replaced_between_its_markers_only() {
+        let old = "intro\n<!-- a -->\nold\n<!-- /a -->\n<!-- b -->\nkept\n<!-- /b -->\n";
+        let new = replace_section(old, "<!-- a -->", "<!-- /a -->", "new\n").expect("markers");
+        assert_eq!(
+            new,
+            "intro\n<!-- a -->\nnew\n<!-- /a -->\n<!-- b -->\nkept\n<!-- /b -->\n"
+        );
+        assert!(replace_section(old, "<!-- c -->", "<!-- /c -->", "x").is_none());
+    }
 }

@@ -77,7 +77,7 @@ fn mb(kb: u64) -> f64 {
     kb as f64 / 1024.0
 }
 
-fn volunteer_roles() -> Vec<Role> {
+pub(crate) fn volunteer_roles() -> Vec<Role> {
     vec![Role::Resident, Role::Volunteer]
 }
 
@@ -86,11 +86,11 @@ impl Bench {
         self.jwt.issue(user, "bench", roles, None).expect("token")
     }
 
-    fn volunteer_token(&self, volunteer: i64) -> String {
+    pub(crate) fn volunteer_token(&self, volunteer: i64) -> String {
         self.token(dataset::volunteer_user(volunteer), volunteer_roles())
     }
 
-    async fn ids(&self, sql: &str) -> anyhow::Result<Vec<i64>> {
+    pub(crate) async fn ids(&self, sql: &str) -> anyhow::Result<Vec<i64>> {
         let rows = self
             .db
             .query_all_raw(Statement::from_string(
@@ -216,6 +216,7 @@ impl Bench {
         let make: MakeRequest = Arc::new(move |_, _| Request {
             body: request.clone(),
             token: None,
+            viewer: None,
         });
         let result = self
             .measure(
@@ -230,7 +231,7 @@ impl Bench {
     }
 
     /// Volunteers with a live registration among the first page of the feed.
-    async fn first_page_volunteers(&self) -> anyhow::Result<Vec<i64>> {
+    pub(crate) async fn first_page_volunteers(&self) -> anyhow::Result<Vec<i64>> {
         self.ids(
             "SELECT DISTINCT r.volunteer_id FROM registrations r WHERE r.status <> 'CANCELLED' \
              AND r.activity_id IN (SELECT id FROM activities WHERE status IN ('PUBLISHED', 'COMPLETED') \
@@ -255,6 +256,7 @@ impl Bench {
                     json!({ "first": first }),
                 ),
                 token: Some(self.volunteer_token(volunteers[0])),
+                viewer: None,
             };
             let (_, statements, value) = self.single(request).await?;
             let edges = value["data"]["activities"]["edges"]
@@ -280,6 +282,7 @@ impl Bench {
         let make: MakeRequest = Arc::new(move |_, rng: &mut Rng| Request {
             body: request.clone(),
             token: Some(tokens[rng.below(tokens.len() as u64) as usize].clone()),
+            viewer: None,
         });
         let mut result = self
             .measure(
@@ -323,6 +326,7 @@ impl Bench {
             Request {
                 body: body(&query, "ActivityDetail", json!({ "id": id.to_string() })),
                 token: Some(tokens[rng.below(tokens.len() as u64) as usize].clone()),
+                viewer: None,
             }
         });
         let mut result = self
@@ -344,6 +348,7 @@ impl Bench {
                 json!({ "id": self.fixtures.burst_activity.to_string() }),
             ),
             token: Some(self.volunteer_token(volunteer)),
+            viewer: None,
         };
         self.single(request()).await?;
         let (_, warm, _) = self.single(request()).await?;
@@ -386,6 +391,7 @@ impl Bench {
             let request = Request {
                 body: body(&query, name, variables),
                 token: Some(token.clone()),
+                viewer: None,
             };
             let make: MakeRequest = Arc::new(move |_, _| request.clone());
             match self
@@ -408,7 +414,7 @@ impl Bench {
         outcome
     }
 
-    fn viewer_token(&self) -> String {
+    pub(crate) fn viewer_token(&self) -> String {
         self.token(dataset::VIEWER_USER, vec![Role::Resident, Role::Viewer])
     }
 
@@ -433,11 +439,13 @@ impl Bench {
             .single(Request {
                 body: request.clone(),
                 token: Some(token.clone()),
+                viewer: None,
             })
             .await?;
         let make: MakeRequest = Arc::new(move |_, _| Request {
             body: request.clone(),
             token: Some(token.clone()),
+            viewer: None,
         });
         let mut result = self
             .measure(
@@ -503,6 +511,7 @@ impl Bench {
                     )
                     .expect("token"),
                 ),
+                viewer: None,
             }
         });
         let result = self
@@ -519,7 +528,7 @@ impl Bench {
 
     /// Published activities still open for registration, the spare fixtures included (so
     /// that small scales have enough pairs), the burst's activity not.
-    async fn open_activities(&self) -> anyhow::Result<Vec<i64>> {
+    pub(crate) async fn open_activities(&self) -> anyhow::Result<Vec<i64>> {
         self.ids(&format!(
             "SELECT id FROM activities WHERE id <> {} AND status = 'PUBLISHED' AND start_date > '{}' \
              AND published_at IS NOT NULL AND registration_opens_at IS NULL AND registration_closes_at IS NULL \
@@ -530,15 +539,18 @@ impl Bench {
         .await
     }
 
-    pub async fn register_spread(&mut self) -> anyhow::Result<()> {
+    /// New (activity, volunteer) pairs over the activities open for registration: pairs
+    /// (k mod n, k·p mod V) never repeat while gcd(n, V) = 1 and gcd(p, V) = 1, and those
+    /// already registered are skipped. Shared by every run that registers, so no run meets
+    /// another's registrations.
+    pub(crate) async fn registration_pairs(&self) -> anyhow::Result<RegistrationPairs> {
         let mut activities = self.open_activities().await?;
         ensure!(!activities.is_empty(), "no activity open for registration");
         let volunteers = self.fixtures.volunteers;
-        // Pairs (k mod n, k·p mod V) never repeat while gcd(n, V) = 1 and gcd(p, V) = 1.
         while activities.len() > 1 && gcd(activities.len() as i64, volunteers) != 1 {
             activities.pop();
         }
-        let p = [7919, 7927, 7933, 7937]
+        let stride = [7919, 7927, 7933, 7937]
             .into_iter()
             .find(|p| gcd(*p, volunteers) == 1)
             .context("no stride coprime with the volunteer count")?;
@@ -555,22 +567,23 @@ impl Bench {
             .await?
             .into_iter()
             .collect();
-        let count = activities.len();
-        let taken_count = taken.len();
-        let activities = Arc::new(activities);
-        let taken = Arc::new(taken);
-        let counter = Arc::new(AtomicU64::new(0));
+        Ok(RegistrationPairs {
+            activities,
+            volunteers,
+            stride,
+            taken,
+            counter: AtomicU64::new(0),
+        })
+    }
+
+    pub async fn register_spread(&mut self) -> anyhow::Result<()> {
+        let pairs = Arc::new(self.registration_pairs().await?);
+        let count = pairs.activities.len();
+        let taken_count = pairs.taken.len();
         let query = self.ops.register.clone();
         let jwt = self.jwt.clone();
         let make: MakeRequest = Arc::new(move |_, _| {
-            let (activity, volunteer) = loop {
-                let k = counter.fetch_add(1, Ordering::Relaxed) as i64;
-                let activity = activities[(k % activities.len() as i64) as usize];
-                let volunteer = 1 + (k * p) % volunteers;
-                if !taken.contains(&(activity, volunteer)) {
-                    break (activity, volunteer);
-                }
-            };
+            let (activity, volunteer) = pairs.next();
             Request {
                 body: body(
                     &query,
@@ -586,6 +599,7 @@ impl Bench {
                     )
                     .expect("token"),
                 ),
+                viewer: None,
             }
         });
         let mut result = self
@@ -615,6 +629,7 @@ impl Bench {
                     json!({ "activityId": activity.to_string() }),
                 ),
                 token: Some(self.volunteer_token(1 + i)),
+                viewer: None,
             })
             .collect();
         let before = self.server.sql_statements(&self.http).await?;
@@ -777,6 +792,7 @@ impl Bench {
                     json!({ "id": activity.to_string() }),
                 ),
                 token: None,
+                viewer: None,
             };
             if run == 0 {
                 let (_, _, before) = self.single(anonymous_detail).await?;
@@ -814,6 +830,7 @@ impl Bench {
                     json!({ "id": activity.to_string() }),
                 ),
                 token: Some(admin.clone()),
+                viewer: None,
             })
             .await
             .context("completeActivity")?;
@@ -827,6 +844,7 @@ impl Bench {
                             json!({ "id": activity.to_string() }),
                         ),
                         token: None,
+                        viewer: None,
                     })
                     .await?;
                 let status = after["data"]["activity"]["status"]
@@ -846,6 +864,7 @@ impl Bench {
                 .single(Request {
                     body: body(&self.ops.dashboard_hours, "DashboardHours", json!({})),
                     token: Some(viewer.clone()),
+                    viewer: None,
                 })
                 .await?;
             if value["data"]["dashboard"]["hoursByDepartment"]
@@ -860,6 +879,7 @@ impl Bench {
                 .single(Request {
                     body: body(&self.ops.dashboard_overview, "DashboardOverview", json!({})),
                     token: Some(viewer.clone()),
+                    viewer: None,
                 })
                 .await?;
             overview.push(elapsed.as_micros() as u32);
@@ -873,6 +893,7 @@ impl Bench {
                         json!({ "range": { "from": "2025-01-01", "to": "2025-12-31" } }),
                     ),
                     token: Some(viewer.clone()),
+                    viewer: None,
                 })
                 .await?;
             if value["data"]["dashboard"]["overview"]["responseCount"]
@@ -937,6 +958,29 @@ impl Bench {
             });
         }
         Ok(())
+    }
+}
+
+/// See [`Bench::registration_pairs`].
+pub struct RegistrationPairs {
+    pub activities: Vec<i64>,
+    volunteers: i64,
+    stride: i64,
+    pub taken: HashSet<(i64, i64)>,
+    counter: AtomicU64,
+}
+
+impl RegistrationPairs {
+    /// The next pair nobody holds: (activity, volunteer).
+    pub fn next(&self) -> (i64, i64) {
+        loop {
+            let k = self.counter.fetch_add(1, Ordering::Relaxed) as i64;
+            let activity = self.activities[(k % self.activities.len() as i64) as usize];
+            let volunteer = 1 + (k * self.stride) % self.volunteers;
+            if !self.taken.contains(&(activity, volunteer)) {
+                return (activity, volunteer);
+            }
+        }
     }
 }
 
@@ -1021,7 +1065,17 @@ impl Bench {
                     let (body, token) = attack(seq, &mut rng);
                     seq += ATTACKERS as u64;
                     tally.sent.fetch_add(1, Ordering::Relaxed);
-                    match driver::send(&http, &url, Request { body, token }).await {
+                    match driver::send(
+                        &http,
+                        &url,
+                        Request {
+                            body,
+                            token,
+                            viewer: None,
+                        },
+                    )
+                    .await
+                    {
                         Ok((status, _)) if status >= 500 => {
                             tally.server_errors.fetch_add(1, Ordering::Relaxed);
                         }
@@ -1045,6 +1099,7 @@ impl Bench {
         let make: MakeRequest = Arc::new(move |_, _| Request {
             body: request.clone(),
             token: None,
+            viewer: None,
         });
         let measured = self
             .measure(
