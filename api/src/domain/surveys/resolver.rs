@@ -7,6 +7,7 @@ use entity::enums::SurveyStatus as DbStatus;
 use crate::auth::guard::{AddressLimit, ORGANIZERS, PerAddress, READERS};
 use crate::auth::{RoleGuard, SignedIn};
 use crate::error::GqlResult;
+use crate::graphql::loaders::{Loaders, keep_joined};
 use crate::graphql::pagination::Page;
 use crate::graphql::{ContextExt, parse_id, parse_opt_id};
 
@@ -28,9 +29,7 @@ impl SurveysQuery {
     /// A survey, if the viewer may see it (drafts: organizers of its department and admins).
     async fn survey(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Survey>> {
         let id = parse_id(&id, "id")?;
-        Ok(service::get(ctx.state(), ctx.viewer(), id)
-            .await?
-            .map(Survey))
+        super::loaders::detail(ctx, id).await
     }
 
     /// OPEN and CLOSED surveys, with their own department's drafts for organizers and all for admins; newest first.
@@ -55,8 +54,10 @@ impl SurveysQuery {
             last,
             before,
         })?;
-        Ok(service::list(ctx.state(), ctx.viewer(), &query, page)
-            .await?
+        let page = service::list(ctx.state(), ctx.viewer(), &query, page).await?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(keep_joined::<_, entity::activity::Entity>(loaders, page)
+            .await
             .into())
     }
 
