@@ -269,8 +269,8 @@ async fn the_survey_list_shows_a_renamed_activity_at_once() {
         assert_eq!(node["id"], survey);
         assert_eq!(node["activity"]["title"], "助老服务", "{list:#}");
         assert_eq!(
-            statements, 3,
-            "{backend:?}: the total, the page with its activities, the viewer's answers"
+            statements, 4,
+            "{backend:?}: the total and the page, then the activities and the viewer's answers"
         );
         let renamed = run(
             &app,

@@ -7,7 +7,6 @@ use entity::enums::SurveyStatus as DbStatus;
 use crate::auth::guard::{AddressLimit, ORGANIZERS, PerAddress, READERS};
 use crate::auth::{RoleGuard, SignedIn};
 use crate::error::GqlResult;
-use crate::graphql::loaders::{Loaders, keep_joined};
 use crate::graphql::pagination::Page;
 use crate::graphql::{ContextExt, parse_id, parse_opt_id};
 
@@ -54,10 +53,8 @@ impl SurveysQuery {
             last,
             before,
         })?;
-        let page = service::list(ctx.state(), ctx.viewer(), &query, page).await?;
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(keep_joined::<_, entity::activity::Entity>(loaders, page)
-            .await
+        Ok(service::list(ctx.state(), ctx.viewer(), &query, page)
+            .await?
             .into())
     }
 

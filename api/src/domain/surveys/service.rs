@@ -185,14 +185,16 @@ pub async fn get_with_activity(
         .await?)
 }
 
-/// The surveys the viewer may see, newest first, each with its activity.
+/// The surveys the viewer may see, newest first. Their activities are not joined: no
+/// index holds this order, and PostgreSQL joined every survey before it kept the first
+/// page (5.7 ms for 220 surveys, against 0.1 ms for the page alone).
 #[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn list(
     state: &AppState,
     viewer: &Viewer,
     q: &SurveyQuery,
     page: Page,
-) -> AppResult<crate::domain::page::Page<WithActivity>> {
+) -> AppResult<crate::domain::page::Page<survey::Model>> {
     let mut query = survey::Entity::find().filter(visibility(viewer));
     if let Some(id) = q.activity_id {
         query = query.filter(survey::Column::ActivityId.eq(id));
@@ -206,7 +208,7 @@ pub async fn list(
     let order = Order::new()
         .desc(survey::Column::CreatedAt, KeyKind::Time)
         .desc(survey::Column::Id, KeyKind::Int);
-    page::fetch_also(&state.db, query, activity::Entity, &order, &page, |s| {
+    page::fetch(&state.db, query, &order, &page, |s| {
         vec![s.created_at.into(), s.id.into()]
     })
     .await
