@@ -156,6 +156,44 @@ where
     }
 }
 
+/// Keeps rows that were read with something else (joined to a page) in the request's cache,
+/// so that the fields that ask for them by id find them instead of loading them again.
+pub async fn keep<E>(loaders: &Loaders, rows: impl IntoIterator<Item = E::Model>)
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    let pk = E::PrimaryKey::iter()
+        .next()
+        .expect("entities have a primary key")
+        .into_column();
+    loaders
+        .feed_many(
+            rows.into_iter()
+                .filter_map(|row| int_value(row.get(pk)).map(|id| (ById::<E>::new(id), row))),
+        )
+        .await;
+}
+
+/// A page read with each item's related row (`page::fetch_also`): the related rows kept in
+/// the request's cache ([`keep`]), the items returned.
+pub async fn keep_joined<T, E>(
+    loaders: &Loaders,
+    page: crate::domain::page::Page<(T, Option<E::Model>)>,
+) -> crate::domain::page::Page<T>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    let mut related = Vec::with_capacity(page.items.len());
+    let page = page.map(|(item, row)| {
+        related.extend(row);
+        item
+    });
+    keep::<E>(loaders, related).await;
+    page
+}
+
 /// Loads one row by id through the request's loader; `None` when it does not exist.
 pub async fn by_id<E>(
     loaders: &Loaders,

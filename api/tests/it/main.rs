@@ -20,6 +20,7 @@ mod imports;
 mod live;
 mod messages;
 mod notifications;
+mod one_user;
 mod pagination;
 mod pairings;
 mod party;

@@ -31,6 +31,10 @@ use crate::error::{AppError, AppResult, Reason, Thing};
 /// A page of service records, newest first.
 pub type Records = crate::domain::page::Page<service_record::Model>;
 
+/// A page of records, each with its activity read in the same statement.
+pub type RecordsWithActivity =
+    crate::domain::page::Page<(service_record::Model, Option<activity::Model>)>;
+
 /// How long one check-in code is shown before the next replaces it.
 pub const CODE_PERIOD_SECS: i64 = 120;
 /// Wrong codes one volunteer may enter at one activity in 10 minutes; then RATE_LIMITED.
@@ -772,7 +776,7 @@ pub async fn of_volunteer(
     scope: RecordScope,
     status: Option<ServiceRecordStatus>,
     page: Page,
-) -> AppResult<Records> {
+) -> AppResult<RecordsWithActivity> {
     let mut query =
         service_record::Entity::find().filter(service_record::Column::VolunteerId.eq(volunteer_id));
     if let RecordScope::Department(id) = scope {
@@ -782,17 +786,23 @@ pub async fn of_volunteer(
     if let Some(status) = status {
         query = query.filter(service_record::Column::Status.eq(status));
     }
-    page_of(db, query, page).await
+    // The volunteer's list shows each activity: joined, not a second round trip.
+    page::fetch_also(db, query, activity::Entity, &newest_first(), &page, |r| {
+        vec![r.id.into()]
+    })
+    .await
 }
 
-/// Newest first.
+fn newest_first() -> Order {
+    Order::new().desc(service_record::Column::Id, KeyKind::Int)
+}
+
 async fn page_of(
     db: &DatabaseConnection,
     query: sea_orm::Select<service_record::Entity>,
     page: Page,
 ) -> AppResult<Records> {
-    let order = Order::new().desc(service_record::Column::Id, KeyKind::Int);
-    page::fetch(db, query, &order, &page, |r| vec![r.id.into()]).await
+    page::fetch(db, query, &newest_first(), &page, |r| vec![r.id.into()]).await
 }
 
 /// The most urgent first: by the activity's end (undated activities last), then id. The

@@ -20,7 +20,6 @@ use crate::context::AppState;
 use crate::domain::access::{RecordScope, activities_of_department, record_scope};
 use crate::domain::audit;
 use crate::domain::calendar::local_date;
-use crate::domain::hours::counted_activities;
 use crate::domain::input::{self, max};
 use crate::domain::page::{self, KeyKind, Order, PageRequest};
 use crate::domain::registrations::service::volunteer_of_user;
@@ -135,7 +134,7 @@ async fn lines_of<C: ConnectionTrait>(
     let mut query = service_record::Entity::find()
         .filter(service_record::Column::VolunteerId.eq(volunteer_id))
         .filter(service_record::Column::Status.eq(ServiceRecordStatus::Approved))
-        .filter(service_record::Column::ActivityId.in_subquery(counted_activities()));
+        .filter(crate::domain::hours::counted_activity_of_record());
     if let Some(id) = request.department_id {
         query = query
             .filter(service_record::Column::ActivityId.in_subquery(activities_of_department(id)));

@@ -25,6 +25,10 @@ use crate::error::{AppError, AppResult, Reason, Thing};
 /// A page of registrations, in arrival order.
 pub type Registrations = crate::domain::page::Page<registration::Model>;
 
+/// A page of registrations, each with its activity read in the same statement.
+pub type RegistrationsWithActivity =
+    crate::domain::page::Page<(registration::Model, Option<activity::Model>)>;
+
 pub async fn volunteer_of_user<C: ConnectionTrait>(
     db: &C,
     user_id: i32,
@@ -395,7 +399,7 @@ pub async fn of_volunteer(
     scope: RecordScope,
     status: Option<RegistrationStatus>,
     page: Page,
-) -> AppResult<Registrations> {
+) -> AppResult<RegistrationsWithActivity> {
     let mut query =
         registration::Entity::find().filter(registration::Column::VolunteerId.eq(volunteer_id));
     if let RecordScope::Department(id) = scope {
@@ -405,7 +409,16 @@ pub async fn of_volunteer(
     if let Some(status) = status {
         query = query.filter(registration::Column::Status.eq(status));
     }
-    page_of(db, query, page).await
+    // The volunteer's list shows each activity: joined, not a second round trip.
+    page::fetch_also(db, query, activity::Entity, &order(), &page, |r| {
+        vec![r.id.into()]
+    })
+    .await
+}
+
+/// In arrival order.
+fn order() -> Order {
+    Order::new().asc(registration::Column::Id, KeyKind::Int)
 }
 
 async fn page_of(
@@ -413,6 +426,5 @@ async fn page_of(
     query: sea_orm::Select<registration::Entity>,
     page: Page,
 ) -> AppResult<Registrations> {
-    let order = Order::new().asc(registration::Column::Id, KeyKind::Int);
-    page::fetch(db, query, &order, &page, |r| vec![r.id.into()]).await
+    page::fetch(db, query, &order(), &page, |r| vec![r.id.into()]).await
 }

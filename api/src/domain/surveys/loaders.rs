@@ -256,3 +256,55 @@ pub async fn survey_of_activity(
     }
     Ok(None)
 }
+
+/// One survey for its page: the survey with its activity (one statement, the activity kept
+/// in the request's loaders) and, when the selection shows the questions, the questions
+/// with their options from the shared cache (written once with the survey and never
+/// changed; an immutable key, so usually from the instance's memory): the page's fields
+/// then read only what is the viewer's (their answer) and the department.
+pub async fn detail(
+    ctx: &async_graphql::Context<'_>,
+    id: i32,
+) -> crate::error::GqlResult<Option<super::types::Survey>> {
+    use crate::graphql::ContextExt;
+    use crate::graphql::loaders::{Loaders, keep};
+
+    let Some((survey, activity)) =
+        super::service::get_with_activity(ctx.state(), ctx.viewer(), id).await?
+    else {
+        return Ok(None);
+    };
+    let loaders = ctx.data_unchecked::<Loaders>();
+    keep::<entity::activity::Entity>(loaders, activity).await;
+    if ctx.look_ahead().field("questions").exists() {
+        let questions = super::submission::cached_questions(ctx.state(), survey.id).await?;
+        let mut models = Vec::with_capacity(questions.len());
+        let mut options = Vec::with_capacity(questions.len());
+        for spec in questions {
+            options.push((OptionsOfQuestion(spec.question.id), spec.options));
+            models.push(spec.question);
+        }
+        loaders.feed_many(options).await;
+        loaders.feed_one(QuestionsOfSurvey(survey.id), models).await;
+    }
+    Ok(Some(super::types::Survey(survey)))
+}
+
+/// A user's feedback page read with each response's survey and rectification
+/// (`service::feedback_of_user`): those kept in the request's loaders, the responses
+/// returned.
+pub async fn keep_feedback(
+    loaders: &crate::graphql::loaders::Loaders,
+    page: crate::domain::page::Page<super::service::Feedback>,
+) -> crate::domain::page::Page<survey_response::Model> {
+    let mut surveys = Vec::with_capacity(page.items.len());
+    let mut rectifications = Vec::with_capacity(page.items.len());
+    let page = page.map(|(response, survey, rectification)| {
+        surveys.extend(survey);
+        rectifications.push((RectificationOfResponse(response.id), rectification));
+        response
+    });
+    crate::graphql::loaders::keep::<survey::Entity>(loaders, surveys).await;
+    loaders.feed_many(rectifications).await;
+    page
+}

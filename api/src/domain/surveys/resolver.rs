@@ -28,9 +28,7 @@ impl SurveysQuery {
     /// A survey, if the viewer may see it (drafts: organizers of its department and admins).
     async fn survey(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Survey>> {
         let id = parse_id(&id, "id")?;
-        Ok(service::get(ctx.state(), ctx.viewer(), id)
-            .await?
-            .map(Survey))
+        super::loaders::detail(ctx, id).await
     }
 
     /// OPEN and CLOSED surveys, with their own department's drafts for organizers and all for admins; newest first.

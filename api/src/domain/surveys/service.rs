@@ -160,6 +160,10 @@ pub struct SurveyQuery {
     pub status: Option<SurveyStatus>,
 }
 
+/// A survey with the activity it is about, read in the same statement (whether the
+/// viewer may see that activity is the activity's rule, checked where it is shown).
+pub type WithActivity = (survey::Model, Option<activity::Model>);
+
 /// One survey, if the viewer may see it.
 pub async fn get(state: &AppState, viewer: &Viewer, id: i32) -> AppResult<Option<survey::Model>> {
     Ok(survey::Entity::find_by_id(id)
@@ -168,7 +172,22 @@ pub async fn get(state: &AppState, viewer: &Viewer, id: i32) -> AppResult<Option
         .await?)
 }
 
-/// The surveys the viewer may see, newest first.
+/// One survey, if the viewer may see it, with its activity.
+pub async fn get_with_activity(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+) -> AppResult<Option<WithActivity>> {
+    Ok(survey::Entity::find_by_id(id)
+        .filter(visibility(viewer))
+        .find_also_related(activity::Entity)
+        .one(&state.db)
+        .await?)
+}
+
+/// The surveys the viewer may see, newest first. Their activities are not joined: no
+/// index holds this order, and PostgreSQL joined every survey before it kept the first
+/// page (5.7 ms for 220 surveys, against 0.1 ms for the page alone).
 #[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn list(
     state: &AppState,
@@ -496,6 +515,17 @@ pub async fn transition(
 
 // ---------- responses ----------
 
+/// A user's response with its survey and the rectification it opened, if any: read in
+/// the same statement.
+pub type Feedback = (
+    survey_response::Model,
+    Option<survey::Model>,
+    Option<rectification::Model>,
+);
+
+/// The anonymous surveys that take answers or took them (not drafts), by id.
+struct AnonymousSurveys(Vec<i32>);
+
 /// The user's own responses, newest first, including those on anonymous surveys: their
 /// respondent key is recomputed for each anonymous survey from the user and the server
 /// secret. Nobody else can make that match, so identity is never exposed.
@@ -503,18 +533,42 @@ pub async fn feedback_of_user(
     state: &AppState,
     user_id: i32,
     page: Page,
-) -> AppResult<crate::domain::page::Page<survey_response::Model>> {
-    let anonymous: Vec<i32> = survey::Entity::find()
-        .select_only()
-        .column(survey::Column::Id)
-        .filter(survey::Column::Anonymous.eq(true))
-        .filter(survey::Column::Status.ne(SurveyStatus::Draft))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
+) -> AppResult<crate::domain::page::Page<Feedback>> {
+    let load = async {
+        let ids: Vec<i32> = survey::Entity::find()
+            .select_only()
+            .column(survey::Column::Id)
+            .filter(survey::Column::Anonymous.eq(true))
+            .filter(survey::Column::Status.ne(SurveyStatus::Draft))
+            .into_tuple()
+            .all(&state.db)
+            .await?;
+        Ok::<_, AppError>(std::sync::Arc::new(AnonymousSurveys(ids)))
+    };
+    // The same for every user until a survey is created or opened, which bumps the public
+    // version: kept by it in the instance's memory, like the feed's pages.
+    let anonymous = match state
+        .cache
+        .version(&crate::cache::CacheKey::PublicVersion)
+        .await
+    {
+        Some(version) => state
+            .memo
+            .get_or_load(
+                version.to_string(),
+                |surveys: &AnonymousSurveys| surveys.0.len() * 4 + 64,
+                load,
+            )
+            .await
+            .map_err(|err| {
+                AppError::internal(anyhow::anyhow!("loading the anonymous surveys: {err:?}"))
+            })?,
+        None => load.await?,
+    };
     let keys = anonymous
-        .into_iter()
-        .map(|survey_id| {
+        .0
+        .iter()
+        .map(|&survey_id| {
             (
                 survey_id,
                 respondent_key(&state.secrets, survey_id, user_id),
@@ -526,13 +580,15 @@ pub async fn feedback_of_user(
 
 /// Each key with its survey, so that the lookup is the unique index on (survey, key): a
 /// key alone has no index of its own, and the database read every response for it (50 ms
-/// at 200,000 responses).
+/// at 200,000 responses). The total and the page (with each response's survey and
+/// rectification joined) at once.
 async fn responses_of(
     db: &DatabaseConnection,
     user_id: i32,
     respondent_keys: Vec<(i32, String)>,
     page: Page,
-) -> AppResult<crate::domain::page::Page<survey_response::Model>> {
+) -> AppResult<crate::domain::page::Page<Feedback>> {
+    use sea_orm::PaginatorTrait as _;
     let mut mine = Condition::any().add(survey_response::Column::RespondentId.eq(user_id));
     for (survey_id, key) in respondent_keys {
         mine = mine.add(
@@ -545,8 +601,13 @@ async fn responses_of(
     let order = Order::new()
         .desc(survey_response::Column::SubmittedAt, KeyKind::Time)
         .desc(survey_response::Column::Id, KeyKind::Int);
-    page::fetch(db, query, &order, &page, |r| {
+    let rows = order
+        .apply(query.clone(), &page)?
+        .find_also_related(survey::Entity)
+        .find_also_related(rectification::Entity)
+        .all(db);
+    let (total, rows) = futures::try_join!(query.count(db), rows)?;
+    Ok(page::page_from_rows(rows, &page, total, |(r, _, _)| {
         vec![r.submitted_at.into(), r.id.into()]
-    })
-    .await
+    }))
 }

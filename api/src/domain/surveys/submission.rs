@@ -85,7 +85,7 @@ pub struct NewResponse {
 #[derive(serde::Serialize, serde::Deserialize)]
 pub(super) struct QuestionSpec {
     pub(super) question: question::Model,
-    options: Vec<question_option::Model>,
+    pub(super) options: Vec<question_option::Model>,
 }
 
 /// One row of `answers` to insert (a multiple-choice answer is one row per option).
@@ -374,7 +374,10 @@ fn replay(first: survey_response::Model, survey_id: i32) -> AppResult<survey_res
 
 /// A survey's questions with their options: from the shared cache (they are written once,
 /// with the survey, and never change), or from the database (two statements).
-async fn cached_questions(state: &AppState, survey_id: i32) -> AppResult<Vec<QuestionSpec>> {
+pub(super) async fn cached_questions(
+    state: &AppState,
+    survey_id: i32,
+) -> AppResult<Vec<QuestionSpec>> {
     state
         .cache
         .get_or_load_json(

@@ -71,9 +71,7 @@ impl UsersQuery {
 
     /// The signed-in user; null without a valid token.
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<Option<User>> {
-        Ok(service::current_user(&ctx.state().db, ctx.viewer())
-            .await?
-            .map(User::new))
+        super::types::me(ctx).await
     }
 }
 

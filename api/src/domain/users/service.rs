@@ -1,6 +1,7 @@
 //! Accounts and sessions: sign-up, login with brute-force protection, refresh-token
 //! rotation with reuse detection, logout, volunteer enrollment.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use base64::Engine;
@@ -8,15 +9,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
 use rand::RngCore;
 use regex::Regex;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 
-use entity::enums::Role;
-use entity::{refresh_session, user, volunteer};
+use entity::enums::{Role, ServiceRecordStatus};
+use entity::{refresh_session, service_record, user, volunteer};
 
 use crate::auth::jwt::ACCESS_TOKEN_TTL_SECS;
 use crate::auth::{Viewer, password};
@@ -284,14 +285,64 @@ pub async fn logout(state: &AppState, token: &str) -> AppResult<bool> {
     Ok(result.rows_affected > 0)
 }
 
-pub async fn current_user(
+/// The signed-in user with their volunteer profile (none before they enroll): one
+/// statement.
+pub async fn current_user_with_volunteer(
     db: &DatabaseConnection,
     viewer: &Viewer,
-) -> AppResult<Option<user::Model>> {
+) -> AppResult<Option<(user::Model, Option<volunteer::Model>)>> {
     let Some(viewer) = viewer.user() else {
         return Ok(None);
     };
-    Ok(user::Entity::find_by_id(viewer.id).one(db).await?)
+    Ok(user::Entity::find_by_id(viewer.id)
+        .find_also_related(volunteer::Entity)
+        .one(db)
+        .await?)
+}
+
+/// Whose approved minutes to add up.
+pub enum Whose<'a> {
+    Volunteers(&'a [i32]),
+    /// The volunteer profile of this user, found in the same statement.
+    User(i32),
+}
+
+/// Approved minutes on activities whose hours count, per volunteer id (a volunteer with
+/// none has no entry): one statement.
+pub async fn approved_minutes(
+    db: &DatabaseConnection,
+    whose: Whose<'_>,
+) -> Result<HashMap<i32, i64>, sea_orm::DbErr> {
+    let volunteers = match whose {
+        Whose::Volunteers(ids) => service_record::Column::VolunteerId.is_in(ids.iter().copied()),
+        Whose::User(user_id) => service_record::Column::VolunteerId.in_subquery(
+            Query::select()
+                .column(volunteer::Column::Id)
+                .from(volunteer::Entity)
+                .and_where(volunteer::Column::UserId.eq(user_id))
+                .to_owned(),
+        ),
+    };
+    let rows: Vec<(i32, Option<i64>)> = service_record::Entity::find()
+        .select_only()
+        .column(service_record::Column::VolunteerId)
+        .column_as(
+            Expr::col(service_record::Column::Minutes)
+                .sum()
+                .cast_as("BIGINT"),
+            "minutes",
+        )
+        .filter(volunteers)
+        .filter(service_record::Column::Status.eq(ServiceRecordStatus::Approved))
+        .filter(crate::domain::hours::counted_activity_of_record())
+        .group_by(service_record::Column::VolunteerId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, minutes)| (id, minutes.unwrap_or(0)))
+        .collect())
 }
 
 /// Adds the VOLUNTEER role and the volunteer profile.

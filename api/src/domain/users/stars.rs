@@ -142,10 +142,7 @@ pub async fn star_history(state: &AppState, volunteer_id: i32) -> AppResult<Vec<
         .column(service_record::Column::Minutes)
         .filter(service_record::Column::VolunteerId.eq(volunteer_id))
         .filter(service_record::Column::Status.eq(ServiceRecordStatus::Approved))
-        .filter(
-            service_record::Column::ActivityId
-                .in_subquery(crate::domain::hours::counted_activities()),
-        )
+        .filter(crate::domain::hours::counted_activity_of_record())
         .order_by_asc(service_record::Column::ServiceDate)
         .order_by_asc(service_record::Column::Id)
         .into_tuple()

@@ -4,11 +4,10 @@ use std::collections::{HashMap, HashSet};
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use entity::enums::{Role, ServiceRecordStatus};
-use entity::{department, registration, service_record, user, volunteer};
+use entity::enums::Role;
+use entity::{activity, department, registration, user, volunteer};
 
 use crate::domain::access::{RecordScope, activities_of_department, record_scope};
 use crate::domain::activities::types::Department;
@@ -18,7 +17,7 @@ use crate::domain::hours::types::{
 use crate::domain::registrations::types::{RegistrationConnection, RegistrationStatus};
 use crate::domain::surveys::types::SurveyResponseConnection;
 use crate::error::{AppError, GqlResult, Reason, Thing};
-use crate::graphql::loaders::{DbLoader, Loaders, by_id};
+use crate::graphql::loaders::{DbLoader, Loaders, by_id, keep_joined};
 use crate::graphql::pagination::Page;
 use crate::graphql::{ContextExt, to_id};
 
@@ -148,6 +147,7 @@ impl User {
         Ok(loaders
             .load_one(VolunteerOfUser(self.model.id))
             .await?
+            .flatten()
             .map(Volunteer))
     }
     /// The user's notifications, newest first (only the unread ones with `unreadOnly`):
@@ -237,9 +237,13 @@ impl User {
             last,
             before,
         })?;
-        Ok(
+        let page =
             crate::domain::surveys::service::feedback_of_user(ctx.state(), self.model.id, page)
-                .await?
+                .await?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(
+            crate::domain::surveys::loaders::keep_feedback(loaders, page)
+                .await
                 .into(),
         )
     }
@@ -358,15 +362,18 @@ impl Volunteer {
             last,
             before,
         })?;
-        Ok(crate::domain::registrations::service::of_volunteer(
+        let page = crate::domain::registrations::service::of_volunteer(
             &ctx.state().db,
             self.0.id,
             scope,
             status.map(Into::into),
             page,
         )
-        .await?
-        .into())
+        .await?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(keep_joined::<_, activity::Entity>(loaders, page)
+            .await
+            .into())
     }
     /// The path of the volunteer's calendar feed (`/calendar/{user}/{token}.ics`), for the
     /// volunteer only; null before `rotateCalendarFeed` made one, and for anyone else.
@@ -420,15 +427,18 @@ impl Volunteer {
             last,
             before,
         })?;
-        Ok(crate::domain::hours::service::of_volunteer(
+        let page = crate::domain::hours::service::of_volunteer(
             &ctx.state().db,
             self.0.id,
             scope,
             status.map(Into::into),
             page,
         )
-        .await?
-        .into())
+        .await?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(keep_joined::<_, activity::Entity>(loaders, page)
+            .await
+            .into())
     }
 }
 
@@ -484,37 +494,24 @@ impl Loader<ApprovedMinutes> for DbLoader {
         &self,
         keys: &[ApprovedMinutes],
     ) -> Result<HashMap<ApprovedMinutes, i64>, Self::Error> {
-        let rows: Vec<(i32, Option<i64>)> = service_record::Entity::find()
-            .select_only()
-            .column(service_record::Column::VolunteerId)
-            .column_as(
-                Expr::col(service_record::Column::Minutes)
-                    .sum()
-                    .cast_as("BIGINT"),
-                "minutes",
-            )
-            .filter(service_record::Column::VolunteerId.is_in(keys.iter().map(|k| k.0)))
-            .filter(service_record::Column::Status.eq(ServiceRecordStatus::Approved))
-            .filter(
-                service_record::Column::ActivityId
-                    .in_subquery(crate::domain::hours::counted_activities()),
-            )
-            .group_by(service_record::Column::VolunteerId)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        Ok(rows
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let minutes =
+            super::service::approved_minutes(&self.db, super::service::Whose::Volunteers(&ids))
+                .await?;
+        Ok(minutes
             .into_iter()
-            .map(|(id, minutes)| (ApprovedMinutes(id), minutes.unwrap_or(0)))
+            .map(|(id, minutes)| (ApprovedMinutes(id), minutes))
             .collect())
     }
 }
 
+/// A user's volunteer profile; `None` before they enroll (kept too, so that it is not
+/// asked again).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct VolunteerOfUser(pub i32);
 
 impl Loader<VolunteerOfUser> for DbLoader {
-    type Value = volunteer::Model;
+    type Value = Option<volunteer::Model>;
     type Error = crate::error::LoadError;
 
     async fn load(
@@ -525,11 +522,62 @@ impl Loader<VolunteerOfUser> for DbLoader {
             .filter(volunteer::Column::UserId.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (VolunteerOfUser(row.user_id), row))
-            .collect())
+        let mut map: HashMap<VolunteerOfUser, Self::Value> =
+            keys.iter().map(|k| (*k, None)).collect();
+        map.extend(
+            rows.into_iter()
+                .map(|row| (VolunteerOfUser(row.user_id), Some(row))),
+        );
+        Ok(map)
     }
+}
+
+/// The signed-in user for `me`, with what the selection asks of their volunteer profile
+/// read at the same time: the profile joined to the user, and, for `totalHours` or
+/// `starLevel`, their approved minutes (found through the user) and the star policy.
+/// `me { volunteer { totalHours starLevel } }` is then one round trip, where the fields
+/// alone take three in a row (the user, then the profile, then the minutes).
+pub async fn me(ctx: &Context<'_>) -> GqlResult<Option<User>> {
+    let Some(viewer) = ctx.viewer().user() else {
+        return Ok(None);
+    };
+    let look = ctx.look_ahead();
+    let volunteer = look.field("volunteer");
+    let stars = volunteer.field("starLevel").exists();
+    let hours = stars || volunteer.field("totalHours").exists();
+    let state = ctx.state();
+    let (found, minutes, _) = futures::try_join!(
+        super::service::current_user_with_volunteer(&state.db, ctx.viewer()),
+        async {
+            if hours {
+                super::service::approved_minutes(&state.db, super::service::Whose::User(viewer.id))
+                    .await
+                    .map(Some)
+                    .map_err(AppError::from)
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            if stars {
+                crate::graphql::request_memo::star_policy(ctx)
+                    .await
+                    .map(|_| ())
+            } else {
+                Ok(())
+            }
+        },
+    )?;
+    let Some((user, profile)) = found else {
+        return Ok(None);
+    };
+    let loaders = ctx.data_unchecked::<Loaders>();
+    if let (Some(minutes), Some(profile)) = (minutes, &profile) {
+        let total = minutes.get(&profile.id).copied().unwrap_or(0);
+        loaders.feed_one(ApprovedMinutes(profile.id), total).await;
+    }
+    loaders.feed_one(VolunteerOfUser(user.id), profile).await;
+    Ok(Some(User::new(user)))
 }
 
 /// Whether the viewing organizer's department leads an activity the volunteer registered for.
