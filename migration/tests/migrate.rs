@@ -100,6 +100,7 @@ const INDEXES: &[(&str, &str)] = &[
     ),
     ("survey_responses", "ux_survey_responses_respondent"),
     ("audit_entries", "ix_audit_entries_at"),
+    ("rectifications", "ix_rectifications_open"),
 ];
 
 #[tokio::test]

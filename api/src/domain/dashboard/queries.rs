@@ -1084,3 +1084,57 @@ pub async fn overdue_reviews<C: ConnectionTrait>(
         .all(db)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The partial index `ix_rectifications_open` (migration 46) is on this very list: the
+    /// planner uses it only for a condition it can match to the index's.
+    #[test]
+    fn open_rectifications_are_those_the_partial_index_holds() {
+        assert_eq!(
+            *SETTLED_RECTIFICATION,
+            "('RESOLVED', 'CLOSED', 'NOT_SUBSTANTIATED', 'VOIDED')"
+        );
+    }
+
+    #[test]
+    fn a_range_of_whole_months_reads_the_month_rollups() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let filter = |from, to| Filter {
+            from,
+            to,
+            department_id: None,
+        };
+        assert_eq!(whole_months(&filter(None, None)), Some(Months::All));
+        assert_eq!(
+            whole_months(&filter(day(2025, 1, 1), day(2025, 12, 31))),
+            Some(Months::Between(
+                Some("2025-01".into()),
+                Some("2025-12".into())
+            ))
+        );
+        assert_eq!(
+            whole_months(&filter(day(2024, 2, 1), day(2024, 2, 29))),
+            Some(Months::Between(
+                Some("2024-02".into()),
+                Some("2024-02".into())
+            ))
+        );
+        assert_eq!(
+            whole_months(&filter(None, day(2025, 6, 30))),
+            Some(Months::Between(None, Some("2025-06".into())))
+        );
+        assert_eq!(whole_months(&filter(day(2025, 1, 2), None)), None);
+        assert_eq!(
+            whole_months(&filter(day(2025, 1, 1), day(2025, 2, 27))),
+            None
+        );
+        assert_eq!(
+            month_days("2024-02"),
+            Some((day(2024, 2, 1).unwrap(), day(2024, 2, 29).unwrap()))
+        );
+        assert_eq!(month_days(""), None);
+    }
+}
