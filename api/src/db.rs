@@ -48,6 +48,15 @@ pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransacti
         .await?)
 }
 
+/// The `n`th bound value's placeholder in raw SQL: `$n` on PostgreSQL, `?n` on SQLite
+/// (numbered, so a statement may name its values in any order on both).
+pub fn placeholder(backend: sea_orm::DbBackend, n: usize) -> String {
+    match backend {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    }
+}
+
 /// Reads the activity and holds it until the transaction ends (a row lock on PostgreSQL;
 /// on SQLite the transaction's write lock already holds everything).
 pub async fn lock_activity(txn: &DatabaseTransaction, id: i32) -> AppResult<activity::Model> {

@@ -648,23 +648,7 @@ impl Bench {
                 Pair {
                     tongxin: Arc::new(move |_, _| {
                         let (activity, volunteer) = pairs.next();
-                        Request {
-                            body: body(
-                                &ours,
-                                "RegisterForActivity",
-                                json!({ "activityId": activity.to_string() }),
-                            ),
-                            token: Some(
-                                jwt.issue(
-                                    dataset::volunteer_user(volunteer),
-                                    "bench",
-                                    volunteer_roles(),
-                                    None,
-                                )
-                                .expect("token"),
-                            ),
-                            viewer: None,
-                        }
+                        crate::scenarios::register_request(&ours, &jwt, activity, volunteer)
                     }),
                     peer: Arc::new(move |_, _| {
                         let (activity, volunteer) = their_pairs.next();

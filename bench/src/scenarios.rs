@@ -584,23 +584,7 @@ impl Bench {
         let jwt = self.jwt.clone();
         let make: MakeRequest = Arc::new(move |_, _| {
             let (activity, volunteer) = pairs.next();
-            Request {
-                body: body(
-                    &query,
-                    "RegisterForActivity",
-                    json!({ "activityId": activity.to_string() }),
-                ),
-                token: Some(
-                    jwt.issue(
-                        dataset::volunteer_user(volunteer),
-                        "bench",
-                        volunteer_roles(),
-                        None,
-                    )
-                    .expect("token"),
-                ),
-                viewer: None,
-            }
+            register_request(&query, &jwt, activity, volunteer)
         });
         let mut result = self
             .measure(
@@ -804,10 +788,7 @@ impl Bench {
             // An activity is completed only once it has started: the spare one started an
             // hour ago (its end stays ahead).
             let backend = self.db.get_database_backend();
-            let placeholder = |n: usize| match backend {
-                sea_orm::DbBackend::Postgres => format!("${n}"),
-                _ => "?".to_owned(),
-            };
+            let placeholder = |n: usize| api::db::placeholder(backend, n);
             self.db
                 .execute_raw(Statement::from_sql_and_values(
                     backend,
@@ -1298,4 +1279,31 @@ fn xlsx_rows(mut file: std::fs::File) -> anyhow::Result<u64> {
         }
     }
     Ok(rows.saturating_sub(1))
+}
+
+/// `RegisterForActivity` of this activity, signed in as this volunteer (the register
+/// scenario and the peer comparison's Tongxin side).
+pub fn register_request(
+    query: &str,
+    jwt: &api::auth::JwtKeys,
+    activity: i64,
+    volunteer: i64,
+) -> Request {
+    Request {
+        body: body(
+            query,
+            "RegisterForActivity",
+            json!({ "activityId": activity.to_string() }),
+        ),
+        token: Some(
+            jwt.issue(
+                dataset::volunteer_user(volunteer),
+                "bench",
+                volunteer_roles(),
+                None,
+            )
+            .expect("token"),
+        ),
+        viewer: None,
+    }
 }

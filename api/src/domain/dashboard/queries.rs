@@ -91,13 +91,8 @@ impl Sql {
 
     fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
         self.values.push(value.into());
-        match self.backend {
-            DbBackend::Postgres => {
-                let n = self.values.len();
-                self.text.push_str(&format!("${n}"));
-            }
-            _ => self.text.push('?'),
-        }
+        let n = self.values.len();
+        self.text.push_str(&crate::db::placeholder(self.backend, n));
         self
     }
 

@@ -8,6 +8,7 @@
 //! means (bulk loads, fixtures) calls [`rebuild`] afterwards. The migration that created
 //! the tables keeps its own copy of the backfill: history does not follow today's code.
 
+use crate::db::placeholder;
 use futures::TryStreamExt;
 use roaring::RoaringBitmap;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
@@ -217,14 +218,6 @@ async fn add_department_month<C: ConnectionTrait>(
         .await?;
     }
     Ok(())
-}
-
-/// The `n`th bound value's placeholder.
-fn placeholder(backend: DbBackend, n: usize) -> String {
-    match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => format!("?{n}"),
-    }
 }
 
 /// A set of volunteer ids as stored: roaring's portable serialization.

@@ -204,10 +204,7 @@ pub async fn summary(
         .all(db)
         .await?;
     let backend = db.get_database_backend();
-    let p = |n: usize| match backend {
-        sea_orm::DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
+    let p = |n: usize| crate::db::placeholder(backend, n);
     let sql = format!(
         "SELECT pm.volunteer_id AS volunteer_id, \
          CAST(COALESCE(SUM(CASE WHEN s.service_date >= {p1} AND s.service_date <= {p2} THEN s.minutes ELSE 0 END), 0) AS BIGINT) AS quarter_minutes, \

@@ -129,10 +129,7 @@ pub async fn report(
         .unwrap_or_default();
 
     let backend = db.get_database_backend();
-    let placeholder = |n: usize| match backend {
-        sea_orm::DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
+    let placeholder = |n: usize| crate::db::placeholder(backend, n);
     // The quarter's counting activities with their approved minutes and volunteers.
     let sql = format!(
         "SELECT t.activity_id AS activity_id, \

@@ -274,13 +274,10 @@ pub async fn counted_activity_counts<C: ConnectionTrait>(
         .collect())
 }
 
-/// `$1, $2, …` or `?, ?, …`.
+/// `$1, $2, …` or `?1, ?2, …`.
 pub(crate) fn placeholders(backend: DbBackend, n: usize) -> String {
     (1..=n)
-        .map(|i| match backend {
-            DbBackend::Postgres => format!("${i}"),
-            _ => "?".to_owned(),
-        })
+        .map(|i| crate::db::placeholder(backend, i))
         .collect::<Vec<_>>()
         .join(", ")
 }
