@@ -298,3 +298,45 @@ async fn registration_is_open_only_for_published_activities_inside_their_window(
         assert_eq!(code(&register("999999".to_owned()).await), "NOT_FOUND");
     }
 }
+
+#[tokio::test]
+async fn a_registration_is_one_statement_on_postgres_and_its_answer_shows_the_counters_after_it() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (first, _) = open_activity(&app, Some(1)).await;
+        let (second, organizer) = open_activity(&app, Some(1)).await;
+        let volunteers = app.volunteers(2).await;
+        let app = &app;
+        let register = async |id: &str, token: &str| {
+            run(
+                app,
+                "RegisterForActivity",
+                json!({ "activityId": id }),
+                Some(token),
+            )
+            .await
+        };
+        // The first registration finds the volunteer's id; the next ones know it.
+        register(&first, &volunteers[0].token).await;
+        let before = app.statements();
+        let placed = register(&second, &volunteers[0].token).await;
+        let statements = app.statements() - before;
+        assert_eq!(
+            placed["data"]["registerForActivity"]["status"], "REGISTERED",
+            "{backend:?}: {placed:#}"
+        );
+        let most = if backend == Backend::Postgres { 1 } else { 2 };
+        assert!(
+            statements <= most,
+            "{backend:?}: a registration ran {statements} statements"
+        );
+        register(&first, &volunteers[1].token).await;
+        let waiting = register(&second, &volunteers[1].token).await;
+        let answer = &waiting["data"]["registerForActivity"];
+        assert_eq!(answer["status"], "WAITLISTED", "{backend:?}: {waiting:#}");
+        assert_eq!(answer["waitlistPosition"], 1, "{backend:?}: {waiting:#}");
+        assert_eq!(answer["activity"]["registeredCount"], 1, "{waiting:#}");
+        assert_eq!(answer["activity"]["waitlistCount"], 1, "{waiting:#}");
+        assert_invariants(&app, &second, &organizer.token, 1, 2).await;
+    }
+}

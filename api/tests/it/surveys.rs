@@ -1192,8 +1192,11 @@ async fn an_answer_is_stored_in_a_few_statements_and_still_once_per_respondent()
             satisfied["data"]["submitSurveyResponse"]["rectification"].is_null(),
             "{satisfied:#}"
         );
+        // The survey with its department, then the response with its answers: one
+        // statement on PostgreSQL, two in a transaction on SQLite.
+        let most = if backend == Backend::Postgres { 2 } else { 3 };
         assert!(
-            statements <= 4,
+            statements <= most,
             "{backend:?}: a satisfied answer ran {statements} statements"
         );
 
