@@ -74,6 +74,9 @@ const SQLITE_READERS: u32 = 8;
 /// SQLite's page cache per connection, in KiB (its default is 2,000).
 const SQLITE_CACHE_KIB: u32 = 1024;
 
+/// How long a pooled connection may have been idle before it is pinged when acquired.
+const POOL_PING_AFTER_IDLE: Duration = Duration::from_secs(10);
+
 /// Which pool a connection serves.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Pool {
@@ -108,6 +111,10 @@ pub async fn connect(
             Pool::Writer => 30,
         }))
         .sqlx_logging(false)
+        // sqlx pings a pooled connection on every acquire by default: a round trip (a hop
+        // to SQLite's thread) before every statement or transaction outside one. Only a
+        // connection idle long enough to have been dropped (a restart, a proxy) is checked.
+        .test_before_acquire_if_idle_for(POOL_PING_AFTER_IDLE)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(30))

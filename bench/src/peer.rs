@@ -14,10 +14,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::dataset;
 use crate::driver::{self, MakeRequest, Request, Rng};
 use crate::operations::body;
-use crate::scenarios::{Bench, volunteer_roles};
+use crate::scenarios::Bench;
 
 /// The peers `--peer` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -362,7 +362,7 @@ pub struct ActivityPublic {
 
 /// The public part of an activity the viewer may see, from the shared cache by the public
 /// version and the viewer's visibility (every write bumps the version before it returns,
-/// so no instance serves it after a change), or from the database (six statements, five
+/// so no instance serves it after a change), or from the database (four statements, three
 /// of them at once). Nothing is cached while the shared cache is unreachable, nor for an
 /// id that shows nothing (random ids would fill the cache).
 #[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
@@ -393,35 +393,22 @@ async fn load_public_part(
     id: i32,
 ) -> AppResult<Option<ActivityPublic>> {
     let db = &state.db;
-    let Some((activity, category)) = activity::Entity::find_by_id(id)
+    // The activity with its category, plan, pairing and the pairing's community: one row.
+    let Some((activity, category, plan, pairing, community)) = activity::Entity::find_by_id(id)
         .filter(visibility(viewer))
         .find_also_related(category::Entity)
+        .find_also_related(plan::Entity)
+        .find_also(activity::Entity, pairing::Entity)
+        .find_also(pairing::Entity, community::Entity)
         .one(db)
         .await?
     else {
         return Ok(None);
     };
     let ids = [id];
-    let (mut locations, mut departments, plan, pairing, surveys) = futures::try_join!(
+    let (mut locations, mut departments, surveys) = futures::try_join!(
         locations_of(db, &ids),
         departments_of(db, &ids),
-        async {
-            match activity.plan_id {
-                Some(plan_id) => plan::Entity::find_by_id(plan_id).one(db).await,
-                None => Ok(None),
-            }
-        },
-        async {
-            match activity.pairing_id {
-                Some(pairing_id) => {
-                    pairing::Entity::find_by_id(pairing_id)
-                        .find_also_related(community::Entity)
-                        .one(db)
-                        .await
-                }
-                None => Ok(None),
-            }
-        },
         survey::Entity::find()
             .filter(survey::Column::ActivityId.eq(id))
             .order_by_desc(survey::Column::Id)
@@ -432,7 +419,7 @@ async fn load_public_part(
         locations: locations.remove(&id).unwrap_or_default(),
         departments: departments.remove(&id).unwrap_or_default(),
         plan,
-        pairing,
+        pairing: pairing.map(|pairing| (pairing, community)),
         surveys,
         activity,
     }))
