@@ -337,6 +337,6 @@ async fn a_registration_is_one_statement_on_postgres_and_its_answer_shows_the_co
         assert_eq!(answer["waitlistPosition"], 1, "{backend:?}: {waiting:#}");
         assert_eq!(answer["activity"]["registeredCount"], 1, "{waiting:#}");
         assert_eq!(answer["activity"]["waitlistCount"], 1, "{waiting:#}");
-        assert_invariants(&app, &second, &organizer.token, 1, 2).await;
+        assert_invariants(app, &second, &organizer.token, 1, 2).await;
     }
 }
