@@ -48,6 +48,7 @@ mod m20261206_000043_notifications_and_jobs;
 mod m20261206_000044_wechat_deliveries;
 mod m20261207_000045_care_service_hours;
 mod m20261207_000046_dashboard_rollups;
+mod m20261207_000047_service_records_minutes_index;
 
 pub struct Migrator;
 
@@ -100,6 +101,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000044_wechat_deliveries::Migration),
             Box::new(m20261207_000045_care_service_hours::Migration),
             Box::new(m20261207_000046_dashboard_rollups::Migration),
+            Box::new(m20261207_000047_service_records_minutes_index::Migration),
         ]
     }
 }

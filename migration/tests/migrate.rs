@@ -101,6 +101,10 @@ const INDEXES: &[(&str, &str)] = &[
     ("survey_responses", "ux_survey_responses_respondent"),
     ("audit_entries", "ix_audit_entries_at"),
     ("rectifications", "ix_rectifications_open"),
+    (
+        "service_records",
+        "ix_service_records_activity_id_status_minutes",
+    ),
 ];
 
 #[tokio::test]
