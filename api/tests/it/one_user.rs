@@ -161,9 +161,9 @@ async fn feedback_on_an_anonymous_survey_opened_after_a_first_read_shows_at_once
         let (again, statements) = read(&app, "MyFeedback", json!({}), &resident.token).await;
         assert_eq!(again, mine);
         assert_eq!(
-            statements, 3,
-            "{backend:?}: the user, the total, the page with surveys and rectifications \
-             (the anonymous surveys are kept until the next write)"
+            statements, 2,
+            "{backend:?}: the user, the page with surveys and rectifications (not full, so \
+             its length is the total; the anonymous surveys are kept until the next write)"
         );
 
         let moved = run(
@@ -289,5 +289,53 @@ async fn the_survey_list_shows_a_renamed_activity_at_once() {
         let (page, _) = read(&app, "Survey", json!({ "id": survey }), &resident.token).await;
         assert_eq!(page["survey"]["activity"]["title"], "助老服务（改期）");
         assert_eq!(page["survey"]["department"]["name"], "养老科", "{page:#}");
+    }
+}
+
+#[tokio::test]
+async fn feedback_pages_count_every_answer_whether_or_not_the_first_page_holds_them() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let resident = app.user(&[], None).await;
+        for anonymous in [true, false, true] {
+            let f = open_survey(&app, anonymous).await;
+            let body = submit(
+                &app,
+                &f,
+                &resident.token,
+                answers(&f, "SATISFIED", 4, None),
+                None,
+            )
+            .await;
+            assert!(body.get("errors").is_none(), "{body:#}");
+        }
+        let page = async |first: i64, after: Option<&str>| {
+            app.ok(
+                "query($first: Int, $after: String) { me { feedback(first: $first, after: $after) { \
+                 totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } }",
+                json!({ "first": first, "after": after }),
+                Some(&resident.token),
+            )
+            .await["me"]["feedback"]
+                .clone()
+        };
+        let whole = page(5, None).await;
+        assert_eq!(whole["totalCount"], 3, "{backend:?}: {whole:#}");
+        assert_eq!(whole["edges"].as_array().unwrap().len(), 3);
+        assert_eq!(whole["pageInfo"]["hasNextPage"], false);
+
+        let exact = page(3, None).await;
+        assert_eq!(exact["totalCount"], 3, "{backend:?}: {exact:#}");
+        assert_eq!(exact["pageInfo"]["hasNextPage"], false);
+
+        let first = page(2, None).await;
+        assert_eq!(first["totalCount"], 3, "{backend:?}: {first:#}");
+        assert_eq!(first["edges"].as_array().unwrap().len(), 2);
+        assert_eq!(first["pageInfo"]["hasNextPage"], true);
+        let cursor = first["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
+        let rest = page(2, Some(&cursor)).await;
+        assert_eq!(rest["totalCount"], 3, "{backend:?}: {rest:#}");
+        assert_eq!(rest["edges"].as_array().unwrap().len(), 1);
+        assert_eq!(rest["pageInfo"]["hasNextPage"], false);
     }
 }
