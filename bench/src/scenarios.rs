@@ -81,13 +81,24 @@ pub(crate) fn volunteer_roles() -> Vec<Role> {
     vec![Role::Resident, Role::Volunteer]
 }
 
+/// A token of the dataset's volunteer (for request makers, which cannot borrow the bench).
+pub(crate) fn volunteer_token(jwt: &api::auth::JwtKeys, volunteer: i64) -> String {
+    jwt.issue(
+        dataset::volunteer_user(volunteer),
+        "bench",
+        volunteer_roles(),
+        None,
+    )
+    .expect("token")
+}
+
 impl Bench {
     fn token(&self, user: i32, roles: Vec<Role>) -> String {
         self.jwt.issue(user, "bench", roles, None).expect("token")
     }
 
     pub(crate) fn volunteer_token(&self, volunteer: i64) -> String {
-        self.token(dataset::volunteer_user(volunteer), volunteer_roles())
+        volunteer_token(&self.jwt, volunteer)
     }
 
     pub(crate) async fn ids(&self, sql: &str) -> anyhow::Result<Vec<i64>> {
@@ -502,15 +513,7 @@ impl Bench {
                         "requestId": format!("bench-{seq}"),
                     }}),
                 ),
-                token: Some(
-                    jwt.issue(
-                        dataset::volunteer_user(volunteer),
-                        "bench",
-                        volunteer_roles(),
-                        None,
-                    )
-                    .expect("token"),
-                ),
+                token: Some(volunteer_token(&jwt, volunteer)),
                 viewer: None,
             }
         });
@@ -1295,15 +1298,7 @@ pub fn register_request(
             "RegisterForActivity",
             json!({ "activityId": activity.to_string() }),
         ),
-        token: Some(
-            jwt.issue(
-                dataset::volunteer_user(volunteer),
-                "bench",
-                volunteer_roles(),
-                None,
-            )
-            .expect("token"),
-        ),
+        token: Some(volunteer_token(jwt, volunteer)),
         viewer: None,
     }
 }

@@ -312,6 +312,26 @@ pub fn page_from_rows<T>(
     }
 }
 
+/// The total and the rows of a list that is usually shorter than a page (one resident's
+/// answers): the rows first, and the count only when they fill the first page, since a
+/// first page that is not full is the whole list. Any other page sends both at once, as
+/// [`fetch`] does.
+pub async fn rows_then_total<T, E>(
+    page: &PageRequest,
+    rows: impl Future<Output = Result<Vec<T>, E>>,
+    count: impl Future<Output = Result<u64, E>>,
+) -> Result<(u64, Vec<T>), E> {
+    if page.after.is_some() || page.before.is_some() || page.backward {
+        return futures::try_join!(count, rows);
+    }
+    let rows = rows.await?;
+    let total = match rows.len() as u64 {
+        n if n <= page.limit => n,
+        _ => count.await?,
+    };
+    Ok((total, rows))
+}
+
 /// Counts the list and reads the page: two statements, sent at once (on a pool they run
 /// side by side, so a page costs one round trip, not two).
 pub async fn fetch<E, C>(

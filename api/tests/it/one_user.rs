@@ -16,6 +16,12 @@ async fn read(app: &TestApp, operation: &str, variables: Value, token: &str) -> 
     (body["data"].clone(), app.statements() - before)
 }
 
+/// The resident's satisfied answer to the fixture's survey, which must be taken.
+async fn answer_satisfied(app: &TestApp, f: &crate::surveys::Fixture, token: &str) {
+    let body = submit(app, f, token, answers(f, "SATISFIED", 4, None), None).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+}
+
 fn first_node(list: &Value) -> &Value {
     &list["edges"][0]["node"]
 }
@@ -221,15 +227,7 @@ async fn a_surveys_page_shows_its_questions_in_order_and_whether_the_viewer_answ
             "{backend:?}: the survey, the viewer's answer and the department; the questions are kept"
         );
 
-        let body = submit(
-            &app,
-            &f,
-            &resident.token,
-            answers(&f, "SATISFIED", 4, None),
-            None,
-        )
-        .await;
-        assert!(body.get("errors").is_none(), "{body:#}");
+        answer_satisfied(&app, &f, &resident.token).await;
         let (after, _) = read(&app, "Survey", json!({ "id": f.survey }), &resident.token).await;
         assert_eq!(after["survey"]["viewerHasResponded"], true, "{backend:?}");
         let (list, _) = read(&app, "OpenSurveys", json!({}), &resident.token).await;
@@ -299,15 +297,7 @@ async fn feedback_pages_count_every_answer_whether_or_not_the_first_page_holds_t
         let resident = app.user(&[], None).await;
         for anonymous in [true, false, true] {
             let f = open_survey(&app, anonymous).await;
-            let body = submit(
-                &app,
-                &f,
-                &resident.token,
-                answers(&f, "SATISFIED", 4, None),
-                None,
-            )
-            .await;
-            assert!(body.get("errors").is_none(), "{body:#}");
+            answer_satisfied(&app, &f, &resident.token).await;
         }
         let page = async |first: i64, after: Option<&str>| {
             app.ok(

@@ -15,7 +15,7 @@ use entity::{activity, registration, volunteer};
 
 use crate::auth::Viewer;
 use crate::context::AppState;
-use crate::db::{begin_write, lock_activity, sql_value};
+use crate::db::{begin_write, lock_activity, placeholder, sql_value};
 use crate::domain::access::lead_department_ids;
 use crate::domain::access::{RecordScope, activities_of_department};
 use crate::domain::notifications;
@@ -176,9 +176,15 @@ pub async fn register(
     })
 }
 
-/// The insert as `SELECT … FROM activities`: nothing when the activity is missing or not
-/// open at `at`. `lock` is appended to the select.
-fn insert_sql(activity: &str, volunteer: &str, at: &str, lock: &str) -> String {
+/// The insert as `SELECT … FROM activities` (values: the activity, the volunteer, the
+/// time): nothing when the activity is missing or not open then. On PostgreSQL the
+/// activity's row is locked (`FOR UPDATE`); SQLite's write lock already holds it.
+fn insert_sql(backend: DbBackend) -> String {
+    let [activity, volunteer, at] = [1, 2, 3].map(|n| placeholder(backend, n));
+    let lock = match backend {
+        DbBackend::Postgres => " FOR UPDATE OF a",
+        _ => "",
+    };
     format!(
         "INSERT INTO registrations (activity_id, volunteer_id, status, created_at, updated_at) \
          SELECT a.id, {volunteer}, CASE WHEN a.capacity IS NULL OR a.registered_count < a.capacity \
@@ -187,7 +193,7 @@ fn insert_sql(activity: &str, volunteer: &str, at: &str, lock: &str) -> String {
          RETURNING id, activity_id, volunteer_id, status, created_at, updated_at",
         registered = sql_value(RegistrationStatus::Registered),
         waitlisted = sql_value(RegistrationStatus::Waitlisted),
-        open = super::rules::open_sql("a", at),
+        open = super::rules::open_sql("a", &at),
     )
 }
 
@@ -208,7 +214,7 @@ async fn register_in_one_statement(
          SELECT ins.id AS r_id, ins.activity_id AS r_activity_id, ins.volunteer_id AS r_volunteer_id, \
            ins.status AS r_status, ins.created_at AS r_created_at, ins.updated_at AS r_updated_at, upd.* \
          FROM ins JOIN upd ON upd.id = ins.activity_id",
-        insert = insert_sql("$1", "$2", "$3", " FOR UPDATE OF a"),
+        insert = insert_sql(DbBackend::Postgres),
     );
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
@@ -234,7 +240,7 @@ async fn register_in_transaction(
 ) -> AppResult<Option<(registration::Model, activity::Model)>> {
     let inserted = registration::Model::find_by_statement(Statement::from_sql_and_values(
         txn.get_database_backend(),
-        insert_sql("?1", "?2", "?3", ""),
+        insert_sql(txn.get_database_backend()),
         [activity_id.into(), volunteer_id.into(), now.into()],
     ))
     .one(txn)

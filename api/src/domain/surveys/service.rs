@@ -606,19 +606,8 @@ async fn responses_of(
         .find_also_related(survey::Entity)
         .find_also_related(rectification::Entity)
         .all(db);
-    // A resident has few answers: a first page that is not full is the whole list, and
-    // its length the total, so the count (the same lookups again) is not sent at all.
-    let first_page = page.after.is_none() && page.before.is_none() && !page.backward;
-    let (total, rows) = if first_page {
-        let rows = rows.await?;
-        let total = match rows.len() as u64 {
-            n if n <= page.limit => n,
-            _ => query.count(db).await?,
-        };
-        (total, rows)
-    } else {
-        futures::try_join!(query.count(db), rows)?
-    };
+    // A resident has few answers: the count (the same key lookups again) is rarely sent.
+    let (total, rows) = page::rows_then_total(&page, rows, query.count(db)).await?;
     Ok(page::page_from_rows(rows, &page, total, |(r, _, _)| {
         vec![r.submitted_at.into(), r.id.into()]
     }))
