@@ -53,6 +53,19 @@ async fn the_demo_plan_imports_into_17_activities_as_the_table_says() {
             )
             .await;
         assert_eq!(detail["activity"]["startDate"], "2022-07-01", "{backend:?}");
+        // The contract's page shows the plan the activity belongs to (read in its row).
+        let page = run(
+            &app,
+            "ActivityDetail",
+            json!({ "id": party_day["id"] }),
+            None,
+        )
+        .await;
+        let plan = &page["data"]["activity"]["plan"];
+        assert_eq!(plan["id"], result["plan"]["id"], "{backend:?}: {page:#}");
+        assert_eq!(plan["title"], "2022年方案");
+        assert_eq!(plan["year"], 2022);
+        assert!(page["data"]["activity"]["pairing"].is_null(), "{page:#}");
         assert_eq!(
             detail["activity"]["registrationClosesAt"],
             "2022-07-04T23:59:59+08:00"

@@ -138,6 +138,15 @@ async fn pairing_rules_progress_and_the_active_filter_at_the_edges() {
             .await;
             ids.push(id);
         }
+        // The contract's page shows the pairing with its community (read in the
+        // activity's row), and no plan.
+        let page = run(&app, "ActivityDetail", json!({ "id": ids[0] }), None).await;
+        let pairing = &page["data"]["activity"]["pairing"];
+        assert_eq!(pairing["id"], pairing_id, "{backend:?}: {page:#}");
+        assert_eq!(pairing["kind"], "CO_BUILDING");
+        assert_eq!(pairing["community"]["id"], community_id);
+        assert_eq!(pairing["community"]["name"], "马厂社区");
+        assert!(page["data"]["activity"]["plan"].is_null(), "{page:#}");
         run(
             &app,
             "CompleteActivity",
