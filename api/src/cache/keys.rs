@@ -114,6 +114,14 @@ impl CacheKey {
         )
     }
 
+    /// Whether a value under this name is worth a Redis round trip, to be shared with the
+    /// other instances. Not an activity's public part: it loads in one statement by its
+    /// key, which costs what a Redis `GET` (and the `SET` after a miss) would, so each
+    /// instance keeps its own in memory.
+    pub fn is_shared(&self) -> bool {
+        !matches!(self, CacheKey::ActivityPublic { .. })
+    }
+
     /// A label for metrics.
     pub fn kind(&self) -> &'static str {
         match self {

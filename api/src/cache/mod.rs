@@ -225,13 +225,19 @@ impl Cache {
             self.inner
                 .local
                 .optionally_get_with(name.clone(), async {
-                    let value = match self.get_redis(&name).await {
+                    let shared = match key.is_shared() {
+                        true => self.get_redis(&name).await,
+                        false => None,
+                    };
+                    let value = match shared {
                         Some(value) => value,
                         None => {
                             let (computed, store) = compute.as_mut().await;
                             own = Some(computed);
                             let value = store?;
-                            self.set_redis(&name, &value, ttl).await;
+                            if key.is_shared() {
+                                self.set_redis(&name, &value, ttl).await;
+                            }
                             value
                         }
                     };

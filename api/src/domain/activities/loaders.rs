@@ -258,7 +258,7 @@ async fn viewer_registrations(
     Ok(())
 }
 
-/// One activity for its page: the public part from the shared cache, fed into the
+/// One activity for its page: the public part kept by the public version, fed into the
 /// request's loaders, then what only this viewer has (their registration, whether they
 /// answered its survey) read at once: at most two statements once the part is cached.
 pub async fn detail(

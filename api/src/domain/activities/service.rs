@@ -6,8 +6,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
+    DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use entity::enums::{ActivityStatus, Role};
@@ -362,9 +362,10 @@ pub struct ActivityPublic {
 
 /// The public part of an activity the viewer may see, from the shared cache by the public
 /// version and the viewer's visibility (every write bumps the version before it returns,
-/// so no instance serves it after a change), or from the database (four statements, three
-/// of them at once). Nothing is cached while the shared cache is unreachable, nor for an
-/// id that shows nothing (random ids would fill the cache).
+/// so no instance serves it after a change), or from the database (one statement). Each
+/// instance keeps its own ([`CacheKey::is_shared`]). Nothing is cached while the shared
+/// cache is unreachable, nor for an id that shows nothing (random ids would fill the
+/// cache).
 #[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn public_part(
     state: &AppState,
@@ -394,35 +395,126 @@ async fn load_public_part(
 ) -> AppResult<Option<ActivityPublic>> {
     let db = &state.db;
     // The activity with its category, plan, pairing and the pairing's community: one row.
-    let Some((activity, category, plan, pairing, community)) = activity::Entity::find_by_id(id)
+    let row = activity::Entity::find_by_id(id)
         .filter(visibility(viewer))
         .find_also_related(category::Entity)
         .find_also_related(plan::Entity)
         .find_also(activity::Entity, pairing::Entity)
-        .find_also(pairing::Entity, community::Entity)
-        .one(db)
-        .await?
-    else {
+        .find_also(pairing::Entity, community::Entity);
+    Ok(public_part_in_one_statement(db, row).await?)
+}
+
+/// The public part in one statement: the activity's row, with its locations (and their
+/// communities), lead departments and surveys as JSON arrays of whole rows, each in the
+/// order the page shows them. A row's JSON object names its columns as the entities' fields
+/// are named, so the entities' own `Deserialize` reads them back.
+async fn public_part_in_one_statement(
+    db: &DatabaseConnection,
+    row: impl sea_orm::QuerySelect + sea_orm::QueryTrait,
+) -> Result<Option<ActivityPublic>, DbErr> {
+    use sea_orm::{SelectFiveModel, SelectorTrait};
+    let backend = db.get_database_backend();
+    let (aggregate, pair, as_text) = match backend {
+        DbBackend::Postgres => ("json_agg", "json_build_array", "::text"),
+        _ => ("json_group_array", "json_array", ""),
+    };
+    let location = json_row::<activity_location::Entity>(backend, "l");
+    let community = json_row::<community::Entity>(backend, "c");
+    let department = json_row::<department::Entity>(backend, "d");
+    let survey = json_row::<survey::Entity>(backend, "s");
+    let lists = [
+        (
+            "locations",
+            format!(
+                "SELECT COALESCE({aggregate}({pair}({location}, {community}) \
+                 ORDER BY l.position), '[]'){as_text} FROM activity_locations l \
+                 LEFT JOIN communities c ON c.id = l.community_id \
+                 WHERE l.activity_id = activities.id"
+            ),
+        ),
+        (
+            "departments",
+            format!(
+                "SELECT COALESCE({aggregate}({department} ORDER BY ad.position), '[]'){as_text} \
+                 FROM activity_departments ad JOIN departments d ON d.id = ad.department_id \
+                 WHERE ad.activity_id = activities.id"
+            ),
+        ),
+        (
+            "surveys",
+            format!(
+                "SELECT COALESCE({aggregate}({survey} ORDER BY s.id DESC), '[]'){as_text} \
+                 FROM surveys s WHERE s.activity_id = activities.id"
+            ),
+        ),
+    ];
+    let statement = lists
+        .into_iter()
+        .fold(row, |row, (name, list)| {
+            row.expr_as(Expr::cust(format!("({list})")), name)
+        })
+        .build(backend);
+    let Some(found) = db.query_one_raw(statement).await? else {
         return Ok(None);
     };
-    let ids = [id];
-    let (mut locations, mut departments, surveys) = futures::try_join!(
-        locations_of(db, &ids),
-        departments_of(db, &ids),
-        survey::Entity::find()
-            .filter(survey::Column::ActivityId.eq(id))
-            .order_by_desc(survey::Column::Id)
-            .all(db),
-    )?;
+    fn list<T: serde::de::DeserializeOwned>(
+        found: &sea_orm::QueryResult,
+        name: &str,
+    ) -> Result<T, DbErr> {
+        let text: String = found.try_get("", name)?;
+        serde_json::from_str(&text).map_err(|err| DbErr::Json(format!("{name}: {err}")))
+    }
+    let locations = list(&found, "locations")?;
+    let departments = list(&found, "departments")?;
+    let surveys = list(&found, "surveys")?;
+    let (activity, category, plan, pairing, community) = SelectFiveModel::<
+        activity::Model,
+        category::Model,
+        plan::Model,
+        pairing::Model,
+        community::Model,
+    >::from_raw_query_result(found)?;
     Ok(Some(ActivityPublic {
+        activity,
         category,
-        locations: locations.remove(&id).unwrap_or_default(),
-        departments: departments.remove(&id).unwrap_or_default(),
+        locations,
+        departments,
         plan,
         pairing: pairing.map(|pairing| (pairing, community)),
         surveys,
-        activity,
     }))
+}
+
+/// A row of `E` (under `alias`) as a JSON object keyed by its columns, or JSON `null` when
+/// an outer join found none. PostgreSQL's `to_json` of a row does exactly that. SQLite has
+/// no such function: the object lists the entity's columns, and its booleans, stored as 0
+/// and 1, are written `true` and `false`.
+fn json_row<E: EntityTrait>(backend: DbBackend, alias: &str) -> String {
+    use sea_orm::{ColumnType, IdenStatic, Iterable, PrimaryKeyToColumn};
+    if backend == DbBackend::Postgres {
+        return format!("to_json({alias})");
+    }
+    let fields: Vec<String> = E::Column::iter()
+        .map(|column| {
+            let name = column.as_str();
+            let value = match column.def().get_column_type() {
+                ColumnType::Boolean => {
+                    format!("json(CASE {alias}.{name} WHEN 0 THEN 'false' WHEN 1 THEN 'true' END)")
+                }
+                ColumnType::Json | ColumnType::JsonBinary => format!("json({alias}.{name})"),
+                _ => format!("{alias}.{name}"),
+            };
+            format!("'{name}', {value}")
+        })
+        .collect();
+    let key = E::PrimaryKey::iter()
+        .next()
+        .map(|key| key.into_column().as_str())
+        .unwrap_or("rowid");
+    format!(
+        "json(CASE WHEN {alias}.{key} IS NULL THEN NULL ELSE json_object({}) END)",
+        fields.join(", ")
+    )
 }
 
 /// One activity, if the viewer may see it.
