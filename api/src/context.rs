@@ -20,6 +20,10 @@ pub struct AppState {
     /// of all holding connections and retrying the write lock (`BEGIN IMMEDIATE` under a
     /// busy timeout), which gave a registration a p99 of 450 ms at 32 clients.
     pub writer: DatabaseConnection,
+    /// On SQLite, the queue through which the hot writes (registrations, residents'
+    /// answers) share the writer's transactions and their commits ([`crate::db::GroupCommit`]);
+    /// none on PostgreSQL, which commits concurrent transactions together itself.
+    pub group_commit: Option<crate::db::GroupCommit>,
     pub cache: Cache,
     pub jwt: JwtKeys,
     pub secrets: Arc<Secrets>,

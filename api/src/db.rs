@@ -18,6 +18,9 @@ use entity::{activity, setting};
 use crate::config::{Config, Secret};
 use crate::error::{AppError, AppResult, Thing};
 
+mod group_commit;
+pub use group_commit::GroupCommit;
+
 /// An enum's value as an SQL literal, for statements written as text. The values are the
 /// enums' own fixed upper-case words, so quoting them cannot break out of the literal.
 pub fn sql_value<E>(value: E) -> String

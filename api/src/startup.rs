@@ -42,9 +42,13 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             "the font of proof PDFs is missing (TONGXIN_PROOF_FONT; Debian: apt-get install fonts-wqy-microhei): /proofs/….pdf answers PROOF_FONT_MISSING"
         );
     }
+    let group_commit = config
+        .is_sqlite()
+        .then(|| crate::db::GroupCommit::start(writer.clone()));
     Ok(AppState {
         db,
         writer,
+        group_commit,
         cache,
         jwt: JwtKeys::new(secret.expose().as_bytes()),
         secrets: Arc::new(Secrets::new(secret.expose().as_bytes())),

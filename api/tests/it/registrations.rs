@@ -83,6 +83,51 @@ async fn fifty_concurrent_registrations_fill_capacity_and_queue_the_rest_in_orde
 }
 
 #[tokio::test]
+async fn refused_registrations_in_a_burst_take_nothing_from_the_others() {
+    // On SQLite the registrations waiting at one moment share one transaction, each in a
+    // savepoint: the refused ones (second registrations of the same volunteers) must roll
+    // back alone, between and among the accepted ones.
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (id, organizer) = open_activity(&app, Some(4)).await;
+        let volunteers = app.volunteers(16).await;
+        // The first volunteer registers once, the fifteen others twice at the same moment.
+        let attempts: Vec<&crate::helpers::User> = volunteers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, v)| std::iter::repeat_n(v, if i == 0 { 1 } else { 2 }))
+            .collect();
+        let results = join_all(attempts.iter().map(|v| {
+            run(
+                &app,
+                "RegisterForActivity",
+                json!({ "activityId": id }),
+                Some(&v.token),
+            )
+        }))
+        .await;
+        let placed = results.iter().filter(|b| b.get("errors").is_none()).count();
+        let refused: Vec<&str> = results
+            .iter()
+            .filter(|b| b.get("errors").is_some())
+            .map(code)
+            .collect();
+        assert_eq!(placed, 16, "{backend:?}: {results:#?}");
+        assert_eq!(refused, vec!["CONFLICT"; 15], "{backend:?}");
+        let positions: Vec<i64> = {
+            let mut p: Vec<i64> = results
+                .iter()
+                .filter_map(|b| b["data"]["registerForActivity"]["waitlistPosition"].as_i64())
+                .collect();
+            p.sort();
+            p
+        };
+        assert_eq!(positions, (1..=12).collect::<Vec<_>>(), "{backend:?}");
+        assert_invariants(&app, &id, &organizer.token, 4, 16).await;
+    }
+}
+
+#[tokio::test]
 async fn cancelling_a_place_promotes_the_earliest_waitlisted_and_raising_capacity_promotes_as_many_as_fit()
  {
     for backend in Backend::all() {

@@ -264,6 +264,49 @@ async fn one_response_per_respondent_even_when_duplicates_race_and_the_request_i
 }
 
 #[tokio::test]
+async fn refused_answers_in_a_burst_take_nothing_from_the_others() {
+    // On SQLite the answers waiting at one moment share one transaction, each in a
+    // savepoint: a second answer of the same resident must roll back alone, and the
+    // complaints among the accepted ones still open their rectifications.
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let f = open_survey(&app, false).await;
+        let residents = join_all((0..10).map(|_| app.user(&[], None))).await;
+        let attempts = residents.iter().enumerate().flat_map(|(i, resident)| {
+            let (level, text) = match i % 3 {
+                0 => ("DISSATISFIED", Some("活动场地没有开门")),
+                _ => ("SATISFIED", None),
+            };
+            std::iter::repeat_n((resident, level, text), 1 + i % 2)
+        });
+        let results = join_all(attempts.map(|(resident, level, text)| {
+            submit(&app, &f, &resident.token, answers(&f, level, 3, text), None)
+        }))
+        .await;
+        let stored = results.iter().filter(|b| b.get("errors").is_none()).count();
+        let refused: Vec<&str> = results
+            .iter()
+            .filter(|b| b.get("errors").is_some())
+            .map(code)
+            .collect();
+        assert_eq!(stored, 10, "{backend:?}: {results:#?}");
+        assert_eq!(refused, vec!["CONFLICT"; 5], "{backend:?}");
+        assert_eq!(stored_responses(&app).await, 10, "{backend:?}");
+        // Three answers each, and the four complaints' texts.
+        let answers = entity::answer::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(answers, 10 * 3 + 4, "{backend:?}");
+        let rectifications = entity::rectification::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(rectifications, 4, "{backend:?}");
+    }
+}
+
+#[tokio::test]
 async fn the_satisfaction_rate_follows_the_formula_on_a_known_distribution() {
     for backend in Backend::all() {
         let app = spawn_app(backend).await;

@@ -4,6 +4,7 @@
 //! registration is lost or doubled, however many requests race.
 
 use chrono::Utc;
+use futures::FutureExt;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -129,7 +130,8 @@ pub struct Registered {
 /// Two requests for one activity still queue on its row lock, and the second decides from
 /// the counters the first committed (READ COMMITTED re-reads a locked row when it is
 /// released; the update follows it the same way). On SQLite (no data-modifying `WITH`) they
-/// are two statements in the writer's transaction.
+/// are two statements, run with other registrations and answers in one of the writer's
+/// transactions ([`crate::db::GroupCommit`]: one commit, one sync to disk, for all of them).
 #[tracing::instrument(skip(state, viewer), err(level = "info", Debug))]
 pub async fn register(
     state: &AppState,
@@ -143,13 +145,17 @@ pub async fn register(
             register_in_one_statement(&state.db, activity_id, volunteer_id, now).await?
         }
         _ => {
-            let txn = begin_write(&state.writer).await?;
-            let volunteer_id = volunteer_id(state, &txn, viewer).await?;
-            let registered = register_in_transaction(&txn, activity_id, volunteer_id, now).await?;
-            if registered.is_some() {
-                txn.commit().await?;
+            let volunteer_id = volunteer_id(state, &state.db, viewer).await?;
+            let write = in_transaction(activity_id, volunteer_id, now);
+            match &state.group_commit {
+                Some(queue) => queue.write(write).await?,
+                None => {
+                    let txn = begin_write(&state.writer).await?;
+                    let registered = write(&txn).await?;
+                    txn.commit().await?;
+                    registered
+                }
             }
-            registered
         }
     };
     let Some((registration, activity)) = registered else {
@@ -174,6 +180,21 @@ pub async fn register(
         registration,
         activity,
     })
+}
+
+/// SQLite: the registration as a write for the writer's transaction.
+fn in_transaction(
+    activity_id: i32,
+    volunteer_id: i32,
+    now: chrono::DateTime<Utc>,
+) -> impl for<'t> FnOnce(
+    &'t DatabaseTransaction,
+) -> futures::future::BoxFuture<
+    't,
+    AppResult<Option<(registration::Model, activity::Model)>>,
+> + Send
++ 'static {
+    move |txn| register_in_transaction(txn, activity_id, volunteer_id, now).boxed()
 }
 
 /// The insert as `SELECT … FROM activities` (values: the activity, the volunteer, the

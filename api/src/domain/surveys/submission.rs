@@ -9,10 +9,11 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures::FutureExt;
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
-    DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryTrait, Set, SqlErr,
-    Statement, Value,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QueryTrait, Set, SqlErr, Statement, Value,
 };
 
 use entity::enums::{
@@ -472,9 +473,9 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
         return Err(AppError::of(Reason::NotOwnDepartment));
     }
     let answered_on = answered_on(survey, self_service, input.answered_on, now)?;
-    let questions = &cached_questions(state, survey_id).await?;
-    let rows = check_answers(questions, &input.answers, input.partial)?;
-    let satisfaction = satisfaction_of(questions, &rows);
+    let questions = cached_questions(state, survey_id).await?;
+    let rows = check_answers(&questions, &input.answers, input.partial)?;
+    let satisfaction = satisfaction_of(&questions, &rows);
 
     let new_response = survey_response::ActiveModel {
         survey_id: Set(survey_id),
@@ -523,6 +524,46 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
         });
     }
 
+    // On SQLite a resident's answer is written in the writer's next batch, with the other
+    // registrations and answers waiting then (one commit for all of them,
+    // [`crate::db::GroupCommit`]); an answer entered by staff, with its audit entry, keeps
+    // a transaction of its own.
+    if self_service && let Some(queue) = &state.group_commit {
+        let (state_now, survey) = (state.clone(), survey.clone());
+        let written = queue
+            .write(move |txn: &DatabaseTransaction| {
+                async move {
+                    let response = match new_response.insert(txn).await {
+                        Ok(response) => response,
+                        Err(err) if is_conflict(&err) => return Ok(None),
+                        Err(err) => return Err(err.into()),
+                    };
+                    let opened = record_answers(
+                        &state_now,
+                        txn,
+                        &survey,
+                        department_id,
+                        &response,
+                        &questions,
+                        rows,
+                        now,
+                    )
+                    .await?;
+                    Ok(Some((response, opened)))
+                }
+                .boxed()
+            })
+            .await?;
+        let Some((response, opened)) = written else {
+            return conflict().await;
+        };
+        state.dashboards_changed().await;
+        return Ok(Submitted {
+            response,
+            opened: Some(opened),
+        });
+    }
+
     let txn = begin_write(&state.writer).await?;
     let response = match new_response.insert(&txn).await {
         Ok(response) => response,
@@ -538,7 +579,7 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
         survey,
         department_id,
         &response,
-        questions,
+        &questions,
         rows,
         now,
     )
