@@ -851,3 +851,131 @@ async fn the_signed_in_feed_answered_without_the_executor_is_the_executors_answe
         assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");
     }
 }
+
+/// The contract's ActivityDetail under another operation name: the same fields, left to the
+/// executor.
+fn executed_detail() -> String {
+    crate::helpers::op("ActivityDetail")
+        .replace("query ActivityDetail(", "query ActivityDetailExecuted(")
+}
+
+#[tokio::test]
+async fn the_signed_in_activity_page_answered_without_the_executor_is_the_executors_answer() {
+    use sea_orm::{EntityTrait, QueryOrder};
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        // The demo's plan: categories, locations with and without communities, pairings,
+        // a survey with answers, and drafts.
+        api::seed::seed_demo(&app.state).await.expect("demo seeds");
+        // One place and a survey: the first volunteer holds the place and answered, the
+        // second waits, the third has nothing to do with it.
+        let (id, organizer) = crate::helpers::open_activity(&app, Some(1)).await;
+        let survey = run(
+            &app,
+            "CreateSurvey",
+            json!({ "input": { "title": "活动满意度", "activityId": id, "anonymous": false,
+                    "questions": [{ "kind": "SATISFACTION", "prompt": "总体评价" }] } }),
+            Some(&organizer.token),
+        )
+        .await;
+        let survey_id = survey["data"]["createSurvey"]["id"].clone();
+        let question = survey["data"]["createSurvey"]["questions"][0]["id"].clone();
+        run(
+            &app,
+            "OpenSurvey",
+            json!({ "id": survey_id }),
+            Some(&organizer.token),
+        )
+        .await;
+        let volunteers = app.volunteers(3).await;
+        for volunteer in &volunteers[..2] {
+            let body = run(
+                &app,
+                "RegisterForActivity",
+                json!({ "activityId": id }),
+                Some(&volunteer.token),
+            )
+            .await;
+            assert!(body.get("errors").is_none(), "{body:#}");
+        }
+        let answered = run(
+            &app,
+            "SubmitSurveyResponse",
+            json!({ "input": { "surveyId": survey_id, "channel": "MINI_PROGRAM",
+                    "answers": [{ "questionId": question, "level": "SATISFIED" }] } }),
+            Some(&volunteers[0].token),
+        )
+        .await;
+        assert!(answered.get("errors").is_none(), "{answered:#}");
+
+        let ids: Vec<i32> = entity::activity::Entity::find()
+            .order_by_asc(entity::activity::Column::Id)
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        let before = precompiled_answers(&app.metrics().await);
+        let mut tokens: Vec<&str> = volunteers.iter().map(|v| v.token.as_str()).collect();
+        tokens.push(&organizer.token);
+        let mut shown = 0;
+        for token in tokens {
+            for activity in &ids {
+                let variables = json!({ "id": activity.to_string() });
+                let fast = run(&app, "ActivityDetail", variables.clone(), Some(token)).await;
+                let executed = app
+                    .post_json(
+                        &json!({ "query": executed_detail(), "operationName": "ActivityDetailExecuted",
+                                 "variables": variables }),
+                        Some(token),
+                    )
+                    .await
+                    .json::<Value>()
+                    .await
+                    .expect("JSON");
+                assert!(executed.get("errors").is_none(), "{executed:#}");
+                assert_eq!(fast, executed, "{backend:?}: activity {activity}");
+                shown += usize::from(!fast["data"]["activity"].is_null());
+            }
+        }
+        // Most of those pages were answered without the executor: every one shown but the
+        // few whose survey is a draft.
+        let answered = precompiled_answers(&app.metrics().await) - before;
+        assert!(
+            answered as usize * 10 >= shown * 9,
+            "{backend:?}: {answered} precompiled answers for {shown} pages shown"
+        );
+        // The page of the activity with a place, a waitlist and a survey, as each sees it.
+        let page = |token: String| {
+            let app = &app;
+            let id = id.clone();
+            async move {
+                run(app, "ActivityDetail", json!({ "id": id }), Some(&token)).await["data"]
+                    ["activity"]
+                    .clone()
+            }
+        };
+        let mine = page(volunteers[0].token.clone()).await;
+        assert_eq!(
+            mine["viewerRegistration"]["status"], "REGISTERED",
+            "{mine:#}"
+        );
+        assert_eq!(mine["survey"]["viewerHasResponded"], true);
+        let waiting = page(volunteers[1].token.clone()).await;
+        assert_eq!(waiting["viewerRegistration"]["status"], "WAITLISTED");
+        assert_eq!(waiting["viewerRegistration"]["waitlistPosition"], 1);
+        assert_eq!(waiting["survey"]["viewerHasResponded"], false);
+        let theirs = page(volunteers[2].token.clone()).await;
+        assert!(theirs["viewerRegistration"].is_null(), "{theirs:#}");
+        // An id the resolver refuses is the executor's to answer, with its code.
+        let refused = run(
+            &app,
+            "ActivityDetail",
+            json!({ "id": "-3" }),
+            Some(&volunteers[0].token),
+        )
+        .await;
+        assert_eq!(code(&refused), "BAD_USER_INPUT", "{refused:#}");
+    }
+}

@@ -101,6 +101,9 @@ pub(super) async fn execute_cached(
         if let Some(body) = super::fast::activity_feed(ctx, &client.viewer, &prepared).await {
             return Err(body);
         }
+        if let Some(body) = super::fast::activity_detail(ctx, &client.viewer, &prepared).await {
+            return Err(body);
+        }
         return Ok(execute(ctx, client, prepared, None).await);
     };
     // Concurrent requests for the same answer wait for the first one's execution.

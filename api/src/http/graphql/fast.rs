@@ -1,4 +1,5 @@
-//! The contract's signed-in `ActivityFeed`, answered without the executor.
+//! The contract's signed-in `ActivityFeed` and `ActivityDetail`, answered without the
+//! executor.
 //!
 //! The feed is what every volunteer opens first, and its answer is the same for every
 //! viewer of one visibility but for `viewerRegistration`. The public part of the page is
@@ -11,6 +12,12 @@
 //! size the executor would refuse, a failure — goes to the executor as before, which also
 //! gives the coded errors. An integration test compares this answer with the executor's
 //! for the same page and viewers, so the two cannot drift apart.
+//!
+//! An activity's page is the second screen a volunteer opens. Its public part is kept too
+//! ([`activities::public_part`]); the executor then validated the document and resolved its
+//! forty fields on every request. It is answered the same way, with the viewer's
+//! registration and whether they answered its survey read at once. Two integration tests
+//! compare it with the executor's answer, for every kind of page and viewer.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -86,26 +93,37 @@ static FEED_FORMS: LazyLock<[String; 2]> = LazyLock::new(|| {
     ]
 });
 
+/// The detail document as the apps send it, with its fragment after or before the
+/// operation.
+static DETAIL_FORMS: LazyLock<[String; 2]> = LazyLock::new(|| {
+    let document = normalized(VOLUNTEER_APP);
+    let operation = definition(&document, "query ActivityDetail(");
+    let fragment = definition(&document, "fragment ActivityCard ");
+    [
+        format!("{operation} {fragment}"),
+        format!("{fragment} {operation}"),
+    ]
+});
+
+/// Whether this request sends the contract's operation `name`, in one of its `forms`.
+fn is_contract_operation(prepared: &Prepared, name: &str, forms: &[String; 2]) -> bool {
+    let wire = &prepared.wire;
+    if wire.operation_name.as_deref().is_some_and(|n| n != name) || !wire.uploads.is_empty() {
+        return false;
+    }
+    let Some(query) = wire.query.as_deref() else {
+        return false;
+    };
+    // Cheap refusals first: most requests are other documents.
+    query.contains(name) && query.len() <= 4 * forms[0].len() && forms.contains(&normalized(query))
+}
+
 /// Whether this request is the contract's feed, and with which page.
 fn feed_request(prepared: &Prepared) -> Option<(Option<i32>, Option<String>)> {
+    if !is_contract_operation(prepared, "ActivityFeed", &FEED_FORMS) {
+        return None;
+    }
     let wire = &prepared.wire;
-    if wire
-        .operation_name
-        .as_deref()
-        .is_some_and(|name| name != "ActivityFeed")
-        || !wire.uploads.is_empty()
-    {
-        return None;
-    }
-    let query = wire.query.as_deref()?;
-    // Cheap refusals first: most requests are other documents.
-    if !query.contains("ActivityFeed") || query.len() > 4 * FEED_FORMS[0].len() {
-        return None;
-    }
-    let text = normalized(query);
-    if !FEED_FORMS.contains(&text) {
-        return None;
-    }
     let mut first = None;
     let mut after = None;
     match &wire.variables {
@@ -126,6 +144,22 @@ fn feed_request(prepared: &Prepared) -> Option<(Option<i32>, Option<String>)> {
         Some(_) => return None,
     }
     Some((first, after))
+}
+
+/// Whether this request is the contract's activity page, and of which activity (an id the
+/// resolver would take; anything else is the executor's to refuse).
+fn detail_request(prepared: &Prepared) -> Option<i32> {
+    if !is_contract_operation(prepared, "ActivityDetail", &DETAIL_FORMS) {
+        return None;
+    }
+    let Some(serde_json::Value::Object(variables)) = &prepared.wire.variables else {
+        return None;
+    };
+    if variables.len() != 1 {
+        return None;
+    }
+    let id = variables.get("id")?.as_str()?;
+    id.parse::<i32>().ok().filter(|id| *id > 0)
 }
 
 #[derive(Serialize)]
@@ -171,10 +205,19 @@ struct RegistrationOut {
     waitlist_position: Option<i32>,
 }
 
-/// `ActivityCard` in the fragment's order of fields.
+/// The page's locations: the card's fields, then the page's own.
+#[derive(Serialize)]
+struct PageLocation<'a> {
+    #[serde(flatten)]
+    card: LocationOut<'a>,
+    address: Option<&'a str>,
+}
+
+/// `ActivityCard` in the fragment's order of fields, its locations as the card or the page
+/// shows them.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Card<'a> {
+struct Card<'a, L = LocationOut<'a>> {
     id: String,
     seq_no: Option<i32>,
     title: &'a str,
@@ -183,7 +226,7 @@ struct Card<'a> {
     ends_at: Option<String>,
     status: entity::enums::ActivityStatus,
     category: Option<IdName<'a>>,
-    locations: Vec<LocationOut<'a>>,
+    locations: Vec<L>,
     lead_departments: Vec<IdName<'a>>,
     capacity: Option<i32>,
     registered_count: i32,
@@ -222,6 +265,197 @@ struct Answer<'a> {
     data: Data<'a>,
 }
 
+type Located = (entity::activity_location::Model, Option<community::Model>);
+
+impl<'a> From<&'a Located> for LocationOut<'a> {
+    fn from((location, community): &'a Located) -> Self {
+        LocationOut {
+            name: &location.name,
+            online: location.online,
+            tbd: location.tbd,
+            community: community.as_ref().map(IdName::community),
+        }
+    }
+}
+
+/// An activity's card from its parts, its locations as `location` shows them.
+fn card<'a, L>(
+    a: &'a activity::Model,
+    category: Option<&'a category::Model>,
+    locations: &'a [Located],
+    departments: &'a [department::Model],
+    registration: Option<&Registered>,
+    location: impl Fn(&'a Located) -> L,
+) -> Card<'a, L> {
+    Card {
+        id: a.id.to_string(),
+        seq_no: a.seq_no,
+        title: &a.title,
+        time_label: a.time_label.as_deref(),
+        starts_at: a.starts_at.map(|at| local(at).to_rfc3339()),
+        ends_at: a.ends_at.map(|at| local(at).to_rfc3339()),
+        status: a.status,
+        category: category.map(IdName::category),
+        locations: locations.iter().map(location).collect(),
+        lead_departments: departments.iter().map(IdName::department).collect(),
+        capacity: a.capacity,
+        registered_count: a.registered_count,
+        waitlist_count: a.waitlist_count,
+        viewer_registration: registration.and_then(Option::as_ref).map(
+            |(registration, position)| RegistrationOut {
+                id: registration.id.to_string(),
+                status: registration.status,
+                waitlist_position: *position,
+            },
+        ),
+    }
+}
+
+#[derive(Serialize)]
+struct PlanOut<'a> {
+    id: String,
+    title: &'a str,
+    year: i32,
+}
+
+#[derive(Serialize)]
+struct PairingOut<'a> {
+    id: String,
+    kind: entity::enums::PairingKind,
+    community: IdName<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SurveyOut<'a> {
+    id: String,
+    title: &'a str,
+    status: entity::enums::SurveyStatus,
+    viewer_has_responded: bool,
+}
+
+/// `ActivityDetail`'s activity: the card, then the page's fields in the document's order
+/// (its `locations` merge into the card's, where the card has them).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DetailOut<'a> {
+    #[serde(flatten)]
+    card: Card<'a, PageLocation<'a>>,
+    content_items: &'a [String],
+    registration_opens_at: Option<String>,
+    registration_closes_at: Option<String>,
+    service_hours: Option<f64>,
+    plan: Option<PlanOut<'a>>,
+    pairing: Option<PairingOut<'a>>,
+    survey: Option<SurveyOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct DetailData<'a> {
+    activity: DetailOut<'a>,
+}
+
+#[derive(Serialize)]
+struct DetailAnswer<'a> {
+    data: DetailData<'a>,
+}
+
+/// The body of the answer when this request is the contract's signed-in activity page and
+/// nothing stands in the way; `None` sends it to the executor (an activity the viewer may
+/// not see, a survey that is only a draft, whose visibility is the viewer's, a failure).
+pub(super) async fn activity_detail(
+    ctx: &AppContext,
+    viewer: &Viewer,
+    prepared: &Prepared,
+) -> Option<String> {
+    use crate::domain::surveys::loaders::ViewerResponse;
+    use crate::domain::surveys::service::respondent_key;
+    use entity::enums::SurveyStatus;
+
+    let user = viewer.user()?;
+    let id = detail_request(prepared)?;
+    let part = activities::public_part(&ctx.state, viewer, id)
+        .await
+        .ok()??;
+    let survey = match part
+        .surveys
+        .iter()
+        .find(|s| s.status != SurveyStatus::Draft)
+    {
+        Some(survey) => Some(survey),
+        None if part.surveys.is_empty() => None,
+        None => return None,
+    };
+    let pairing = match &part.pairing {
+        Some((pairing, Some(community))) => Some(PairingOut {
+            id: pairing.id.to_string(),
+            kind: pairing.kind,
+            community: IdName::community(community),
+        }),
+        Some((_, None)) => return None,
+        None => None,
+    };
+    let loader = DbLoader {
+        db: ctx.state.db.clone(),
+        user_id: Some(user.id),
+        department_id: user.department_id,
+    };
+    let registration_key = [ViewerRegistration(id)];
+    let (registration, responded) = futures::join!(loader.load(&registration_key), async {
+        let Some(survey) = survey else {
+            return Ok(false);
+        };
+        let key = ViewerResponse {
+            survey_id: survey.id,
+            respondent_key: respondent_key(&ctx.state.secrets, survey.id, user.id),
+        };
+        Ok::<_, crate::error::LoadError>(
+            loader.load(std::slice::from_ref(&key)).await?.get(&key) == Some(&true),
+        )
+    },);
+    let (registration, responded) = (registration.ok()?, responded.ok()?);
+    let a = &part.activity;
+    let answer = DetailAnswer {
+        data: DetailData {
+            activity: DetailOut {
+                card: card(
+                    a,
+                    part.category.as_ref(),
+                    &part.locations,
+                    &part.departments,
+                    registration.get(&ViewerRegistration(id)),
+                    |located| PageLocation {
+                        card: LocationOut::from(located),
+                        address: located.0.address.as_deref(),
+                    },
+                ),
+                content_items: &a.content_items.0,
+                registration_opens_at: a.registration_opens_at.map(|at| local(at).to_rfc3339()),
+                registration_closes_at: a.registration_closes_at.map(|at| local(at).to_rfc3339()),
+                service_hours: a
+                    .service_minutes
+                    .map(crate::domain::activities::types::minutes_to_hours),
+                plan: part.plan.as_ref().map(|plan| PlanOut {
+                    id: plan.id.to_string(),
+                    title: &plan.title,
+                    year: plan.year,
+                }),
+                pairing,
+                survey: survey.map(|survey| SurveyOut {
+                    id: survey.id.to_string(),
+                    title: &survey.title,
+                    status: survey.status,
+                    viewer_has_responded: responded,
+                }),
+            },
+        },
+    };
+    let body = serde_json::to_string(&answer).ok()?;
+    metrics::counter!("tongxin_graphql_precompiled_total", "operation" => "ActivityDetail")
+        .increment(1);
+    Some(body)
+}
+
 /// The body of the answer when this request is the contract's signed-in feed and nothing
 /// stands in the way; `None` sends it to the executor.
 pub(super) async fn activity_feed(
@@ -257,63 +491,19 @@ pub(super) async fn activity_feed(
     };
     let categories: HashMap<i32, &category::Model> =
         feed.categories.iter().map(|c| (c.id, c)).collect();
-    fn card<'a>(
-        a: &'a activity::Model,
-        feed: &'a activities::FeedPage,
-        categories: &HashMap<i32, &'a category::Model>,
-        registrations: &HashMap<ViewerRegistration, Registered>,
-    ) -> Card<'a> {
-        Card {
-            id: a.id.to_string(),
-            seq_no: a.seq_no,
-            title: &a.title,
-            time_label: a.time_label.as_deref(),
-            starts_at: a.starts_at.map(|at| local(at).to_rfc3339()),
-            ends_at: a.ends_at.map(|at| local(at).to_rfc3339()),
-            status: a.status,
-            category: a
-                .category_id
-                .and_then(|id| categories.get(&id))
-                .map(|c| IdName::category(c)),
-            locations: feed
-                .locations
-                .get(&a.id)
-                .map(|locations| {
-                    locations
-                        .iter()
-                        .map(|(location, community)| LocationOut {
-                            name: &location.name,
-                            online: location.online,
-                            tbd: location.tbd,
-                            community: community.as_ref().map(IdName::community),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            lead_departments: feed
-                .departments
-                .get(&a.id)
-                .map(|departments| departments.iter().map(IdName::department).collect())
-                .unwrap_or_default(),
-            capacity: a.capacity,
-            registered_count: a.registered_count,
-            waitlist_count: a.waitlist_count,
-            viewer_registration: registrations
-                .get(&ViewerRegistration(a.id))
-                .and_then(Option::as_ref)
-                .map(|(registration, position)| RegistrationOut {
-                    id: registration.id.to_string(),
-                    status: registration.status,
-                    waitlist_position: *position,
-                }),
-        }
-    }
     let edges: Vec<Node> = items
         .iter()
         .zip(&feed.page.keys)
         .map(|(a, key)| Node {
             cursor: encode_cursor(key),
-            node: card(a, &feed, &categories, &registrations),
+            node: card(
+                a,
+                a.category_id.and_then(|id| categories.get(&id).copied()),
+                feed.locations.get(&a.id).map_or(&[][..], Vec::as_slice),
+                feed.departments.get(&a.id).map_or(&[][..], Vec::as_slice),
+                registrations.get(&ViewerRegistration(a.id)),
+                LocationOut::from,
+            ),
         })
         .collect();
     let answer = Answer {
