@@ -359,7 +359,7 @@ impl Cache {
     pub async fn set(&self, key: &CacheKey, value: &str) {
         let name = self.key(key);
         let ttl = key.ttl();
-        if self.inner.redis.is_some() {
+        if self.inner.redis.is_some() && key.is_shared() {
             self.set_redis(&name, value, ttl).await;
             if key.is_immutable() {
                 self.set_local(name, value, ttl).await;

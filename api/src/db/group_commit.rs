@@ -82,11 +82,13 @@ impl GroupCommit {
                     Err(err) => (Err(err.into()), true),
                 };
                 let deliver: Deliver = Box::new(move |committed| {
-                    let answer = match (result, committed) {
-                        (Ok(_), Err(err)) => Err(AppError::Internal(anyhow::anyhow!(
+                    // A refusal, too, was decided against the batch's earlier writes: when
+                    // they are not stored, neither is it true.
+                    let answer = match committed {
+                        Ok(()) => result,
+                        Err(err) => Err(AppError::Internal(anyhow::anyhow!(
                             "the batch holding this write was not committed: {err}"
                         ))),
-                        (result, _) => result,
                     };
                     // The caller may have gone (a closed connection): its write stands.
                     let _ = reply.send(answer);
@@ -121,7 +123,8 @@ async fn run(writer: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
         };
         let mut delivers = Vec::with_capacity(batch.len());
         let mut broken = false;
-        for job in batch.drain(..) {
+        let mut jobs = batch.drain(..);
+        for job in jobs.by_ref() {
             // A panicking write must not end the task: its caller hears the write was
             // dropped, and the transaction, in an unknown state, is rolled back.
             match AssertUnwindSafe(job(&txn)).catch_unwind().await {
@@ -135,6 +138,9 @@ async fn run(writer: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
                 break;
             }
         }
+        // Writes after a broken one are not run: dropped unanswered, their callers hear
+        // that nothing of them was committed.
+        let dropped = jobs.count();
         let committed = match broken {
             false => txn.commit().await,
             true => {
@@ -145,13 +151,11 @@ async fn run(writer: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
             }
         };
         if let Err(err) = &committed {
-            tracing::error!(error = %err, writes = delivers.len() + batch.len(), "the writes' batch was not committed");
+            tracing::error!(error = %err, writes = delivers.len(), dropped, "the writes' batch was not committed");
         }
         for deliver in delivers {
             deliver(committed.as_ref().map(|_| ()));
         }
-        // Writes after a broken one were not run: dropped unanswered.
-        batch.clear();
     }
 }
 
@@ -173,6 +177,12 @@ mod tests {
         db.execute_unprepared("CREATE TABLE numbers (n INTEGER PRIMARY KEY)")
             .await
             .unwrap();
+        // A reference checked only at the commit: a row of it can make a commit fail.
+        db.execute_unprepared(
+            "CREATE TABLE sums (n INTEGER REFERENCES numbers (n) DEFERRABLE INITIALLY DEFERRED)",
+        )
+        .await
+        .unwrap();
         db
     }
 
@@ -225,6 +235,34 @@ mod tests {
         ));
         assert_eq!(answers[2].as_ref().ok(), Some(&3));
         assert_eq!(stored(&db).await, vec![1, 3]);
+    }
+
+    #[tokio::test]
+    async fn when_the_commit_fails_every_write_of_the_batch_hears_it_refusals_too() {
+        let db = writer().await;
+        let queue = GroupCommit::start(db.clone());
+        // The second write refers to a number nobody stores: the commit fails.
+        fn dangling(txn: &DatabaseTransaction) -> BoxFuture<'_, AppResult<i64>> {
+            Box::pin(async move {
+                txn.execute_unprepared("INSERT INTO sums VALUES (99)")
+                    .await?;
+                Ok(99)
+            })
+        }
+        let (first, second, third) = futures::join!(
+            queue.write(store(1, None)),
+            queue.write(dangling),
+            queue.write(store(3, Some(false))),
+        );
+        let answers = [first, second, third];
+        // The refusal was decided against a batch that is not stored: not a refusal.
+        let reasons: Vec<Option<Reason>> = answers
+            .iter()
+            .map(|answer| answer.as_ref().err().map(AppError::reason))
+            .collect();
+        assert_eq!(reasons, vec![Some(Reason::Internal); 3], "{answers:?}");
+        assert_eq!(stored(&db).await, Vec::<i64>::new());
+        assert_eq!(queue.write(store(4, None)).await.ok(), Some(4));
     }
 
     #[tokio::test]

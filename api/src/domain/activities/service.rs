@@ -487,8 +487,8 @@ async fn public_part_in_one_statement(
 
 /// A row of `E` (under `alias`) as a JSON object keyed by its columns, or JSON `null` when
 /// an outer join found none. PostgreSQL's `to_json` of a row does exactly that. SQLite has
-/// no such function: the object lists the entity's columns, and its booleans, stored as 0
-/// and 1, are written `true` and `false`.
+/// no such function: the object lists the entity's columns, and its booleans, stored as
+/// numbers, are written `true` and `false`.
 fn json_row<E: EntityTrait>(backend: DbBackend, alias: &str) -> String {
     use sea_orm::{ColumnType, IdenStatic, Iterable, PrimaryKeyToColumn};
     if backend == DbBackend::Postgres {
@@ -498,9 +498,10 @@ fn json_row<E: EntityTrait>(backend: DbBackend, alias: &str) -> String {
         .map(|column| {
             let name = column.as_str();
             let value = match column.def().get_column_type() {
-                ColumnType::Boolean => {
-                    format!("json(CASE {alias}.{name} WHEN 0 THEN 'false' WHEN 1 THEN 'true' END)")
-                }
+                ColumnType::Boolean => format!(
+                    "json(CASE WHEN {alias}.{name} IS NULL THEN NULL \
+                     WHEN {alias}.{name} THEN 'true' ELSE 'false' END)"
+                ),
                 ColumnType::Json | ColumnType::JsonBinary => format!("json({alias}.{name})"),
                 _ => format!("{alias}.{name}"),
             };
