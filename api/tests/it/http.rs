@@ -386,3 +386,46 @@ async fn anonymous_queries_are_served_from_cache_until_any_mutation() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_contracts_feed_and_page_are_learned_as_persisted_queries_like_any_other() {
+    // Both are answered without the executor; the hash must still be learned from the
+    // first request that sends the text, or each later page costs two round trips.
+    let app = spawn_app(Backend::Sqlite).await;
+    let (id, _) = crate::helpers::open_activity(&app, Some(3)).await;
+    let volunteer = &app.volunteers(1).await[0];
+    for (name, variables) in [
+        ("ActivityFeed", json!({ "first": 5 })),
+        ("ActivityDetail", json!({ "id": id })),
+    ] {
+        let query = crate::helpers::op(name);
+        let hash = hex::encode(Sha256::digest(query.as_bytes()));
+        let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+        let by_hash =
+            json!({ "operationName": name, "variables": variables, "extensions": extensions });
+        let unknown: Value = app
+            .post_json(&by_hash, Some(&volunteer.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
+        let learned: Value = app
+            .post_json(
+                &json!({ "query": query, "operationName": name, "variables": variables, "extensions": extensions }),
+                Some(&volunteer.token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(learned.get("errors").is_none(), "{name}: {learned:#}");
+        let again: Value = app
+            .post_json(&by_hash, Some(&volunteer.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(again, learned, "{name}: the hash alone after the text");
+    }
+}

@@ -385,3 +385,51 @@ async fn a_registration_is_one_statement_on_postgres_and_its_answer_shows_the_co
         assert_invariants(app, &second, &organizer.token, 1, 2).await;
     }
 }
+
+#[tokio::test]
+async fn a_registration_whose_client_hangs_up_is_stored_and_shown_at_once() {
+    use tokio::io::AsyncWriteExt;
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (id, _) = open_activity(&app, Some(10)).await;
+        let volunteer = &app.volunteers(1).await[0];
+        let shown = async || {
+            run(&app, "ActivityDetail", json!({ "id": id }), None).await["data"]["activity"]
+                ["registeredCount"]
+                .clone()
+        };
+        // The anonymous page is now kept, with nobody registered.
+        assert_eq!(shown().await, 0, "{backend:?}");
+
+        // The volunteer's phone sends the registration and loses the connection at once.
+        let body = json!({ "query": crate::helpers::op("RegisterForActivity"),
+                           "operationName": "RegisterForActivity",
+                           "variables": { "activityId": id } })
+        .to_string();
+        let host = app.address.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+        let request = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Authorization: Bearer {}\r\nContent-Length: {}\r\n\r\n{body}",
+            volunteer.token,
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream.shutdown().await.unwrap();
+        drop(stream);
+
+        // The write runs to its end, and the kept page shows it as soon as it is stored.
+        let mut count = Value::Null;
+        for _ in 0..50 {
+            count = shown().await;
+            if count == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            count, 1,
+            "{backend:?}: the page after a hung-up registration"
+        );
+    }
+}

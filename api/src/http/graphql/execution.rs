@@ -98,10 +98,16 @@ pub(super) async fn execute_cached(
     prepared: Prepared,
 ) -> Result<Response, String> {
     let Some(key) = response_key(ctx, &client.viewer, &prepared).await else {
-        if let Some(body) = super::fast::activity_feed(ctx, &client.viewer, &prepared).await {
-            return Err(body);
-        }
-        if let Some(body) = super::fast::activity_detail(ctx, &client.viewer, &prepared).await {
+        let fast = match super::fast::activity_feed(ctx, &client.viewer, &prepared).await {
+            Some(body) => Some(body),
+            None => super::fast::activity_detail(ctx, &client.viewer, &prepared).await,
+        };
+        if let Some(body) = fast {
+            // Learned as a persisted query, as the executor's answer would have been: a
+            // client that sent its hash and then the text sends the hash alone next time.
+            if let (Some(key), Some(query)) = (&prepared.persist, &prepared.wire.query) {
+                ctx.state.cache.set(key, query).await;
+            }
             return Err(body);
         }
         return Ok(execute(ctx, client, prepared, None).await);
@@ -174,11 +180,38 @@ pub(super) async fn execute(
     if !ctx.introspection {
         request = request.disable_introspection();
     }
-    let mut response = batches.drive(ctx.schema.execute(request)).await;
-    crate::graphql::outcome::ensure_codes(&mut response);
-    if mutation && !refused_before_execution(&response) {
-        crate::graphql::outcome::after_mutation(&ctx.state).await;
-    }
+    let run = {
+        let (schema, state) = (ctx.schema.clone(), ctx.state.clone());
+        async move {
+            let mut response = batches.drive(schema.execute(request)).await;
+            crate::graphql::outcome::ensure_codes(&mut response);
+            if mutation && !refused_before_execution(&response) {
+                crate::graphql::outcome::after_mutation(&state).await;
+            }
+            response
+        }
+    };
+    // A mutation runs to its end even when its client goes away (a closed connection, the
+    // request's timeout): its writes and the cache versions and events that follow them
+    // are one unit. Dropped halfway, a committed write would leave cached answers stale
+    // until the next write.
+    let response = match mutation {
+        // The task keeps the request's language and its log span.
+        true => match tokio::spawn(tracing::Instrument::instrument(
+            crate::messages::Locale::current().scope(run),
+            tracing::Span::current(),
+        ))
+        .await
+        {
+            Ok(response) => response,
+            Err(failed) => std::panic::resume_unwind(
+                failed
+                    .try_into_panic()
+                    .unwrap_or_else(|_| Box::new("the mutation's task was cancelled")),
+            ),
+        },
+        false => run.await,
+    };
     if let Some(key) = persist
         && !refused_before_execution(&response)
     {
