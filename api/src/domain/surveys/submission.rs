@@ -532,25 +532,16 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
         let (state_now, survey) = (state.clone(), survey.clone());
         let written = queue
             .write(move |txn: &DatabaseTransaction| {
-                async move {
-                    let response = match new_response.insert(txn).await {
-                        Ok(response) => response,
-                        Err(err) if is_conflict(&err) => return Ok(None),
-                        Err(err) => return Err(err.into()),
-                    };
-                    let opened = record_answers(
-                        &state_now,
-                        txn,
-                        &survey,
-                        department_id,
-                        &response,
-                        &questions,
-                        rows,
-                        now,
-                    )
-                    .await?;
-                    Ok(Some((response, opened)))
-                }
+                write_response(
+                    state_now,
+                    txn,
+                    new_response,
+                    survey,
+                    department_id,
+                    questions,
+                    rows,
+                    now,
+                )
                 .boxed()
             })
             .await?;
@@ -565,25 +556,21 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
     }
 
     let txn = begin_write(&state.writer).await?;
-    let response = match new_response.insert(&txn).await {
-        Ok(response) => response,
-        Err(err) if is_conflict(&err) => {
-            txn.rollback().await?;
-            return conflict().await;
-        }
-        Err(err) => return Err(err.into()),
-    };
-    let opened = record_answers(
-        state,
+    let written = write_response(
+        state.clone(),
         &txn,
-        survey,
+        new_response,
+        survey.clone(),
         department_id,
-        &response,
-        &questions,
+        questions,
         rows,
         now,
     )
     .await?;
+    let Some((response, opened)) = written else {
+        txn.rollback().await?;
+        return conflict().await;
+    };
     if !self_service {
         audit::record(
             &txn,
@@ -599,6 +586,41 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
         response,
         opened: Some(opened),
     })
+}
+
+/// The response and its answers (and a complaint's rectification) in `txn`: nothing when
+/// the respondent answered already or the requestId was used (a unique index refused it).
+/// Owned arguments, so the writer's queue can run it too.
+#[allow(clippy::too_many_arguments)]
+async fn write_response(
+    state: AppState,
+    txn: &DatabaseTransaction,
+    new_response: survey_response::ActiveModel,
+    survey: survey::Model,
+    department_id: Option<i32>,
+    questions: Vec<QuestionSpec>,
+    rows: Vec<AnswerRow>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(survey_response::Model, Option<rectification::Model>)>> {
+    let response = match new_response.insert(txn).await {
+        Ok(response) => response,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Ok(None);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let opened = record_answers(
+        &state,
+        txn,
+        &survey,
+        department_id,
+        &response,
+        &questions,
+        rows,
+        now,
+    )
+    .await?;
+    Ok(Some((response, opened)))
 }
 
 /// PostgreSQL: a response and its answers in one statement, the answers' insert a
