@@ -20,8 +20,10 @@ pub fn init(format: LogFormat) {
     let _ = result;
 }
 
-/// How often histogram samples are folded into their buckets.
-const METRICS_UPKEEP: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often histogram samples are folded into their buckets. Each pending sample is 8
+/// bytes in blocks of 64: at 25,000 requests a second, two histograms held about 2 MB
+/// after 5 s and a heap that high stays with the allocator; after 1 s, 0.4 MB.
+const METRICS_UPKEEP: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The Prometheus recorder is process-global: install it once, share the handle.
 pub fn metrics_handle() -> metrics_exporter_prometheus::PrometheusHandle {
