@@ -4,6 +4,7 @@
 # the dependencies from the recipe alone, `build` adds the sources and builds Tongxin.
 # A change to the sources reuses the cooked layer; only a change to a manifest or to
 # Cargo.lock cooks again. The runtime is a slim Debian image with only the binary.
+# The release profile links under fat LTO: the builder needs about 3 GB of memory.
 #
 # Rust 1.95 on bookworm in every build stage (cargo-chef caches only within one toolchain);
 # bookworm's glibc matches the runtime image's.
