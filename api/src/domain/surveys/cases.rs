@@ -21,7 +21,7 @@
 use std::collections::HashSet;
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, SqlErr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use entity::enums::{FeedbackChannel, QuestionKind, SatisfactionLevel, SurveyStatus};
 use entity::{survey, survey_response};
@@ -253,7 +253,11 @@ pub async fn import(
             done.skipped.push(case.number);
             continue;
         }
-        let inserted = survey_response::ActiveModel {
+        let mut rows = vec![AnswerRow::level(overall, case.level)];
+        if let (Some(question_id), Some(text)) = (text_question, case.content) {
+            rows.push(AnswerRow::text(question_id, text));
+        }
+        let entered = survey_response::ActiveModel {
             survey_id: Set(survey_id),
             respondent_id: Set(None),
             respondent_key: Set(None),
@@ -268,32 +272,22 @@ pub async fn import(
             external_case_number: Set(Some(case.number)),
             voided: Set(false),
             ..Default::default()
-        }
-        .insert(&txn)
-        .await;
-        let response = match inserted {
-            Ok(response) => response,
-            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                // Another import of the same cases committed first (PostgreSQL).
-                return Err(AppError::of(Reason::ImportBusy));
-            }
-            Err(err) => return Err(err.into()),
         };
-        let mut rows = vec![AnswerRow::level(overall, case.level)];
-        if let (Some(question_id), Some(text)) = (text_question, case.content) {
-            rows.push(AnswerRow::text(question_id, text));
-        }
-        let opened = submission::record_answers(
+        let written = submission::write_response(
             state,
             &txn,
+            entered,
             &survey,
             department_id,
-            &response,
             &questions,
             rows,
             now,
         )
         .await?;
+        // Another import of the same cases committed first (PostgreSQL).
+        let Some((response, opened)) = written else {
+            return Err(AppError::of(Reason::ImportBusy));
+        };
         done.imported += 1;
         done.rectifications += usize::from(opened.is_some());
         audit::record(

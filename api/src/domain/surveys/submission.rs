@@ -503,9 +503,6 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
         }
         Err(AppError::of(Reason::AlreadyAnswered))
     };
-    let is_conflict =
-        |err: &DbErr| matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)));
-
     // A resident's satisfied answer opens nothing: on PostgreSQL the response and its
     // answers are one statement, atomic without a transaction (one round trip, not four).
     if self_service
@@ -514,7 +511,7 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
     {
         let response = match insert_in_one_statement(&state.db, new_response, &rows).await {
             Ok(response) => response,
-            Err(err) if is_conflict(&err) => return conflict().await,
+            Err(err) if is_unique_violation(&err) => return conflict().await,
             Err(err) => return Err(err.into()),
         };
         state.dashboards_changed().await;
@@ -532,16 +529,19 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
         let (state_now, survey) = (state.clone(), survey.clone());
         let written = queue
             .write(move |txn: &DatabaseTransaction| {
-                write_response(
-                    state_now,
-                    txn,
-                    new_response,
-                    survey,
-                    department_id,
-                    questions,
-                    rows,
-                    now,
-                )
+                async move {
+                    write_response(
+                        &state_now,
+                        txn,
+                        new_response,
+                        &survey,
+                        department_id,
+                        &questions,
+                        rows,
+                        now,
+                    )
+                    .await
+                }
                 .boxed()
             })
             .await?;
@@ -557,12 +557,12 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
 
     let txn = begin_write(&state.writer).await?;
     let written = write_response(
-        state.clone(),
+        state,
         &txn,
         new_response,
-        survey.clone(),
+        survey,
         department_id,
-        questions,
+        &questions,
         rows,
         now,
     )
@@ -588,34 +588,39 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
     })
 }
 
+/// Whether a unique index refused the statement: a second answer of one respondent, a
+/// used requestId, a case number imported already.
+fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
 /// The response and its answers (and a complaint's rectification) in `txn`: nothing when
-/// the respondent answered already or the requestId was used (a unique index refused it).
-/// Owned arguments, so the writer's queue can run it too.
+/// a unique index refused the response (the respondent answered already, the requestId
+/// was used, the case number was imported). A resident's answer in the writer's queue or
+/// its own transaction, an entered one, an imported 12345 work order.
 #[allow(clippy::too_many_arguments)]
-async fn write_response(
-    state: AppState,
+pub(super) async fn write_response(
+    state: &AppState,
     txn: &DatabaseTransaction,
     new_response: survey_response::ActiveModel,
-    survey: survey::Model,
+    survey: &survey::Model,
     department_id: Option<i32>,
-    questions: Vec<QuestionSpec>,
+    questions: &[QuestionSpec],
     rows: Vec<AnswerRow>,
     now: DateTime<Utc>,
 ) -> AppResult<Option<(survey_response::Model, Option<rectification::Model>)>> {
     let response = match new_response.insert(txn).await {
         Ok(response) => response,
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Ok(None);
-        }
+        Err(err) if is_unique_violation(&err) => return Ok(None),
         Err(err) => return Err(err.into()),
     };
     let opened = record_answers(
-        &state,
+        state,
         txn,
-        &survey,
+        survey,
         department_id,
         &response,
-        &questions,
+        questions,
         rows,
         now,
     )
@@ -674,7 +679,7 @@ async fn insert_in_one_statement(
 /// rectification (due N working days after the day the resident answered), which it
 /// returns.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn record_answers<C: ConnectionTrait>(
+async fn record_answers<C: ConnectionTrait>(
     state: &AppState,
     txn: &C,
     survey: &survey::Model,
