@@ -5,9 +5,20 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{Backend, code, spawn_app};
+use crate::helpers::{Backend, TestApp, code, spawn_app};
 
 const DEPARTMENTS: &str = "query Departments { departments { id name } }";
+
+/// The `extensions` of an automatic persisted query: the document's sha256.
+fn persisted_query(query: &str) -> Value {
+    let hash = hex::encode(Sha256::digest(query.as_bytes()));
+    json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
+}
+
+/// The JSON answer to a POST of `body`.
+async fn answer(app: &TestApp, body: &Value, token: Option<&str>) -> Value {
+    app.post_json(body, token).await.json().await.unwrap()
+}
 
 #[tokio::test]
 async fn probes_answer_and_readiness_checks_the_database() {
@@ -246,24 +257,15 @@ async fn the_graphql_response_media_type_gets_spec_status_codes() {
 #[tokio::test]
 async fn persisted_queries_are_learned_once_and_served_by_hash_over_post_and_get() {
     let app = spawn_app(Backend::Sqlite).await;
-    let hash = hex::encode(Sha256::digest(DEPARTMENTS.as_bytes()));
-    let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
-    let unknown: Value = app
-        .post_json(&json!({ "extensions": extensions }), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let extensions = persisted_query(DEPARTMENTS);
+    let unknown = answer(&app, &json!({ "extensions": extensions }), None).await;
     assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
-    let learned: Value = app
-        .post_json(
-            &json!({ "query": DEPARTMENTS, "extensions": extensions }),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let learned = answer(
+        &app,
+        &json!({ "query": DEPARTMENTS, "extensions": extensions }),
+        None,
+    )
+    .await;
     assert!(learned["data"]["departments"].is_array(), "{learned}");
     let by_get: Value = app
         .http
@@ -277,12 +279,12 @@ async fn persisted_queries_are_learned_once_and_served_by_hash_over_post_and_get
         .unwrap();
     assert!(by_get["data"]["departments"].is_array(), "{by_get}");
     let wrong = json!({ "persistedQuery": { "version": 1, "sha256Hash": "0".repeat(64) } });
-    let mismatch: Value = app
-        .post_json(&json!({ "query": DEPARTMENTS, "extensions": wrong }), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mismatch = answer(
+        &app,
+        &json!({ "query": DEPARTMENTS, "extensions": wrong }),
+        None,
+    )
+    .await;
     assert_eq!(code(&mismatch), "BAD_USER_INPUT");
 }
 
@@ -391,41 +393,33 @@ async fn anonymous_queries_are_served_from_cache_until_any_mutation() {
 async fn the_contracts_feed_and_page_are_learned_as_persisted_queries_like_any_other() {
     // Both are answered without the executor; the hash must still be learned from the
     // first request that sends the text, or each later page costs two round trips.
-    let app = spawn_app(Backend::Sqlite).await;
-    let (id, _) = crate::helpers::open_activity(&app, Some(3)).await;
-    let volunteer = &app.volunteers(1).await[0];
-    for (name, variables) in [
-        ("ActivityFeed", json!({ "first": 5 })),
-        ("ActivityDetail", json!({ "id": id })),
-    ] {
-        let query = crate::helpers::op(name);
-        let hash = hex::encode(Sha256::digest(query.as_bytes()));
-        let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
-        let by_hash =
-            json!({ "operationName": name, "variables": variables, "extensions": extensions });
-        let unknown: Value = app
-            .post_json(&by_hash, Some(&volunteer.token))
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
-        let learned: Value = app
-            .post_json(
-                &json!({ "query": query, "operationName": name, "variables": variables, "extensions": extensions }),
-                Some(&volunteer.token),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert!(learned.get("errors").is_none(), "{name}: {learned:#}");
-        let again: Value = app
-            .post_json(&by_hash, Some(&volunteer.token))
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(again, learned, "{name}: the hash alone after the text");
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (id, _) = crate::helpers::open_activity(&app, Some(3)).await;
+        let volunteer = &app.volunteers(1).await[0];
+        let token = Some(volunteer.token.as_str());
+        for (name, variables) in [
+            ("ActivityFeed", json!({ "first": 5 })),
+            ("ActivityDetail", json!({ "id": id })),
+        ] {
+            let query = crate::helpers::op(name);
+            let extensions = persisted_query(&query);
+            let by_hash =
+                json!({ "operationName": name, "variables": variables, "extensions": extensions });
+            let unknown = answer(&app, &by_hash, token).await;
+            assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
+            let with_text = json!({ "query": query, "operationName": name,
+                                    "variables": variables, "extensions": extensions });
+            let learned = answer(&app, &with_text, token).await;
+            assert!(
+                learned.get("errors").is_none(),
+                "{backend:?} {name}: {learned:#}"
+            );
+            let again = answer(&app, &by_hash, token).await;
+            assert_eq!(
+                again, learned,
+                "{backend:?} {name}: the hash alone after the text"
+            );
+        }
     }
 }
