@@ -191,6 +191,8 @@ pub async fn import(
     let user = viewer.require()?;
     let now = Utc::now();
     let cases = parse(csv_text, local_date(now))?;
+    // Before the write lock: most work orders are complaints, each with its deadline.
+    let deadlines = submission::Deadlines::load(state).await?;
 
     let txn = begin_write(&state.writer).await?;
     let survey = survey::Entity::find_by_id(survey_id)
@@ -274,7 +276,6 @@ pub async fn import(
             ..Default::default()
         };
         let written = submission::write_response(
-            state,
             &txn,
             entered,
             &survey,
@@ -282,6 +283,7 @@ pub async fn import(
             &questions,
             rows,
             now,
+            Some(&deadlines),
         )
         .await?;
         // Another import of the same cases committed first (PostgreSQL).

@@ -17,6 +17,7 @@ use crate::domain::page::{self, KeyKind, Order, PageRequest as Page};
 use crate::error::{AppError, AppResult, Reason, Thing};
 
 use super::service::{MAX_TEXT_CHARS, stage};
+use super::submission::Deadlines;
 
 #[derive(Debug, Default, Clone)]
 pub struct RectificationQuery {
@@ -207,6 +208,7 @@ pub async fn reopen(
 ) -> AppResult<rectification::Model> {
     viewer.require_any(&[Role::Viewer, Role::Admin])?;
     let note = input::text("note", note, MAX_TEXT_CHARS)?;
+    let deadlines = Deadlines::load(state).await?;
     let txn = begin_write(&state.writer).await?;
     let current = find(&txn, id).await?;
     if current.status != RectificationStatus::NotSubstantiated {
@@ -217,12 +219,7 @@ pub async fn reopen(
         .await?
         .ok_or(AppError::not_found(Thing::Survey))?;
     let now = Utc::now();
-    let due_at = super::submission::rectification_due_at(
-        state,
-        &survey,
-        crate::domain::calendar::local_date(now),
-    )
-    .await?;
+    let due_at = deadlines.due_at(&survey, crate::domain::calendar::local_date(now));
     let changed = rectification::Entity::update_many()
         .col_expr(
             rectification::Column::Status,
@@ -275,12 +272,23 @@ pub async fn record_follow_up(
 ) -> AppResult<rectification::Model> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let note = input::optional_text("note", note.as_deref(), MAX_TEXT_CHARS)?;
+    let deadlines = Deadlines::for_rating(state, rating).await?;
     let txn = begin_write(&state.writer).await?;
     let current = find(&txn, id).await?;
     if !user.may_manage_department(current.department_id) {
         return Err(AppError::of(Reason::NotOwnDepartment));
     }
-    let updated = settle(state, &txn, viewer, current, false, channel, rating, note).await?;
+    let updated = settle(
+        &txn,
+        viewer,
+        current,
+        false,
+        channel,
+        rating,
+        note,
+        deadlines.as_ref(),
+    )
+    .await?;
     txn.commit().await?;
     state.dashboards_changed().await;
     Ok(updated)
@@ -297,6 +305,7 @@ pub async fn rate(
 ) -> AppResult<rectification::Model> {
     let user = viewer.require()?;
     let comment = input::optional_text("comment", comment.as_deref(), MAX_TEXT_CHARS)?;
+    let deadlines = Deadlines::for_rating(state, rating).await?;
     let txn = begin_write(&state.writer).await?;
     let current = find(&txn, id).await?;
     let response = entity::survey_response::Entity::find_by_id(current.response_id)
@@ -311,7 +320,6 @@ pub async fn rate(
         return Err(AppError::not_found(Thing::Rectification));
     }
     let updated = settle(
-        state,
         &txn,
         viewer,
         current,
@@ -319,6 +327,7 @@ pub async fn rate(
         FollowUpChannel::MiniProgram,
         rating,
         comment,
+        deadlines.as_ref(),
     )
     .await?;
     txn.commit().await?;
@@ -331,7 +340,6 @@ pub async fn rate(
 /// follow-ups; audited.
 #[allow(clippy::too_many_arguments)]
 async fn settle(
-    state: &AppState,
     txn: &sea_orm::DatabaseTransaction,
     viewer: &Viewer,
     current: rectification::Model,
@@ -339,6 +347,7 @@ async fn settle(
     channel: FollowUpChannel,
     rating: FollowUpRating,
     note: Option<String>,
+    deadlines: Option<&Deadlines>,
 ) -> AppResult<rectification::Model> {
     use sea_orm::ActiveModelTrait;
     if current.status != RectificationStatus::Resolved {
@@ -366,12 +375,12 @@ async fn settle(
             .one(txn)
             .await?
             .ok_or(AppError::not_found(Thing::Survey))?;
-        let due_at = super::submission::rectification_due_at(
-            state,
-            &survey,
-            crate::domain::calendar::local_date(now),
-        )
-        .await?;
+        let deadlines = deadlines.ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "a DISSATISFIED follow-up without its deadlines (the caller did not load them)"
+            ))
+        })?;
+        let due_at = deadlines.due_at(&survey, crate::domain::calendar::local_date(now));
         update
             .col_expr(
                 rectification::Column::Status,

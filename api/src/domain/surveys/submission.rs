@@ -46,23 +46,48 @@ pub struct AnswerDraft {
     pub text: Option<String>,
 }
 
-/// When a rectification of a 差评 given on `opened` (the day the resident answered, or
-/// the day it was reopened) is due: the end of the day N working days later (the survey's
-/// own N, else `TONGXIN_RECTIFICATION_WORKING_DAYS`), by the working-day calendar.
-pub async fn rectification_due_at(
-    state: &AppState,
-    survey: &survey::Model,
-    opened: NaiveDate,
-) -> AppResult<DateTime<Utc>> {
-    let days = survey
-        .rectification_working_days
-        .and_then(|days| u32::try_from(days).ok())
-        .unwrap_or(state.config.rectification_working_days);
-    let calendar = crate::domain::calendar::service::working_calendar(state).await?;
-    let due_on = calendar.add_working_days(opened, days).unwrap_or(opened);
-    Ok(crate::domain::calendar::start_of_day(
-        due_on.succ_opt().unwrap_or(due_on),
-    ))
+/// What a rectification's deadline is counted with: the working-day calendar and the
+/// default N (`TONGXIN_RECTIFICATION_WORKING_DAYS`). Read before the write that opens or
+/// reopens a rectification, so that the write holds SQLite's writer or PostgreSQL's rows
+/// for its statements only, not for a cache round trip or the calendar's load.
+pub struct Deadlines {
+    calendar: std::sync::Arc<crate::domain::calendar::WorkingCalendar>,
+    default_days: u32,
+}
+
+impl Deadlines {
+    pub async fn load(state: &AppState) -> AppResult<Self> {
+        Ok(Deadlines {
+            calendar: crate::domain::calendar::service::working_calendar(state).await?,
+            default_days: state.config.rectification_working_days,
+        })
+    }
+
+    /// The deadlines a follow-up with this rating needs: a DISSATISFIED one reopens.
+    pub async fn for_rating(
+        state: &AppState,
+        rating: entity::enums::FollowUpRating,
+    ) -> AppResult<Option<Self>> {
+        match rating {
+            entity::enums::FollowUpRating::Dissatisfied => Ok(Some(Self::load(state).await?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// When a rectification of a 差评 given on `opened` (the day the resident answered, or
+    /// the day it was reopened) is due: the end of the day N working days later (the
+    /// survey's own N, else the default), by the working-day calendar.
+    pub fn due_at(&self, survey: &survey::Model, opened: NaiveDate) -> DateTime<Utc> {
+        let days = survey
+            .rectification_working_days
+            .and_then(|days| u32::try_from(days).ok())
+            .unwrap_or(self.default_days);
+        let due_on = self
+            .calendar
+            .add_working_days(opened, days)
+            .unwrap_or(opened);
+        crate::domain::calendar::start_of_day(due_on.succ_opt().unwrap_or(due_on))
+    }
 }
 
 /// A response as sent.
@@ -476,6 +501,10 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
     let questions = cached_questions(state, survey_id).await?;
     let rows = check_answers(&questions, &input.answers, input.partial)?;
     let satisfaction = satisfaction_of(&questions, &rows);
+    let deadlines = match complaint_level(satisfaction, &rows) {
+        Some(_) => Some(Deadlines::load(state).await?),
+        None => None,
+    };
 
     let new_response = survey_response::ActiveModel {
         survey_id: Set(survey_id),
@@ -505,9 +534,7 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
     };
     // A resident's satisfied answer opens nothing: on PostgreSQL the response and its
     // answers are one statement, atomic without a transaction (one round trip, not four).
-    if self_service
-        && complaint_level(satisfaction, &rows).is_none()
-        && state.db.get_database_backend() == DbBackend::Postgres
+    if self_service && deadlines.is_none() && state.db.get_database_backend() == DbBackend::Postgres
     {
         let response = match insert_in_one_statement(&state.db, new_response, &rows).await {
             Ok(response) => response,
@@ -526,12 +553,11 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
     // [`crate::db::GroupCommit`]); an answer entered by staff, with its audit entry, keeps
     // a transaction of its own.
     if self_service && let Some(queue) = &state.group_commit {
-        let (state_now, survey) = (state.clone(), survey.clone());
+        let survey = survey.clone();
         let written = queue
             .write(move |txn: &DatabaseTransaction| {
                 async move {
                     write_response(
-                        &state_now,
                         txn,
                         new_response,
                         &survey,
@@ -539,6 +565,7 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
                         &questions,
                         rows,
                         now,
+                        deadlines.as_ref(),
                     )
                     .await
                 }
@@ -557,7 +584,6 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
 
     let txn = begin_write(&state.writer).await?;
     let written = write_response(
-        state,
         &txn,
         new_response,
         survey,
@@ -565,6 +591,7 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
         &questions,
         rows,
         now,
+        deadlines.as_ref(),
     )
     .await?;
     let Some((response, opened)) = written else {
@@ -597,10 +624,10 @@ fn is_unique_violation(err: &DbErr) -> bool {
 /// The response and its answers (and a complaint's rectification) in `txn`: nothing when
 /// a unique index refused the response (the respondent answered already, the requestId
 /// was used, the case number was imported). A resident's answer in the writer's queue or
-/// its own transaction, an entered one, an imported 12345 work order.
+/// its own transaction, an entered one, an imported 12345 work order. `deadlines` are
+/// needed when the answers complain.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn write_response(
-    state: &AppState,
     txn: &DatabaseTransaction,
     new_response: survey_response::ActiveModel,
     survey: &survey::Model,
@@ -608,6 +635,7 @@ pub(super) async fn write_response(
     questions: &[QuestionSpec],
     rows: Vec<AnswerRow>,
     now: DateTime<Utc>,
+    deadlines: Option<&Deadlines>,
 ) -> AppResult<Option<(survey_response::Model, Option<rectification::Model>)>> {
     let response = match new_response.insert(txn).await {
         Ok(response) => response,
@@ -615,7 +643,6 @@ pub(super) async fn write_response(
         Err(err) => return Err(err.into()),
     };
     let opened = record_answers(
-        state,
         txn,
         survey,
         department_id,
@@ -623,6 +650,7 @@ pub(super) async fn write_response(
         questions,
         rows,
         now,
+        deadlines,
     )
     .await?;
     Ok(Some((response, opened)))
@@ -680,7 +708,6 @@ async fn insert_in_one_statement(
 /// returns.
 #[allow(clippy::too_many_arguments)]
 async fn record_answers<C: ConnectionTrait>(
-    state: &AppState,
     txn: &C,
     survey: &survey::Model,
     department_id: Option<i32>,
@@ -688,6 +715,7 @@ async fn record_answers<C: ConnectionTrait>(
     questions: &[QuestionSpec],
     rows: Vec<AnswerRow>,
     now: DateTime<Utc>,
+    deadlines: Option<&Deadlines>,
 ) -> AppResult<Option<rectification::Model>> {
     let complaint = complaint_of(questions, &rows);
     let complaint_level = complaint_level(response.satisfaction, &rows);
@@ -705,6 +733,11 @@ async fn record_answers<C: ConnectionTrait>(
     // Any dissatisfied indicator opens one rectification; `Rectification.indicators`
     // names them from the answers.
     if let Some(level) = complaint_level {
+        let deadlines = deadlines.ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "a complaint is written without its deadlines (a caller did not load them)"
+            ))
+        })?;
         let opened = rectification::ActiveModel {
             response_id: Set(response.id),
             survey_id: Set(survey.id),
@@ -713,7 +746,7 @@ async fn record_answers<C: ConnectionTrait>(
             level: Set(level),
             complaint: Set(complaint),
             status: Set(RectificationStatus::Open),
-            due_at: Set(rectification_due_at(state, survey, response.answered_on).await?),
+            due_at: Set(deadlines.due_at(survey, response.answered_on)),
             resolution: Set(None),
             resolved_at: Set(None),
             created_at: Set(now),
