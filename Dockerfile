@@ -18,6 +18,7 @@ COPY api api
 COPY entity entity
 COPY migration migration
 COPY bench bench
+COPY memory memory
 RUN cargo chef prepare --recipe-path recipe.json
 
 # The dependencies, for exactly the package, binary and profile built below (gcc, which
@@ -32,6 +33,7 @@ COPY api api
 COPY entity entity
 COPY migration migration
 COPY bench bench
+COPY memory memory
 # Embedded in the binary by include_bytes! (api/src/http/web.rs).
 COPY web/dashboard web/dashboard
 COPY web/graphiql web/graphiql

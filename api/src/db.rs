@@ -113,6 +113,15 @@ pub async fn connect(
         (true, Pool::Readers) => config.db_max_connections.min(SQLITE_READERS),
         (false, _) => config.db_max_connections,
     };
+    if config.is_sqlite() {
+        // Before the first connection: SQLite takes its allocator only before first use.
+        if let Err(code) = memory::sqlite_through_mimalloc() {
+            tracing::warn!(
+                code,
+                "SQLite keeps malloc: it was used before its allocator was set"
+            );
+        }
+    }
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(max_connections)

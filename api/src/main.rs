@@ -13,6 +13,7 @@ use api::startup::{App, build_state};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    memory::return_freed_memory_promptly();
     let cli = Cli::parse();
     api::telemetry::init(cli.config.log_format);
     let mut runtime = tokio::runtime::Builder::new_multi_thread();

@@ -208,6 +208,11 @@ pub fn metrics_router(ctx: AppContext) -> Router {
 async fn metrics_text(State(ctx): State<AppContext>) -> Response {
     metrics::gauge!("tongxin_sql_statements")
         .set(ctx.state.statements.load(Ordering::Relaxed) as f64);
+    if ctx.state.config.is_sqlite() {
+        let (now, most) = memory::sqlite_memory_used();
+        metrics::gauge!("tongxin_sqlite_memory_bytes").set(now as f64);
+        metrics::gauge!("tongxin_sqlite_memory_highwater_bytes").set(most as f64);
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,

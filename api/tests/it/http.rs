@@ -41,6 +41,29 @@ async fn probes_answer_and_readiness_checks_the_database() {
     assert_eq!(body["database"], true);
 }
 
+/// The operator sees what SQLite holds on /metrics (its allocations go through mimalloc,
+/// the `memory` crate). The figure is the process's: SQLite's allocator is global.
+#[tokio::test]
+async fn metrics_tell_what_sqlite_holds() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let body = answer(&app, &json!({ "query": DEPARTMENTS }), None).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let metrics = app.metrics().await;
+    let gauge = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .map(|value| value.parse::<f64>().expect("a number"))
+    };
+    let held = gauge("tongxin_sqlite_memory_bytes").expect("SQLite's memory on /metrics");
+    let most = gauge("tongxin_sqlite_memory_highwater_bytes").expect("and its high-water mark");
+    // A connection that answered holds at least its schema and some pages.
+    assert!(held > 64.0 * 1024.0, "{held}");
+    assert!(most >= held, "{most} < {held}");
+    // The first call's result is kept: db::connect made it before SQLite was first used.
+    assert_eq!(memory::sqlite_through_mimalloc(), Ok(()));
+}
+
 #[tokio::test]
 async fn a_browser_gets_graphiql_and_every_response_has_a_request_id() {
     let app = spawn_app(Backend::Sqlite).await;
