@@ -170,8 +170,8 @@ mod tests {
             assert!(mi::mi_is_in_heap_region(block), "the block is mimalloc's");
             sqlite::sqlite3_free(block);
         }
-        // A second call is refused by SQLite once it is initialized, but the first one's
-        // result is kept.
+        // A second call does not reach SQLite (which would refuse it now that it is in
+        // use): the first one's result is kept.
         assert_eq!(sqlite_through_mimalloc(), Ok(()));
     }
 }

@@ -885,7 +885,7 @@ async fn follow_ups_close_or_reopen_and_residents_rate_their_own_once() {
             .await;
             assert!(body.get("errors").is_none(), "{body}");
         }
-        let rate = "mutation($id: ID!, $r: FollowUpRating!) { rateRectification(id: $id, rating: $r) { status reopenCount followUps { byResident rating } } }";
+        let rate = "mutation($id: ID!, $r: FollowUpRating!) { rateRectification(id: $id, rating: $r) { status reopenCount dueOn followUps { byResident rating } } }";
         let follow = "mutation($id: ID!, $c: FollowUpChannel!, $r: FollowUpRating!) { recordFollowUp(rectificationId: $id, channel: $c, rating: $r, note: \"电话回访\") { status followUps { byResident channel rating } } }";
         for anonymous in [false, true] {
             let f = open_survey(&app, anonymous).await;
@@ -940,6 +940,14 @@ async fn follow_ups_close_or_reopen_and_residents_rate_their_own_once() {
                 "{backend:?} anonymous={anonymous}: {r}"
             );
             assert_eq!(r["reopenCount"], 1);
+            let today = chrono::Utc::now()
+                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+                .date_naive();
+            assert_eq!(
+                r["dueOn"],
+                working_days_after(&app, today, 5).await,
+                "{backend:?} anonymous={anonymous}: a new deadline"
+            );
             assert_eq!(
                 r["followUps"],
                 json!([{ "byResident": true, "rating": "DISSATISFIED" }])

@@ -272,21 +272,15 @@ pub async fn record_follow_up(
 ) -> AppResult<rectification::Model> {
     let user = viewer.require_any(&[Role::Organizer, Role::Admin])?;
     let note = input::optional_text("note", note.as_deref(), MAX_TEXT_CHARS)?;
-    let deadlines = Deadlines::for_rating(state, rating).await?;
+    // A DISSATISFIED rating reopens with a new deadline (see [`settle`]).
+    let deadlines = Deadlines::load(state).await?;
     let txn = begin_write(&state.writer).await?;
     let current = find(&txn, id).await?;
     if !user.may_manage_department(current.department_id) {
         return Err(AppError::of(Reason::NotOwnDepartment));
     }
     let updated = settle(
-        &txn,
-        viewer,
-        current,
-        false,
-        channel,
-        rating,
-        note,
-        deadlines.as_ref(),
+        &txn, viewer, current, false, channel, rating, note, &deadlines,
     )
     .await?;
     txn.commit().await?;
@@ -305,7 +299,8 @@ pub async fn rate(
 ) -> AppResult<rectification::Model> {
     let user = viewer.require()?;
     let comment = input::optional_text("comment", comment.as_deref(), MAX_TEXT_CHARS)?;
-    let deadlines = Deadlines::for_rating(state, rating).await?;
+    // A DISSATISFIED rating reopens with a new deadline (see [`settle`]).
+    let deadlines = Deadlines::load(state).await?;
     let txn = begin_write(&state.writer).await?;
     let current = find(&txn, id).await?;
     let response = entity::survey_response::Entity::find_by_id(current.response_id)
@@ -327,7 +322,7 @@ pub async fn rate(
         FollowUpChannel::MiniProgram,
         rating,
         comment,
-        deadlines.as_ref(),
+        &deadlines,
     )
     .await?;
     txn.commit().await?;
@@ -347,7 +342,7 @@ async fn settle(
     channel: FollowUpChannel,
     rating: FollowUpRating,
     note: Option<String>,
-    deadlines: Option<&Deadlines>,
+    deadlines: &Deadlines,
 ) -> AppResult<rectification::Model> {
     use sea_orm::ActiveModelTrait;
     if current.status != RectificationStatus::Resolved {
@@ -375,11 +370,6 @@ async fn settle(
             .one(txn)
             .await?
             .ok_or(AppError::not_found(Thing::Survey))?;
-        let deadlines = deadlines.ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!(
-                "a DISSATISFIED follow-up without its deadlines (the caller did not load them)"
-            ))
-        })?;
         let due_at = deadlines.due_at(&survey, crate::domain::calendar::local_date(now));
         update
             .col_expr(

@@ -63,17 +63,6 @@ impl Deadlines {
         })
     }
 
-    /// The deadlines a follow-up with this rating needs: a DISSATISFIED one reopens.
-    pub async fn for_rating(
-        state: &AppState,
-        rating: entity::enums::FollowUpRating,
-    ) -> AppResult<Option<Self>> {
-        match rating {
-            entity::enums::FollowUpRating::Dissatisfied => Ok(Some(Self::load(state).await?)),
-            _ => Ok(None),
-        }
-    }
-
     /// When a rectification of a 差评 given on `opened` (the day the resident answered, or
     /// the day it was reopened) is due: the end of the day N working days later (the
     /// survey's own N, else the default), by the working-day calendar.
@@ -501,9 +490,12 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
     let questions = cached_questions(state, survey_id).await?;
     let rows = check_answers(&questions, &input.answers, input.partial)?;
     let satisfaction = satisfaction_of(&questions, &rows);
-    let deadlines = match complaint_level(satisfaction, &rows) {
-        Some(_) => Some(Deadlines::load(state).await?),
-        None => None,
+    // Only a complaint opens a rectification, whose deadline is counted before the write.
+    let complains = complaint_level(satisfaction, &rows).is_some();
+    let deadlines = if complains {
+        Some(Deadlines::load(state).await?)
+    } else {
+        None
     };
 
     let new_response = survey_response::ActiveModel {
@@ -534,8 +526,7 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: NewResponse) -> Ap
     };
     // A resident's satisfied answer opens nothing: on PostgreSQL the response and its
     // answers are one statement, atomic without a transaction (one round trip, not four).
-    if self_service && deadlines.is_none() && state.db.get_database_backend() == DbBackend::Postgres
-    {
+    if self_service && !complains && state.db.get_database_backend() == DbBackend::Postgres {
         let response = match insert_in_one_statement(&state.db, new_response, &rows).await {
             Ok(response) => response,
             Err(err) if is_unique_violation(&err) => return conflict().await,
