@@ -23,13 +23,6 @@ pub enum CacheKey {
     /// A signed-in user's response of a dashboard query, keyed by the user, their roles,
     /// the document and variables (all in `hash`).
     ViewerResponse { version: u64, hash: String },
-    /// The public part of one activity's page (the activity with its category, locations,
-    /// departments, plan, pairing and surveys) as seen by one visibility, at a public version.
-    ActivityPublic {
-        version: u64,
-        visible: String,
-        id: i32,
-    },
     /// A survey's questions with their options, as submissions check answers against them
     /// (written once with the survey, never changed).
     SurveyQuestions { id: i32 },
@@ -77,11 +70,6 @@ impl CacheKey {
             CacheKey::SettingsVersion => "v:settings".to_owned(),
             CacheKey::PublicResponse { version, hash } => format!("pub:{version}:{hash}"),
             CacheKey::ViewerResponse { version, hash } => format!("resp:{version}:{hash}"),
-            CacheKey::ActivityPublic {
-                version,
-                visible,
-                id,
-            } => format!("act:{version}:{visible}:{id}"),
             CacheKey::SurveyQuestions { id } => format!("survey-questions:{id}"),
             CacheKey::PersistedQuery { sha256 } => format!("apq:{sha256}"),
             CacheKey::LoginAttempts { phone } => format!("login-attempts:{phone}"),
@@ -108,18 +96,9 @@ impl CacheKey {
             CacheKey::Dashboard { .. }
                 | CacheKey::PublicResponse { .. }
                 | CacheKey::ViewerResponse { .. }
-                | CacheKey::ActivityPublic { .. }
                 | CacheKey::SurveyQuestions { .. }
                 | CacheKey::PersistedQuery { .. }
         )
-    }
-
-    /// Whether a value under this name is worth a Redis round trip, to be shared with the
-    /// other instances. Not an activity's public part: it loads in one statement by its
-    /// key, which costs what a Redis `GET` (and the `SET` after a miss) would, so each
-    /// instance keeps its own in memory.
-    pub fn is_shared(&self) -> bool {
-        !matches!(self, CacheKey::ActivityPublic { .. })
     }
 
     /// A label for metrics.
@@ -132,7 +111,6 @@ impl CacheKey {
             CacheKey::Dashboard { .. } => "dashboard",
             CacheKey::PublicResponse { .. } => "public",
             CacheKey::ViewerResponse { .. } => "viewer",
-            CacheKey::ActivityPublic { .. } => "activity",
             CacheKey::SurveyQuestions { .. } => "survey-questions",
             CacheKey::PersistedQuery { .. } => "apq",
             CacheKey::LoginAttempts { .. } => "login",
@@ -157,7 +135,6 @@ impl CacheKey {
             CacheKey::PublicResponse { .. } | CacheKey::ViewerResponse { .. } => {
                 Duration::from_secs(60)
             }
-            CacheKey::ActivityPublic { .. } => Duration::from_secs(300),
             CacheKey::SurveyQuestions { .. } => Duration::from_secs(86_400),
             CacheKey::PersistedQuery { .. } => Duration::from_secs(86_400 * 7),
             CacheKey::LoginAttempts { .. } | CacheKey::PasswordChecks { .. } => {

@@ -6,7 +6,7 @@ mod keys;
 mod memo;
 
 pub use keys::CacheKey;
-pub use memo::{Memo, VolunteerIds};
+pub use memo::{LoadFailed, Memo, PublicMemo, VolunteerIds};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,6 +27,9 @@ struct Inner {
     /// ([`CacheKey::is_immutable`]) seen lately, so a hot answer costs no round trip for
     /// its body. Weighed in bytes.
     local: moka::future::Cache<String, Local>,
+    /// The public parts of pages, kept while the public version they were read under is
+    /// current.
+    public: PublicMemo,
     /// Version counters of the in-process fallback (one instance only, by definition).
     local_versions: moka::sync::Cache<String, Arc<AtomicU64>>,
     /// Fixed-window counters of the in-process fallback: (count, window end).
@@ -40,10 +43,16 @@ struct Inner {
 }
 
 /// What the instance keeps in memory: the whole cache without Redis, the hot immutable
-/// values with it. 8 MB: with the activity pages' public parts among those values, 16 MB
-/// filled up under the benchmark's random pages and took the server's peak over its 64 MB
-/// (69.6 MB); answers of hot pages and dashboards are a few KB each.
-const LOCAL_BYTES: u64 = 8 * 1024 * 1024;
+/// values with it: answers of hot pages and dashboards, a few KB each. 4 MB: until the
+/// fifth session the activity pages' public parts were kept here too, in 8 MB (16 MB had
+/// taken the server's peak to 69.6 MB); they are in [`PublicMemo`] now.
+const LOCAL_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The public parts of feed and activity pages under the current public version
+/// ([`PublicMemo`]), about as many as the local cache kept before. They are dropped at
+/// every write, so they no longer hold memory through the writes that follow (the
+/// benchmark's peak was there, with 8 MB of pages nobody could read any more).
+const PUBLIC_BYTES: u64 = 12 * 1024 * 1024;
 
 /// A value in the instance's memory, with its key's lifetime.
 #[derive(Clone)]
@@ -145,6 +154,7 @@ impl Cache {
                     })
                     .expire_after(LocalExpiry)
                     .build(),
+                public: PublicMemo::new(PUBLIC_BYTES),
                 local_versions: moka::sync::Cache::builder().max_capacity(10_000).build(),
                 local_counters: moka::sync::Cache::builder()
                     .max_capacity(100_000)
@@ -154,6 +164,11 @@ impl Cache {
                 pending_bumps: Default::default(),
             }),
         }
+    }
+
+    /// Values kept under the public version; this instance drops them when it bumps it.
+    pub fn public_memo(&self) -> &PublicMemo {
+        &self.inner.public
     }
 
     pub fn uses_redis(&self) -> bool {
@@ -225,19 +240,13 @@ impl Cache {
             self.inner
                 .local
                 .optionally_get_with(name.clone(), async {
-                    let shared = match key.is_shared() {
-                        true => self.get_redis(&name).await,
-                        false => None,
-                    };
-                    let value = match shared {
+                    let value = match self.get_redis(&name).await {
                         Some(value) => value,
                         None => {
                             let (computed, store) = compute.as_mut().await;
                             own = Some(computed);
                             let value = store?;
-                            if key.is_shared() {
-                                self.set_redis(&name, &value, ttl).await;
-                            }
+                            self.set_redis(&name, &value, ttl).await;
                             value
                         }
                     };
@@ -359,7 +368,7 @@ impl Cache {
     pub async fn set(&self, key: &CacheKey, value: &str) {
         let name = self.key(key);
         let ttl = key.ttl();
-        if self.inner.redis.is_some() && key.is_shared() {
+        if self.inner.redis.is_some() {
             self.set_redis(&name, value, ttl).await;
             if key.is_immutable() {
                 self.set_local(name, value, ttl).await;
@@ -450,6 +459,11 @@ impl Cache {
             None => {
                 self.local_version(&name).fetch_add(1, Ordering::SeqCst);
             }
+        }
+        // After the bump: a request that reads the version from now on finds the new one,
+        // so nothing it keeps lands in the dropped values.
+        if matches!(key, CacheKey::PublicVersion) {
+            self.inner.public.retire();
         }
     }
 

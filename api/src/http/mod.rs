@@ -213,6 +213,9 @@ async fn metrics_text(State(ctx): State<AppContext>) -> Response {
         metrics::gauge!("tongxin_sqlite_memory_bytes").set(now as f64);
         metrics::gauge!("tongxin_sqlite_memory_highwater_bytes").set(most as f64);
     }
+    let (values, bytes) = ctx.state.cache.public_memo().held().await;
+    metrics::gauge!("tongxin_public_memo_values").set(values as f64);
+    metrics::gauge!("tongxin_public_memo_bytes").set(bytes as f64);
     (
         [(
             axum::http::header::CONTENT_TYPE,

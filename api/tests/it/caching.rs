@@ -109,6 +109,65 @@ async fn a_signed_in_feed_reads_only_the_viewers_registrations_and_shows_each_ch
     }
 }
 
+/// A gauge of the private `/metrics`.
+async fn gauge(app: &TestApp, name: &str) -> f64 {
+    let metrics = app.metrics().await;
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("{name} not on /metrics"))
+        .parse()
+        .expect("a number")
+}
+
+#[tokio::test]
+async fn an_activity_page_is_kept_until_the_next_write_lets_it_go() {
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (id, _) = open_activity(&app, Some(5)).await;
+        let volunteers = app.volunteers(1).await;
+        let token = &volunteers[0].token;
+        let page = run(&app, "ActivityDetail", json!({ "id": id }), Some(token)).await;
+        assert_eq!(page["data"]["activity"]["registeredCount"], 0, "{page:#}");
+
+        let before = app.statements();
+        let again = run(&app, "ActivityDetail", json!({ "id": id }), Some(token)).await;
+        assert_eq!(again, page);
+        assert_eq!(
+            app.statements() - before,
+            1,
+            "{backend:?}: a page read before reads only the viewer's registration"
+        );
+        assert!(gauge(&app, "tongxin_public_memo_values").await >= 1.0);
+        assert!(gauge(&app, "tongxin_public_memo_bytes").await > 1000.0);
+
+        let registered = run(
+            &app,
+            "RegisterForActivity",
+            json!({ "activityId": id }),
+            Some(token),
+        )
+        .await;
+        assert_eq!(
+            registered["data"]["registerForActivity"]["status"], "REGISTERED",
+            "{registered:#}"
+        );
+        // Nothing kept from before the write stays in memory, where nobody could read it.
+        assert_eq!(
+            gauge(&app, "tongxin_public_memo_values").await,
+            0.0,
+            "{backend:?}"
+        );
+        assert_eq!(gauge(&app, "tongxin_public_memo_bytes").await, 0.0);
+        let now = run(&app, "ActivityDetail", json!({ "id": id }), Some(token)).await;
+        assert_eq!(now["data"]["activity"]["registeredCount"], 1, "{now:#}");
+        assert_eq!(
+            now["data"]["activity"]["viewerRegistration"]["status"],
+            "REGISTERED"
+        );
+    }
+}
+
 async fn overview(app: &TestApp, token: &str) -> Value {
     let body = run(app, "DashboardOverview", json!({}), Some(token)).await;
     assert!(body.get("errors").is_none(), "{body:#}");

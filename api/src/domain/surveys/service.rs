@@ -553,9 +553,11 @@ pub async fn feedback_of_user(
         .await
     {
         Some(version) => state
-            .memo
+            .cache
+            .public_memo()
             .get_or_load(
-                version.to_string(),
+                version,
+                String::new(),
                 |surveys: &AnonymousSurveys| surveys.0.len() * 4 + 64,
                 load,
             )
