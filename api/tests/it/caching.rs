@@ -111,13 +111,7 @@ async fn a_signed_in_feed_reads_only_the_viewers_registrations_and_shows_each_ch
 
 /// A gauge of the private `/metrics`.
 async fn gauge(app: &TestApp, name: &str) -> f64 {
-    let metrics = app.metrics().await;
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(&format!("{name} ")))
-        .unwrap_or_else(|| panic!("{name} not on /metrics"))
-        .parse()
-        .expect("a number")
+    (app.gauge(name).await).unwrap_or_else(|| panic!("{name} not on /metrics"))
 }
 
 #[tokio::test]

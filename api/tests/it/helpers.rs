@@ -391,6 +391,15 @@ impl TestApp {
     }
 
     /// SQL statements the server has run so far.
+    /// A gauge of the private `/metrics`, if it is there.
+    pub async fn gauge(&self, name: &str) -> Option<f64> {
+        let metrics = self.metrics().await;
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .map(|value| value.parse().expect("a number"))
+    }
+
     pub fn statements(&self) -> u64 {
         self.state.statements.load(Ordering::Relaxed)
     }

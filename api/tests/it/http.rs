@@ -48,15 +48,10 @@ async fn metrics_tell_what_sqlite_holds() {
     let app = spawn_app(Backend::Sqlite).await;
     let body = answer(&app, &json!({ "query": DEPARTMENTS }), None).await;
     assert!(body["errors"].is_null(), "{body}");
-    let metrics = app.metrics().await;
-    let gauge = |name: &str| {
-        metrics
-            .lines()
-            .find_map(|line| line.strip_prefix(&format!("{name} ")))
-            .map(|value| value.parse::<f64>().expect("a number"))
-    };
-    let held = gauge("tongxin_sqlite_memory_bytes").expect("SQLite's memory on /metrics");
-    let most = gauge("tongxin_sqlite_memory_highwater_bytes").expect("and its high-water mark");
+    let held =
+        (app.gauge("tongxin_sqlite_memory_bytes").await).expect("SQLite's memory on /metrics");
+    let most = (app.gauge("tongxin_sqlite_memory_highwater_bytes").await)
+        .expect("and its high-water mark");
     // A connection that answered holds at least its schema and some pages.
     assert!(held > 64.0 * 1024.0, "{held}");
     assert!(most >= held, "{most} < {held}");
