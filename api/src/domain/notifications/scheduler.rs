@@ -235,7 +235,10 @@ pub async fn run_due(state: &AppState, now: DateTime<Utc>) -> Result<usize, DbEr
 /// What one job does. Each writes notifications under keys that hold what they are about
 /// (the start, the deadline), so running it again tells nobody twice.
 async fn run(state: &AppState, job: &Claimed, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+    // A write transaction from the start: on SQLite a deferred one that read, then found
+    // another writer (another instance's job) committed since, failed at its first write
+    // without waiting (SQLITE_BUSY_SNAPSHOT), and the notification came 30 s late.
+    let txn = crate::db::begin_write(&state.writer).await?;
     match job.kind {
         JobKind::ActivityReminder => {
             let Some(activity) = activity::Entity::find_by_id(job.target_id)
