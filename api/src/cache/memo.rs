@@ -10,56 +10,91 @@ use std::time::Duration;
 
 type Erased = Arc<dyn Any + Send + Sync>;
 
-/// Computed values by key, weighed in (estimated) bytes, at most 1 MB and 5 minutes.
+/// Computed values by key, weighed in (estimated) bytes, at most 1 MB and 5 minutes (a
+/// [`PublicMemo`] holds one per public version, with its own capacity).
 #[derive(Clone)]
 pub struct Memo(moka::future::Cache<String, (u32, Erased)>);
 
 impl Default for Memo {
     fn default() -> Self {
+        Memo::with_capacity(1024 * 1024)
+    }
+}
+
+impl Memo {
+    fn with_capacity(max_bytes: u64) -> Self {
         Memo(
             moka::future::Cache::builder()
-                .max_capacity(1024 * 1024)
+                .max_capacity(max_bytes)
                 .weigher(|_: &String, (weight, _): &(u32, Erased)| *weight)
                 .time_to_live(Duration::from_secs(300))
                 .build(),
         )
     }
-}
 
-impl Memo {
-    /// The value under `key`, or `load`'s, stored with the weight `weigh` gives it.
-    /// Concurrent misses of one key run one `load` and share its result; an error is not
-    /// kept. Keys are namespaced by the type, so two uses never share an entry.
+    /// The value under `key`, or `load`'s, kept with the weight `weigh` gives it (plus what
+    /// the entry costs). Concurrent misses of one key run one `load` and share its result;
+    /// an error is not kept. Keys are namespaced by the type, so two uses never share an
+    /// entry.
     pub async fn get_or_load<T, E, F>(
         &self,
         key: String,
         weigh: fn(&T) -> usize,
         load: F,
-    ) -> Result<Arc<T>, Arc<E>>
+    ) -> Result<Arc<T>, LoadFailed<E>>
     where
         T: Any + Send + Sync,
         E: Send + Sync + 'static,
         F: Future<Output = Result<Arc<T>, E>>,
     {
+        let found = self
+            .get_or_load_some(key, weigh, async { load.await.map(Some) })
+            .await?;
+        Ok(found.expect("a load that gives a value is never without one"))
+    }
+
+    /// [`Memo::get_or_load`] for a load that may find nothing, which is not kept.
+    pub async fn get_or_load_some<T, E, F>(
+        &self,
+        key: String,
+        weigh: fn(&T) -> usize,
+        load: F,
+    ) -> Result<Option<Arc<T>>, LoadFailed<E>>
+    where
+        T: Any + Send + Sync,
+        E: Send + Sync + 'static,
+        F: Future<Output = Result<Option<Arc<T>>, E>>,
+    {
         let key = format!("{}\0{key}", std::any::type_name::<T>());
-        let (_, erased) = self
+        let found = self
             .0
             .try_get_with(key, async {
-                let value = load.await?;
-                let weight = u32::try_from(weigh(&value)).unwrap_or(u32::MAX);
-                Ok::<_, E>((weight, value as Erased))
+                match load.await.map_err(Unkept::Failed)? {
+                    Some(value) => {
+                        let weight = weigh(&value).saturating_add(ENTRY_OVERHEAD);
+                        let weight = u32::try_from(weight).unwrap_or(u32::MAX);
+                        Ok((weight, value as Erased))
+                    }
+                    None => Err(Unkept::Nothing),
+                }
             })
-            .await?;
-        Ok(erased
-            .downcast::<T>()
-            .expect("keys are namespaced by type, so the entry holds a T"))
+            .await;
+        match found {
+            Ok((_, erased)) => {
+                Ok(Some(erased.downcast::<T>().expect(
+                    "keys are namespaced by type, so the entry holds a T",
+                )))
+            }
+            Err(unkept) if matches!(*unkept, Unkept::Nothing) => Ok(None),
+            Err(failed) => Err(LoadFailed(failed)),
+        }
     }
 }
 
 /// What is kept of one public version: its values, by key.
 struct Generation {
     version: u64,
-    values: moka::future::Cache<String, (u32, Erased)>,
+    values: Memo,
 }
 
 /// Values computed under one public version (the public parts of feed pages and activity
@@ -106,11 +141,7 @@ impl PublicMemo {
         }
         let generation = Arc::new(Generation {
             version,
-            values: moka::future::Cache::builder()
-                .max_capacity(self.max_bytes)
-                .weigher(|_: &String, (weight, _): &(u32, Erased)| *weight)
-                .time_to_live(Duration::from_secs(300))
-                .build(),
+            values: Memo::with_capacity(self.max_bytes),
         });
         *current = Some(generation.clone());
         Some(generation)
@@ -125,11 +156,9 @@ impl PublicMemo {
             .clone();
         match current {
             Some(generation) => {
-                generation.values.run_pending_tasks().await;
-                (
-                    generation.values.entry_count(),
-                    generation.values.weighted_size(),
-                )
+                let values = &generation.values.0;
+                values.run_pending_tasks().await;
+                (values.entry_count(), values.weighted_size())
             }
             None => (0, 0),
         }
@@ -145,10 +174,8 @@ impl PublicMemo {
         drop(retired);
     }
 
-    /// The value under `key` in `version`, or `load`'s, kept with the weight `weigh` gives
-    /// it (plus what the entry costs). Concurrent misses of one key run one `load` and
-    /// share its result; an error is not kept. Keys are namespaced by the type, so two uses
-    /// never share an entry.
+    /// [`Memo::get_or_load`] among the values of `version`; for an older version, `load`'s
+    /// value, not kept.
     pub async fn get_or_load<T, E, F>(
         &self,
         version: u64,
@@ -161,13 +188,13 @@ impl PublicMemo {
         E: Send + Sync + 'static,
         F: Future<Output = Result<Arc<T>, E>>,
     {
-        let found = self
-            .get_or_load_some(version, key, weigh, async { load.await.map(Some) })
-            .await?;
-        Ok(found.expect("a load that gives a value is never without one"))
+        match self.generation(version) {
+            Some(generation) => generation.values.get_or_load(key, weigh, load).await,
+            None => load.await.map_err(LoadFailed::new),
+        }
     }
 
-    /// [`PublicMemo::get_or_load`] for a load that may find nothing, which is not kept.
+    /// [`Memo::get_or_load_some`] among the values of `version`, as above.
     pub async fn get_or_load_some<T, E, F>(
         &self,
         version: u64,
@@ -180,33 +207,9 @@ impl PublicMemo {
         E: Send + Sync + 'static,
         F: Future<Output = Result<Option<Arc<T>>, E>>,
     {
-        let Some(generation) = self.generation(version) else {
-            return load
-                .await
-                .map_err(|err| LoadFailed(Arc::new(Unkept::Failed(err))));
-        };
-        let key = format!("{}\0{key}", std::any::type_name::<T>());
-        let found = generation
-            .values
-            .try_get_with(key, async {
-                match load.await.map_err(Unkept::Failed)? {
-                    Some(value) => {
-                        let weight = weigh(&value).saturating_add(ENTRY_OVERHEAD);
-                        let weight = u32::try_from(weight).unwrap_or(u32::MAX);
-                        Ok((weight, value as Erased))
-                    }
-                    None => Err(Unkept::Nothing),
-                }
-            })
-            .await;
-        match found {
-            Ok((_, erased)) => {
-                Ok(Some(erased.downcast::<T>().expect(
-                    "keys are namespaced by type, so the entry holds a T",
-                )))
-            }
-            Err(unkept) if matches!(*unkept, Unkept::Nothing) => Ok(None),
-            Err(failed) => Err(LoadFailed(failed)),
+        match self.generation(version) {
+            Some(generation) => generation.values.get_or_load_some(key, weigh, load).await,
+            None => load.await.map_err(LoadFailed::new),
         }
     }
 }
@@ -219,6 +222,12 @@ enum Unkept<E> {
 
 /// A load's failure, shared by the requests that waited for it.
 pub struct LoadFailed<E>(Arc<Unkept<E>>);
+
+impl<E> LoadFailed<E> {
+    fn new(err: E) -> Self {
+        LoadFailed(Arc::new(Unkept::Failed(err)))
+    }
+}
 
 impl<E: std::fmt::Debug> std::fmt::Debug for LoadFailed<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
