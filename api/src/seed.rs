@@ -3,9 +3,7 @@
 //! survey responses and a rectification, so that every dashboard figure shows something.
 
 use chrono::{Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use entity::enums::{
     ActivityStatus, CommunityKind, PairingKind, RegistrationStatus, Role, ServiceRecordSource,
@@ -119,7 +117,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     let hash = crate::auth::password::hash(DEMO_PASSWORD).await?;
     let elderly = department_by_name(db, "养老科").await?;
     let party = department_by_name(db, "机关党委").await?;
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let account =
         |phone: &str, name: &str, roles: &[Role], department_id: Option<i32>| user::ActiveModel {
             phone: Set(Some(phone.to_owned())),
@@ -227,7 +225,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         .order_by_asc(activity::Column::SeqNo)
         .all(db)
         .await?;
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     for activity in &activities {
         let seq = activity.seq_no.unwrap_or(0);
         let mut model: activity::ActiveModel = activity.clone().into();

@@ -283,6 +283,9 @@ pub async fn load(
     let cal = Calendar::now();
     let a_count = sizes.activities;
     let v_count = sizes.volunteers;
+    // The load is the database's only connection: nothing can commit between its reads
+    // and its writes.
+    #[allow(clippy::disallowed_methods)]
     let txn = db.begin().await?;
     if backend == Backend::Sqlite {
         txn.execute_unprepared("PRAGMA cache_size = -262144")

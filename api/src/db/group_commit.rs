@@ -65,6 +65,8 @@ impl GroupCommit {
         W: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, AppResult<T>> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel::<AppResult<T>>();
+        // A savepoint of the batch's transaction, which holds the write lock already.
+        #[allow(clippy::disallowed_methods)]
         let job: Job = Box::new(move |txn| {
             Box::pin(async move {
                 let (result, broken) = match txn.begin().await {

@@ -980,3 +980,74 @@ async fn co_lead_departments_see_their_activities_beside_and_nothing_is_counted_
         );
     }
 }
+
+/// Recording reads before it writes (whom the organizer may record for). On SQLite, a
+/// volunteer's own write committed by another connection in between (here: muting a kind
+/// of notification, a single statement on the readers' pool) made the recording fail with
+/// INTERNAL (`SQLITE_BUSY_SNAPSHOT`, which skips the busy timeout) instead of waiting.
+#[tokio::test]
+async fn trainings_are_recorded_while_volunteers_write_at_the_same_moment() {
+    const TRAININGS: usize = 60;
+    for backend in Backend::all() {
+        let app = spawn_app(backend).await;
+        let (activity, organizer) = published_activity(
+            &app,
+            None,
+            "2025-04-01T09:00:00+08:00",
+            "2025-04-01T12:00:00+08:00",
+        )
+        .await;
+        let (volunteer, volunteer_id) = registered_volunteer(&app, &activity).await;
+        let others = app.volunteers(4).await;
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let recording = async {
+            let mut failures = Vec::new();
+            for n in 0..TRAININGS {
+                let body = app
+                    .gql(
+                        "mutation($i: TrainingInput!) { recordTraining(input: $i) { name } }",
+                        json!({ "i": { "volunteerId": volunteer_id, "name": format!("培训 {n}"),
+                            "hours": 1, "organizer": "市志愿服务指导中心", "heldOn": "2025-03-20" } }),
+                        Some(&organizer.token),
+                    )
+                    .await;
+                if body.get("errors").is_some() {
+                    failures.push(body);
+                }
+            }
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            failures
+        };
+        let writing = others.iter().map(|other| {
+            let (app, done) = (&app, &done);
+            async move {
+                let mut muted = true;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    app.ok(
+                        "mutation($m: Boolean!) { setNotificationMuted(kind: ACTIVITY_REMINDER, muted: $m) }",
+                        json!({ "m": muted }),
+                        Some(&other.token),
+                    )
+                    .await;
+                    muted = !muted;
+                }
+            }
+        });
+        let (failures, _) = tokio::join!(recording, futures::future::join_all(writing));
+        assert!(failures.is_empty(), "{backend:?}: {failures:?}");
+        let mine = app
+            .ok(
+                "{ me { volunteer { trainings { name } } } }",
+                json!({}),
+                Some(&volunteer.token),
+            )
+            .await;
+        assert_eq!(
+            mine["me"]["volunteer"]["trainings"]
+                .as_array()
+                .map(Vec::len),
+            Some(TRAININGS),
+            "{backend:?}"
+        );
+    }
+}

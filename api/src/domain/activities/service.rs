@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
-    DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use entity::enums::{ActivityStatus, Role};
@@ -857,7 +857,7 @@ pub async fn create(
         .service_hours
         .map(|hours| hours_to_minutes(hours, "serviceHours"))
         .transpose()?;
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let departments = check_departments(&txn, viewer, &input.lead_department_ids).await?;
     let pairing_id = input.pairing_id;
     check_pairing(&txn, pairing_id, &departments).await?;

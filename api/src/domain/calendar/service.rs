@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use entity::calendar_day;
 use entity::enums::{DayKind, Role};
@@ -112,7 +112,7 @@ pub async fn set_days(
         checked.push((change.day, change.kind, name.unwrap_or_default()));
     }
     let source = format!("管理员设置（用户 {}）", user.id);
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let mut saved = Vec::new();
     for (day, kind, name) in &checked {
         match kind {

@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +103,7 @@ pub async fn set_visit_rule(
     }
     let value = serde_json::to_string(&rule)
         .map_err(|err| AppError::internal(anyhow::anyhow!("visit rule: {err}")))?;
-    let txn = state.writer.begin().await?;
+    let txn = begin_write(&state.writer).await?;
     setting::Entity::insert(setting::ActiveModel {
         key: Set(RULE_SETTING.to_owned()),
         value: Set(value),

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QuerySelect, Set,
 };
 
 use entity::enums::{
@@ -145,7 +145,7 @@ pub async fn check_in(
 ) -> AppResult<service_record::Model> {
     let (volunteer, _) = checking_volunteer(state, viewer, activity_id, code).await?;
     let now = Utc::now();
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let created = service_record::ActiveModel {
         activity_id: Set(activity_id),
         volunteer_id: Set(volunteer.id),
@@ -193,7 +193,7 @@ pub async fn check_out(
     }
     let now = Utc::now();
     let (minutes, clamped_from) = credited_minutes(&activity, today(), checked_in, now);
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let mut model: service_record::ActiveModel = record.clone().into();
     model.checked_out_at = Set(Some(now));
     model.minutes = Set(minutes);
@@ -415,7 +415,7 @@ pub async fn record(
         note,
     } = new;
     let minutes = minutes_of(hours, "hours")?;
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let activity = managed(&txn, viewer, activity_id).await?;
     super::require_takes_hours(&activity)?;
     let day = service_day(&txn, &activity, service_date).await?;
@@ -544,7 +544,7 @@ pub async fn review(
         return Err(AppError::input("note", Reason::NoteRequired));
     }
     let calendar = crate::domain::calendar::service::working_calendar(state).await?;
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let mut reviewed = Vec::with_capacity(ids.len());
     let now = Utc::now();
     let reviewer = viewer.require()?.id;

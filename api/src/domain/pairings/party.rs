@@ -10,7 +10,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set,
-    Statement, TransactionTrait, Value,
+    Statement, Value,
 };
 
 use entity::enums::{ActivityStatus, Role, ServiceRecordStatus};
@@ -52,7 +52,7 @@ pub async fn set_minimum_hours(state: &AppState, viewer: &Viewer, hours: i32) ->
             },
         ));
     }
-    let txn = state.writer.begin().await?;
+    let txn = begin_write(&state.writer).await?;
     setting::Entity::insert(setting::ActiveModel {
         key: Set(MINIMUM_SETTING.to_owned()),
         value: Set(hours.to_string()),

@@ -250,7 +250,7 @@ pub async fn request(
         let number = number_of(year, serial);
         // The proof and its notification in one transaction; a serial taken meanwhile by
         // another instance rolls both back and the next serial is tried.
-        let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+        let txn = crate::db::begin_write(&state.writer).await?;
         let inserted = service_proof::ActiveModel {
             number: Set(number.clone()),
             year: Set(year),
@@ -411,7 +411,7 @@ pub async fn revoke(
     if !user.may_manage_any(&issuing) {
         return Err(AppError::of(Reason::NotOwnDepartment));
     }
-    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     // Conditional: of two revocations at once, one finds it still standing.
     let updated = service_proof::Entity::update_many()
         .col_expr(service_proof::Column::RevokedAt, Expr::value(Utc::now()))

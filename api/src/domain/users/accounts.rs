@@ -9,7 +9,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 
 use entity::enums::Role;
@@ -91,7 +91,7 @@ pub async fn change_password(
     }
     state.cache.delete(&key).await;
     let hash = password::hash(new).await?;
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let mut model: user::ActiveModel = account.into();
     model.password_hash = Set(Some(hash));
     model.update(&txn).await?;
@@ -121,7 +121,7 @@ pub async fn reset_password(
         return Err(AppError::of(Reason::NoPhone));
     }
     let hash = password::hash(new).await?;
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let mut model: user::ActiveModel = account.into();
     model.password_hash = Set(Some(hash));
     let saved = model.update(&txn).await?;
@@ -269,7 +269,7 @@ pub async fn revoke_session(state: &AppState, viewer: &Viewer, id: &str) -> AppR
         // Someone else's session is as unknown as a made-up id.
         .filter(|session| session.user_id == signed_in.id || signed_in.is_admin())
         .ok_or(AppError::not_found(Thing::Session))?;
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let ended = refresh_session::Entity::update_many()
         .col_expr(refresh_session::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(refresh_session::Column::Id.eq(id))

@@ -7,7 +7,7 @@
 use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use entity::enums::Role;
@@ -92,7 +92,7 @@ pub async fn record_training(
         return Err(AppError::input("hours", Reason::HoursRange { max: 500 }));
     }
     let held_on = check_day("heldOn", new.held_on)?;
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let (by, department_id) = recorder(&txn, viewer, new.volunteer_id).await?;
     let created = training::ActiveModel {
         volunteer_id: Set(new.volunteer_id),
@@ -127,7 +127,7 @@ pub async fn record_commendation(
     let name = input::line("name", &new.name, max::TITLE)?;
     let granted_by = input::line("grantedBy", &new.granted_by, max::TITLE)?;
     let granted_on = check_day("grantedOn", new.granted_on)?;
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let (by, department_id) = recorder(&txn, viewer, new.volunteer_id).await?;
     let created = commendation::ActiveModel {
         volunteer_id: Set(new.volunteer_id),

@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 
 use entity::enums::{Role, ServiceRecordStatus};
@@ -113,7 +111,7 @@ pub async fn set_star_policy(
     let policy = StarPolicy::check(thresholds)?;
     let value = serde_json::to_string(&policy)
         .map_err(|err| AppError::internal(anyhow::anyhow!("star policy: {err}")))?;
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     setting::Entity::insert(setting::ActiveModel {
         key: Set(SETTING.to_owned()),
         value: Set(value),

@@ -3,7 +3,7 @@
 //! returned or logged.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 
 use entity::enums::Role;
@@ -299,7 +299,7 @@ pub async fn bind_phone(
     if holder.is_some() {
         return Err(AppError::of(Reason::PhoneInUse));
     }
-    let txn = state.writer.begin().await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     let mut model: user::ActiveModel = account.into();
     model.phone = Set(Some(phone));
     // The unique index settles a race with a sign-up on the same number: CONFLICT.
