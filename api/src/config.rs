@@ -217,6 +217,18 @@ pub struct Config {
         global = true
     )]
     pub max_in_flight: usize,
+    /// Memory for the activity and feed pages' public parts that this instance keeps
+    /// ([`crate::cache::PublicMemo`]), in MB by weight. They are dropped at every write, so
+    /// they hold no memory through the writes that follow. Default: 12 on PostgreSQL, where
+    /// a part not kept costs a round trip and the database's CPU; 6 on SQLite, where it is
+    /// a read inside the process and the server's memory holds SQLite's as well.
+    #[arg(
+        long,
+        env = "TONGXIN_PUBLIC_MEMO_MB",
+        value_parser = clap::value_parser!(u64).range(0..=1024),
+        global = true
+    )]
+    pub public_memo_mb: Option<u64>,
     /// Working days a rectification has, from the day it opened (a survey may set its own).
     #[arg(
         long,
@@ -377,6 +389,12 @@ impl Config {
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url().starts_with("sqlite:")
+    }
+
+    /// [`Config::public_memo_mb`] in bytes, or the backend's default.
+    pub fn public_memo_bytes(&self) -> u64 {
+        let default = if self.is_sqlite() { 6 } else { 12 };
+        self.public_memo_mb.unwrap_or(default) * 1024 * 1024
     }
 
     pub fn phone_code_required(&self) -> bool {

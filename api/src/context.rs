@@ -24,6 +24,12 @@ pub struct AppState {
     /// answers) share the writer's transactions and their commits ([`crate::db::GroupCommit`]);
     /// none on PostgreSQL, which commits concurrent transactions together itself.
     pub group_commit: Option<crate::db::GroupCommit>,
+    /// On SQLite, the one turn at computing a dashboard figure: SQLite sorts and groups in
+    /// the server's memory, up to 1 MB per statement, and a dashboard's figures at once on
+    /// the four readers took its memory from 1.3 to 7.3 MB (the benchmark's peak, after
+    /// the registration burst). One at a time, a cold `DashboardHours` is about as fast on
+    /// two cores. None on PostgreSQL, which sorts in its own processes.
+    pub figure_turn: Option<Arc<tokio::sync::Semaphore>>,
     pub cache: Cache,
     pub jwt: JwtKeys,
     pub secrets: Arc<Secrets>,
@@ -35,7 +41,7 @@ pub struct AppState {
     pub sms: Option<Arc<dyn crate::domain::users::phone_codes::SmsSender>>,
     /// SQL statements run since start: tests and the benchmark read it per request.
     pub statements: Arc<AtomicU64>,
-    /// Values computed under a version, kept in this instance (public parts of feed pages).
+    /// Values computed under a version, kept in this instance (the star policy).
     pub memo: crate::cache::Memo,
     /// Volunteer ids by user id, as found (a volunteer row never changes its user).
     pub volunteer_ids: crate::cache::VolunteerIds,

@@ -22,11 +22,11 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     crate::db::migrate(&db).await?;
     let writer = crate::db::writer(&config, &db, statements.clone()).await?;
     let secret = crate::db::server_secret(&db, &config).await?;
+    let public_bytes = config.public_memo_bytes();
     let cache = match &config.redis_url {
-        Some(url) => {
-            Cache::redis(url, &config.redis_prefix).context("REDIS_URL is not a Redis URL")?
-        }
-        None => Cache::in_process(),
+        Some(url) => Cache::redis(url, &config.redis_prefix, public_bytes)
+            .context("REDIS_URL is not a Redis URL")?,
+        None => Cache::in_process(public_bytes),
     };
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(5))
@@ -49,6 +49,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         db,
         writer,
         group_commit,
+        figure_turn: config
+            .is_sqlite()
+            .then(|| Arc::new(tokio::sync::Semaphore::new(1))),
         cache,
         jwt: JwtKeys::new(secret.expose().as_bytes()),
         secrets: Arc::new(Secrets::new(secret.expose().as_bytes())),

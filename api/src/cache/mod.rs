@@ -48,12 +48,6 @@ struct Inner {
 /// taken the server's peak to 69.6 MB); they are in [`PublicMemo`] now.
 const LOCAL_BYTES: u64 = 4 * 1024 * 1024;
 
-/// The public parts of feed and activity pages under the current public version
-/// ([`PublicMemo`]), about as many as the local cache kept before. They are dropped at
-/// every write, so they no longer hold memory through the writes that follow (the
-/// benchmark's peak was there, with 8 MB of pages nobody could read any more).
-const PUBLIC_BYTES: u64 = 12 * 1024 * 1024;
-
 /// A value in the instance's memory, with its key's lifetime.
 #[derive(Clone)]
 struct Local {
@@ -105,11 +99,12 @@ fn version_seed() -> u64 {
 pub type Version = Option<u64>;
 
 impl Cache {
-    pub fn in_process() -> Self {
-        Self::with_redis(None, String::new())
+    /// `public_bytes`: what the [`PublicMemo`] may hold ([`crate::config::Config::public_memo_bytes`]).
+    pub fn in_process(public_bytes: u64) -> Self {
+        Self::with_redis(None, String::new(), public_bytes)
     }
 
-    pub fn redis(url: &str, prefix: &str) -> anyhow::Result<Self> {
+    pub fn redis(url: &str, prefix: &str, public_bytes: u64) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_millis(500)))
@@ -117,7 +112,7 @@ impl Cache {
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_secs(2));
         let manager = ConnectionManager::new_lazy_with_config(client, config)?;
-        let cache = Self::with_redis(Some(manager.clone()), prefix.to_owned());
+        let cache = Self::with_redis(Some(manager.clone()), prefix.to_owned(), public_bytes);
         // Other instances learn of a change only through the version: retry failed bumps
         // every second instead of waiting for this instance's next dashboard read.
         let weak = Arc::downgrade(&cache.inner);
@@ -142,7 +137,7 @@ impl Cache {
         Ok(cache)
     }
 
-    fn with_redis(redis: Option<ConnectionManager>, prefix: String) -> Self {
+    fn with_redis(redis: Option<ConnectionManager>, prefix: String, public_bytes: u64) -> Self {
         Cache {
             inner: Arc::new(Inner {
                 redis,
@@ -154,7 +149,7 @@ impl Cache {
                     })
                     .expire_after(LocalExpiry)
                     .build(),
-                public: PublicMemo::new(PUBLIC_BYTES),
+                public: PublicMemo::new(public_bytes),
                 local_versions: moka::sync::Cache::builder().max_capacity(10_000).build(),
                 local_counters: moka::sync::Cache::builder()
                     .max_capacity(100_000)

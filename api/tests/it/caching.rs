@@ -162,6 +162,35 @@ async fn an_activity_page_is_kept_until_the_next_write_lets_it_go() {
     }
 }
 
+/// `TONGXIN_PUBLIC_MEMO_MB=0`: an operator who gives the kept pages no memory gets every
+/// page read from the database, and the same page.
+#[tokio::test]
+async fn with_no_memory_for_kept_pages_every_page_is_read_anew() {
+    for backend in Backend::all() {
+        let app = spawn_app_with(
+            backend,
+            Options {
+                configure: Box::new(|config| config.public_memo_mb = Some(0)),
+                ..Options::default()
+            },
+        )
+        .await;
+        let (id, _) = open_activity(&app, Some(5)).await;
+        let token = &app.volunteers(1).await[0].token;
+        let page = run(&app, "ActivityDetail", json!({ "id": id }), Some(token)).await;
+        assert_eq!(page["data"]["activity"]["capacity"], 5, "{page:#}");
+        let before = app.statements();
+        let again = run(&app, "ActivityDetail", json!({ "id": id }), Some(token)).await;
+        assert_eq!(again, page);
+        assert_eq!(
+            app.statements() - before,
+            2,
+            "{backend:?}: the activity's part, then the viewer's registration"
+        );
+        assert_eq!(gauge(&app, "tongxin_public_memo_bytes").await, 0.0);
+    }
+}
+
 async fn overview(app: &TestApp, token: &str) -> Value {
     let body = run(app, "DashboardOverview", json!({}), Some(token)).await;
     assert!(body.get("errors").is_none(), "{body:#}");

@@ -117,6 +117,14 @@ where
     T: Serialize + DeserializeOwned,
     Fut: Future<Output = Result<T, DbErr>>,
 {
+    let compute = || async {
+        // Closed never: a failed acquire only means computing without waiting.
+        let _turn = match &state.figure_turn {
+            Some(turn) => turn.acquire().await.ok(),
+            None => None,
+        };
+        compute().await
+    };
     let Some(version) = dashboard.version else {
         return Ok(compute().await?);
     };
