@@ -24,12 +24,9 @@ pub struct AppState {
     /// answers) share the writer's transactions and their commits ([`crate::db::GroupCommit`]);
     /// none on PostgreSQL, which commits concurrent transactions together itself.
     pub group_commit: Option<crate::db::GroupCommit>,
-    /// On SQLite, the one turn at computing a dashboard figure: SQLite sorts and groups in
-    /// the server's memory, up to 1 MB per statement, and a dashboard's figures at once on
-    /// the four readers took its memory from 1.3 to 7.3 MB (the benchmark's peak, after
-    /// the registration burst). One at a time, a cold `DashboardHours` is about as fast on
-    /// two cores. None on PostgreSQL, which sorts in its own processes.
-    pub figure_turn: Option<Arc<tokio::sync::Semaphore>>,
+    /// Where dashboards' figures are computed ([`crate::db::figures`]): on SQLite one
+    /// connection of their own; on PostgreSQL the readers' pool.
+    pub figures: DatabaseConnection,
     pub cache: Cache,
     pub jwt: JwtKeys,
     pub secrets: Arc<Secrets>,

@@ -96,6 +96,8 @@ pub enum Pool {
     Readers,
     /// Write transactions ([`AppState::writer`](crate::context::AppState::writer)).
     Writer,
+    /// Dashboards' figures on SQLite ([`AppState::figures`](crate::context::AppState::figures)).
+    Figures,
 }
 
 /// Opens a pool. SQLite gets WAL (readers never wait for the writer) and a busy timeout
@@ -108,7 +110,7 @@ pub async fn connect(
 ) -> anyhow::Result<DatabaseConnection> {
     let url = config.database_url();
     let max_connections = match (config.is_sqlite(), pool) {
-        (true, Pool::Writer) => 1,
+        (true, Pool::Writer | Pool::Figures) => 1,
         (true, Pool::Readers) => config.db_max_connections.min(SQLITE_READERS),
         (false, _) => config.db_max_connections,
     };
@@ -124,11 +126,12 @@ pub async fn connect(
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(max_connections)
-        .min_connections(1)
+        // The figures' connection opens at the first dashboard.
+        .min_connections(u32::from(pool != Pool::Figures))
         .connect_timeout(Duration::from_secs(10))
         // A writer waits for the ones before it, as long as SQLite's busy timeout would.
         .acquire_timeout(Duration::from_secs(match pool {
-            Pool::Readers => 10,
+            Pool::Readers | Pool::Figures => 10,
             Pool::Writer => 30,
         }))
         .sqlx_logging(false)
@@ -166,6 +169,26 @@ pub async fn writer(
 ) -> anyhow::Result<DatabaseConnection> {
     if config.is_sqlite() {
         connect(config, statements, Pool::Writer).await
+    } else {
+        Ok(readers.clone())
+    }
+}
+
+/// The pool for dashboards' figures: on SQLite a pool of its own, of one connection; on
+/// PostgreSQL the readers' pool itself.
+///
+/// SQLite sorts and groups in the server's memory, up to 1 MB per statement, and a
+/// connection's thread keeps 1–1.5 MB more in the allocator after it first ran a
+/// dashboard's statements (`bench/README.md`, seventh session). On one connection of their
+/// own, the figures are computed one at a time and the four readers never hold that
+/// memory. A cold `DashboardHours` is about as fast (70–75 ms on the benchmark's data).
+pub async fn figures(
+    config: &Config,
+    readers: &DatabaseConnection,
+    statements: Arc<AtomicU64>,
+) -> anyhow::Result<DatabaseConnection> {
+    if config.is_sqlite() {
+        connect(config, statements, Pool::Figures).await
     } else {
         Ok(readers.clone())
     }

@@ -21,6 +21,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let db = crate::db::connect(&config, statements.clone(), crate::db::Pool::Readers).await?;
     crate::db::migrate(&db).await?;
     let writer = crate::db::writer(&config, &db, statements.clone()).await?;
+    let figures = crate::db::figures(&config, &db, statements.clone()).await?;
     let secret = crate::db::server_secret(&db, &config).await?;
     let public_bytes = config.public_memo_bytes();
     let cache = match &config.redis_url {
@@ -49,9 +50,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         db,
         writer,
         group_commit,
-        figure_turn: config
-            .is_sqlite()
-            .then(|| Arc::new(tokio::sync::Semaphore::new(1))),
+        figures,
         cache,
         jwt: JwtKeys::new(secret.expose().as_bytes()),
         secrets: Arc::new(Secrets::new(secret.expose().as_bytes())),

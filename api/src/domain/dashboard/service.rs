@@ -117,14 +117,6 @@ where
     T: Serialize + DeserializeOwned,
     Fut: Future<Output = Result<T, DbErr>>,
 {
-    let compute = || async {
-        // Closed never: a failed acquire only means computing without waiting.
-        let _turn = match &state.figure_turn {
-            Some(turn) => turn.acquire().await.ok(),
-            None => None,
-        };
-        compute().await
-    };
     let Some(version) = dashboard.version else {
         return Ok(compute().await?);
     };
@@ -168,7 +160,7 @@ pub async fn overview(state: &AppState, dashboard: &DashboardScope) -> AppResult
         dashboard.args("overview"),
         // The overdue count changes when a deadline passes, not only on writes.
         |figures: &OverviewFigures| figures.still_valid_at(Utc::now()),
-        || queries::overview(&state.db, &dashboard.filter, Utc::now()),
+        || queries::overview(&state.figures, &dashboard.filter, Utc::now()),
     )
     .await
 }
@@ -183,7 +175,7 @@ pub async fn hours_by_department(
         dashboard,
         dashboard.args("hoursByDepartment"),
         always,
-        || queries::hours_by_department(&state.db, &dashboard.filter),
+        || queries::hours_by_department(&state.figures, &dashboard.filter),
     )
     .await
 }
@@ -198,7 +190,7 @@ pub async fn hours_by_month(
         dashboard,
         dashboard.args("hoursByMonth"),
         always,
-        || queries::hours_by_month(&state.db, &dashboard.filter),
+        || queries::hours_by_month(&state.figures, &dashboard.filter),
     )
     .await
 }
@@ -213,7 +205,7 @@ pub async fn activities_by_category(
         dashboard,
         dashboard.args("activitiesByCategory"),
         always,
-        || queries::activities_by_category(&state.db, &dashboard.filter),
+        || queries::activities_by_category(&state.figures, &dashboard.filter),
     )
     .await
 }
@@ -228,7 +220,7 @@ pub async fn satisfaction_by_department(
         dashboard,
         dashboard.args("satisfactionByDepartment"),
         always,
-        || queries::satisfaction_by_department(&state.db, &dashboard.filter),
+        || queries::satisfaction_by_department(&state.figures, &dashboard.filter),
     )
     .await
 }
@@ -248,7 +240,7 @@ pub async fn feedback_handling(
             rows.iter()
                 .all(|row| row.next_due_at.is_none_or(|due| now < due))
         },
-        || queries::feedback_handling(&state.db, &dashboard.filter, Utc::now()),
+        || queries::feedback_handling(&state.figures, &dashboard.filter, Utc::now()),
     )
     .await
 }
@@ -263,7 +255,7 @@ pub async fn satisfaction_by_month(
         dashboard,
         dashboard.args("satisfactionByMonth"),
         always,
-        || queries::satisfaction_by_month(&state.db, &dashboard.filter),
+        || queries::satisfaction_by_month(&state.figures, &dashboard.filter),
     )
     .await
 }
@@ -278,7 +270,7 @@ pub async fn pairing_progress(
         dashboard,
         dashboard.args("pairingProgress"),
         always,
-        || queries::pairing_progress(&state.db, &dashboard.filter),
+        || queries::pairing_progress(&state.figures, &dashboard.filter),
     )
     .await
 }
@@ -296,7 +288,7 @@ pub async fn top_volunteers(
     let limit = (limit as u64).min(MAX_PAGE);
     let args = format!("{}:{limit}", dashboard.args("topVolunteers"));
     cached(state, dashboard, args, always, || {
-        queries::top_volunteers(&state.db, &dashboard.filter, limit)
+        queries::top_volunteers(&state.figures, &dashboard.filter, limit)
     })
     .await
 }
@@ -310,5 +302,5 @@ pub async fn overdue_reviews(
 ) -> AppResult<Vec<queries::OverdueReviewRow>> {
     let last = crate::domain::hours::service::overdue_review_end(state).await?;
     let ended_before = crate::domain::calendar::start_of_day(last.succ_opt().unwrap_or(last));
-    Ok(queries::overdue_reviews(&state.db, &dashboard.filter, ended_before, last).await?)
+    Ok(queries::overdue_reviews(&state.figures, &dashboard.filter, ended_before, last).await?)
 }
