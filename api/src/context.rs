@@ -24,7 +24,7 @@ pub struct AppState {
     /// answers) share the writer's transactions and their commits ([`crate::db::GroupCommit`]);
     /// none on PostgreSQL, which commits concurrent transactions together itself.
     pub group_commit: Option<crate::db::GroupCommit>,
-    /// Where dashboards' figures are computed ([`crate::db::figures`]): on SQLite one
+    /// Where dashboards' figures are computed ([`crate::db::own_pool`]): on SQLite one
     /// connection of their own; on PostgreSQL the readers' pool.
     pub figures: DatabaseConnection,
     pub cache: Cache,

@@ -160,35 +160,24 @@ pub async fn connect(
     Ok(db)
 }
 
-/// The pool for write transactions: on SQLite a second pool of one connection, opened
-/// after the migrations; on PostgreSQL the readers' pool itself.
-pub async fn writer(
-    config: &Config,
-    readers: &DatabaseConnection,
-    statements: Arc<AtomicU64>,
-) -> anyhow::Result<DatabaseConnection> {
-    if config.is_sqlite() {
-        connect(config, statements, Pool::Writer).await
-    } else {
-        Ok(readers.clone())
-    }
-}
-
-/// The pool for dashboards' figures: on SQLite a pool of its own, of one connection; on
-/// PostgreSQL the readers' pool itself.
+/// A pool of its own for `pool` on SQLite, of one connection, opened after the
+/// migrations; on PostgreSQL the readers' pool itself. [`Pool::Writer`]: write
+/// transactions. [`Pool::Figures`]: dashboards' figures.
 ///
-/// SQLite sorts and groups in the server's memory, up to 1 MB per statement, and a
-/// connection's thread keeps 1–1.5 MB more in the allocator after it first ran a
-/// dashboard's statements (`bench/README.md`, seventh session). On one connection of their
-/// own, the figures are computed one at a time and the four readers never hold that
-/// memory. A cold `DashboardHours` is about as fast (70–75 ms on the benchmark's data).
-pub async fn figures(
+/// The figures have their own because SQLite sorts and groups in the server's memory, up
+/// to 1 MB per statement, and a connection's thread keeps 1–1.5 MB more in the allocator
+/// after it first ran a dashboard's statements (`bench/README.md`, seventh session). On
+/// one connection of their own, the figures are computed one at a time and the four
+/// readers never hold that memory. A cold `DashboardHours` is about as fast (70–75 ms on
+/// the benchmark's data).
+pub async fn own_pool(
     config: &Config,
     readers: &DatabaseConnection,
     statements: Arc<AtomicU64>,
+    pool: Pool,
 ) -> anyhow::Result<DatabaseConnection> {
     if config.is_sqlite() {
-        connect(config, statements, Pool::Figures).await
+        connect(config, statements, pool).await
     } else {
         Ok(readers.clone())
     }

@@ -20,8 +20,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let statements = Arc::new(AtomicU64::new(0));
     let db = crate::db::connect(&config, statements.clone(), crate::db::Pool::Readers).await?;
     crate::db::migrate(&db).await?;
-    let writer = crate::db::writer(&config, &db, statements.clone()).await?;
-    let figures = crate::db::figures(&config, &db, statements.clone()).await?;
+    let writer =
+        crate::db::own_pool(&config, &db, statements.clone(), crate::db::Pool::Writer).await?;
+    let figures =
+        crate::db::own_pool(&config, &db, statements.clone(), crate::db::Pool::Figures).await?;
     let secret = crate::db::server_secret(&db, &config).await?;
     let public_bytes = config.public_memo_bytes();
     let cache = match &config.redis_url {
