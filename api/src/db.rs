@@ -104,7 +104,7 @@ pub enum Pool {
 /// its next check, every as long, so between 10 and 20 s after the last figure. SQLite's
 /// memory for it (page cache, schema, prepared statements) and what its thread kept go
 /// back; the next cold dashboard opens it again (`DashboardHours` on the benchmark's data:
-/// about 140 ms instead of 70).
+/// 115–145 ms instead of 70).
 const FIGURES_IDLE: Duration = Duration::from_secs(10);
 
 /// Opens a pool. SQLite gets WAL (readers never wait for the writer) and a busy timeout
@@ -139,10 +139,12 @@ pub async fn connect(
         // The figures' connection opens at a dashboard computed, and closes when idle.
         .min_connections(u32::from(pool != Pool::Figures))
         .connect_timeout(Duration::from_secs(10))
-        // A writer waits for the ones before it, as long as SQLite's busy timeout would.
+        // A writer waits for the ones before it, as long as SQLite's busy timeout would;
+        // so do figures, which queue for their one connection (a cold `DashboardHours`
+        // takes about 0.45 s at five times the benchmark's data).
         .acquire_timeout(Duration::from_secs(match pool {
-            Pool::Readers | Pool::Figures => 10,
-            Pool::Writer => 30,
+            Pool::Readers => 10,
+            Pool::Writer | Pool::Figures => 30,
         }))
         .sqlx_logging(false)
         // sqlx pings a pooled connection on every acquire by default: a round trip (a hop
