@@ -1,6 +1,8 @@
 //! The service record as the national rules shape it: the recording deadline in working
 //! days, corrections with their history, trainings and commendations, the star policy.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde_json::{Value, json};
 
 use entity::enums::Role;
@@ -999,7 +1001,7 @@ async fn trainings_are_recorded_while_volunteers_write_at_the_same_moment() {
         .await;
         let (volunteer, volunteer_id) = registered_volunteer(&app, &activity).await;
         let others = app.volunteers(4).await;
-        let done = std::sync::atomic::AtomicBool::new(false);
+        let done = AtomicBool::new(false);
         let recording = async {
             let mut failures = Vec::new();
             for n in 0..TRAININGS {
@@ -1015,14 +1017,14 @@ async fn trainings_are_recorded_while_volunteers_write_at_the_same_moment() {
                     failures.push(body);
                 }
             }
-            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            done.store(true, Ordering::Relaxed);
             failures
         };
         let writing = others.iter().map(|other| {
             let (app, done) = (&app, &done);
             async move {
                 let mut muted = true;
-                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                while !done.load(Ordering::Relaxed) {
                     app.ok(
                         "mutation($m: Boolean!) { setNotificationMuted(kind: ACTIVITY_REMINDER, muted: $m) }",
                         json!({ "m": muted }),
