@@ -199,6 +199,19 @@ pub struct Config {
         global = true
     )]
     pub request_timeout_secs: u64,
+    /// A connection is closed when a request's head has not fully arrived this many
+    /// seconds after the connection opened or its last answer was sent: an idle kept-alive
+    /// connection, or a client sending its headers a byte at a time. Behind a proxy that
+    /// keeps connections to the server open, set the proxy's idle timeout below this one
+    /// (nginx: `keepalive_timeout` in the `upstream` block).
+    #[arg(
+        long,
+        env = "TONGXIN_CONNECTION_IDLE_SECS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        global = true
+    )]
+    pub connection_idle_secs: u64,
     /// Largest database connection pool.
     #[arg(
         long,

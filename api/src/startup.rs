@@ -128,12 +128,7 @@ impl App {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, graphiql = %format!("http://{addr}/graphql"), "serving");
-        // As a make-service, a `Router` rebuilds its routes for every connection (axum's
-        // `with_state(())`); `into_make_service*` hands each connection a clone of one
-        // `Arc`, here with the peer's address for per-address limits.
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let idle = std::time::Duration::from_secs(self.state.config.connection_idle_secs);
         let (stop, stopped) = tokio::sync::watch::channel(false);
         // Check-ins of earlier days never closed are closed every ten minutes (the first
         // time ten minutes after start, so a starting server's statements are its own):
@@ -173,14 +168,10 @@ impl App {
                 let until_stopped = async move {
                     let _ = stopped.wait_for(|stop| *stop).await;
                 };
-                axum::serve(listener, router.into_make_service())
-                    .with_graceful_shutdown(until_stopped)
-                    .await
+                crate::http::serve(listener, router, idle, until_stopped).await
             })
         });
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        crate::http::serve(self.listener, self.router, idle, shutdown_signal()).await;
         let _ = stop.send(true);
         let _ = closing.await;
         if let Some(scheduler) = scheduler {

@@ -4,6 +4,7 @@ mod exports;
 mod files;
 pub mod graphql;
 mod proofs;
+mod serve;
 mod subscriptions;
 mod web;
 
@@ -29,6 +30,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::context::AppState;
 use crate::graphql::AppSchema;
+
+pub use serve::serve;
 
 /// What the handlers share.
 #[derive(Clone)]

@@ -441,3 +441,114 @@ async fn the_contracts_feed_and_page_are_learned_as_persisted_queries_like_any_o
         }
     }
 }
+
+/// Reads until the server closes the connection (end of stream or a reset), for at most
+/// `within`; what it read before, as text.
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    within: std::time::Duration,
+) -> Result<String, String> {
+    use tokio::io::AsyncReadExt;
+    let mut seen = Vec::new();
+    let reading = async {
+        let mut buffer = [0u8; 1024];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buffer[..n]),
+            }
+        }
+    };
+    match tokio::time::timeout(within, reading).await {
+        Ok(()) => Ok(String::from_utf8_lossy(&seen).into_owned()),
+        Err(_) => Err(format!(
+            "still open after {within:?}, having read {:?}",
+            String::from_utf8_lossy(&seen)
+        )),
+    }
+}
+
+/// A connection that has no complete request head within `TONGXIN_CONNECTION_IDLE_SECS`
+/// is closed: one that sends nothing, one kept alive after its answer, one that sends its
+/// headers a byte at a time. Each held a task, buffers and a file descriptor for ever.
+/// A body that arrives slower than that is still read and answered.
+#[tokio::test]
+async fn idle_and_slow_headed_connections_are_closed_and_slow_bodies_are_not() {
+    use std::time::{Duration, Instant};
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    for backend in Backend::all() {
+        let app = crate::helpers::spawn_app_with(
+            backend,
+            crate::helpers::Options {
+                configure: Box::new(|config| config.connection_idle_secs = 1),
+                ..Default::default()
+            },
+        )
+        .await;
+        let host = app.address.trim_start_matches("http://").to_owned();
+        let within = Duration::from_secs(5);
+
+        let mut silent = TcpStream::connect(&host).await.unwrap();
+        let opened = Instant::now();
+        read_until_closed(&mut silent, within).await.unwrap();
+        assert!(
+            opened.elapsed() >= Duration::from_millis(900),
+            "closed too early"
+        );
+
+        let mut kept = TcpStream::connect(&host).await.unwrap();
+        kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: tongxin\r\n\r\n")
+            .await
+            .unwrap();
+        let answered = read_until_closed(&mut kept, within).await.unwrap();
+        assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+
+        let slow = TcpStream::connect(&host).await.unwrap();
+        let (mut reader, mut writer) = slow.into_split();
+        let trickle = tokio::spawn(async move {
+            let _ = writer.write_all(b"GET /healthz HTTP/1.1\r\nX-Slow: ").await;
+            for _ in 0..50 {
+                if writer.write_all(b"a").await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        let closing = async {
+            use tokio::io::AsyncReadExt;
+            let mut buffer = [0u8; 256];
+            while let Ok(n) = reader.read(&mut buffer).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        };
+        tokio::time::timeout(within, closing)
+            .await
+            .expect("a trickled header keeps its connection for at most the idle time");
+        trickle.abort();
+
+        // A body that takes longer than the idle time (a phone on a slow network) is
+        // still read and answered: once the head is in, the idle clock stops.
+        let payload = json!({ "query": DEPARTMENTS }).to_string();
+        let (first, second) = payload.split_at(payload.len() / 2);
+        let mut uploading = TcpStream::connect(&host).await.unwrap();
+        uploading
+            .write_all(
+                format!(
+                    "POST /graphql HTTP/1.1\r\nHost: tongxin\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{first}",
+                    payload.len()
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        uploading.write_all(second.as_bytes()).await.unwrap();
+        let answered = read_until_closed(&mut uploading, within).await.unwrap();
+        assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+        assert!(answered.contains("\"departments\""), "{answered}");
+    }
+}
