@@ -9,6 +9,10 @@ use api::startup::{App, build_state};
 /// and glibc's allocator took a quarter of the server's CPU on the signed-in feed (perf).
 /// Built with `no_thp`: otherwise it asks for transparent huge pages for its arenas, and an
 /// idle server held 14 MB of heap instead of 4 MB (20 MB more after 500 connections at once).
+///
+/// The feature `system-alloc` keeps glibc's malloc, for heap profilers that replace it
+/// (`heaptrack`, see `bench/README.md`); never for a server in use.
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -40,7 +40,7 @@ impl Memo {
         &self,
         key: String,
         weigh: fn(&T) -> usize,
-        load: F,
+        load: impl FnOnce() -> F,
     ) -> Result<Arc<T>, LoadFailed<E>>
     where
         T: Any + Send + Sync,
@@ -48,7 +48,7 @@ impl Memo {
         F: Future<Output = Result<Arc<T>, E>>,
     {
         let found = self
-            .get_or_load_some(key, weigh, async { load.await.map(Some) })
+            .get_or_load_some(key, weigh, || async { load().await.map(Some) })
             .await?;
         Ok(found.expect("a load that gives a value is never without one"))
     }
@@ -58,7 +58,7 @@ impl Memo {
         &self,
         key: String,
         weigh: fn(&T) -> usize,
-        load: F,
+        load: impl FnOnce() -> F,
     ) -> Result<Option<Arc<T>>, LoadFailed<E>>
     where
         T: Any + Send + Sync,
@@ -66,19 +66,26 @@ impl Memo {
         F: Future<Output = Result<Option<Arc<T>>, E>>,
     {
         let key = format!("{}\0{key}", std::any::type_name::<T>());
-        let found = self
-            .0
-            .try_get_with(key, async {
-                match load.await.map_err(Unkept::Failed)? {
-                    Some(value) => {
-                        let weight = weigh(&value).saturating_add(ENTRY_OVERHEAD);
-                        let weight = u32::try_from(weight).unwrap_or(u32::MAX);
-                        Ok((weight, value as Erased))
+        // A kept value is found without the load. The load's future (a feed page's four
+        // statements: tens of KB) exists only on a miss, boxed: inline, it would make
+        // every caller's future, and every request's, that much larger, to be moved
+        // and kept through each await even when the value is kept.
+        let found = match self.0.get(&key).await {
+            Some(kept) => Ok(kept),
+            None => {
+                Box::pin(self.0.try_get_with(key, async {
+                    match load().await.map_err(Unkept::Failed)? {
+                        Some(value) => {
+                            let weight = weigh(&value).saturating_add(ENTRY_OVERHEAD);
+                            let weight = u32::try_from(weight).unwrap_or(u32::MAX);
+                            Ok((weight, value as Erased))
+                        }
+                        None => Err(Unkept::Nothing),
                     }
-                    None => Err(Unkept::Nothing),
-                }
-            })
-            .await;
+                }))
+                .await
+            }
+        };
         match found {
             Ok((_, erased)) => {
                 Ok(Some(erased.downcast::<T>().expect(
@@ -181,7 +188,7 @@ impl PublicMemo {
         version: u64,
         key: String,
         weigh: fn(&T) -> usize,
-        load: F,
+        load: impl FnOnce() -> F,
     ) -> Result<Arc<T>, LoadFailed<E>>
     where
         T: Any + Send + Sync,
@@ -190,7 +197,7 @@ impl PublicMemo {
     {
         match self.generation(version) {
             Some(generation) => generation.values.get_or_load(key, weigh, load).await,
-            None => load.await.map_err(LoadFailed::new),
+            None => Box::pin(load()).await.map_err(LoadFailed::new),
         }
     }
 
@@ -200,7 +207,7 @@ impl PublicMemo {
         version: u64,
         key: String,
         weigh: fn(&T) -> usize,
-        load: F,
+        load: impl FnOnce() -> F,
     ) -> Result<Option<Arc<T>>, LoadFailed<E>>
     where
         T: Any + Send + Sync,
@@ -209,7 +216,7 @@ impl PublicMemo {
     {
         match self.generation(version) {
             Some(generation) => generation.values.get_or_load_some(key, weigh, load).await,
-            None => load.await.map_err(LoadFailed::new),
+            None => Box::pin(load()).await.map_err(LoadFailed::new),
         }
     }
 }

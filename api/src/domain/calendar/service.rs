@@ -27,7 +27,7 @@ pub const MAX_CHANGES: usize = 366;
 /// The calendar every deadline counts with. Kept in the instance's memory under the
 /// calendar's version, which every change bumps (on every instance, through the cache).
 pub async fn working_calendar(state: &AppState) -> AppResult<Arc<WorkingCalendar>> {
-    let load = async {
+    let load = || async {
         let days = calendar_day::Entity::find().all(&state.db).await?;
         Ok::<_, AppError>(Arc::new(WorkingCalendar::new(
             days.into_iter().map(|d| (d.day, d.kind)),
@@ -43,7 +43,7 @@ pub async fn working_calendar(state: &AppState) -> AppResult<Arc<WorkingCalendar
             )
             .await
             .map_err(|err| AppError::internal(anyhow::anyhow!("loading the calendar: {err:?}"))),
-        None => load.await,
+        None => load().await,
     }
 }
 

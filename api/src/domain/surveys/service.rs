@@ -534,7 +534,7 @@ pub async fn feedback_of_user(
     user_id: i32,
     page: Page,
 ) -> AppResult<crate::domain::page::Page<Feedback>> {
-    let load = async {
+    let load = || async {
         let ids: Vec<i32> = survey::Entity::find()
             .select_only()
             .column(survey::Column::Id)
@@ -565,7 +565,7 @@ pub async fn feedback_of_user(
             .map_err(|err| {
                 AppError::internal(anyhow::anyhow!("loading the anonymous surveys: {err:?}"))
             })?,
-        None => load.await?,
+        None => load().await?,
     };
     let keys = anonymous
         .0

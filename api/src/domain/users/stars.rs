@@ -82,7 +82,7 @@ impl StarPolicy {
 
 /// The policy in force.
 pub async fn star_policy(state: &AppState) -> AppResult<Arc<StarPolicy>> {
-    let load = async {
+    let load = || async {
         let stored = setting::Entity::find_by_id(SETTING.to_owned())
             .one(&state.db)
             .await?;
@@ -97,7 +97,7 @@ pub async fn star_policy(state: &AppState) -> AppResult<Arc<StarPolicy>> {
             .get_or_load(version.to_string(), |_: &StarPolicy| 256, load)
             .await
             .map_err(|err| AppError::internal(anyhow::anyhow!("loading the star policy: {err:?}"))),
-        None => load.await,
+        None => load().await,
     }
 }
 
