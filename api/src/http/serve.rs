@@ -54,7 +54,9 @@ pub async fn serve(
             accepted = Listener::accept(&mut listener) => accepted,
             () = &mut shutdown => break,
         };
-        let service = make_service
+        let service = ServiceExt::<SocketAddr>::ready(&mut make_service)
+            .await
+            .unwrap_or_else(|never| match never {})
             .call(remote)
             .await
             .unwrap_or_else(|never| match never {})
