@@ -426,3 +426,22 @@ impl Config {
         self.introspection.unwrap_or(self.is_embedded_default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An operator's out-of-range setting stops the server at start with clap's message,
+    /// instead of running with a connection timeout of zero or an hour and more.
+    #[test]
+    fn the_connection_idle_time_is_bounded_from_one_second_to_an_hour() {
+        let parse = |value: &str| Cli::try_parse_from(["tongxin", "--connection-idle-secs", value]);
+        for refused in ["0", "3601", "-1", "thirty"] {
+            assert!(parse(refused).is_err(), "{refused} was accepted");
+        }
+        for (given, kept) in [("1", 1), ("3600", 3600)] {
+            assert_eq!(parse(given).expect(given).config.connection_idle_secs, kept);
+        }
+        assert_eq!(Config::for_database(None).connection_idle_secs, 30);
+    }
+}
