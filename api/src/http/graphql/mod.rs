@@ -555,9 +555,9 @@ mod tests {
     }
 
     /// axum boxes every request's future, which is moved whole before that and held by a
-    /// request waiting its turn (`TONGXIN_MAX_IN_FLIGHT`). Its ways (the fast pages, the
-    /// response cache, the executor, a kept value's load) are boxed where they fork, so
-    /// that it holds only the one it takes: with the feed page's load inline it was 116 KB
+    /// request waiting its turn (`TONGXIN_MAX_IN_FLIGHT`). The large ways (the response
+    /// cache's, the executor's, a kept value's load on a miss) are boxed where they fork,
+    /// so that it holds only the one it takes: with the feed page's load inline it was 116 KB
     /// (118 KB in the release build), now about 12 KB in a debug build.
     #[test]
     fn a_requests_future_holds_only_the_way_it_takes() {
